@@ -1,0 +1,153 @@
+"""The torch modules a spec's layers become. Each is small and names its parts, so probes
+(and code export) can address them: ``model.dense0.linear``, ``model.lstm2.rnn``..."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "linear": nn.Identity,
+}
+
+
+def init_weights(module: nn.Module, init: str, activation: str) -> None:
+    """Re-initialise a linear or conv layer in place ('default' keeps PyTorch's own)."""
+    if init == "default":
+        return
+    weight, bias = module.weight, module.bias
+    with torch.no_grad():
+        if init == "xavier":
+            nn.init.xavier_uniform_(weight, gain=nn.init.calculate_gain(_gain_name(activation)))
+        elif init == "he":
+            nn.init.kaiming_normal_(weight, nonlinearity="relu")
+        elif init == "zeros":
+            weight.zero_()
+        if bias is not None:
+            bias.zero_()
+
+
+def _gain_name(activation: str) -> str:
+    return (
+        activation if activation in ("relu", "leaky_relu", "tanh", "sigmoid", "selu") else "linear"
+    )
+
+
+class DenseBlock(nn.Module):
+    """Linear layer then activation; flattens (B, ...) inputs to (B, F) first."""
+
+    def __init__(self, in_features: int, units: int, activation: str, flatten: bool) -> None:
+        super().__init__()
+        self.flatten = flatten
+        self.linear = nn.Linear(in_features, units)
+        self.act = ACTIVATIONS[activation]()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.flatten:
+            x = x.flatten(1)
+        return self.act(self.linear(x))  # (B, units)
+
+
+class ConvBlock(nn.Module):
+    """Conv2d then activation: (B, C, H, W) -> (B, filters, H', W')."""
+
+    def __init__(self, conv: nn.Conv2d, activation: str) -> None:
+        super().__init__()
+        self.conv = conv
+        self.act = ACTIVATIONS[activation]()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.conv(x))
+
+
+class Reshape(nn.Module):
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+
+class SequenceBatchNorm(nn.Module):
+    """BatchNorm1d over the features of a (B, T, F) sequence."""
+
+    def __init__(self, features: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm1d(features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.transpose(1, 2)).transpose(1, 2)  # BatchNorm1d wants (B, F, T)
+
+
+class RecurrentBlock(nn.Module):
+    """nn.RNN/LSTM/GRU over (B, T, F); returns (B, T, H*dirs) or the final state (B, H*dirs)."""
+
+    def __init__(self, rnn: nn.RNNBase, return_sequence: bool) -> None:
+        super().__init__()
+        self.rnn = rnn
+        self.return_sequence = return_sequence
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, state = self.rnn(x)  # out: (B, T, H*dirs)
+        if self.return_sequence:
+            return out
+        h_n = state[0] if isinstance(state, tuple) else state  # (layers*dirs, B, H)
+        dirs = 2 if self.rnn.bidirectional else 1
+        return torch.cat(list(h_n[-dirs:]), dim=1)  # the last layer's final state, each direction
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention with a residual connection: (B, T, F) -> (B, T, F).
+
+    When `record` is set (by a probe) the per-head attention weights of the last forward
+    pass are kept in `weights` (B, heads, T, T); training never pays for them.
+    """
+
+    def __init__(self, features: int, heads: int, seq_len: int, positional: str, causal: bool):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(features, heads, batch_first=True)
+        self.causal = causal
+        self.record = False
+        self.weights: torch.Tensor | None = None
+        if positional == "learned":
+            self.position = nn.Parameter(torch.zeros(seq_len, features))
+        elif positional == "sinusoidal":
+            self.register_buffer("position", sinusoidal_positions(seq_len, features))
+        else:
+            self.position = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.position is not None:
+            x = x + self.position
+        mask = None
+        if self.causal:
+            t = x.shape[1]
+            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)  # True = blocked
+        y, w = self.attn(
+            x, x, x, attn_mask=mask, need_weights=self.record, average_attn_weights=False
+        )
+        if self.record:
+            self.weights = w
+        return x + y
+
+
+def sinusoidal_positions(seq_len: int, features: int) -> torch.Tensor:
+    """The Transformer's fixed position signal, (T, F)."""
+    position = torch.arange(seq_len, dtype=torch.float32)[:, None]
+    rate = torch.exp(
+        torch.arange(0, features, 2, dtype=torch.float32) * (-math.log(1e4) / features)
+    )
+    table = torch.zeros(seq_len, features)
+    table[:, 0::2] = torch.sin(position * rate)
+    table[:, 1::2] = torch.cos(position * rate[: features // 2])
+    return table

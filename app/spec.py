@@ -1,0 +1,351 @@
+"""The ExperimentSpec: the one JSON contract every part of the product shares.
+
+The same document is the websocket `start` message, the URL state, the CLI's input file
+and the source of code export. Every number has explicit bounds (from `DEFAULT_LIMITS`),
+unknown keys are refused, and NaN/Infinity are rejected everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from app.settings import DEFAULT_LIMITS as L
+
+SPEC_VERSION = 1
+
+
+class StrictModel(BaseModel):
+    """Refuses unknown keys and non-finite floats; the base of every spec model."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=True)
+
+
+Feature = Literal["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+FEATURES: dict[str, str] = {
+    "x1": "the first coordinate",
+    "x2": "the second coordinate",
+    "x1^2": "the first coordinate squared",
+    "x2^2": "the second coordinate squared",
+    "x1*x2": "the product of the coordinates",
+    "sin(x1)": "the sine of the first coordinate",
+    "sin(x2)": "the sine of the second coordinate",
+}
+
+
+class DataSpec(StrictModel):
+    """Which dataset, and how to generate or cut it. Fields a dataset does not use are ignored
+    by it; `null` means the dataset's own default (see the catalog)."""
+
+    dataset: str = Field("circle", description="Dataset name from the catalog.")
+    n_samples: int | None = Field(
+        None, ge=10, le=L.max_samples, description="Examples to generate, or at most to load."
+    )
+    noise: float = Field(0.0, ge=0.0, le=1.0, description="Noise level, 0 (none) to 1 (a lot).")
+    val_fraction: float | None = Field(
+        None, ge=0.05, le=0.9, description="Fraction of the examples held out for validation."
+    )
+    features: list[Feature] = Field(
+        default_factory=lambda: ["x1", "x2"],
+        min_length=1,
+        max_length=len(FEATURES),
+        description="Input features computed from 2-D points (TensorFlow Playground's).",
+    )
+
+    @field_validator("features")
+    @classmethod
+    def _features_unique(cls, features: list[str]) -> list[str]:
+        if len(set(features)) != len(features):
+            raise ValueError("each feature may appear only once")
+        return features
+
+    n_classes: int = Field(2, ge=2, le=4, description="Classes, for 2-D classification data.")
+    seq_len: int | None = Field(
+        None, ge=2, le=L.max_seq_len, description="Sequence (window) length, sequence data only."
+    )
+    file: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.csv$")] | None = Field(
+        None, description="CSV data only: the uploaded file's name in the data directory."
+    )
+    target: str | None = Field(
+        None, min_length=1, max_length=100, description="CSV data only: the target column."
+    )
+    task: Literal["auto", "binary", "multiclass", "regression"] = Field(
+        "auto", description="CSV data only: the task, inferred from the target when 'auto'."
+    )
+
+
+# --- Layers: a discriminated union on `type`; each class's docstring is its catalog entry. ---
+
+Activation = Literal["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "linear"]
+Init = Literal["default", "xavier", "he", "zeros"]
+
+_ACTIVATION = Field("relu", description="Non-linearity applied to the layer's output.")
+_INIT = Field(
+    "default",
+    description="How the weights start: PyTorch's default, xavier, he, or "
+    "zeros (every neuron the same: the symmetric-weights lesson).",
+)
+
+
+class Dense(StrictModel):
+    """Fully connected layer; flattens a multi-dimensional input first."""
+
+    type: Literal["dense"] = "dense"
+    units: int = Field(8, ge=1, le=L.max_units, description="Neurons in the layer.")
+    activation: Activation = _ACTIVATION
+    init: Init = _INIT
+
+
+class Conv2d(StrictModel):
+    """2-D convolution over an image (channels x height x width)."""
+
+    type: Literal["conv2d"] = "conv2d"
+    filters: int = Field(8, ge=1, le=L.max_filters, description="Output channels (feature maps).")
+    kernel: int = Field(3, ge=1, le=L.max_kernel, description="Kernel size in pixels (square).")
+    stride: int = Field(1, ge=1, le=L.max_stride, description="Step between kernel positions.")
+    padding: Literal["same", "valid"] = Field(
+        "same", description="'same' keeps the size (stride 1), 'valid' uses no padding."
+    )
+    activation: Activation = _ACTIVATION
+    init: Init = _INIT
+
+
+class MaxPool2d(StrictModel):
+    """Keeps the largest value in each window of an image."""
+
+    type: Literal["maxpool2d"] = "maxpool2d"
+    kernel: int = Field(2, ge=1, le=L.max_kernel, description="Window size (square).")
+    stride: int | None = Field(
+        None, ge=1, le=L.max_kernel, description="Step between windows; null: the kernel size."
+    )
+
+
+class AvgPool2d(StrictModel):
+    """Averages each window of an image."""
+
+    type: Literal["avgpool2d"] = "avgpool2d"
+    kernel: int = Field(2, ge=1, le=L.max_kernel, description="Window size (square).")
+    stride: int | None = Field(
+        None, ge=1, le=L.max_kernel, description="Step between windows; null: the kernel size."
+    )
+
+
+class Flatten(StrictModel):
+    """Turns any input into one long vector (inserted automatically before dense layers)."""
+
+    type: Literal["flatten"] = "flatten"
+
+
+class Reshape(StrictModel):
+    """Rearranges the values of each example into a new shape with the same size."""
+
+    type: Literal["reshape"] = "reshape"
+    shape: list[Annotated[int, Field(ge=1, le=100_000)]] = Field(
+        ..., min_length=1, max_length=3, description="The new shape, without the batch."
+    )
+
+
+class Dropout(StrictModel):
+    """Zeroes a random fraction of its inputs while training (regularization)."""
+
+    type: Literal["dropout"] = "dropout"
+    p: float = Field(0.2, ge=0.0, le=0.95, description="Probability of dropping each value.")
+
+
+class BatchNorm(StrictModel):
+    """Normalizes each feature or channel over the batch (1-D or 2-D chosen by the input)."""
+
+    type: Literal["batchnorm"] = "batchnorm"
+
+
+class LayerNorm(StrictModel):
+    """Normalizes each example over its features."""
+
+    type: Literal["layernorm"] = "layernorm"
+
+
+class _Recurrent(StrictModel):
+    hidden: int = Field(32, ge=1, le=L.max_hidden, description="Units in the hidden state.")
+    layers: int = Field(1, ge=1, le=L.max_recurrent_layers, description="Stacked layers.")
+    bidirectional: bool = Field(False, description="Also read the sequence backwards.")
+    return_sequence: bool = Field(
+        False, description="Output every time step (true) or only the last state (false)."
+    )
+
+
+class RNN(_Recurrent):
+    """Plain (Elman) recurrent layer with a tanh state."""
+
+    type: Literal["rnn"] = "rnn"
+
+
+class LSTM(_Recurrent):
+    """Long short-term memory: gated recurrence that keeps information over long spans."""
+
+    type: Literal["lstm"] = "lstm"
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit: a lighter gated recurrence."""
+
+    type: Literal["gru"] = "gru"
+
+
+class Embedding(StrictModel):
+    """Maps each token id to a learned vector (text input)."""
+
+    type: Literal["embedding"] = "embedding"
+    dim: int = Field(16, ge=1, le=L.max_embedding_dim, description="Size of each token's vector.")
+
+
+class Attention(StrictModel):
+    """Multi-head self-attention over a sequence, with a residual connection."""
+
+    type: Literal["attention"] = "attention"
+    heads: int = Field(
+        2, ge=1, le=L.max_heads, description="Attention heads; must divide the feature size."
+    )
+    positional: Literal["none", "sinusoidal", "learned"] = Field(
+        "sinusoidal", description="Position information added to the input."
+    )
+    causal: bool = Field(False, description="Each step attends only to itself and earlier steps.")
+
+
+Layer = Annotated[
+    Dense
+    | Conv2d
+    | MaxPool2d
+    | AvgPool2d
+    | Flatten
+    | Reshape
+    | Dropout
+    | BatchNorm
+    | LayerNorm
+    | RNN
+    | LSTM
+    | GRU
+    | Embedding
+    | Attention,
+    Field(discriminator="type"),
+]
+LAYER_TYPES: tuple[type[StrictModel], ...] = (
+    Dense,
+    Conv2d,
+    MaxPool2d,
+    AvgPool2d,
+    Flatten,
+    Reshape,
+    Dropout,
+    BatchNorm,
+    LayerNorm,
+    RNN,
+    LSTM,
+    GRU,
+    Embedding,
+    Attention,
+)
+
+
+class ModelSpec(StrictModel):
+    """The hidden layers; the output layer is implied by the task."""
+
+    layers: list[Layer] = Field(
+        default_factory=lambda: [
+            Dense(units=4, activation="tanh"),
+            Dense(units=2, activation="tanh"),
+        ],
+        max_length=L.max_layers,
+        description="Hidden layers, input to output.",
+    )
+
+
+# --- Training ---
+
+Optimizer = Literal["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+Schedule = Literal["constant", "step", "cosine", "exponential"]
+Loss = Literal["auto", "mse", "huber", "bce", "cross_entropy"]
+
+
+class EarlyStopping(StrictModel):
+    """Stop when the validation loss has not improved for `patience` epochs."""
+
+    patience: int = Field(10, ge=1, le=L.max_patience, description="Epochs without improvement.")
+    min_delta: float = Field(0.0, ge=0.0, le=1.0, description="Smallest change that counts.")
+    restore_best: bool = Field(True, description="Go back to the best weights when stopping.")
+
+
+class TrainSpec(StrictModel):
+    """How to train. lr, optimizer and its parameters, regularization, dropout and batch size
+    may also change live, between steps."""
+
+    optimizer: Optimizer = Field("sgd", description="Optimizer name from the catalog.")
+    lr: float = Field(0.03, gt=0.0, le=L.max_lr, description="Learning rate.")
+    momentum: float = Field(0.0, ge=0.0, le=0.999, description="SGD and RMSprop momentum.")
+    nesterov: bool = Field(False, description="SGD only: Nesterov momentum (needs momentum > 0).")
+    beta1: float = Field(0.9, ge=0.0, lt=1.0, description="Adam/AdamW first-moment decay.")
+    beta2: float = Field(0.999, ge=0.0, lt=1.0, description="Adam/AdamW second-moment decay.")
+    weight_decay: float = Field(0.0, ge=0.0, le=1.0, description="L2 regularization rate.")
+    l1: float = Field(0.0, ge=0.0, le=1.0, description="L1 regularization rate.")
+    loss: Loss = Field("auto", description="Loss; 'auto' follows the task.")
+    batch_size: int = Field(10, ge=1, le=L.max_batch_size, description="Examples per step.")
+    max_epochs: int | None = Field(
+        None, ge=1, le=L.max_epochs, description="Stop after this many epochs; null: never."
+    )
+    lr_schedule: Schedule = Field("constant", description="How the learning rate changes.")
+    lr_gamma: float = Field(
+        0.5, gt=0.0, le=1.0, description="step: factor every period; exponential: per epoch."
+    )
+    lr_period: int = Field(
+        10,
+        ge=1,
+        le=L.max_epochs,
+        description="Epochs per step (step) or per cosine cycle (cosine, then restarts).",
+    )
+    early_stopping: EarlyStopping | None = Field(None, description="Early stopping on val loss.")
+
+    @model_validator(mode="after")
+    def _nesterov_needs_momentum(self) -> TrainSpec:
+        if self.nesterov and (self.optimizer != "sgd" or self.momentum <= 0):
+            raise ValueError("nesterov needs optimizer 'sgd' with momentum > 0")
+        return self
+
+
+class ExperimentSpec(StrictModel):
+    """One experiment: data, hidden layers and training, reproducible from `seed`."""
+
+    version: Literal[1] = Field(SPEC_VERSION, description="Spec format version.")
+    description: str = Field("", max_length=2000, description="What this experiment shows.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seeds the data, weights and batches.")
+    data: DataSpec = Field(default_factory=DataSpec)
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    train: TrainSpec = Field(default_factory=TrainSpec)
+
+
+def format_errors(
+    error: ValidationError, prefix: tuple[str | int, ...] = ()
+) -> list[dict[str, str]]:
+    """Turns pydantic errors into ``{"field", "message"}`` pairs in plain words.
+
+    The rejected value is never echoed back (it may be huge or hostile). A discriminated
+    union adds the tag to the location (``model.layers.0.dense.units``); it is dropped.
+    """
+    tags = {layer.model_fields["type"].default for layer in LAYER_TYPES}
+    out = []
+    for err in error.errors(include_input=False, include_url=False):
+        loc = [*prefix, *err["loc"]]
+        loc = [
+            p
+            for i, p in enumerate(loc)
+            if not (p in tags and i > 0 and isinstance(loc[i - 1], int))
+        ]
+        message = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
+        out.append({"field": ".".join(str(p) for p in loc) or "body", "message": message})
+    return out

@@ -1,0 +1,67 @@
+"""Losses and quality metrics, chosen by the task (and the spec's optional loss override)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch.nn import functional as F
+
+from app.data.base import Task
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+# Which losses make sense for which task; the first is what 'auto' picks.
+LOSSES_FOR_TASK: dict[Task, tuple[str, ...]] = {
+    "binary": ("bce", "mse", "huber"),
+    "multiclass": ("cross_entropy",),
+    "regression": ("mse", "huber"),
+}
+
+
+def resolve_loss(task: Task, loss: str) -> str:
+    """The loss to use; raises ValueError (in plain words) for a loss that does not fit."""
+    allowed = LOSSES_FOR_TASK[task]
+    if loss == "auto":
+        return allowed[0]
+    if loss not in allowed:
+        raise ValueError(
+            f"loss '{loss}' does not fit a {task} task; use one of {', '.join(allowed)}"
+        )
+    return loss
+
+
+def make_loss(task: Task, loss: str) -> LossFn:
+    """A function (logits, targets) -> mean loss. Binary targets are class indices (0/1)."""
+    name = resolve_loss(task, loss)
+    if task == "multiclass":
+        return F.cross_entropy
+    if task == "binary":
+        if name == "bce":
+            return lambda out, y: F.binary_cross_entropy_with_logits(out[:, 0], y.float())
+        regress = F.mse_loss if name == "mse" else F.huber_loss
+        return lambda out, y: regress(torch.sigmoid(out[:, 0]), y.float())
+    return F.mse_loss if name == "mse" else F.huber_loss
+
+
+def predict(task: Task, out: torch.Tensor) -> torch.Tensor:
+    """Outputs -> what a user reads: class probabilities (N, C), P(class 1) (N,) or values."""
+    if task == "multiclass":
+        return torch.softmax(out, dim=1)
+    if task == "binary":
+        return torch.sigmoid(out[:, 0])
+    return out
+
+
+def correct(task: Task, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Count of correct predictions (classification only)."""
+    if task == "binary":
+        return ((out[:, 0] > 0).long() == y).sum()
+    return (out.argmax(dim=1) == y).sum()
+
+
+def r2_score(pred: torch.Tensor, y: torch.Tensor) -> float:
+    """Coefficient of determination: 1 is perfect, 0 is as good as predicting the mean."""
+    residual = ((y - pred) ** 2).sum()
+    total = ((y - y.mean(dim=0)) ** 2).sum()
+    return float(1 - residual / total) if float(total) > 0 else float("nan")

@@ -1,0 +1,298 @@
+"""What a viewer can observe of a run, as numpy arrays. Every probe runs under no_grad in
+eval mode (restored afterwards) and draws no random numbers, so observing never changes
+training. Each view is one small function in `VIEWS`; `observe` dispatches."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from app.nn import blocks
+from app.train import objective
+
+if TYPE_CHECKING:
+    from app.train.run import Run
+
+Arrays = dict[str, Any]
+STATS_BATCH = 256  # val examples used for dead-unit and saturation fractions
+PREDICTION_WINDOW = 200  # val examples shown in prediction-vs-truth
+
+
+class ObserveError(ValueError):
+    """A view was asked for that this run cannot show; the message says why."""
+
+
+def observe(run: Run, views: tuple[str, ...], **options: Any) -> Arrays:
+    from app.train.run import evaluating
+
+    unknown = [v for v in views if v not in VIEWS]
+    if unknown:
+        raise ObserveError(f"unknown view {unknown[0]!r}; views are {', '.join(VIEWS)}")
+    with torch.no_grad(), evaluating(run.model):
+        return {view: VIEWS[view](run, **options) for view in views}
+
+
+def _np(t: torch.Tensor) -> np.ndarray:
+    return t.detach().float().cpu().numpy()
+
+
+@contextmanager
+def _capture(model: nn.Module, names: list[str]) -> Iterator[dict[str, torch.Tensor]]:
+    """Records the outputs of the named children during forward passes inside the block."""
+    out: dict[str, torch.Tensor] = {}
+    hooks = [
+        getattr(model, n).register_forward_hook(lambda _m, _i, o, n=n: out.__setitem__(n, o))
+        for n in names
+    ]
+    try:
+        yield out
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+def _hidden_names(run: Run) -> list[str]:
+    return [n for n, _ in run.model.named_children() if n != "output"]
+
+
+# --- numbers ---
+
+
+def _metrics(run: Run, **_: Any) -> dict[str, Any]:
+    return dataclasses.asdict(run.evaluate())
+
+
+def _history(run: Run, **_: Any) -> dict[str, np.ndarray]:
+    fields = ["step", "epoch", "train_loss", "val_loss", "train_score", "val_score", "lr"]
+    return {f: np.array([getattr(m, f) for m in run.history], dtype=np.float64) for f in fields}
+
+
+def _grad_norms(run: Run, **_: Any) -> dict[str, float]:
+    return run.grad_norms()
+
+
+def _weight_norms(run: Run, **_: Any) -> dict[str, float]:
+    return {n: float(torch.linalg.vector_norm(p)) for n, p in run.model.named_parameters()}
+
+
+def _weights(run: Run, **_: Any) -> dict[str, np.ndarray]:
+    """Every parameter by its dotted name (``dense0.linear.weight``: (out, in))."""
+    return {n: _np(p) for n, p in run.model.named_parameters()}
+
+
+def _histograms(run: Run, bins: int = 20, **_: Any) -> dict[str, dict[str, np.ndarray]]:
+    """Per layer, a histogram of its weights (not biases): counts and bin edges."""
+    out = {}
+    for name, child in run.model.named_children():
+        weights = [p.flatten() for p in child.parameters() if p.ndim > 1]
+        if weights:
+            counts, edges = np.histogram(_np(torch.cat(weights)), bins=max(1, min(bins, 200)))
+            out[name] = {"counts": counts, "edges": edges}
+    return out
+
+
+def _activation_stats(run: Run, **_: Any) -> dict[str, dict[str, float]]:
+    """Per layer with a ReLU-like or squashing activation: the fraction of dead units (zero
+    output on every one of a val batch's examples) and of saturated outputs (tanh beyond
+    ±0.99, sigmoid below 0.01 or above 0.99)."""
+    names = [n for n, m in run.model.named_children() if n != "output" and hasattr(m, "act")]
+    with _capture(run.model, names) as outs:
+        run.model(run.x_val[:STATS_BATCH])
+    stats = {}
+    for name in names:
+        act, out = getattr(run.model, name).act, outs[name]
+        units = out.transpose(0, 1).flatten(1)  # (units or channels, examples x positions)
+        entry: dict[str, float] = {}
+        if isinstance(act, (nn.ReLU, nn.LeakyReLU, nn.ELU)):
+            entry["dead"] = float(((units <= 0).all(dim=1)).float().mean())
+        if isinstance(act, nn.Tanh):
+            entry["saturated"] = float((out.abs() > 0.99).float().mean())
+        if isinstance(act, nn.Sigmoid):
+            entry["saturated"] = float(((out < 0.01) | (out > 0.99)).float().mean())
+        if entry:
+            stats[name] = entry
+    return stats
+
+
+# --- 2-D point data: each neuron's output over the plane ---
+
+
+def _plane(run: Run, grid: int) -> torch.Tensor:
+    """Raw (x1, x2) points of a grid x grid raster over the domain, row 0 at the top (max x2)."""
+    if run.data.featurize is None or run.data.domain is None:
+        raise ObserveError("this view needs 2-D point data")
+    lo, hi = run.data.domain
+    axis = torch.linspace(lo, hi, grid)
+    x2, x1 = torch.meshgrid(axis.flip(0), axis, indexing="ij")
+    return torch.stack([x1.flatten(), x2.flatten()], dim=1)  # (grid*grid, 2)
+
+
+def _neurons(run: Run, grid: int = 50, **_: Any) -> dict[str, np.ndarray]:
+    """Each input feature's and each hidden unit's value over the plane: (units, grid, grid)
+    per layer (key 'input' for the features); only layers with a vector output."""
+    grid = _check_grid(run, grid)
+    assert run.data.featurize is not None
+    x = run.data.featurize(_plane(run, grid)).to(run.device)
+    names = _hidden_names(run)
+    with _capture(run.model, names) as outs:
+        run.model(x)
+    maps = {"input": x.T.reshape(-1, grid, grid)}
+    for name in names:
+        if outs[name].ndim == 2:
+            maps[name] = outs[name].T.reshape(-1, grid, grid)
+    return {k: _np(v) for k, v in maps.items()}
+
+
+def _boundary(run: Run, grid: int = 100, **_: Any) -> np.ndarray:
+    """The model's answer over the plane: P(class 1) (grid, grid) for binary data, class
+    probabilities (C, grid, grid) for multiclass, the value (D, grid, grid) for regression."""
+    grid = _check_grid(run, grid)
+    assert run.data.featurize is not None
+    pred = objective.predict(
+        run.task, run.model(run.data.featurize(_plane(run, grid)).to(run.device))
+    )
+    return _np(pred.reshape(grid, grid) if pred.ndim == 1 else pred.T.reshape(-1, grid, grid))
+
+
+def _check_grid(run: Run, grid: int) -> int:
+    if not 2 <= grid <= run.limits.max_grid:
+        raise ObserveError(f"grid must be between 2 and {run.limits.max_grid}, not {grid}")
+    return grid
+
+
+# --- one example through the network: images, sequences, attention ---
+
+
+def _example(run: Run, sample: int, inputs: Any) -> torch.Tensor:
+    """A batch of one: the given input, or the val example at index `sample`."""
+    if inputs is not None:
+        return _as_inputs(run, inputs)[:1]
+    if not 0 <= sample < len(run.x_val):
+        raise ObserveError(f"sample must be between 0 and {len(run.x_val) - 1}, not {sample}")
+    return run.x_val[sample : sample + 1]
+
+
+def _feature_maps(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> dict[str, Any]:
+    """Per conv/pool layer, its maps (C, H, W) for one example."""
+    names = [
+        n
+        for n, m in run.model.named_children()
+        if isinstance(m, (blocks.ConvBlock, nn.MaxPool2d, nn.AvgPool2d))
+    ]
+    if not names:
+        raise ObserveError("this model has no convolution or pooling layer")
+    with _capture(run.model, names) as outs:
+        run.model(_example(run, sample, inputs))
+    return {n: _np(outs[n][0]) for n in names}
+
+
+def _filters(run: Run, **_: Any) -> np.ndarray:
+    """The first conv layer's kernels, (filters, in_channels, k, k)."""
+    for child in run.model.children():
+        if isinstance(child, blocks.ConvBlock):
+            return _np(child.conv.weight)
+    raise ObserveError("this model has no convolution layer")
+
+
+def _hidden_states(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> np.ndarray:
+    """The last recurrent layer's state at every time step for one example, (T, units)."""
+    rnns = [m.rnn for m in run.model.children() if isinstance(m, blocks.RecurrentBlock)]
+    if not rnns:
+        raise ObserveError("this model has no recurrent layer")
+    seen: list[torch.Tensor] = []
+    hook = rnns[-1].register_forward_hook(lambda _m, _i, o: seen.append(o[0]))
+    try:
+        run.model(_example(run, sample, inputs))
+    finally:
+        hook.remove()
+    return _np(seen[0][0])
+
+
+def _attention(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> dict[str, np.ndarray]:
+    """Per attention layer, the weights (heads, T, T) for one example: row = query step."""
+    layers = {n: m for n, m in run.model.named_children() if isinstance(m, blocks.SelfAttention)}
+    if not layers:
+        raise ObserveError("this model has no attention layer")
+    for m in layers.values():
+        m.record = True
+    try:
+        run.model(_example(run, sample, inputs))
+    finally:
+        for m in layers.values():
+            m.record = False
+    return {n: _np(m.weights[0]) for n, m in layers.items() if m.weights is not None}
+
+
+def _sequence_prediction(run: Run, **_: Any) -> dict[str, np.ndarray]:
+    """Prediction vs truth over the first val examples (regression data), (N, D) each."""
+    if run.task != "regression":
+        raise ObserveError("prediction vs truth needs a regression task")
+    x, y = run.x_val[:PREDICTION_WINDOW], run.y_val[:PREDICTION_WINDOW]
+    return {"prediction": _np(run.model(x)), "truth": _np(y)}
+
+
+def _confusion(run: Run, **_: Any) -> np.ndarray:
+    """Counts (true class, predicted class) over the val set, (C, C)."""
+    if run.task == "regression":
+        raise ObserveError("a confusion matrix needs a classification task")
+    outs = run.model(run.x_val)
+    pred = (outs[:, 0] > 0).long() if run.task == "binary" else outs.argmax(dim=1)
+    classes = max(2, run.data.output_dim)
+    flat = run.y_val * classes + pred
+    return _np(torch.bincount(flat, minlength=classes * classes).reshape(classes, classes))
+
+
+def _predict(run: Run, inputs: Any = None, **_: Any) -> np.ndarray:
+    """The model's answer for given inputs (see `_as_inputs` for the accepted forms)."""
+    if inputs is None:
+        raise ObserveError("predict needs inputs")
+    return _np(objective.predict(run.task, run.model(_as_inputs(run, inputs))))
+
+
+def _as_inputs(run: Run, inputs: Any) -> torch.Tensor:
+    """User input -> a model batch. Points: raw (x1, x2) pairs, featurized as in training;
+    images: (H, W) or (N, C, H, W) in [0, 1]; text: a string; else the example shape."""
+    data = run.data
+    if data.input_kind == "tokens" and isinstance(inputs, str):
+        ids = [data.vocab.index(c) for c in inputs if c in data.vocab]
+        ids = ([0] * data.input_shape[0] + ids)[-data.input_shape[0] :]
+        return torch.tensor([ids], device=run.device)
+    t = torch.as_tensor(np.asarray(inputs, dtype=np.float32))
+    if data.input_kind == "points":
+        assert data.featurize is not None
+        t = data.featurize(t.reshape(-1, 2))
+    elif data.input_kind == "tokens":
+        t = t.long()
+    if tuple(t.shape[-len(data.input_shape) :]) != data.input_shape:
+        if t.numel() % int(np.prod(data.input_shape)):
+            shape = "x".join(map(str, data.input_shape))
+            raise ObserveError(f"inputs must have shape {shape} per example")
+    if not torch.isfinite(t.float()).all():
+        raise ObserveError("inputs must be finite numbers")
+    return t.reshape(-1, *data.input_shape).to(run.device)
+
+
+VIEWS: dict[str, Callable[..., Any]] = {
+    "metrics": _metrics,
+    "history": _history,
+    "grad_norms": _grad_norms,
+    "weight_norms": _weight_norms,
+    "weights": _weights,
+    "histograms": _histograms,
+    "activation_stats": _activation_stats,
+    "neurons": _neurons,
+    "boundary": _boundary,
+    "feature_maps": _feature_maps,
+    "filters": _filters,
+    "hidden_states": _hidden_states,
+    "attention": _attention,
+    "sequence_prediction": _sequence_prediction,
+    "confusion": _confusion,
+    "predict": _predict,
+}

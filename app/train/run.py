@@ -1,0 +1,395 @@
+"""Run: one experiment you can step, pause, retune, reset and observe, synchronously.
+
+The training step itself is `train_step` below: forward, loss, backward, optimizer step.
+Everything else here is bookkeeping around it (epochs, schedules, early stopping,
+divergence), kept out of the step so the loop reads like the textbook's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from app.data import build_dataset
+from app.data.base import Dataset
+from app.nn import ModelInput, ModelReport, build_model
+from app.settings import DEFAULT_LIMITS, Limits
+from app.spec import Dropout, ExperimentSpec, TrainSpec
+from app.train import objective, optim
+from app.train.objective import LossFn
+
+State = Literal["ready", "running", "paused", "done"]
+DoneReason = Literal["max_epochs", "early_stopped", "diverged", "failed"]
+EVAL_CHUNK = 1024  # examples per forward pass when evaluating
+TRAIN_EVAL_CAP = 4096  # train-set metrics are measured on at most this many examples
+
+
+def train_step(
+    model: nn.Module,
+    loss_fn: LossFn,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    l1: float,
+) -> torch.Tensor:
+    """One step of gradient descent on a batch; returns the batch's data loss (detached)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss = loss_fn(model(x), y)  # forward
+    total = loss
+    if l1 > 0:  # L1 penalty on the weights (not biases), as in TensorFlow Playground
+        total = loss + l1 * sum(p.abs().sum() for p in model.parameters() if p.ndim > 1)
+    total.backward()  # backward: fills p.grad
+    optimizer.step()  # update the weights
+    return loss.detach()
+
+
+def resolve_device(device: str) -> torch.device:
+    """'auto' -> CUDA when present, else CPU; 'cuda' without a GPU is a clear error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
+    return torch.device(device)
+
+
+@dataclass
+class RunStatus:
+    state: State
+    step: int
+    epoch: int
+    reason: DoneReason | None = None
+    detail: str = ""  # for a person: why it stopped, at which step
+
+
+@dataclass
+class Metrics:
+    """Quality at one moment. `val_score` and `train_score` are accuracy for classification
+    and R² for regression. Non-finite values stay NaN here; the wire turns them to null."""
+
+    step: int
+    epoch: int
+    train_loss: float
+    val_loss: float
+    train_score: float
+    val_score: float
+    lr: float
+    grad_norms: dict[str, float] = field(default_factory=dict)
+
+
+class Run:
+    """A model, its optimizer and its data (all on one device), trained step by step."""
+
+    def __init__(
+        self,
+        spec: ExperimentSpec,
+        device: str = "cpu",
+        *,
+        data: Dataset | None = None,
+        data_dir: Path | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.device = resolve_device(device)
+        self.limits = limits
+        self.data_dir = data_dir
+        self.spec = spec
+        self.running = False  # set by whoever drives the run (the worker's play/pause)
+        self._load_data(data)
+        self._init_training()
+
+    def _load_data(self, data: Dataset | None = None) -> None:
+        spec = self.spec
+        self.data = data or build_dataset(
+            spec.data, spec.seed, data_dir=self.data_dir, limits=self.limits
+        )
+        self.task = self.data.task
+        self.score_name = "r2" if self.task == "regression" else "accuracy"
+        self.x_train, self.y_train, self.x_val, self.y_val = (
+            t.to(self.device)
+            for t in (self.data.x_train, self.data.y_train, self.data.x_val, self.data.y_val)
+        )
+
+    # --- life cycle ---
+
+    def _init_training(self) -> None:
+        """Fresh weights, optimizer and batch order from the spec's seed."""
+        spec = self.spec
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(spec.seed)  # weights built on the CPU: same on every device
+            self.model, self.report = build_model(
+                spec.model.layers,
+                ModelInput.of(self.data),
+                batch_size=spec.train.batch_size,
+                limits=self.limits,
+            )
+            self._rng_state = torch.random.get_rng_state()  # dropout's draws continue from here
+        self.model.to(self.device)
+        self.loss_fn = objective.make_loss(self.task, spec.train.loss)
+        self.optimizer = optim.make_optimizer(self.model, spec.train)
+        self._shuffle = torch.Generator().manual_seed(spec.seed + 1)
+        self._cuda_rng = None
+        self.step_count = 0
+        self.epoch = 0
+        self._order = self._new_order()
+        self._pos = 0  # next example of `_order` to train on
+        self.history: list[Metrics] = []
+        self._done: tuple[DoneReason, str] | None = None
+        self._best: tuple[float, int, dict[str, torch.Tensor]] | None = None
+        self._bad_epochs = 0
+        self._apply_lr()
+
+    def reset(self, seed: int | None = None) -> None:
+        """Start over with fresh weights (the current settings kept); a new seed also
+        regenerates the data."""
+        if seed is not None and seed != self.spec.seed:
+            self.spec = self.spec.model_copy(update={"seed": ExperimentSpec(seed=seed).seed})
+            self._load_data()
+        self.running = False
+        self._init_training()
+
+    @property
+    def status(self) -> RunStatus:
+        if self._done:
+            return RunStatus("done", self.step_count, self.epoch, *self._done)
+        state: State = "running" if self.running else "ready" if self.step_count == 0 else "paused"
+        return RunStatus(state, self.step_count, self.epoch)
+
+    @property
+    def done(self) -> bool:
+        return self._done is not None
+
+    def fail(self, detail: str) -> None:
+        """Ends the run as failed (the worker calls this when something outside it breaks)."""
+        self._done = ("failed", detail)
+        self.running = False
+
+    # --- training ---
+
+    def step(self, n: int = 1) -> int:
+        """Trains `n` batches (fewer if the run ends); returns how many were trained."""
+        if self.done:
+            return 0
+        start = self.step_count
+        losses: list[torch.Tensor] = []  # since the last finiteness check
+        with self._own_rng():
+            self.model.train()
+            l1, batch = self.spec.train.l1, self.spec.train.batch_size
+            for _ in range(n):
+                idx = self._order[self._pos : self._pos + batch]
+                losses.append(
+                    train_step(
+                        self.model,
+                        self.loss_fn,
+                        self.optimizer,
+                        self.x_train[idx],
+                        self.y_train[idx],
+                        l1,
+                    )
+                )
+                self.step_count += 1
+                self._pos += len(idx)
+                if self._pos >= len(self._order):  # epoch boundary
+                    if self._check_finite(losses):
+                        break
+                    losses = []
+                    self._end_epoch()
+                    if self.done:
+                        break
+        self._check_finite(losses)
+        return self.step_count - start
+
+    def _check_finite(self, losses: list[torch.Tensor]) -> bool:
+        """Marks the run diverged at the first non-finite loss among the latest steps
+        (`losses` ends at the current step); one device sync per call."""
+        if not losses or self.done:
+            return self.done
+        finite = torch.isfinite(torch.stack(losses)).cpu()
+        if bool(finite.all()):
+            return False
+        at = self.step_count - len(losses) + int((~finite).nonzero()[0, 0]) + 1
+        self._done = (
+            "diverged",
+            f"the loss became infinite or NaN at step {at}; try a smaller learning rate",
+        )
+        self.running = False
+        return True
+
+    def _end_epoch(self) -> None:
+        self.epoch += 1
+        self._order, self._pos = self._new_order(), 0
+        metrics = self.evaluate()
+        self.history.append(metrics)
+        train = self.spec.train
+        if train.early_stopping is not None and self._early_stop(metrics.val_loss):
+            return
+        if train.max_epochs is not None and self.epoch >= train.max_epochs:
+            self._done = ("max_epochs", f"trained the {train.max_epochs} epochs asked for")
+            self.running = False
+        self._apply_lr()
+
+    def _early_stop(self, val_loss: float) -> bool:
+        rule = self.spec.train.early_stopping
+        assert rule is not None
+        if self._best is None or val_loss < self._best[0] - rule.min_delta:
+            state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            self._best, self._bad_epochs = (val_loss, self.epoch, state), 0
+            return False
+        self._bad_epochs += 1
+        if self._bad_epochs < rule.patience:
+            return False
+        best_loss, best_epoch, best_state = self._best
+        if rule.restore_best:
+            self.model.load_state_dict(best_state)
+        self._done = (
+            "early_stopped",
+            f"no val-loss improvement for {rule.patience} epochs; "
+            f"best {best_loss:.4g} at epoch {best_epoch}"
+            + (" (weights restored)" if rule.restore_best else ""),
+        )
+        self.running = False
+        return True
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The epoch with the best val loss so far (early stopping only)."""
+        return self._best[1] if self._best else None
+
+    def _new_order(self) -> torch.Tensor:
+        n = len(self.x_train)
+        return torch.randperm(n, generator=self._shuffle).to(self.device)
+
+    def _apply_lr(self) -> None:
+        optim.set_lr(self.optimizer, self.lr)
+
+    @property
+    def lr(self) -> float:
+        """The learning rate now: the base rate times the schedule's factor for this epoch."""
+        return self.spec.train.lr * optim.lr_factor(self.spec.train, self.epoch)
+
+    @contextlib.contextmanager
+    def _own_rng(self) -> Iterator[None]:
+        """Dropout draws from this run's own stream, so runs sharing a process (the worker
+        time-slices many) stay reproducible whatever their interleaving."""
+        cuda = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            torch.random.set_rng_state(self._rng_state)
+            if cuda and self._cuda_rng is not None:
+                torch.cuda.set_rng_state(self._cuda_rng, self.device)
+            yield
+            self._rng_state = torch.random.get_rng_state()
+            if cuda:
+                self._cuda_rng = torch.cuda.get_rng_state(self.device)
+
+    # --- live changes ---
+
+    HOT = frozenset(TrainSpec.model_fields) - {"loss"} | {"dropout"}
+
+    def set(self, **hot: Any) -> None:
+        """Changes training settings between steps, keeping the weights.
+
+        Accepts TrainSpec fields (lr, optimizer, momentum, weight_decay, l1, batch_size,
+        schedule, early stopping, max_epochs...) and `dropout` (the p of every dropout
+        layer). Raises pydantic's ValidationError, or ValueError, naming the field."""
+        unknown = set(hot) - self.HOT
+        if unknown:
+            raise ValueError(
+                f"cannot change {', '.join(sorted(unknown))} while training; "
+                f"live settings are {', '.join(sorted(self.HOT))}"
+            )
+        dropout = hot.pop("dropout", None)
+        old = self.spec.train
+        train = TrainSpec.model_validate(old.model_dump() | hot)
+        layers = self.spec.model.layers
+        if dropout is not None:
+            p = Dropout(p=dropout).p  # validated: 0 <= p <= 0.95
+            layers = [Dropout(p=p) if layer.type == "dropout" else layer for layer in layers]
+            for module in self.model.modules():
+                if isinstance(module, nn.Dropout):
+                    module.p = p
+        self.spec = self.spec.model_copy(
+            update={"train": train, "model": self.spec.model.model_copy(update={"layers": layers})}
+        )
+        if train.optimizer != old.optimizer:
+            self.optimizer = optim.make_optimizer(self.model, train)  # a new kind starts fresh
+        else:
+            optim.retune(self.optimizer, train)
+        self._apply_lr()
+        if (
+            self.done
+            and self._done
+            and self._done[0] == "max_epochs"
+            and (train.max_epochs is None or train.max_epochs > self.epoch)
+        ):
+            self._done = None  # more epochs allowed: the run may go on
+
+    # --- measuring ---
+
+    @torch.no_grad()
+    def evaluate(self) -> Metrics:
+        """Loss and accuracy/R² on the train set (up to TRAIN_EVAL_CAP examples) and the val
+        set, plus each layer's gradient norm from the last step. Changes nothing."""
+        with evaluating(self.model):
+            train_loss, train_score = self._measure(
+                self.x_train[:TRAIN_EVAL_CAP], self.y_train[:TRAIN_EVAL_CAP]
+            )
+            val_loss, val_score = self._measure(self.x_val, self.y_val)
+        return Metrics(
+            self.step_count,
+            self.epoch,
+            train_loss,
+            val_loss,
+            train_score,
+            val_score,
+            self.lr,
+            self.grad_norms(),
+        )
+
+    def _measure(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+        if len(x) == 0:
+            return math.nan, math.nan
+        outs = torch.cat([self.model(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+        loss = float(self.loss_fn(outs, y))
+        if self.task == "regression":
+            return loss, objective.r2_score(outs, y)
+        return loss, float(objective.correct(self.task, outs, y)) / len(y)
+
+    def grad_norms(self) -> dict[str, float]:
+        """L2 norm of each layer's gradient (all its parameters) from the last training step."""
+        norms = {}
+        for name, child in self.model.named_children():
+            grads = [p.grad for p in child.parameters() if p.grad is not None]
+            if grads:
+                norms[name] = float(
+                    torch.linalg.vector_norm(
+                        torch.stack([torch.linalg.vector_norm(g) for g in grads])
+                    )
+                )
+            elif any(True for _ in child.parameters()):
+                norms[name] = 0.0
+        return norms
+
+    def observe(self, *views: str, **options: Any) -> dict[str, Any]:
+        """Numpy arrays for the named views (see app/train/probes.py); changes nothing."""
+        from app.train.probes import observe
+
+        return observe(self, views, **options)
+
+    def model_report(self) -> ModelReport:
+        return self.report
+
+
+@contextlib.contextmanager
+def evaluating(model: nn.Module) -> Iterator[None]:
+    """Eval mode (no dropout, frozen batch-norm statistics), then the previous mode back."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
