@@ -58,15 +58,16 @@ class DenseBlock(nn.Module):
 
 
 class ConvBlock(nn.Module):
-    """Conv2d then activation: (B, C, H, W) -> (B, filters, H', W')."""
+    """[Asymmetric zero padding,] Conv2d, activation: (B, C, H, W) -> (B, filters, H', W')."""
 
-    def __init__(self, conv: nn.Conv2d, activation: str) -> None:
+    def __init__(self, conv: nn.Conv2d, activation: str, pad: nn.Module | None = None) -> None:
         super().__init__()
+        self.pad = pad or nn.Identity()
         self.conv = conv
         self.act = ACTIVATIONS[activation]()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(self.conv(x))
+        return self.act(self.conv(self.pad(x)))
 
 
 class Reshape(nn.Module):

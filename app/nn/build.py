@@ -229,17 +229,18 @@ def _conv2d(layer: Conv2d, shape: Shape, where: str, mi: ModelInput) -> Built:
     k, s = layer.kernel, layer.stride
     if k > h or k > w:
         raise SpecError(where, f"kernel {k} is larger than its {h}x{w} input")
-    if layer.padding == "same":
-        # torch pads 'same' only at stride 1; beyond, k//2 on each side is the usual choice.
-        pad: int | str = "same" if s == 1 else k // 2
-        out_h, out_w = (
-            (h, w) if s == 1 else ((h + 2 * (k // 2) - k) // s + 1, (w + 2 * (k // 2) - k) // s + 1)
-        )
+    if layer.padding == "same":  # TensorFlow's rule: output ceil(size / stride)
+        out_h, out_w = -(-h // s), -(-w // s)
+        pad_h, pad_w = max((out_h - 1) * s + k - h, 0), max((out_w - 1) * s + k - w, 0)
+        # (left, right, top, bottom); an even total splits with the extra on the far side
+        pads = (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2)
     else:
-        pad, out_h, out_w = 0, (h - k) // s + 1, (w - k) // s + 1
-    conv = nn.Conv2d(c, layer.filters, k, stride=s, padding=pad)
+        out_h, out_w, pads = (h - k) // s + 1, (w - k) // s + 1, (0, 0, 0, 0)
+    symmetric = len(set(pads)) == 1
+    conv = nn.Conv2d(c, layer.filters, k, stride=s, padding=pads[0] if symmetric else 0)
     blocks.init_weights(conv, layer.init, layer.activation)
-    return blocks.ConvBlock(conv, layer.activation), (layer.filters, out_h, out_w), ""
+    pad = None if symmetric else nn.ZeroPad2d(pads)
+    return blocks.ConvBlock(conv, layer.activation, pad), (layer.filters, out_h, out_w), ""
 
 
 def _pool(layer: MaxPool2d | AvgPool2d, shape: Shape, where: str, mi: ModelInput) -> Built:

@@ -1,0 +1,181 @@
+"""The registries: every dataset, layer type, activation, initializer, optimizer, schedule
+and loss, with each parameter's type, default, bounds and a one-line description.
+
+The validator (pydantic models in app/spec.py), the model builder (app/nn), the trainer
+(app/train) and `GET /api/catalog` all read these names; tests check they agree, so adding
+a layer type is one spec model plus its builder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any
+
+from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
+from pydantic import BaseModel
+
+from app.data import DATASETS
+from app.settings import Limits
+from app.spec import FEATURES, LAYER_TYPES, SPEC_VERSION, DataSpec, ExperimentSpec, TrainSpec
+
+ACTIVATIONS: dict[str, str] = {
+    "relu": "max(0, x): fast, but a unit stuck below zero stops learning (dead ReLU).",
+    "leaky_relu": "Like ReLU with a small slope (0.01) below zero, so no unit dies.",
+    "elu": "Smooth ReLU that goes to -1 below zero.",
+    "gelu": "Smooth ReLU used by Transformers.",
+    "silu": "x * sigmoid(x), also called swish.",
+    "sigmoid": "Squashes to (0, 1); saturates, so gradients vanish in deep nets.",
+    "tanh": "Squashes to (-1, 1); zero-centred, saturates at the ends.",
+    "linear": "No non-linearity: stacked linear layers stay one linear map.",
+}
+
+INITIALIZERS: dict[str, str] = {
+    "default": "PyTorch's default (Kaiming-uniform with a=sqrt(5)).",
+    "xavier": "Glorot/Xavier uniform, scaled for the activation; biases zero.",
+    "he": "He/Kaiming normal, for ReLU nets; biases zero.",
+    "zeros": "All weights and biases zero: every neuron stays the same (the symmetry lesson).",
+}
+
+OPTIMIZERS: dict[str, dict[str, Any]] = {
+    "sgd": {
+        "description": "Stochastic gradient descent, with optional (Nesterov) momentum.",
+        "params": ["lr", "momentum", "nesterov", "weight_decay"],
+    },
+    "adam": {
+        "description": "Adaptive moments: a per-weight step size from gradient averages.",
+        "params": ["lr", "beta1", "beta2", "weight_decay"],
+    },
+    "adamw": {
+        "description": "Adam with decoupled weight decay.",
+        "params": ["lr", "beta1", "beta2", "weight_decay"],
+    },
+    "rmsprop": {
+        "description": "Divides by a running average of squared gradients.",
+        "params": ["lr", "momentum", "weight_decay"],
+    },
+    "adagrad": {
+        "description": "Step sizes shrink with the sum of past squared gradients.",
+        "params": ["lr", "weight_decay"],
+    },
+}
+
+SCHEDULES: dict[str, dict[str, Any]] = {
+    "constant": {"description": "The same learning rate throughout.", "params": []},
+    "step": {
+        "description": "Multiply by lr_gamma every lr_period epochs.",
+        "params": ["lr_gamma", "lr_period"],
+    },
+    "cosine": {
+        "description": "Anneal to zero along a cosine over lr_period epochs, then restart.",
+        "params": ["lr_period"],
+    },
+    "exponential": {"description": "Multiply by lr_gamma every epoch.", "params": ["lr_gamma"]},
+}
+
+LOSSES: dict[str, dict[str, Any]] = {
+    "auto": {
+        "description": "Follow the task: BCE for binary, cross-entropy for classes, MSE "
+        "for regression.",
+        "tasks": ["binary", "multiclass", "regression"],
+    },
+    "mse": {"description": "Mean squared error.", "tasks": ["binary", "regression"]},
+    "huber": {
+        "description": "Squared error near zero, absolute error far away (robust).",
+        "tasks": ["binary", "regression"],
+    },
+    "bce": {"description": "Binary cross-entropy on a sigmoid output.", "tasks": ["binary"]},
+    "cross_entropy": {"description": "Cross-entropy on a softmax output.", "tasks": ["multiclass"]},
+}
+
+OUTPUTS: dict[str, str] = {
+    "binary": "1 unit, sigmoid, binary cross-entropy",
+    "multiclass": "one unit per class, softmax, cross-entropy",
+    "regression": "one unit per target, linear, mean squared error",
+}
+
+_BOUNDS = {
+    Ge: ("min", "ge"),
+    Gt: ("exclusive_min", "gt"),
+    Le: ("max", "le"),
+    Lt: ("exclusive_max", "lt"),
+    MinLen: ("min_items", "min_length"),
+    MaxLen: ("max_items", "max_length"),
+}
+
+
+def describe_fields(model: type[BaseModel], skip: tuple[str, ...] = ("type",)) -> dict[str, Any]:
+    """Each field of a spec model: type, default, bounds, choices and description."""
+    out = {}
+    for name, info in model.model_fields.items():
+        if name in skip:
+            continue
+        entry: dict[str, Any] = {
+            "type": _type_name(info.annotation),
+            "description": info.description or "",
+        }
+        if info.is_required():
+            entry["required"] = True
+        else:
+            default = info.get_default(call_default_factory=True)
+            entry["default"] = default.model_dump() if isinstance(default, BaseModel) else default
+        for meta in info.metadata:
+            for cls, (key, attr) in _BOUNDS.items():
+                if isinstance(meta, cls):
+                    entry[key] = getattr(meta, attr)
+        choices = _choices(info.annotation)
+        if choices:
+            entry["choices"] = choices
+        out[name] = entry
+    return out
+
+
+def _choices(annotation: Any) -> list[Any]:
+    for arg in (annotation, *typing.get_args(annotation)):
+        if typing.get_origin(arg) is typing.Literal:
+            return list(typing.get_args(arg))
+    return []
+
+
+def _type_name(annotation: Any) -> str:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return "choice"
+    if origin is list:
+        return "list"
+    if args and origin is not list:
+        return _type_name(args[0]) + (
+            " | null" if type(None) in typing.get_args(annotation) else ""
+        )
+    return getattr(annotation, "__name__", str(annotation)).lower()
+
+
+def build_catalog(limits: Limits) -> dict[str, Any]:
+    """Everything the page needs to build its controls, in one JSON-ready document."""
+    return {
+        "version": SPEC_VERSION,
+        "limits": limits.model_dump(),
+        "datasets": {name: _dataset_entry(info) for name, info in DATASETS.items()},
+        "features": FEATURES,
+        "layers": {
+            model.model_fields["type"].default: {
+                "description": (model.__doc__ or "").strip(),
+                "params": describe_fields(model),
+            }
+            for model in LAYER_TYPES
+        },
+        "activations": ACTIVATIONS,
+        "initializers": INITIALIZERS,
+        "optimizers": OPTIMIZERS,
+        "schedules": SCHEDULES,
+        "losses": LOSSES,
+        "outputs": OUTPUTS,
+        "data_params": describe_fields(DataSpec, skip=()),
+        "train_params": describe_fields(TrainSpec, skip=()),
+        "spec_defaults": ExperimentSpec().model_dump(),
+    }
+
+
+def _dataset_entry(info: Any) -> dict[str, Any]:
+    return {k: v for k, v in dataclasses.asdict(info).items() if not callable(v)}

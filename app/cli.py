@@ -1,0 +1,227 @@
+"""The `nnplayground` command: train and validate specs headless, or serve the web app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.nn import SpecError
+from app.settings import Settings
+from app.spec import ExperimentSpec, format_errors
+
+EXIT_INVALID = 2
+DEFAULT_EPOCHS = 20  # when neither the spec nor the command line says
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return int(args.func(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nnplayground", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train a spec headless and report its metrics")
+    train.add_argument("spec", type=Path, help="an ExperimentSpec JSON file")
+    budget = train.add_mutually_exclusive_group()
+    budget.add_argument(
+        "--epochs",
+        type=int,
+        help=f"epochs to train (default: the spec's max_epochs, else {DEFAULT_EPOCHS})",
+    )
+    budget.add_argument("--steps", type=int, help="training steps (batches) to train")
+    train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    train.add_argument(
+        "--json",
+        action="store_true",
+        help="print the final metrics as one JSON object on the last line",
+    )
+    train.set_defaults(func=_train)
+
+    validate = sub.add_parser("validate", help="print shapes and parameter counts, or the error")
+    validate.add_argument("spec", type=Path)
+    validate.add_argument("--json", action="store_true", help="print the summary as JSON")
+    validate.set_defaults(func=_validate)
+
+    serve = sub.add_parser("serve", help="serve the playground in the browser")
+    serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    serve.set_defaults(func=_serve)
+    return parser
+
+
+def _load(path: Path) -> ExperimentSpec | None:
+    """The parsed spec, or None after printing why it is not one."""
+    try:
+        return ExperimentSpec.model_validate_json(path.read_bytes())
+    except OSError as e:
+        print(f"error: cannot read {path}: {e.strerror}", file=sys.stderr)
+    except ValidationError as e:
+        for err in format_errors(e):
+            print(f"error: {err['field']}: {err['message']}", file=sys.stderr)
+    return None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from app.validation import check_spec
+
+    spec = _load(args.spec)
+    if spec is None:
+        return EXIT_INVALID
+    settings = Settings()
+    try:
+        summary = check_spec(spec, data_dir=settings.data_dir, limits=settings.limits)
+    except SpecError as e:
+        print(f"error: {e.field}: {e.message}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    data = summary["data"]
+    print(
+        f"data: {spec.data.dataset}, {data['task']}, input {_shape(data['input_shape'])}, "
+        f"{data['train_examples']} train / {data['val_examples']} val examples"
+    )
+    for layer in summary["layers"]:
+        note = f"  ({layer['note']})" if layer["note"] else ""
+        print(
+            f"  {layer['name']:<14} {_shape(layer['output_shape']):>12} "
+            f"{layer['params']:>10,} params{note}"
+        )
+    out = summary["output"]
+    print(f"output: {out['units']} units, {out['activation']}, loss {out['loss']}")
+    print(f"total: {summary['total_params']:,} parameters")
+    return 0
+
+
+def _shape(shape: list[int]) -> str:
+    return "x".join(map(str, shape))
+
+
+def _train(args: argparse.Namespace) -> int:
+    from app.train import Run
+    from app.validation import check_spec
+
+    spec = _load(args.spec)
+    if spec is None:
+        return EXIT_INVALID
+    settings = Settings()
+    try:
+        check_spec(spec, data_dir=settings.data_dir, limits=settings.limits)
+        run = Run(spec, args.device, data_dir=settings.data_dir, limits=settings.limits)
+    except (SpecError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    steps_per_epoch = math.ceil(len(run.x_train) / spec.train.batch_size)
+    if args.steps is not None:
+        total = args.steps
+    else:
+        epochs = args.epochs or spec.train.max_epochs or DEFAULT_EPOCHS
+        total = epochs * steps_per_epoch
+    progress = Progress(total, enabled=sys.stderr.isatty() or not args.json)
+    started = time.perf_counter()
+    while run.step_count < total and not run.done:
+        run.step(min(steps_per_epoch, total - run.step_count))
+        progress.update(run)
+    progress.close()
+    result = _result(run, time.perf_counter() - started)
+    if args.json:
+        print(json.dumps(result, allow_nan=False))
+    else:
+        _print_result(result)
+    return 1 if result["state"] == "done" and result["reason"] in ("diverged", "failed") else 0
+
+
+def _result(run: Any, seconds: float) -> dict[str, Any]:
+    metrics = run.evaluate()
+    status = run.status
+    score = run.score_name
+    return {
+        "state": status.state,
+        "reason": status.reason,
+        "detail": status.detail,
+        "device": str(run.device),
+        "steps": run.step_count,
+        "epochs": run.epoch,
+        "seconds": round(seconds, 3),
+        "train_loss": _finite(metrics.train_loss),
+        "val_loss": _finite(metrics.val_loss),
+        f"train_{score}": _finite(metrics.train_score),
+        f"val_{score}": _finite(metrics.val_score),
+    }
+
+
+def _finite(x: float) -> float | None:
+    """JSON has no NaN or Infinity: those become null."""
+    return x if math.isfinite(x) else None
+
+
+def _print_result(result: dict[str, Any]) -> None:
+    for key, value in result.items():
+        if value not in (None, ""):
+            print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+
+
+class Progress:
+    """A one-line progress bar on stderr (plain lines when stderr is not a terminal)."""
+
+    def __init__(self, total: int, enabled: bool = True) -> None:
+        self.total, self.enabled, self.tty = max(total, 1), enabled, sys.stderr.isatty()
+        self.last_line = 0.0
+
+    def update(self, run: Any) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not self.tty and now - self.last_line < 2 and run.step_count < self.total:
+            return
+        self.last_line = now
+        done = min(run.step_count / self.total, 1.0)
+        bar = "#" * int(done * 30)
+        loss = run.history[-1].val_loss if run.history else float("nan")
+        line = (
+            f"[{bar:<30}] {done:4.0%} step {run.step_count} epoch {run.epoch} val_loss {loss:.4f}"
+        )
+        print(
+            ("\r" + line) if self.tty else line,
+            end="" if self.tty else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            print(file=sys.stderr)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.web.app import create_app
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = Settings(**overrides)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=10,
+        log_level="info",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

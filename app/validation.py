@@ -1,0 +1,60 @@
+"""Checks a parsed spec against the data it names and the server's limits: builds the data,
+infers every layer's shape and parameter count (on the meta device: no memory), and picks
+the loss. The pydantic models have already checked every field's bounds."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from app.data import build_dataset
+from app.data.base import DataError, Dataset
+from app.nn import ModelInput, SpecError, build_model
+from app.settings import DEFAULT_LIMITS, Limits
+from app.spec import ExperimentSpec
+from app.train.objective import resolve_loss
+
+
+def check_spec(
+    spec: ExperimentSpec, *, data_dir: Path | None = None, limits: Limits = DEFAULT_LIMITS
+) -> dict[str, Any]:
+    """The validated summary (data, per-layer shapes and parameters, output, totals), or
+    `SpecError` naming the field and the reason."""
+    data = load_data(spec, data_dir=data_dir, limits=limits)
+    try:
+        loss = resolve_loss(data.task, spec.train.loss)
+    except ValueError as e:
+        raise SpecError("train.loss", str(e)) from None
+    _, report = build_model(
+        spec.model.layers,
+        ModelInput.of(data),
+        batch_size=spec.train.batch_size,
+        limits=limits,
+        device="meta",
+    )
+    return {
+        "data": {
+            "task": data.task,
+            "input_kind": data.input_kind,
+            "input_shape": list(data.input_shape),
+            "train_examples": len(data.x_train),
+            "val_examples": len(data.x_val),
+            "classes": data.class_names,
+            "features": data.feature_names,
+        },
+        "layers": [dataclasses.asdict(layer) for layer in report.layers],
+        "output": {"units": data.output_dim, "activation": report.output_activation, "loss": loss},
+        "total_params": report.total_params,
+        "activation_bytes": report.activation_bytes,
+    }
+
+
+def load_data(spec: ExperimentSpec, *, data_dir: Path | None, limits: Limits) -> Dataset:
+    """The spec's dataset, with data errors turned into `SpecError`s."""
+    if spec.data.n_samples is not None and spec.data.n_samples > limits.max_samples:
+        raise SpecError("data.n_samples", f"must be at most {limits.max_samples:,} on this server")
+    try:
+        return build_dataset(spec.data, spec.seed, data_dir=data_dir, limits=limits)
+    except DataError as e:
+        raise SpecError(e.field, str(e)) from None

@@ -1,0 +1,1 @@
+"""The web layer: FastAPI routes and (later) websocket sessions. No training happens here."""

@@ -1,0 +1,53 @@
+"""`create_app(settings)`: wires settings, routes and middleware. Resources are created in
+the lifespan and hung on `app.state`; nothing is created at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+from app.catalog import build_catalog
+from app.settings import Settings
+from app.web.body_limit import BodyLimitMiddleware
+from app.web.paths import static_dir, templates_dir
+from app.web.routes import api, pages
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.catalog = build_catalog(settings.limits)
+        yield
+
+    app = FastAPI(title="NN Playground", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=templates_dir())
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_request_bytes)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    return app
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's default 422 echoes the rejected input and fails on NaN; ours names the
+    field and the limit only."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e["loc"]) or "body",
+            "message": str(e["msg"]).replace("Input should be", "must be"),
+        }
+        for e in exc.errors()
+    ]
+    return api.invalid(errors)
