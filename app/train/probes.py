@@ -123,22 +123,22 @@ def _activation_stats(run: Run, **_: Any) -> dict[str, dict[str, float]]:
 # --- 2-D point data: each neuron's output over the plane ---
 
 
-def _plane(run: Run, grid: int) -> torch.Tensor:
-    """Raw (x1, x2) points of a grid x grid raster over the domain, row 0 at the top (max x2)."""
-    if run.data.featurize is None or run.data.domain is None:
+def _plane_inputs(run: Run, grid: int) -> torch.Tensor:
+    """Model inputs for a grid x grid raster of the plane, row 0 at the top (max x2),
+    featurized exactly as the training points were: (grid*grid, features)."""
+    featurize, domain = run.data.featurize, run.data.domain
+    if featurize is None or domain is None:
         raise ObserveError("this view needs 2-D point data")
-    lo, hi = run.data.domain
-    axis = torch.linspace(lo, hi, grid)
+    grid = _check_grid(run, grid)
+    axis = torch.linspace(domain[0], domain[1], grid)
     x2, x1 = torch.meshgrid(axis.flip(0), axis, indexing="ij")
-    return torch.stack([x1.flatten(), x2.flatten()], dim=1)  # (grid*grid, 2)
+    return featurize(torch.stack([x1.flatten(), x2.flatten()], dim=1)).to(run.device)
 
 
 def _neurons(run: Run, grid: int = 50, **_: Any) -> dict[str, np.ndarray]:
     """Each input feature's and each hidden unit's value over the plane: (units, grid, grid)
     per layer (key 'input' for the features); only layers with a vector output."""
-    grid = _check_grid(run, grid)
-    assert run.data.featurize is not None
-    x = run.data.featurize(_plane(run, grid)).to(run.device)
+    x = _plane_inputs(run, grid)
     names = _hidden_names(run)
     with _capture(run.model, names) as outs:
         run.model(x)
@@ -152,11 +152,7 @@ def _neurons(run: Run, grid: int = 50, **_: Any) -> dict[str, np.ndarray]:
 def _boundary(run: Run, grid: int = 100, **_: Any) -> np.ndarray:
     """The model's answer over the plane: P(class 1) (grid, grid) for binary data, class
     probabilities (C, grid, grid) for multiclass, the value (D, grid, grid) for regression."""
-    grid = _check_grid(run, grid)
-    assert run.data.featurize is not None
-    pred = objective.predict(
-        run.task, run.model(run.data.featurize(_plane(run, grid)).to(run.device))
-    )
+    pred = objective.predict(run.task, run.model(_plane_inputs(run, grid)))
     return _np(pred.reshape(grid, grid) if pred.ndim == 1 else pred.T.reshape(-1, grid, grid))
 
 
