@@ -18,11 +18,15 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
 }
 
 
-def param_groups(model: nn.Module) -> list[dict]:
-    """Weights (decayed) apart from biases and norm scales (not decayed), as is usual."""
-    decay = [p for p in model.parameters() if p.ndim > 1]
-    rest = [p for p in model.parameters() if p.ndim <= 1]
-    return [{"params": decay, "decay": True}, {"params": rest, "decay": False}]
+def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
+    """Weights (decayed) apart from biases and norm scales (not decayed), as is usual; one
+    group when nothing decays, since each group costs the optimizer a pass per step."""
+    if weight_decay == 0:
+        return [{"params": list(model.parameters()), "weight_decay": 0.0}]
+    return [
+        {"params": [p for p in model.parameters() if p.ndim > 1], "weight_decay": weight_decay},
+        {"params": [p for p in model.parameters() if p.ndim <= 1], "weight_decay": 0.0},
+    ]
 
 
 def hyperparameters(train: TrainSpec) -> dict:
@@ -39,18 +43,30 @@ def hyperparameters(train: TrainSpec) -> dict:
 
 
 def make_optimizer(model: nn.Module, train: TrainSpec) -> torch.optim.Optimizer:
-    groups = param_groups(model)
-    for group in groups:
-        group["weight_decay"] = train.weight_decay if group["decay"] else 0.0
-    return OPTIMIZERS[train.optimizer](groups, **hyperparameters(train))
+    return OPTIMIZERS[train.optimizer](
+        param_groups(model, train.weight_decay), **hyperparameters(train)
+    )
 
 
-def retune(optimizer: torch.optim.Optimizer, train: TrainSpec) -> None:
-    """Applies new hyperparameters in place, keeping the optimizer's state (momentum...)."""
-    hp = hyperparameters(train)
-    for group in optimizer.param_groups:
-        group.update(hp)
-        group["weight_decay"] = train.weight_decay if group["decay"] else 0.0
+def retune(
+    optimizer: torch.optim.Optimizer,
+    model: nn.Module,
+    train: TrainSpec,
+) -> torch.optim.Optimizer:
+    """The optimizer with new hyperparameters, keeping its state (momentum, Adam's moments)
+    when the kind is the same; a new kind starts afresh."""
+    same_kind = type(optimizer) is OPTIMIZERS[train.optimizer]
+    decayed_groups = 2 if train.weight_decay > 0 else 1
+    if same_kind and len(optimizer.param_groups) == decayed_groups:
+        for group in optimizer.param_groups:
+            group.update(hyperparameters(train))
+        if decayed_groups == 2:
+            optimizer.param_groups[0]["weight_decay"] = train.weight_decay
+        return optimizer
+    fresh = make_optimizer(model, train)
+    if same_kind:  # regrouped for weight decay: per-parameter state carries over
+        fresh.state.update(optimizer.state)
+    return fresh
 
 
 def lr_factor(train: TrainSpec, epoch: int) -> float:

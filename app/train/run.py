@@ -177,24 +177,17 @@ class Run:
             return 0
         start = self.step_count
         losses: list[torch.Tensor] = []  # since the last finiteness check
+        model, loss_fn, x, y = self.model, self.loss_fn, self.x_train, self.y_train
+        l1, batch, n_train = self.spec.train.l1, self.spec.train.batch_size, len(x)
         with self._own_rng():
-            self.model.train()
-            l1, batch = self.spec.train.l1, self.spec.train.batch_size
+            model.train()
             for _ in range(n):
-                idx = self._order[self._pos : self._pos + batch]
-                losses.append(
-                    train_step(
-                        self.model,
-                        self.loss_fn,
-                        self.optimizer,
-                        self.x_train[idx],
-                        self.y_train[idx],
-                        l1,
-                    )
-                )
+                end = min(self._pos + batch, n_train)
+                idx = self._order[self._pos : end]
+                losses.append(train_step(model, loss_fn, self.optimizer, x[idx], y[idx], l1))
                 self.step_count += 1
-                self._pos += len(idx)
-                if self._pos >= len(self._order):  # epoch boundary
+                self._pos = end
+                if end == n_train:  # epoch boundary
                     if self._check_finite(losses):
                         break
                     losses = []
@@ -315,10 +308,7 @@ class Run:
         self.spec = self.spec.model_copy(
             update={"train": train, "model": self.spec.model.model_copy(update={"layers": layers})}
         )
-        if train.optimizer != old.optimizer:
-            self.optimizer = optim.make_optimizer(self.model, train)  # a new kind starts fresh
-        else:
-            optim.retune(self.optimizer, train)
+        self.optimizer = optim.retune(self.optimizer, self.model, train)
         self._apply_lr()
         if (
             self.done
