@@ -111,6 +111,8 @@ def _shape(shape: list[int]) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
+    import torch
+
     from app.train import Run
     from app.validation import check_spec
 
@@ -118,6 +120,7 @@ def _train(args: argparse.Namespace) -> int:
     if spec is None:
         return EXIT_INVALID
     settings = Settings()
+    torch.set_num_threads(settings.torch_threads)
     try:
         check_spec(spec, data_dir=settings.data_dir, limits=settings.limits)
         run = Run(spec, args.device, data_dir=settings.data_dir, limits=settings.limits)

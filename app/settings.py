@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Where generated caches and user uploads (CSV files) live.
     data_dir: Path = Path("data")
     limits: Limits = Limits()
+    # Intra-op threads per training process. The playground's networks are small: one
+    # thread is fastest for them, and it keeps several processes from fighting over cores.
+    torch_threads: int = Field(1, ge=1, le=256)
 
     @property
     def uploads_dir(self) -> Path:
