@@ -1,0 +1,106 @@
+"""Sequence datasets, x (N, T, F) float32: forecasting sines, and a long-range recall task.
+
+`sine`, `sum_of_sines` (regression): the window holds T samples of a wave, one per time
+step; the target, y (N, 1), is the wave's clean value at the next step. Each example draws its
+period(s) from `PERIODS` (in steps) and a uniform phase. `sum_of_sines` averages two sines of
+different periods, so every wave stays within [-1, 1]. `noise` adds Gaussian noise of standard
+deviation 0.5 × noise to the window only, so the best forecast must also denoise.
+
+`memory` (multiclass recall, chance = 1 / 4): step 0 shows one of four cue symbols, one-hot;
+each later step shows one of four distractor symbols, drawn at random, on four channels of
+their own (F = 8); the target is the cue. Nothing but step 0 tells the answer, and the
+distractors keep changing the input at every step. An LSTM or GRU solves it by opening its
+input gate on a cue channel and then holding its cell (forget gate near 1) — a short path for
+the gradient. A plain tanh RNN has to carry the cue through T - 1 squashing updates driven by
+random inputs; its gradient from the answer back to step 0 shrinks geometrically in T, so at
+the default T = 25 it stays near chance. `noise` adds Gaussian noise of standard deviation
+0.5 × noise to every channel of every step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from app.data.base import Dataset
+from app.data.request import DataRequest
+from app.data.splits import split_indices, take
+
+PERIODS = np.array([6.0, 8.0, 10.0, 12.0, 16.0, 20.0])  # steps per cycle
+CUES = ["A", "B", "C", "D"]
+DISTRACTORS = ["w", "x", "y", "z"]
+
+
+def make_waves(
+    n: int, seq_len: int, n_terms: int, noise: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Windows x (n, seq_len, 1) and next values y (n, 1) of means of `n_terms` sines."""
+    # n_terms distinct periods per example: the first columns of a random permutation.
+    pick = np.argsort(rng.random((n, len(PERIODS))), axis=1)[:, :n_terms]
+    periods = PERIODS[pick][:, :, None]  # (n, terms, 1)
+    phases = rng.uniform(0.0, 2 * np.pi, (n, n_terms, 1))
+    steps = np.arange(seq_len + 1)[None, None, :]  # (1, 1, T + 1)
+    waves = np.sin(2 * np.pi * steps / periods + phases).mean(axis=1)  # (n, T + 1)
+    window = waves[:, :seq_len] + 0.5 * noise * rng.standard_normal((n, seq_len))
+    return window[:, :, None], waves[:, seq_len:]
+
+
+def make_memory(
+    n: int, seq_len: int, noise: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Recall sequences x (n, seq_len, 8) and their cue classes y (n,) int64."""
+    cues = rng.integers(0, len(CUES), n)
+    distractors = len(CUES) + rng.integers(0, len(DISTRACTORS), (n, seq_len))
+    distractors[:, 0] = cues
+    width = len(CUES) + len(DISTRACTORS)
+    x = np.eye(width)[distractors]  # (n, T, 8) one-hot
+    x += 0.5 * noise * rng.standard_normal(x.shape)
+    return x, cues.astype(np.int64)
+
+
+def build_sine(req: DataRequest, n_terms: int) -> Dataset:
+    """Next-value forecasting of a single sine (n_terms=1) or a mean of sines."""
+    make_rng, split_rng = req.rngs()
+    n, seq_len = req.require_n_samples(), req.require_seq_len()
+    x, y = make_waves(n, seq_len, n_terms, req.spec.noise, make_rng)
+    train, val = split_indices(n, req.val_fraction, split_rng)
+    return Dataset(
+        x_train=take(x, train, torch.float32),
+        y_train=take(y, train, torch.float32),
+        x_val=take(x, val, torch.float32),
+        y_val=take(y, val, torch.float32),
+        task="regression",
+        input_kind="sequence",
+        input_shape=(seq_len, 1),
+        feature_names=["value"],
+    )
+
+
+def build_single_sine(req: DataRequest) -> Dataset:
+    """`sine`: one sine per example."""
+    return build_sine(req, n_terms=1)
+
+
+def build_sum_of_sines(req: DataRequest) -> Dataset:
+    """`sum_of_sines`: the mean of two sines of different periods per example."""
+    return build_sine(req, n_terms=2)
+
+
+def build_memory(req: DataRequest) -> Dataset:
+    """`memory`: recall the cue shown at step 0 after seq_len - 1 distractor steps."""
+    make_rng, split_rng = req.rngs()
+    n, seq_len = req.require_n_samples(), req.require_seq_len()
+    x, y = make_memory(n, seq_len, req.spec.noise, make_rng)
+    train, val = split_indices(n, req.val_fraction, split_rng)
+    return Dataset(
+        x_train=take(x, train, torch.float32),
+        y_train=take(y, train, torch.int64),
+        x_val=take(x, val, torch.float32),
+        y_val=take(y, val, torch.int64),
+        task="multiclass",
+        input_kind="sequence",
+        input_shape=(seq_len, len(CUES) + len(DISTRACTORS)),
+        class_names=list(CUES),
+        output_dim=len(CUES),
+        feature_names=CUES + DISTRACTORS,
+    )
