@@ -1,0 +1,77 @@
+"""Learning for real, on CPU, each in a few seconds: the example specs reach what their
+descriptions promise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from app.spec import ExperimentSpec
+from app.train import Run
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def example(name: str, **train: object) -> ExperimentSpec:
+    spec = ExperimentSpec.model_validate_json((EXAMPLES / name).read_text())
+    return spec.model_copy(update={"train": spec.train.model_copy(update=train)})
+
+
+def train_to_end(spec: ExperimentSpec) -> Run:
+    run = Run(spec)
+    run.step(10**7)
+    assert run.status.reason == "max_epochs", run.status
+    return run
+
+
+def test_xor_2_8_8_tanh() -> None:
+    spec = example("xor.json")
+    assert [(layer.units, layer.activation) for layer in spec.model.layers] == [
+        (8, "tanh"), (8, "tanh")]
+    assert train_to_end(spec).evaluate().val_score >= 0.95
+
+
+def test_spiral_needs_depth_and_gets_it() -> None:
+    assert train_to_end(example("spiral.json")).evaluate().val_score >= 0.90
+
+
+def test_digits_cnn_in_two_epochs() -> None:
+    spec = example("digits-cnn.json")
+    assert spec.train.max_epochs == 2
+    assert train_to_end(spec).evaluate().val_score >= 0.90
+
+
+def test_mnist_mlp_in_one_epoch() -> None:
+    spec = example("mnist-mlp.json")
+    assert spec.train.max_epochs == 1
+    run = train_to_end(spec)
+    assert run.data.input_shape == (1, 28, 28)
+    assert run.evaluate().val_score >= 0.90
+
+
+def test_sine_lstm_forecasts() -> None:
+    run = train_to_end(example("sine-lstm.json", max_epochs=4))
+    metrics = run.evaluate()
+    assert metrics.val_loss < 0.02  # MSE; the wave's variance is about 0.5
+    assert metrics.val_score > 0.95  # R²
+
+
+def test_names_char_model_beats_chance() -> None:
+    run = Run(example("names-char-rnn.json"))
+    run.step(600)
+    chance = 1 / len(run.data.vocab)
+    assert run.evaluate().val_score > 5 * chance
+
+
+def test_learning_rate_of_50_is_refused_and_10_diverges() -> None:
+    with pytest.raises(ValidationError, match="less than or equal to 10"):
+        ExperimentSpec.model_validate({"train": {"optimizer": "sgd", "lr": 50.0}})
+    run = Run(ExperimentSpec.model_validate({
+        "data": {"dataset": "plane", "n_samples": 200},
+        "model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}]},
+        "train": {"optimizer": "sgd", "lr": 10.0, "batch_size": 10}}))
+    run.step(1000)
+    assert (run.status.state, run.status.reason) == ("done", "diverged")
+    assert "at step" in run.status.detail
