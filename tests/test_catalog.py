@@ -1,0 +1,39 @@
+"""The registries agree: every name the spec accepts has an implementation and an entry."""
+
+from __future__ import annotations
+
+import json
+import typing
+
+from app import catalog
+from app.data import DATASETS
+from app.nn import LAYER_BUILDERS
+from app.nn.blocks import ACTIVATIONS
+from app.settings import Limits
+from app.spec import LAYER_TYPES, Activation, Init, Loss, Optimizer, Schedule
+from app.train.optim import OPTIMIZERS
+
+
+def test_registries_match_the_spec_and_the_implementations() -> None:
+    assert set(typing.get_args(Activation)) == set(catalog.ACTIVATIONS) == set(ACTIVATIONS)
+    assert set(typing.get_args(Init)) == set(catalog.INITIALIZERS)
+    assert set(typing.get_args(Optimizer)) == set(catalog.OPTIMIZERS) == set(OPTIMIZERS)
+    assert set(typing.get_args(Schedule)) == set(catalog.SCHEDULES)
+    assert set(typing.get_args(Loss)) == set(catalog.LOSSES)
+    assert set(LAYER_TYPES) == set(LAYER_BUILDERS)
+
+
+def test_catalog_is_json_with_every_parameter_described() -> None:
+    doc = catalog.build_catalog(Limits())
+    json.dumps(doc, allow_nan=False)
+    assert set(doc["datasets"]) == set(DATASETS)
+    for name, layer in doc["layers"].items():
+        assert layer["description"], name
+        for param, entry in layer["params"].items():
+            assert entry["description"] and "type" in entry, (name, param)
+            assert "default" in entry or entry.get("required"), (name, param)
+    for section in ("data_params", "train_params"):
+        for param, entry in doc[section].items():
+            assert entry["description"], param
+    for name, entry in doc["optimizers"].items():
+        assert set(entry["params"]) <= set(doc["train_params"]), name
