@@ -114,6 +114,8 @@ def describe_fields(model: type[BaseModel], skip: tuple[str, ...] = ("type",)) -
             "type": _type_name(info.annotation),
             "description": info.description or "",
         }
+        if _nullable(info.annotation):
+            entry["nullable"] = True
         if info.is_required():
             entry["required"] = True
         else:
@@ -138,17 +140,21 @@ def _choices(annotation: Any) -> list[Any]:
 
 
 def _type_name(annotation: Any) -> str:
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         return "choice"
     if origin is list:
         return "list"
-    if args and origin is not list:
-        return _type_name(args[0]) + (
-            " | null" if type(None) in typing.get_args(annotation) else ""
-        )
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if args:  # Optional[X] or Annotated[X, ...]
+        return _type_name(args[0])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "object"
     return getattr(annotation, "__name__", str(annotation)).lower()
+
+
+def _nullable(annotation: Any) -> bool:
+    return type(None) in typing.get_args(annotation)
 
 
 def build_catalog(limits: Limits) -> dict[str, Any]:

@@ -37,3 +37,14 @@ def test_catalog_is_json_with_every_parameter_described() -> None:
             assert entry["description"], param
     for name, entry in doc["optimizers"].items():
         assert set(entry["params"]) <= set(doc["train_params"]), name
+
+
+def test_docs_spec_md_is_current() -> None:
+    """docs/spec.md is generated from the registries; regenerate it after changing them:
+    python -m app.spec_doc > docs/spec.md"""
+    from pathlib import Path
+
+    from app.spec_doc import render
+
+    path = Path(__file__).parents[1] / "docs" / "spec.md"
+    assert path.read_text() == render(), "docs/spec.md is stale: python -m app.spec_doc > docs/spec.md"

@@ -109,7 +109,7 @@ DATASETS: dict[str, DatasetInfo] = {
         build_sum_of_sines,
     ),
     "memory": DatasetInfo(
-        "Recall the symbol shown at the first step after a run of distractors (chance 25%).",
+        "Recall the symbol shown with the cue at step 0, after a run of others (chance 25%).",
         "sequence",
         "multiclass",
         2000,

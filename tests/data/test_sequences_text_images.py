@@ -10,7 +10,7 @@ import torch
 
 from app.data import build_dataset
 from app.data.images import MNIST_PATH
-from app.data.sequences import CUES
+from app.data.sequences import SYMBOLS
 from app.data.text import MARK, load_names
 from app.spec import DataSpec
 
@@ -61,13 +61,16 @@ def test_single_sine_continues_its_window() -> None:
     assert torch.allclose(predicted.float(), ds.y_train[:, 0], atol=1e-4)
 
 
-def test_memory_cue_is_the_first_step_only() -> None:
+def test_memory_answer_is_the_symbol_shown_with_the_cue() -> None:
     ds = build_dataset(DataSpec(dataset="memory", seq_len=30), 0)
-    assert ds.input_shape == (30, 8) and ds.class_names == CUES and ds.output_dim == 4
-    first = ds.x_train[:, 0]  # (N, 8)
-    assert torch.equal(first[:, :4].argmax(1), ds.y_train) and (first[:, 4:] == 0).all()
-    rest = ds.x_train[:, 1:]
-    assert (rest[:, :, :4] == 0).all() and (rest.sum(-1) == 1).all()
+    assert ds.input_shape == (30, 5) and ds.class_names == SYMBOLS and ds.output_dim == 4
+    assert ds.feature_names == [*SYMBOLS, "cue"]
+    assert torch.equal(ds.x_train[:, 0, :4].argmax(1), ds.y_train)
+    assert (ds.x_train[:, 0, 4] == 1).all() and (ds.x_train[:, 1:, 4] == 0).all()
+    assert (ds.x_train[:, :, :4].sum(-1) == 1).all()  # one symbol at every step
+    later = ds.x_train[:, 1:, :4].argmax(-1)  # (N, T - 1): unrelated to the answer
+    agree = (later == ds.y_train[:, None]).float().mean()
+    assert 0.2 < agree < 0.3
 
 
 def test_names_windows() -> None:
