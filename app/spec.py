@@ -54,7 +54,7 @@ class DataSpec(StrictModel):
         None, ge=0.05, le=0.9, description="Fraction of the examples held out for validation."
     )
     features: list[Feature] = Field(
-        default_factory=lambda: ["x1", "x2"],
+        default_factory=lambda: list[Feature](["x1", "x2"]),
         min_length=1,
         max_length=len(FEATURES),
         description="Input features computed from 2-D points (TensorFlow Playground's).",
@@ -87,12 +87,16 @@ class DataSpec(StrictModel):
 Activation = Literal["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "linear"]
 Init = Literal["default", "xavier", "he", "zeros"]
 
-_ACTIVATION = Field("relu", description="Non-linearity applied to the layer's output.")
-_INIT = Field(
-    "default",
-    description="How the weights start: PyTorch's default, xavier, he, or "
-    "zeros (every neuron the same: the symmetric-weights lesson).",
-)
+ActivationField = Annotated[
+    Activation, Field(description="Non-linearity applied to the layer's output.")
+]
+InitField = Annotated[
+    Init,
+    Field(
+        description="How the weights start: PyTorch's default, xavier, he, or zeros "
+        "(every neuron the same: the symmetric-weights lesson)."
+    ),
+]
 
 
 class Dense(StrictModel):
@@ -100,8 +104,8 @@ class Dense(StrictModel):
 
     type: Literal["dense"] = "dense"
     units: int = Field(8, ge=1, le=L.max_units, description="Neurons in the layer.")
-    activation: Activation = _ACTIVATION
-    init: Init = _INIT
+    activation: ActivationField = "relu"
+    init: InitField = "default"
 
 
 class Conv2d(StrictModel):
@@ -114,8 +118,8 @@ class Conv2d(StrictModel):
     padding: Literal["same", "valid"] = Field(
         "same", description="'same' keeps the size (stride 1), 'valid' uses no padding."
     )
-    activation: Activation = _ACTIVATION
-    init: Init = _INIT
+    activation: ActivationField = "relu"
+    init: InitField = "default"
 
 
 class MaxPool2d(StrictModel):
@@ -258,10 +262,9 @@ class ModelSpec(StrictModel):
     """The hidden layers; the output layer is implied by the task."""
 
     layers: list[Layer] = Field(
-        default_factory=lambda: [
-            Dense(units=4, activation="tanh"),
-            Dense(units=2, activation="tanh"),
-        ],
+        default_factory=lambda: list[Layer](
+            [Dense(units=4, activation="tanh"), Dense(units=2, activation="tanh")]
+        ),
         max_length=L.max_layers,
         description="Hidden layers, input to output.",
     )
@@ -321,7 +324,7 @@ class TrainSpec(StrictModel):
 class ExperimentSpec(StrictModel):
     """One experiment: data, hidden layers and training, reproducible from `seed`."""
 
-    version: Literal[1] = Field(SPEC_VERSION, description="Spec format version.")
+    version: Literal[1] = Field(1, description="Spec format version.")
     description: str = Field("", max_length=2000, description="What this experiment shows.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seeds the data, weights and batches.")
     data: DataSpec = Field(default_factory=DataSpec)

@@ -47,4 +47,4 @@ def test_docs_spec_md_is_current() -> None:
     from app.spec_doc import render
 
     path = Path(__file__).parents[1] / "docs" / "spec.md"
-    assert path.read_text() == render(), "docs/spec.md is stale: python -m app.spec_doc > docs/spec.md"
+    assert path.read_text() == render(), "stale: run python -m app.spec_doc > docs/spec.md"

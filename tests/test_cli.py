@@ -13,8 +13,13 @@ ROOT = Path(__file__).parents[1]
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_train_xor_json_reports_val_accuracy() -> None:
@@ -35,10 +40,15 @@ def test_train_steps_budget(tmp_path: Path) -> None:
 
 def test_train_divergence_exits_1_with_null_not_nan(tmp_path: Path) -> None:
     spec = tmp_path / "boom.json"
-    spec.write_text(json.dumps({
-        "data": {"dataset": "plane", "n_samples": 200},
-        "model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}]},
-        "train": {"optimizer": "sgd", "lr": 10, "max_epochs": 50}}))
+    spec.write_text(
+        json.dumps(
+            {
+                "data": {"dataset": "plane", "n_samples": 200},
+                "model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}]},
+                "train": {"optimizer": "sgd", "lr": 10, "max_epochs": 50},
+            }
+        )
+    )
     result = cli("train", str(spec), "--json")
     assert result.returncode == 1
     last = result.stdout.strip().splitlines()[-1]
@@ -56,12 +66,15 @@ def test_validate_prints_shapes_and_params() -> None:
     assert as_json["total_params"] == sum(layer["params"] for layer in as_json["layers"])
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ('{"train": {"lr": NaN}}', "train.lr: must be a finite number"),
-    ('{"model": {"layers": [{"type": "lstm"}]}}', "model.layers.0: lstm needs a sequence"),
-    ('{"data": {"dataset": "nope"}}', "data.dataset: unknown dataset 'nope'"),
-    ("not json", "Invalid JSON"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"train": {"lr": NaN}}', "train.lr: must be a finite number"),
+        ('{"model": {"layers": [{"type": "lstm"}]}}', "model.layers.0: lstm needs a sequence"),
+        ('{"data": {"dataset": "nope"}}', "data.dataset: unknown dataset 'nope'"),
+        ("not json", "Invalid JSON"),
+    ],
+)
 def test_validate_rejects_with_exit_2(tmp_path: Path, content: str, message: str) -> None:
     spec = tmp_path / "bad.json"
     spec.write_text(content)

@@ -3,7 +3,8 @@
 The first row names the columns. One column is the target (`data.target`, default the last);
 every other column is a numeric feature. Reading is bounded: the file's size, rows and columns
 are checked against `Limits` while reading, and reading stops at the first excess. Every error
-says where (row numbers count the header as row 1, as a spreadsheet does) and what is wrong.
+says where and what is wrong; a row number is the file's line number (the header is usually
+row 1), as a spreadsheet shows it.
 
 Task inference (`data.task` = "auto"): a numeric target with only integer values and at most
 `MAX_AUTO_CLASSES` distinct values is a class label (binary for two values, else multiclass);
@@ -19,7 +20,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 import numpy as np
 import torch
@@ -34,6 +35,16 @@ MIN_ROWS = 10
 MAX_AUTO_CLASSES = 20  # distinct target values up to which "auto" means classification
 MAX_CLASSES = 100  # distinct values an explicit binary/multiclass target may have
 FILE, TARGET, TASK = "data.file", "data.target", "data.task"
+
+
+class RowReader(Protocol):
+    """What we use of `csv.reader`: its rows and the file line the last row ended on."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -61,10 +72,10 @@ def parse_number(text: str, row: int, column: str) -> float:
     return value
 
 
-def read_header(reader: Iterator[list[str]], limits: Limits) -> list[str]:
+def read_header(reader: RowReader, limits: Limits) -> list[str]:
     """The column names of the first row, checked: present, named, distinct, not too many."""
-    header = next(reader, None)
-    if header is None or not any(cell.strip() for cell in header):
+    header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+    if header is None:
         raise DataError("the file is empty: expected a header row naming the columns", FILE)
     names = [cell.strip() for cell in header]
     if len(names) > limits.max_csv_columns:
@@ -93,7 +104,7 @@ def is_number(text: str) -> bool:
 
 
 def read_rows(
-    reader: Iterator[list[str]],
+    reader: RowReader,
     names: list[str],
     target: str,
     limits: Limits,
@@ -103,7 +114,8 @@ def read_rows(
     targets: list[tuple[int, str]] = []
     columns = [(i, name) for i, name in enumerate(names) if name != target]
     target_index = names.index(target)
-    for row_number, row in enumerate(reader, start=2):
+    for row in reader:
+        row_number = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if len(features) == limits.max_csv_rows:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import torch
 from torch import nn
@@ -20,7 +21,7 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
-def init_weights(module: nn.Module, init: str, activation: str) -> None:
+def init_weights(module: nn.Linear | nn.Conv2d, init: str, activation: str) -> None:
     """Re-initialise a linear or conv layer in place ('default' keeps PyTorch's own)."""
     if init == "default":
         return
@@ -36,10 +37,17 @@ def init_weights(module: nn.Module, init: str, activation: str) -> None:
             bias.zero_()
 
 
-def _gain_name(activation: str) -> str:
-    return (
-        activation if activation in ("relu", "leaky_relu", "tanh", "sigmoid", "selu") else "linear"
-    )
+_GAINS: dict[str, Literal["relu", "leaky_relu", "tanh", "sigmoid"]] = {
+    "relu": "relu",
+    "leaky_relu": "leaky_relu",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+}
+
+
+def _gain_name(activation: str) -> Literal["relu", "leaky_relu", "tanh", "sigmoid", "linear"]:
+    """torch's gain for an activation it knows; linear (gain 1) for the others."""
+    return _GAINS.get(activation, "linear")
 
 
 class DenseBlock(nn.Module):
@@ -120,12 +128,12 @@ class SelfAttention(nn.Module):
         self.causal = causal
         self.record = False
         self.weights: torch.Tensor | None = None
+        self.position: torch.Tensor | None
         if positional == "learned":
             self.position = nn.Parameter(torch.zeros(seq_len, features))
-        elif positional == "sinusoidal":
-            self.register_buffer("position", sinusoidal_positions(seq_len, features))
         else:
-            self.position = None
+            table = sinusoidal_positions(seq_len, features) if positional == "sinusoidal" else None
+            self.register_buffer("position", table)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.position is not None:

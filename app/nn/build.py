@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -31,6 +31,7 @@ from app.spec import (
     Dropout,
     Embedding,
     Flatten,
+    Layer,
     LayerNorm,
     MaxPool2d,
     Reshape,
@@ -90,7 +91,7 @@ OUTPUT_ACTIVATION: dict[Task, str] = {
 
 
 def build_model(
-    layers: list[StrictModel],
+    layers: Sequence[Layer],
     model_input: ModelInput,
     *,
     batch_size: int = 1,

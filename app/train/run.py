@@ -133,7 +133,7 @@ class Run:
         self.loss_fn = objective.make_loss(self.task, spec.train.loss)
         self.optimizer = optim.make_optimizer(self.model, spec.train)
         self._shuffle = torch.Generator().manual_seed(spec.seed + 1)
-        self._cuda_rng = None
+        self._cuda_rng: torch.Tensor | None = None
         self.step_count = 0
         self.epoch = 0
         self._order = self._new_order()

@@ -101,20 +101,22 @@ def test_every_class_present_in_both_parts(name: str) -> None:
     assert (torch.bincount(ds.y_val, minlength=n_classes) > 0).all()
 
 
-@pytest.mark.parametrize("name", NO_FILE)
-def test_builds_fast(name: str) -> None:
-    build_dataset(DataSpec(dataset=name), 0)  # warm caches: bundled files, first imports
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_builds_fast(name: str, data_dir: Path) -> None:
+    build(name, 0, data_dir)  # warm caches: bundled files, first imports
     start = time.perf_counter()
-    build_dataset(DataSpec(dataset=name), 1)
+    build(name, 1, data_dir)
     assert time.perf_counter() - start < 2.0
 
 
-def test_first_mnist_load_is_fast() -> None:
-    from app.data.images import load_mnist_arrays
+@pytest.mark.parametrize("name", ["digits", "mnist"])
+def test_first_load_of_bundled_images_is_fast(name: str) -> None:
+    from app.data import images
 
-    load_mnist_arrays.cache_clear()
+    images.load_digits_arrays.cache_clear()
+    images.load_mnist_arrays.cache_clear()
     start = time.perf_counter()
-    build_dataset(DataSpec(dataset="mnist"), 0)
+    build_dataset(DataSpec(dataset=name), 0)
     assert time.perf_counter() - start < 2.0
 
 

@@ -234,6 +234,12 @@ def test_parse_csv_reads_what_is_written() -> None:
     assert table.target.tolist() == [0] + [1] * 8 + [0]
 
 
+def test_leading_blank_lines_and_row_numbers() -> None:
+    text = "\n\n" + rows(20).replace("\n27,", "\nabc,", 1)
+    with pytest.raises(DataError, match="row 11, column 'age': 'abc' is not a number"):
+        parse_csv(text, None, "auto", DEFAULT_LIMITS)
+
+
 def test_target_may_be_any_column() -> None:
     table = parse_csv(rows(21), "age", "auto", DEFAULT_LIMITS)  # 21 distinct integers
     assert table.task == "regression" and table.feature_names == ["height", "label"]

@@ -29,7 +29,9 @@ def train_to_end(spec: ExperimentSpec) -> Run:
 def test_xor_2_8_8_tanh() -> None:
     spec = example("xor.json")
     assert [(layer.units, layer.activation) for layer in spec.model.layers] == [
-        (8, "tanh"), (8, "tanh")]
+        (8, "tanh"),
+        (8, "tanh"),
+    ]
     assert train_to_end(spec).evaluate().val_score >= 0.95
 
 
@@ -68,10 +70,15 @@ def test_names_char_model_beats_chance() -> None:
 def test_learning_rate_of_50_is_refused_and_10_diverges() -> None:
     with pytest.raises(ValidationError, match="less than or equal to 10"):
         ExperimentSpec.model_validate({"train": {"optimizer": "sgd", "lr": 50.0}})
-    run = Run(ExperimentSpec.model_validate({
-        "data": {"dataset": "plane", "n_samples": 200},
-        "model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}]},
-        "train": {"optimizer": "sgd", "lr": 10.0, "batch_size": 10}}))
+    run = Run(
+        ExperimentSpec.model_validate(
+            {
+                "data": {"dataset": "plane", "n_samples": 200},
+                "model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}]},
+                "train": {"optimizer": "sgd", "lr": 10.0, "batch_size": 10},
+            }
+        )
+    )
     run.step(1000)
     assert (run.status.state, run.status.reason) == ("done", "diverged")
     assert "at step" in run.status.detail

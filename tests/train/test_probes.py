@@ -20,26 +20,50 @@ def spec_of(data: dict, layers: list[dict], **train: object) -> ExperimentSpec:
     )
 
 
-POINTS = spec_of({"dataset": "spiral", "n_samples": 200, "n_classes": 3,
-                  "features": ["x1", "x2", "x1^2"]},
-                 [{"type": "dense", "units": 5, "activation": "relu"},
-                  {"type": "dense", "units": 3, "activation": "tanh"}])
-DIGITS = spec_of({"dataset": "digits", "n_samples": 300},
-                 [{"type": "conv2d", "filters": 4, "activation": "sigmoid"},
-                  {"type": "maxpool2d"}, {"type": "dense", "units": 8}])
-SINE = spec_of({"dataset": "sine", "n_samples": 200, "seq_len": 10},
-               [{"type": "lstm", "hidden": 6}])
-NAMES = spec_of({"dataset": "names", "n_samples": 500, "seq_len": 8},
-                [{"type": "embedding", "dim": 8}, {"type": "attention", "heads": 2},
-                 {"type": "gru", "hidden": 5}])
+POINTS = spec_of(
+    {"dataset": "spiral", "n_samples": 200, "n_classes": 3, "features": ["x1", "x2", "x1^2"]},
+    [
+        {"type": "dense", "units": 5, "activation": "relu"},
+        {"type": "dense", "units": 3, "activation": "tanh"},
+    ],
+)
+DIGITS = spec_of(
+    {"dataset": "digits", "n_samples": 300},
+    [
+        {"type": "conv2d", "filters": 4, "activation": "sigmoid"},
+        {"type": "maxpool2d"},
+        {"type": "dense", "units": 8},
+    ],
+)
+SINE = spec_of(
+    {"dataset": "sine", "n_samples": 200, "seq_len": 10}, [{"type": "lstm", "hidden": 6}]
+)
+NAMES = spec_of(
+    {"dataset": "names", "n_samples": 500, "seq_len": 8},
+    [
+        {"type": "embedding", "dim": 8},
+        {"type": "attention", "heads": 2},
+        {"type": "gru", "hidden": 5},
+    ],
+)
 
 
 def test_point_views() -> None:
     run = Run(POINTS)
     run.step(5)
-    v = run.observe("neurons", "boundary", "weights", "histograms", "activation_stats",
-                    "confusion", "metrics", "history", "grad_norms", "weight_norms",
-                    grid=20)
+    v = run.observe(
+        "neurons",
+        "boundary",
+        "weights",
+        "histograms",
+        "activation_stats",
+        "confusion",
+        "metrics",
+        "history",
+        "grad_norms",
+        "weight_norms",
+        grid=20,
+    )
     assert v["neurons"]["input"].shape == (3, 20, 20)
     assert v["neurons"]["dense0"].shape == (5, 20, 20)
     assert v["neurons"]["dense1"].shape == (3, 20, 20)
@@ -102,8 +126,11 @@ def test_text_and_attention_views() -> None:
 def test_grad_norms_match_autograd() -> None:
     """One full-batch step: the norms shown are those torch.autograd computes independently
     for the loss at the weights before the step."""
-    spec = spec_of({"dataset": "circle", "n_samples": 100},
-                   [{"type": "dense", "units": 5, "activation": "tanh"}], batch_size=4096)
+    spec = spec_of(
+        {"dataset": "circle", "n_samples": 100},
+        [{"type": "dense", "units": 5, "activation": "tanh"}],
+        batch_size=4096,
+    )
     run = Run(spec)
     before = copy.deepcopy(run.model)
     run.step(1)
@@ -112,7 +139,7 @@ def test_grad_norms_match_autograd() -> None:
     names = [n for n, _ in before.named_parameters()]
     grads = torch.autograd.grad(loss, list(before.parameters()))
     expected: dict[str, float] = {}
-    for name, g in zip(names, grads):
+    for name, g in zip(names, grads, strict=True):
         layer = name.split(".")[0]
         expected[layer] = expected.get(layer, 0.0) + float(g.pow(2).sum())
     shown = run.observe("grad_norms")["grad_norms"]
@@ -122,13 +149,17 @@ def test_grad_norms_match_autograd() -> None:
 
 
 def test_observing_changes_nothing() -> None:
-    spec = spec_of({"dataset": "circle", "n_samples": 200},
-                   [{"type": "dense", "units": 6, "activation": "relu"},
-                    {"type": "dropout", "p": 0.3}, {"type": "batchnorm"}])
+    spec = spec_of(
+        {"dataset": "circle", "n_samples": 200},
+        [
+            {"type": "dense", "units": 6, "activation": "relu"},
+            {"type": "dropout", "p": 0.3},
+            {"type": "batchnorm"},
+        ],
+    )
     watched, alone = Run(spec), Run(spec)
     for _ in range(15):
-        watched.observe("neurons", "boundary", "activation_stats", "confusion", "metrics",
-                        grid=10)
+        watched.observe("neurons", "boundary", "activation_stats", "confusion", "metrics", grid=10)
         watched.step(2)
         alone.step(2)
         assert watched.model.training
@@ -136,15 +167,18 @@ def test_observing_changes_nothing() -> None:
         assert torch.equal(watched.model.state_dict()[k], v), k
 
 
-@pytest.mark.parametrize(("spec", "view", "options", "fragment"), [
-    (POINTS, "feature_maps", {}, "no convolution"),
-    (POINTS, "teleport", {}, "unknown view"),
-    (DIGITS, "neurons", {}, "needs 2-D point data"),
-    (POINTS, "neurons", {"grid": 100000}, "grid must be between"),
-    (DIGITS, "feature_maps", {"sample": 10**6}, "sample must be between"),
-    (SINE, "confusion", {}, "needs a classification task"),
-    (POINTS, "predict", {"inputs": [[float("nan"), 0.0]]}, "finite"),
-])
+@pytest.mark.parametrize(
+    ("spec", "view", "options", "fragment"),
+    [
+        (POINTS, "feature_maps", {}, "no convolution"),
+        (POINTS, "teleport", {}, "unknown view"),
+        (DIGITS, "neurons", {}, "needs 2-D point data"),
+        (POINTS, "neurons", {"grid": 100000}, "grid must be between"),
+        (DIGITS, "feature_maps", {"sample": 10**6}, "sample must be between"),
+        (SINE, "confusion", {}, "needs a classification task"),
+        (POINTS, "predict", {"inputs": [[float("nan"), 0.0]]}, "finite"),
+    ],
+)
 def test_bad_view_requests_are_clear_errors(spec, view, options, fragment) -> None:
     with pytest.raises(ObserveError, match=fragment):
         Run(spec).observe(view, **options)

@@ -17,9 +17,13 @@ def make_spec(**overrides: object) -> ExperimentSpec:
     raw: dict = {
         "seed": 3,
         "data": {"dataset": "circle", "n_samples": 200},
-        "model": {"layers": [{"type": "dense", "units": 6, "activation": "tanh"},
-                             {"type": "dropout", "p": 0.2},
-                             {"type": "dense", "units": 4, "activation": "tanh"}]},
+        "model": {
+            "layers": [
+                {"type": "dense", "units": 6, "activation": "tanh"},
+                {"type": "dropout", "p": 0.2},
+                {"type": "dense", "units": 4, "activation": "tanh"},
+            ]
+        },
         "train": {"lr": 0.03, "batch_size": 10},
     }
     for key, value in overrides.items():
@@ -95,14 +99,17 @@ def test_set_keeps_weights_and_applies_settings() -> None:
     assert run.step(1) == 1
 
 
-@pytest.mark.parametrize(("hot", "fragment"), [
-    ({"lr": float("nan")}, "finite number"),
-    ({"lr": -1}, "greater than 0"),
-    ({"batch_size": 0}, "greater than or equal to 1"),
-    ({"dropout": 1.5}, "less than or equal to 0.95"),
-    ({"optimizer": "lion"}, "'sgd', 'adam'"),
-    ({"units": 3}, "cannot change units"),
-])
+@pytest.mark.parametrize(
+    ("hot", "fragment"),
+    [
+        ({"lr": float("nan")}, "finite number"),
+        ({"lr": -1}, "greater than 0"),
+        ({"batch_size": 0}, "greater than or equal to 1"),
+        ({"dropout": 1.5}, "less than or equal to 0.95"),
+        ({"optimizer": "lion"}, "'sgd', 'adam'"),
+        ({"units": 3}, "cannot change units"),
+    ],
+)
 def test_set_refuses_bad_values_and_changes_nothing(hot: dict, fragment: str) -> None:
     run = Run(make_spec())
     spec = run.spec
@@ -122,8 +129,12 @@ def test_reset_matches_a_fresh_run() -> None:
 
 
 def test_huge_learning_rate_diverges_with_the_step() -> None:
-    run = Run(make_spec(train={"optimizer": "sgd", "lr": 10.0, "batch_size": 10},
-                        data={"dataset": "plane", "n_samples": 200}))
+    run = Run(
+        make_spec(
+            train={"optimizer": "sgd", "lr": 10.0, "batch_size": 10},
+            data={"dataset": "plane", "n_samples": 200},
+        )
+    )
     run.step(500)
     status = run.status
     assert (status.state, status.reason) == ("done", "diverged")
@@ -140,8 +151,9 @@ def test_max_epochs_ends_the_run_and_can_be_raised() -> None:
 
 
 def test_early_stopping_restores_the_best_weights() -> None:
-    spec = make_spec(train={"lr": 5.0, "optimizer": "sgd", "batch_size": 100,
-                            "early_stopping": {"patience": 2}})
+    spec = make_spec(
+        train={"lr": 5.0, "optimizer": "sgd", "batch_size": 100, "early_stopping": {"patience": 2}}
+    )
     run = Run(spec)
     run.step(2000)
     status = run.status
@@ -154,8 +166,17 @@ def test_early_stopping_restores_the_best_weights() -> None:
 
 
 def test_schedule_changes_the_rate_per_epoch() -> None:
-    run = Run(make_spec(train={"lr": 0.1, "lr_schedule": "step", "lr_gamma": 0.5,
-                               "lr_period": 2, "batch_size": 100}))
+    run = Run(
+        make_spec(
+            train={
+                "lr": 0.1,
+                "lr_schedule": "step",
+                "lr_gamma": 0.5,
+                "lr_period": 2,
+                "batch_size": 100,
+            }
+        )
+    )
     rates = []
     for _ in range(6):
         rates.append(run.optimizer.param_groups[0]["lr"])

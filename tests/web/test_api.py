@@ -29,8 +29,13 @@ def test_catalog_lists_everything_with_bounds(client: httpx.Client) -> None:
     assert set(catalog["datasets"]) == set(DATASETS)
     assert set(catalog["layers"]) == {m.model_fields["type"].default for m in LAYER_TYPES}
     units = catalog["layers"]["dense"]["params"]["units"]
-    assert units == {"type": "int", "description": "Neurons in the layer.", "default": 8,
-                     "min": 1, "max": 1024}
+    assert units == {
+        "type": "int",
+        "description": "Neurons in the layer.",
+        "default": 8,
+        "min": 1,
+        "max": 1024,
+    }
     assert catalog["layers"]["dense"]["params"]["activation"]["choices"][0] == "relu"
     lr = catalog["train_params"]["lr"]
     assert (lr["exclusive_min"], lr["max"], lr["default"]) == (0.0, 10.0, 0.03)
@@ -40,8 +45,10 @@ def test_catalog_lists_everything_with_bounds(client: httpx.Client) -> None:
 
 
 def test_validate_returns_shapes_and_counts(client: httpx.Client) -> None:
-    spec = {"data": {"dataset": "digits"},
-            "model": {"layers": [{"type": "conv2d", "filters": 4}, {"type": "maxpool2d"}]}}
+    spec = {
+        "data": {"dataset": "digits"},
+        "model": {"layers": [{"type": "conv2d", "filters": 4}, {"type": "maxpool2d"}]},
+    }
     r = client.post("/api/validate", json=spec)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -58,21 +65,40 @@ BAD_BODIES = [
     ('{"train": {"lr": Infinity}}', "train.lr", "finite number"),
     ('{"train": {"lr": 1e309}}', "train.lr", "finite number"),
     ('{"train": {"lr": -1}}', "train.lr", "greater than 0"),
-    ('{"model": {"layers": [{"type": "dense", "units": -1}]}}', "model.layers.0.units",
-     "greater than or equal to 1"),
-    ('{"model": {"layers": [{"type": "dense", "activation": "swish"}]}}',
-     "model.layers.0.activation", "must be 'relu'"),
+    (
+        '{"model": {"layers": [{"type": "dense", "units": -1}]}}',
+        "model.layers.0.units",
+        "greater than or equal to 1",
+    ),
+    (
+        '{"model": {"layers": [{"type": "dense", "activation": "swish"}]}}',
+        "model.layers.0.activation",
+        "must be 'relu'",
+    ),
     ('{"extra": 1}', "extra", "Extra inputs are not permitted"),
-    ('{"model": {"layers": [{"type": "lstm"}]}}', "model.layers.0",
-     "lstm needs a sequence (steps x features) but gets a vector of 2 values"),
-    ('{"data": {"dataset": "digits"}, "model": {"layers": [{"type": "conv2d", "kernel": 9}]}}',
-     "model.layers.0", "kernel 9 is larger than its 8x8 input"),
-    ('{"data": {"dataset": "mnist"}, "model": {"layers": ['
-     + ", ".join(['{"type": "dense", "units": 1024}'] * 30) + "]}}",
-     "model.layers", "parameters; the limit is 5,000,000"),
+    (
+        '{"model": {"layers": [{"type": "lstm"}]}}',
+        "model.layers.0",
+        "lstm needs a sequence (steps x features) but gets a vector of 2 values",
+    ),
+    (
+        '{"data": {"dataset": "digits"}, "model": {"layers": [{"type": "conv2d", "kernel": 9}]}}',
+        "model.layers.0",
+        "kernel 9 is larger than its 8x8 input",
+    ),
+    (
+        '{"data": {"dataset": "mnist"}, "model": {"layers": ['
+        + ", ".join(['{"type": "dense", "units": 1024}'] * 30)
+        + "]}}",
+        "model.layers",
+        "parameters; the limit is 5,000,000",
+    ),
     ('{"data": {"dataset": "moons", "n_classes": 3}}', "data.n_classes", "only 2 classes"),
-    ('{"data": {"dataset": "circle"}, "train": {"loss": "cross_entropy"}}', "train.loss",
-     "does not fit a binary task"),
+    (
+        '{"data": {"dataset": "circle"}, "train": {"loss": "cross_entropy"}}',
+        "train.loss",
+        "does not fit a binary task",
+    ),
     ('{"data": {"dataset": "nope"}}', "data.dataset", "unknown dataset"),
     ("[1, 2]", "body", "must be an object"),
     ("{not json", "body", "Invalid JSON"),
@@ -82,10 +108,10 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize(("body", "field", "fragment"), BAD_BODIES)
-def test_validate_422_names_field_and_limit(client: httpx.Client, body: str, field: str,
-                                            fragment: str) -> None:
-    r = client.post("/api/validate", content=body,
-                    headers={"content-type": "application/json"})
+def test_validate_422_names_field_and_limit(
+    client: httpx.Client, body: str, field: str, fragment: str
+) -> None:
+    r = client.post("/api/validate", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 422, r.text
     errors = r.json()["errors"]
     assert any(e["field"] == field and fragment in e["message"] for e in errors), errors
@@ -109,8 +135,7 @@ def test_chunked_body_over_64kb_gets_413(client: httpx.Client) -> None:
         for _ in range(100):
             yield b" " * 1024
 
-    r = client.post("/api/validate", content=chunks(),
-                    headers={"content-type": "application/json"})
+    r = client.post("/api/validate", content=chunks(), headers={"content-type": "application/json"})
     assert r.status_code == 413
 
 
