@@ -24,8 +24,12 @@ CASES: dict[str, dict] = {
     # TensorFlow Playground's default: circle, x1 x2, 4-2 tanh, batch 10, lr 0.03, 500 points.
     "tfp-default": {
         "data": {"dataset": "circle", "n_samples": 500, "val_fraction": 0.5},
-        "model": {"layers": [{"type": "dense", "units": 4, "activation": "tanh"},
-                             {"type": "dense", "units": 2, "activation": "tanh"}]},
+        "model": {
+            "layers": [
+                {"type": "dense", "units": 4, "activation": "tanh"},
+                {"type": "dense", "units": 2, "activation": "tanh"},
+            ]
+        },
         "train": {"optimizer": "sgd", "lr": 0.03, "batch_size": 10},
     },
     # Its largest net: 6 hidden layers of 8.
@@ -36,9 +40,15 @@ CASES: dict[str, dict] = {
     },
     "digits-cnn": {
         "data": {"dataset": "digits"},
-        "model": {"layers": [{"type": "conv2d", "filters": 8}, {"type": "maxpool2d"},
-                             {"type": "conv2d", "filters": 16}, {"type": "maxpool2d"},
-                             {"type": "dense", "units": 32}]},
+        "model": {
+            "layers": [
+                {"type": "conv2d", "filters": 8},
+                {"type": "maxpool2d"},
+                {"type": "conv2d", "filters": 16},
+                {"type": "maxpool2d"},
+                {"type": "dense", "units": 32},
+            ]
+        },
         "train": {"optimizer": "adam", "lr": 0.003, "batch_size": 32},
     },
 }
@@ -48,13 +58,18 @@ def bare_loop(run: Run) -> Callable[[int], None]:
     """A plain loop on a copy of the run's initial model and its data: shuffle each epoch,
     forward, loss, backward, step; at each epoch end, loss and accuracy on train and val."""
     model = _clone(run.model)
-    opt = torch.optim.SGD(model.parameters(), lr=run.spec.train.lr) \
-        if run.spec.train.optimizer == "sgd" else torch.optim.Adam(model.parameters(),
-                                                                   lr=run.spec.train.lr)
+    opt = (
+        torch.optim.SGD(model.parameters(), lr=run.spec.train.lr)
+        if run.spec.train.optimizer == "sgd"
+        else torch.optim.Adam(model.parameters(), lr=run.spec.train.lr)
+    )
     x, y, xv, yv = run.x_train, run.y_train, run.x_val, run.y_val
     binary = run.task == "binary"
-    loss_fn: Callable = (lambda o, t: F.binary_cross_entropy_with_logits(o[:, 0], t.float())) \
-        if binary else F.cross_entropy
+    loss_fn: Callable = (
+        (lambda o, t: F.binary_cross_entropy_with_logits(o[:, 0], t.float()))
+        if binary
+        else F.cross_entropy
+    )
     batch = run.spec.train.batch_size
     gen = torch.Generator().manual_seed(0)
     state = {"order": torch.randperm(len(x), generator=gen), "pos": 0}
