@@ -50,8 +50,49 @@ class DatasetInfo:
 
 def point_set(description: str, task: CatalogTask, max_classes: int = 2) -> DatasetInfo:
     """An entry for a 2-D point dataset (500 points, half held out, like TF Playground)."""
-    uses = POINT_USES + (("n_classes",) if max_classes > 2 else ())
-    return DatasetInfo(description, "points", task, 500, 0.5, None, max_classes, uses, build_points)
+    return DatasetInfo(
+        description=description,
+        input_kind="points",
+        task=task,
+        default_n_samples=500,
+        default_val_fraction=0.5,
+        default_seq_len=None,
+        max_classes=max_classes,
+        uses=POINT_USES + (("n_classes",) if max_classes > 2 else ()),
+        build=build_points,
+    )
+
+
+def image_set(description: str, build: Builder) -> DatasetInfo:
+    """An entry for bundled 10-class digit images: all of them, a fifth held out."""
+    return DatasetInfo(
+        description=description,
+        input_kind="image",
+        task="multiclass",
+        default_n_samples=None,
+        default_val_fraction=0.2,
+        default_seq_len=None,
+        max_classes=2,
+        uses=("n_samples", "val_fraction"),
+        build=build,
+    )
+
+
+def sequence_set(
+    description: str, task: CatalogTask, n_samples: int, seq_len: int, build: Builder
+) -> DatasetInfo:
+    """An entry for a generated sequence dataset, a fifth held out."""
+    return DatasetInfo(
+        description=description,
+        input_kind="sequence",
+        task=task,
+        default_n_samples=n_samples,
+        default_val_fraction=0.2,
+        default_seq_len=seq_len,
+        max_classes=2,
+        uses=SEQUENCE_USES,
+        build=build,
+    )
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -64,81 +105,53 @@ DATASETS: dict[str, DatasetInfo] = {
     "multi_gaussian": point_set(
         "Regression: six signed bumps, target between -1 and 1.", "regression"
     ),
-    "digits": DatasetInfo(
-        "Handwritten digits, 8×8 pixels (scikit-learn's 1,797 images).",
-        "image",
-        "multiclass",
-        None,
-        0.2,
-        None,
-        2,
-        ("n_samples", "val_fraction"),
-        build_digits,
+    "digits": image_set(
+        "Handwritten digits, 8×8 pixels (scikit-learn's 1,797 images).", build_digits
     ),
-    "mnist": DatasetInfo(
-        "Handwritten digits, 28×28 pixels (a bundled 14,000-image MNIST subset).",
-        "image",
-        "multiclass",
-        None,
-        0.2,
-        None,
-        2,
-        ("n_samples", "val_fraction"),
-        build_mnist,
+    "mnist": image_set(
+        "Handwritten digits, 28×28 pixels (a bundled 14,000-image MNIST subset).", build_mnist
     ),
-    "sine": DatasetInfo(
+    "sine": sequence_set(
         "Forecast the next value of a sine wave from a window of past values.",
-        "sequence",
-        "regression",
-        1000,
-        0.2,
-        20,
-        2,
-        SEQUENCE_USES,
-        build_single_sine,
+        task="regression",
+        n_samples=1000,
+        seq_len=20,
+        build=build_single_sine,
     ),
-    "sum_of_sines": DatasetInfo(
+    "sum_of_sines": sequence_set(
         "Forecast the next value of a mix of two sine waves.",
-        "sequence",
-        "regression",
-        1000,
-        0.2,
-        20,
-        2,
-        SEQUENCE_USES,
-        build_sum_of_sines,
+        task="regression",
+        n_samples=1000,
+        seq_len=20,
+        build=build_sum_of_sines,
     ),
-    "memory": DatasetInfo(
+    "memory": sequence_set(
         "Recall the symbol shown with the cue at step 0, after a run of others (chance 25%).",
-        "sequence",
-        "multiclass",
-        2000,
-        0.2,
-        25,
-        2,
-        SEQUENCE_USES,
-        build_memory,
+        task="multiclass",
+        n_samples=2000,
+        seq_len=25,
+        build=build_memory,
     ),
     "names": DatasetInfo(
-        "Next-character prediction on US-census first names.",
-        "tokens",
-        "multiclass",
-        None,
-        0.2,
-        8,
-        2,
-        ("n_samples", "val_fraction", "seq_len"),
-        build_names,
+        description="Next-character prediction on US-census first names.",
+        input_kind="tokens",
+        task="multiclass",
+        default_n_samples=None,
+        default_val_fraction=0.2,
+        default_seq_len=8,
+        max_classes=2,
+        uses=("n_samples", "val_fraction", "seq_len"),
+        build=build_names,
     ),
     "csv": DatasetInfo(
-        "Your own CSV file: numeric feature columns and one target column.",
-        "table",
-        "auto",
-        None,
-        0.2,
-        None,
-        2,
-        ("file", "target", "task", "val_fraction"),
-        build_csv,
+        description="Your own CSV file: numeric feature columns and one target column.",
+        input_kind="table",
+        task="auto",
+        default_n_samples=None,
+        default_val_fraction=0.2,
+        default_seq_len=None,
+        max_classes=2,
+        uses=("file", "target", "task", "val_fraction"),
+        build=build_csv,
     ),
 }
