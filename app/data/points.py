@@ -113,10 +113,14 @@ def make_gaussian(n: int, noise: float, k: int, rng: np.random.Generator) -> Gen
 
 
 def make_spiral(n: int, noise: float, k: int, rng: np.random.Generator) -> Generated:
-    """k interleaved spiral arms out to radius 5 (k = 2: TF Playground's two spirals)."""
+    """k interleaved spiral arms out to radius 5 (k = 2: TF Playground's two spirals).
+
+    TF spaces the points evenly along each arm; we draw their places along it at random, so
+    that a new seed gives new points even without noise.
+    """
     xy, labels = [], []
     for c, m in enumerate(class_sizes(n, k)):
-        step = np.arange(m) / m
+        step = rng.uniform(0.0, 1.0, m)  # place along the arm, 0 (centre) to 1
         r = 5.0 * step
         t = 1.75 * step * 2 * np.pi + 2 * np.pi * c / k
         jitter = rng.uniform(-1.0, 1.0, (m, 2)) * tf_noise(noise)
