@@ -298,6 +298,9 @@ class TrainSpec(StrictModel):
     weight_decay: float = Field(0.0, ge=0.0, le=1.0, description="L2 regularization rate.")
     l1: float = Field(0.0, ge=0.0, le=1.0, description="L1 regularization rate.")
     loss: Loss = Field("auto", description="Loss; 'auto' follows the task.")
+    grad_clip: float | None = Field(
+        None, gt=0.0, le=1000.0, description="Clip the gradients' total norm to this; null: never."
+    )
     batch_size: int = Field(10, ge=1, le=L.max_batch_size, description="Examples per step.")
     max_epochs: int | None = Field(
         None, ge=1, le=L.max_epochs, description="Stop after this many epochs; null: never."

@@ -10,7 +10,12 @@ from app.data.base import Dataset, InputKind
 from app.data.images import build_digits, build_mnist
 from app.data.points import build_points
 from app.data.request import DataRequest
-from app.data.sequences import build_memory, build_single_sine, build_sum_of_sines
+from app.data.sequences import (
+    build_adding,
+    build_memory,
+    build_single_sine,
+    build_sum_of_sines,
+)
 from app.data.tabular import build_csv
 from app.data.text import build_names
 
@@ -131,6 +136,13 @@ DATASETS: dict[str, DatasetInfo] = {
         n_samples=2000,
         seq_len=25,
         build=build_memory,
+    ),
+    "adding": sequence_set(
+        "The adding problem: sum the two marked values of a long sequence (no memory: MSE 0.167).",
+        task="regression",
+        n_samples=2000,
+        seq_len=40,
+        build=build_adding,
     ),
     "names": DatasetInfo(
         description="Next-character prediction on US-census first names.",

@@ -1,4 +1,11 @@
-"""Sequence datasets, x (N, T, F) float32: forecasting sines, and a long-range recall task.
+"""Sequence datasets, x (N, T, F) float32: forecasting sines, and two long-range memory tasks.
+
+`adding` (regression; Hochreiter & Schmidhuber's adding problem): each step carries a value
+drawn uniformly from [0, 1] and a marker; exactly two steps are marked, one in the first
+half of the sequence and one in the second. The target is the sum of the two marked values.
+Predicting the mean (1) without remembering anything scores MSE = 1/6 ≈ 0.167. The error
+signal for the first marked value must travel back up to T steps: a plain RNN's gradient
+fades on the way (it stays near 0.167), an LSTM's cell carries it (MSE near 0).
 
 `sine`, `sum_of_sines` (regression): the window holds T samples of a wave, one per time
 step; the target, y (N, 1), is the wave's clean value at the next step. Each example draws its
@@ -58,6 +65,42 @@ def make_memory(
     x[:, 0, k] = 1.0
     x += 0.5 * noise * rng.standard_normal(x.shape)
     return x, shown[:, 0].astype(np.int64)
+
+
+def make_adding(
+    n: int, seq_len: int, noise: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adding-problem sequences x (n, seq_len, 2) [value, marker] and sums y (n, 1)."""
+    values = rng.uniform(0.0, 1.0, (n, seq_len))
+    half = seq_len // 2
+    first = rng.integers(0, half, n)
+    second = rng.integers(half, seq_len, n)
+    markers = np.zeros((n, seq_len))
+    rows = np.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    y = values[rows, first] + values[rows, second]
+    values = values + 0.5 * noise * rng.standard_normal(values.shape)  # the target stays clean
+    return np.stack([values, markers], axis=2), y[:, None]
+
+
+def build_adding(req: DataRequest) -> Dataset:
+    """`adding`: the sum of the two marked values in a sequence of seq_len."""
+    make_rng, split_rng = req.rngs()
+    n, seq_len = req.require_n_samples(), req.require_seq_len()
+    x, y = make_adding(n, seq_len, req.spec.noise, make_rng)
+    train, val = split_indices(n, req.val_fraction, split_rng)
+    return Dataset(
+        x_train=take(x, train, torch.float32),
+        y_train=take(y, train, torch.float32),
+        x_val=take(x, val, torch.float32),
+        y_val=take(y, val, torch.float32),
+        task="regression",
+        input_kind="sequence",
+        input_shape=(seq_len, 2),
+        output_dim=1,
+        feature_names=["value", "marker"],
+    )
 
 
 def build_sine(req: DataRequest, n_terms: int) -> Dataset:

@@ -38,6 +38,7 @@ def train_step(
     x: torch.Tensor,
     y: torch.Tensor,
     l1: float,
+    clip: float | None,
 ) -> torch.Tensor:
     """One step of gradient descent on a batch; returns the batch's data loss (detached)."""
     optimizer.zero_grad(set_to_none=True)
@@ -46,6 +47,8 @@ def train_step(
     if l1 > 0:  # L1 penalty on the weights (not biases), as in TensorFlow Playground
         total = loss + l1 * sum(p.abs().sum() for p in model.parameters() if p.ndim > 1)
     total.backward()  # backward: fills p.grad
+    if clip is not None:  # rescale all gradients together when their norm exceeds `clip`
+        nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()  # update the weights
     return loss.detach()
 
@@ -178,13 +181,14 @@ class Run:
         start = self.step_count
         losses: list[torch.Tensor] = []  # since the last finiteness check
         model, loss_fn, x, y = self.model, self.loss_fn, self.x_train, self.y_train
-        l1, batch, n_train = self.spec.train.l1, self.spec.train.batch_size, len(x)
+        l1, clip = self.spec.train.l1, self.spec.train.grad_clip
+        batch, n_train = self.spec.train.batch_size, len(x)
         with self._own_rng():
             model.train()
             for _ in range(n):
                 end = min(self._pos + batch, n_train)
                 idx = self._order[self._pos : end]
-                losses.append(train_step(model, loss_fn, self.optimizer, x[idx], y[idx], l1))
+                losses.append(train_step(model, loss_fn, self.optimizer, x[idx], y[idx], l1, clip))
                 self.step_count += 1
                 self._pos = end
                 if end == n_train:  # epoch boundary
