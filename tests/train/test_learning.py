@@ -92,3 +92,29 @@ def test_memory_lstm_remembers_where_the_rnn_cannot() -> None:
     assert lstm.step_count == rnn.step_count == 1000
     assert lstm.evaluate().val_loss < 0.01
     assert rnn.evaluate().val_loss > 0.1
+
+
+def test_a_user_csv_trains(tmp_path: Path) -> None:
+    """A CSV in the data directory's uploads/ folder, named by data.file, learns."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    label = (x[:, 0] + 2 * x[:, 1] > 0).astype(int)
+    rows = [
+        "a,b,noise,label",
+        *(f"{r[0]:.4f},{r[1]:.4f},{r[2]:.4f},{y}" for r, y in zip(x, label, strict=True)),
+    ]
+    (tmp_path / "uploads").mkdir()
+    (tmp_path / "uploads" / "mine.csv").write_text("\n".join(rows) + "\n")
+    spec = ExperimentSpec.model_validate(
+        {
+            "data": {"dataset": "csv", "file": "mine.csv", "target": "label"},
+            "model": {"layers": [{"type": "dense", "units": 8, "activation": "tanh"}]},
+            "train": {"optimizer": "adam", "lr": 0.03, "batch_size": 16, "max_epochs": 30},
+        }
+    )
+    run = Run(spec, data_dir=tmp_path)
+    assert (run.task, run.data.input_shape) == ("binary", (3,))
+    run.step(10**6)
+    assert run.evaluate().val_score >= 0.9
