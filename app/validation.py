@@ -26,6 +26,8 @@ def check_spec(
         loss = resolve_loss(data.task, spec.train.loss)
     except ValueError as e:
         raise SpecError("train.loss", str(e)) from None
+    if spec.train.batch_size < 2 and any(layer.type == "batchnorm" for layer in spec.model.layers):
+        raise SpecError("train.batch_size", "batch norm needs at least 2 examples per batch")
     _, report = build_model(
         spec.model.layers,
         ModelInput.of(data),

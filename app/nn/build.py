@@ -109,14 +109,14 @@ def build_model(
             where = f"model.layers.{index}"
             _check_input_kind(layer, index, shape, model_input)
             module, out_shape, note = LAYER_BUILDERS[type(layer)](layer, shape, where, model_input)
-            name = f"{layer.type}{index}"  # type: ignore[attr-defined]
+            name = f"{layer.type}{index}"
             modules[name] = module
             activation_elems += _activation_elements(layer, shape, out_shape)
             report.layers.append(
                 LayerReport(
                     name,
                     layer.type,
-                    list(out_shape),  # type: ignore[attr-defined]
+                    list(out_shape),
                     _count(module),
                     note,
                 )
@@ -177,8 +177,8 @@ _NEEDS_IMAGE = (Conv2d, MaxPool2d, AvgPool2d)
 _NEEDS_SEQUENCE = (RNN, LSTM, GRU, Attention)
 
 
-def _check_input_kind(layer: StrictModel, index: int, shape: Shape, mi: ModelInput) -> None:
-    where, kind = f"model.layers.{index}", layer.type  # type: ignore[attr-defined]
+def _check_input_kind(layer: Layer, index: int, shape: Shape, mi: ModelInput) -> None:
+    where, kind = f"model.layers.{index}", layer.type
     tokens_now = mi.kind == "tokens" and index == 0
     if isinstance(layer, Embedding):
         if not tokens_now:

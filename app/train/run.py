@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from app.data import build_dataset
 from app.data.base import Dataset
 from app.nn import ModelInput, ModelReport, build_model
 from app.settings import DEFAULT_LIMITS, Limits
-from app.spec import Dropout, ExperimentSpec, TrainSpec
+from app.spec import Dropout, ExperimentSpec, Layer, TrainSpec
 from app.train import objective, optim
 from app.train.objective import LossFn
 
@@ -175,10 +175,20 @@ class Run:
     # --- training ---
 
     def step(self, n: int = 1) -> int:
-        """Trains `n` batches (fewer if the run ends); returns how many were trained."""
+        """Trains `n` batches (fewer if the run ends); returns how many were trained.
+
+        Never raises: a failure inside torch (out of memory, a shape torch refuses) ends the
+        run as `failed` with the reason in its status."""
         if self.done:
             return 0
         start = self.step_count
+        try:
+            self._train(n)
+        except (RuntimeError, ValueError) as error:  # torch reports its failures as these
+            self.fail(f"training failed at step {self.step_count + 1}: {error}")
+        return self.step_count - start
+
+    def _train(self, n: int) -> None:
         losses: list[torch.Tensor] = []  # since the last finiteness check
         model, loss_fn, x, y = self.model, self.loss_fn, self.x_train, self.y_train
         l1, clip = self.spec.train.l1, self.spec.train.grad_clip
@@ -187,19 +197,20 @@ class Run:
             model.train()
             for _ in range(n):
                 end = min(self._pos + batch, n_train)
+                if 0 < n_train - end < 2 <= batch:
+                    end = n_train  # no lone last example: batch norm cannot train on one
                 idx = self._order[self._pos : end]
                 losses.append(train_step(model, loss_fn, self.optimizer, x[idx], y[idx], l1, clip))
                 self.step_count += 1
                 self._pos = end
                 if end == n_train:  # epoch boundary
                     if self._check_finite(losses):
-                        break
+                        return
                     losses = []
                     self._end_epoch()
                     if self.done:
-                        break
+                        return
         self._check_finite(losses)
-        return self.step_count - start
 
     def _check_finite(self, losses: list[torch.Tensor]) -> bool:
         """Marks the run diverged at the first non-finite loss among the latest steps
@@ -302,6 +313,8 @@ class Run:
         dropout = hot.pop("dropout", None)
         old = self.spec.train
         train = TrainSpec.model_validate(old.model_dump() | hot)
+        if train.batch_size < 2 and _has_batchnorm(self.spec.model.layers):
+            raise ValueError("batch_size: batch norm needs at least 2 examples per batch")
         layers = self.spec.model.layers
         if dropout is not None:
             p = Dropout(p=dropout).p  # validated: 0 <= p <= 0.95
@@ -376,6 +389,10 @@ class Run:
 
     def model_report(self) -> ModelReport:
         return self.report
+
+
+def _has_batchnorm(layers: Sequence[Layer]) -> bool:
+    return any(layer.type == "batchnorm" for layer in layers)
 
 
 @contextlib.contextmanager

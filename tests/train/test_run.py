@@ -196,3 +196,27 @@ def test_cuda_run_trains() -> None:
     run = Run(make_spec(), "cuda")
     run.step(50)
     assert run.evaluate().train_loss < Run(make_spec(), "cuda").evaluate().train_loss
+
+
+def test_batch_norm_never_sees_a_lone_example() -> None:
+    """101 train examples in batches of 10 would leave one alone at the epoch's end; it joins
+    the last batch instead, so batch norm trains."""
+    spec = make_spec(
+        data={"dataset": "circle", "n_samples": 202},
+        model={"layers": [{"type": "dense", "units": 4}, {"type": "batchnorm"}]},
+    )
+    run = Run(spec)
+    assert len(run.x_train) % 10 == 1
+    run.step(25)
+    assert run.status.state == "paused" and run.epoch == 2
+
+
+def test_a_failure_inside_torch_ends_the_run_readably() -> None:
+    run = Run(make_spec(model={"layers": [{"type": "dense", "units": 4}, {"type": "batchnorm"}]}))
+    with pytest.raises(ValueError, match="at least 2 examples"):
+        run.set(batch_size=1)
+    run.spec.train.batch_size = 1  # bypass set(), as a bug elsewhere might
+    assert run.step(5) == 0
+    status = run.status
+    assert (status.state, status.reason) == ("done", "failed")
+    assert "training failed at step 1" in status.detail

@@ -100,6 +100,16 @@ BAD_BODIES = [
         "does not fit a binary task",
     ),
     ('{"data": {"dataset": "nope"}}', "data.dataset", "unknown dataset"),
+    (
+        '{"model": {"layers": [{"type": "batchnorm"}]}, "train": {"batch_size": 1}}',
+        "train.batch_size",
+        "batch norm needs at least 2",
+    ),
+    (
+        '{"data": {"dataset": "csv", "file": "absent.csv"}}',
+        "data.file",
+        "no uploaded file named 'absent.csv'",
+    ),
     ("[1, 2]", "body", "must be an object"),
     ("{not json", "body", "Invalid JSON"),
     ("", "body", "Invalid JSON"),
