@@ -28,6 +28,9 @@ deviation 0.5 × noise to every channel of every step.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -41,7 +44,7 @@ CUE = "cue"  # the channel that marks the step to remember
 
 
 def make_waves(
-    n: int, seq_len: int, n_terms: int, noise: float, rng: np.random.Generator
+    n: int, seq_len: int, noise: float, rng: np.random.Generator, n_terms: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """Windows x (n, seq_len, 1) and next values y (n, 1) of means of `n_terms` sines."""
     # n_terms distinct periods per example: the first columns of a random permutation.
@@ -84,68 +87,48 @@ def make_adding(
     return np.stack([values, markers], axis=2), y[:, None]
 
 
+Make = Callable[[int, int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+
+
+def sequence_dataset(
+    req: DataRequest, make: Make, features: list[str], classes: list[str]
+) -> Dataset:
+    """Generates n sequences with `make`, splits them, and describes them: regression when
+    `classes` is empty (y (N, 1) float32), else multiclass (y (N,) int64)."""
+    make_rng, split_rng = req.rngs()
+    n, seq_len = req.require_n_samples(), req.require_seq_len()
+    x, y = make(n, seq_len, req.spec.noise, make_rng)
+    train, val = split_indices(n, req.val_fraction, split_rng)
+    y_type = torch.int64 if classes else torch.float32
+    return Dataset(
+        x_train=take(x, train, torch.float32),
+        y_train=take(y, train, y_type),
+        x_val=take(x, val, torch.float32),
+        y_val=take(y, val, y_type),
+        task="multiclass" if classes else "regression",
+        input_kind="sequence",
+        input_shape=(seq_len, len(features)),
+        class_names=classes,
+        output_dim=len(classes) or 1,
+        feature_names=features,
+    )
+
+
 def build_adding(req: DataRequest) -> Dataset:
     """`adding`: the sum of the two marked values in a sequence of seq_len."""
-    make_rng, split_rng = req.rngs()
-    n, seq_len = req.require_n_samples(), req.require_seq_len()
-    x, y = make_adding(n, seq_len, req.spec.noise, make_rng)
-    train, val = split_indices(n, req.val_fraction, split_rng)
-    return Dataset(
-        x_train=take(x, train, torch.float32),
-        y_train=take(y, train, torch.float32),
-        x_val=take(x, val, torch.float32),
-        y_val=take(y, val, torch.float32),
-        task="regression",
-        input_kind="sequence",
-        input_shape=(seq_len, 2),
-        output_dim=1,
-        feature_names=["value", "marker"],
-    )
-
-
-def build_sine(req: DataRequest, n_terms: int) -> Dataset:
-    """Next-value forecasting of a single sine (n_terms=1) or a mean of sines."""
-    make_rng, split_rng = req.rngs()
-    n, seq_len = req.require_n_samples(), req.require_seq_len()
-    x, y = make_waves(n, seq_len, n_terms, req.spec.noise, make_rng)
-    train, val = split_indices(n, req.val_fraction, split_rng)
-    return Dataset(
-        x_train=take(x, train, torch.float32),
-        y_train=take(y, train, torch.float32),
-        x_val=take(x, val, torch.float32),
-        y_val=take(y, val, torch.float32),
-        task="regression",
-        input_kind="sequence",
-        input_shape=(seq_len, 1),
-        feature_names=["value"],
-    )
+    return sequence_dataset(req, make_adding, ["value", "marker"], [])
 
 
 def build_single_sine(req: DataRequest) -> Dataset:
     """`sine`: one sine per example."""
-    return build_sine(req, n_terms=1)
+    return sequence_dataset(req, functools.partial(make_waves, n_terms=1), ["value"], [])
 
 
 def build_sum_of_sines(req: DataRequest) -> Dataset:
     """`sum_of_sines`: the mean of two sines of different periods per example."""
-    return build_sine(req, n_terms=2)
+    return sequence_dataset(req, functools.partial(make_waves, n_terms=2), ["value"], [])
 
 
 def build_memory(req: DataRequest) -> Dataset:
     """`memory`: recall the symbol shown with the cue at step 0, after seq_len - 1 others."""
-    make_rng, split_rng = req.rngs()
-    n, seq_len = req.require_n_samples(), req.require_seq_len()
-    x, y = make_memory(n, seq_len, req.spec.noise, make_rng)
-    train, val = split_indices(n, req.val_fraction, split_rng)
-    return Dataset(
-        x_train=take(x, train, torch.float32),
-        y_train=take(y, train, torch.int64),
-        x_val=take(x, val, torch.float32),
-        y_val=take(y, val, torch.int64),
-        task="multiclass",
-        input_kind="sequence",
-        input_shape=(seq_len, len(SYMBOLS) + 1),
-        class_names=list(SYMBOLS),
-        output_dim=len(SYMBOLS),
-        feature_names=[*SYMBOLS, CUE],
-    )
+    return sequence_dataset(req, make_memory, [*SYMBOLS, CUE], list(SYMBOLS))

@@ -93,3 +93,18 @@ def test_names_cap_and_split_by_name() -> None:
     assert len(ds.x_train) + len(ds.x_val) == 1000
     assert 200 <= len(ds.x_val) <= 212
     assert int(ds.y_val[-1]) == 0  # validation ends at the end of a name
+
+
+def test_adding_problem_targets_are_the_marked_sums() -> None:
+    from app.data import build_dataset
+    from app.spec import DataSpec
+
+    data = build_dataset(DataSpec(dataset="adding", seq_len=30, n_samples=4000), seed=5)
+    x, y = data.x_train, data.y_train
+    assert x.shape[1:] == (30, 2) and y.shape[1:] == (1,)
+    markers = x[:, :, 1]
+    assert bool((markers.sum(dim=1) == 2).all())
+    assert bool((markers[:, :15].sum(dim=1) == 1).all())  # one in each half
+    torch.testing.assert_close((x[:, :, 0] * markers).sum(dim=1, keepdim=True), y)
+    guess_the_mean = float(((y - y.mean()) ** 2).mean())
+    assert abs(guess_the_mean - 1 / 6) < 0.01
