@@ -19,7 +19,7 @@ from torch import nn
 
 from app.data import build_dataset
 from app.data.base import Dataset
-from app.nn import ModelInput, ModelReport, build_model
+from app.nn import ModelInput, build_model
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import Dropout, ExperimentSpec, Layer, TrainSpec
 from app.train import objective, optim
@@ -386,9 +386,6 @@ class Run:
         from app.train.probes import observe
 
         return observe(self, views, **options)
-
-    def model_report(self) -> ModelReport:
-        return self.report
 
 
 def _has_batchnorm(layers: Sequence[Layer]) -> bool:
