@@ -360,26 +360,27 @@ class Run:
     def _measure(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         if len(x) == 0:
             return math.nan, math.nan
-        outs = torch.cat([self.model(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+        chunks = [self.model(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)]
+        outs = chunks[0] if len(chunks) == 1 else torch.cat(chunks)
         loss = float(self.loss_fn(outs, y))
         if self.task == "regression":
             return loss, objective.r2_score(outs, y)
         return loss, float(objective.correct(self.task, outs, y)) / len(y)
 
     def grad_norms(self) -> dict[str, float]:
-        """L2 norm of each layer's gradient (all its parameters) from the last training step."""
-        norms = {}
-        for name, child in self.model.named_children():
-            grads = [p.grad for p in child.parameters() if p.grad is not None]
-            if grads:
-                norms[name] = float(
-                    torch.linalg.vector_norm(
-                        torch.stack([torch.linalg.vector_norm(g) for g in grads])
-                    )
-                )
-            elif any(True for _ in child.parameters()):
-                norms[name] = 0.0
-        return norms
+        """L2 norm of each layer's gradient (all its parameters) from the last training step;
+        0 for a layer with parameters but no gradient yet."""
+        owners = [
+            (name, p) for name, child in self.model.named_children() for p in child.parameters()
+        ]
+        norms = dict.fromkeys((name for name, _ in owners), 0.0)
+        with_grad = [(name, p.grad) for name, p in owners if p.grad is not None]
+        if with_grad:
+            # One fused op and one device sync for all parameters, not a few per layer.
+            each = torch.stack(torch._foreach_norm([g for _, g in with_grad])).tolist()
+            for (name, _), norm in zip(with_grad, each, strict=True):
+                norms[name] += norm**2
+        return {name: math.sqrt(sq) for name, sq in norms.items()}
 
     def observe(self, *views: str, **options: Any) -> dict[str, Any]:
         """Numpy arrays for the named views (see app/train/probes.py); changes nothing."""
