@@ -1,0 +1,216 @@
+"""The wire vocabulary between the page and the server (websocket `/ws`), version 1.
+
+Client -> server: JSON text, one of `ClientMessage` (a discriminated union on `type`).
+Server -> client: JSON text for `hello`, `status`, `metrics`, `prediction`, `error`, `done`;
+binary messages for `frame` (see `encode_frame`). docs/protocol.md shows each with an example.
+No JSON message ever holds NaN or Infinity: `finite_or_none` turns them into null.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import AfterValidator, Field, TypeAdapter
+
+from app.settings import DEFAULT_LIMITS as L
+from app.spec import ExperimentSpec, Optimizer, Schedule, StrictModel
+from app.train.probes import VIEWS
+
+PROTOCOL_VERSION = 1
+
+
+def _known_view(name: str) -> str:
+    if name not in VIEWS or name == "predict":
+        raise ValueError(f"unknown view {name!r}; views are {', '.join(_STREAMABLE)}")
+    return name
+
+
+_STREAMABLE = [v for v in VIEWS if v != "predict"]
+ViewName = Annotated[str, AfterValidator(_known_view)]
+
+
+# --- client -> server ---
+
+
+class Start(StrictModel):
+    """Start a new run from a spec (replacing this session's current run)."""
+
+    type: Literal["start"]
+    spec: ExperimentSpec
+    paused: bool = Field(False, description="Build the run but wait for resume or step.")
+
+
+class Pause(StrictModel):
+    type: Literal["pause"]
+
+
+class Resume(StrictModel):
+    type: Literal["resume"]
+
+
+class Step(StrictModel):
+    """Train exactly n batches, then pause."""
+
+    type: Literal["step"]
+    n: int = Field(1, ge=1, le=10_000)
+
+
+class Reset(StrictModel):
+    """Fresh weights (the current settings kept); a new seed also regenerates the data."""
+
+    type: Literal["reset"]
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
+class HotParams(StrictModel):
+    """Training settings that may change live; unset fields keep their value."""
+
+    optimizer: Optimizer | None = None
+    lr: float | None = Field(None, gt=0.0, le=L.max_lr)
+    momentum: float | None = Field(None, ge=0.0, le=0.999)
+    nesterov: bool | None = None
+    beta1: float | None = Field(None, ge=0.0, lt=1.0)
+    beta2: float | None = Field(None, ge=0.0, lt=1.0)
+    weight_decay: float | None = Field(None, ge=0.0, le=1.0)
+    l1: float | None = Field(None, ge=0.0, le=1.0)
+    grad_clip: float | None = Field(None, gt=0.0, le=1000.0)
+    batch_size: int | None = Field(None, ge=1, le=L.max_batch_size)
+    max_epochs: int | None = Field(None, ge=1, le=L.max_epochs)
+    lr_schedule: Schedule | None = None
+    lr_gamma: float | None = Field(None, gt=0.0, le=1.0)
+    lr_period: int | None = Field(None, ge=1, le=L.max_epochs)
+    dropout: float | None = Field(None, ge=0.0, le=0.95)
+
+
+class Set(StrictModel):
+    """Change training settings between steps, keeping the weights."""
+
+    type: Literal["set"]
+    params: HotParams
+
+
+class View(StrictModel):
+    """What this viewer wants drawn, and how often. An empty `views` stops frames."""
+
+    type: Literal["view"]
+    views: list[ViewName] = Field(default_factory=list, max_length=len(VIEWS))
+    fps: int = Field(20, ge=1, le=60, description="Frames per second at most.")
+    grid: int = Field(10, ge=2, le=L.max_grid, description="Neuron map resolution.")
+    boundary_grid: int = Field(100, ge=2, le=L.max_grid, description="Output map resolution.")
+    sample: int = Field(0, ge=0, le=1_000_000, description="Val example for per-example views.")
+
+
+class Predict(StrictModel):
+    """The model's answer for an input: points [[x1, x2], ...], an image [[...]] (8x8 or
+    28x28, values 0..1), a sequence [[...], ...], or text."""
+
+    type: Literal["predict"]
+    id: int = Field(0, ge=0, le=2**31 - 1, description="Echoed in the prediction.")
+    input: str | list[Any] = Field(..., description="The input, as described above.")
+
+
+class Speed(StrictModel):
+    """Steps per second for slow motion; null trains as fast as the server allows."""
+
+    type: Literal["speed"]
+    steps_per_second: float | None = Field(None, gt=0.0, le=100_000.0)
+
+
+ClientMessage = Annotated[
+    Start | Pause | Resume | Step | Reset | Set | View | Predict | Speed,
+    Field(discriminator="type"),
+]
+CLIENT_MESSAGE = TypeAdapter(ClientMessage)
+
+
+# --- server -> client (JSON) ---
+
+
+def finite_or_none(value: Any) -> Any:
+    """Recursively replaces NaN and ±Infinity by None (JSON has neither)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(v) for v in value]
+    return value
+
+
+def dumps(message: dict[str, Any]) -> str:
+    """A server message as JSON text; raises if a non-finite number slipped through."""
+    return json.dumps(finite_or_none(message), allow_nan=False, separators=(",", ":"))
+
+
+# --- server -> client (binary frames) ---
+#
+# A frame is: 4 bytes little-endian uint32 = header length H, then H bytes of UTF-8 JSON
+# header, then the arrays' raw little-endian bytes back to back. The header:
+#   {"type": "frame", "run": ..., "step": ..., "epoch": ...,
+#    "arrays": [{"name": "neurons/dense0", "dtype": "uint8", "shape": [4, 10, 10],
+#                "offset": 0, "min": -1.0, "max": 1.0}, ...]}
+# uint8 arrays are quantized maps: value = min + byte / 255 * (max - min).
+# float16 arrays (weights) are sent as they are.
+
+_LENGTH = struct.Struct("<I")
+
+
+def quantize(array: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """A map as uint8 over its own finite range (non-finite values map to 0)."""
+    a = np.asarray(array, dtype=np.float32)
+    finite = np.isfinite(a)
+    if not finite.any():
+        return np.zeros(a.shape, np.uint8), 0.0, 0.0
+    lo, hi = float(a[finite].min()), float(a[finite].max())
+    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+    q = np.where(finite, (a - lo) * scale + 0.5, 0.0)
+    return np.clip(q, 0, 255).astype(np.uint8), lo, hi
+
+
+def encode_frame(
+    meta: dict[str, Any], maps: dict[str, np.ndarray], exact: dict[str, np.ndarray]
+) -> bytes:
+    """One binary frame: `maps` quantized to uint8, `exact` as float16."""
+    arrays, chunks, offset = [], [], 0
+    for name, array in maps.items():
+        q, lo, hi = quantize(array)
+        arrays.append(
+            {
+                "name": name,
+                "dtype": "uint8",
+                "shape": list(q.shape),
+                "offset": offset,
+                "min": lo,
+                "max": hi,
+            }
+        )
+        chunks.append(q.tobytes())
+        offset += q.nbytes
+    for name, array in exact.items():
+        h = np.nan_to_num(np.asarray(array, dtype=np.float32)).astype("<f2")
+        arrays.append({"name": name, "dtype": "float16", "shape": list(h.shape), "offset": offset})
+        chunks.append(h.tobytes())
+        offset += h.nbytes
+    header = dumps({"type": "frame", **meta, "arrays": arrays}).encode()
+    return _LENGTH.pack(len(header)) + header + b"".join(chunks)
+
+
+def decode_frame(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The header and the arrays of a binary frame, uint8 maps dequantized to float32."""
+    (length,) = _LENGTH.unpack_from(data)
+    header = json.loads(data[4 : 4 + length])
+    body = memoryview(data)[4 + length :]
+    arrays = {}
+    for a in header["arrays"]:
+        dtype = np.dtype("<f2") if a["dtype"] == "float16" else np.dtype(np.uint8)
+        count = int(np.prod(a["shape"]))
+        raw = np.frombuffer(body, dtype=dtype, count=count, offset=a["offset"]).reshape(a["shape"])
+        if a["dtype"] == "uint8":
+            arrays[a["name"]] = a["min"] + raw.astype(np.float32) / 255.0 * (a["max"] - a["min"])
+        else:
+            arrays[a["name"]] = raw.astype(np.float32)
+    return header, arrays

@@ -1,0 +1,52 @@
+"""What the web layer needs of the worker pool: the contract between app/web and app/worker.
+
+Events a run produces, delivered to the callback given to `open_run` (always called on the
+event loop's thread, in order per run):
+
+  {"type": "status", "run": id, "state": "ready|running|paused|done", "step": int,
+   "epoch": int, "steps_per_s": float, "reason": str|None, "detail": str}
+  {"type": "metrics", "run": id, "points": [{"step", "epoch", "train_loss", "val_loss",
+   "train_score", "val_score", "lr", "grad_norms": {layer: float}}, ...]}
+  {"type": "prediction", "run": id, "id": int, "output": [...]}
+  {"type": "error", "run": id, "code": str, "field": str, "message": str}
+  {"type": "done", "run": id, "reason": "max_epochs|early_stopped|diverged|failed|stopped",
+   "detail": str}
+  {"type": "frame", "run": id, "data": bytes}   # an encoded binary frame (app.protocol)
+
+Non-finite numbers may appear in events; `app.protocol.dumps` turns them into null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+Event = dict[str, Any]
+Deliver = Callable[[Event], None]
+
+
+class PoolBusy(Exception):
+    """The server runs as many runs as it allows; the message says so in plain words."""
+
+
+class Pool(Protocol):
+    device: str  # "cpu" or "cuda", what the workers train on
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None:
+        """Ends every run and worker (no orphan processes)."""
+
+    def open_run(self, spec: dict[str, Any], deliver: Deliver, paused: bool = False) -> str:
+        """Places a run on the least-loaded worker; returns its id. Raises PoolBusy.
+        `spec` is a validated ExperimentSpec as a dict (model_dump)."""
+
+    def command(self, run_id: str, message: dict[str, Any]) -> None:
+        """Forwards a validated client message (model_dump of pause/resume/step/reset/set/
+        view/predict/speed) to the run's worker. Unknown run ids are ignored."""
+
+    def close_run(self, run_id: str) -> None:
+        """Stops and forgets a run; its callback receives nothing more."""
+
+    @property
+    def run_count(self) -> int: ...
