@@ -10,6 +10,7 @@ environment, e.g. ``NNP_LIMITS__MAX_PARAMS=1000000``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,6 +63,61 @@ class Settings(BaseSettings):
     # Intra-op threads per training process. The playground's networks are small: one
     # thread is fastest for them, and it keeps several processes from fighting over cores.
     torch_threads: int = Field(1, ge=1, le=256)
+
+    # --- websockets (app/web/ws.py, docs/protocol.md) ---
+    # Pages from these origins may open /ws besides the server's own (the Host header's
+    # host and port), e.g. NNP_ALLOWED_ORIGINS='["https://class.example.org"]'. A client
+    # that sends no Origin is not a browser and is let in.
+    allowed_origins: list[str] = Field(default_factory=list)
+    # Host header names accepted besides IP literals and "localhost" (the guard against DNS
+    # rebinding), e.g. '["teacher.local"]'; "*" accepts any name.
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # Open websockets per client IP and in total, checked before the handshake completes.
+    ws_sockets_per_ip: int = Field(8, ge=1, le=100_000)
+    ws_sockets_total: int = Field(300, ge=1, le=1_000_000)
+    # Runs held per client IP, counting sessions waiting for a reconnect (one per session).
+    ws_runs_per_ip: int = Field(8, ge=1, le=100_000)
+    # The largest client message, in bytes: a bigger one closes the socket with 1009.
+    ws_max_message_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024**2)
+    # Client messages per second, with a burst as large: beyond, an error and close 1008.
+    ws_messages_per_s: float = Field(50.0, gt=0, le=10_000)
+    # Seconds one send to a client may take; a client that does not read for longer is too
+    # slow: its socket is closed and its run paused.
+    ws_send_timeout_s: float = Field(5.0, gt=0, le=300)
+    # Metric points waiting for one client at most (they are never dropped while it is
+    # connected: beyond this it is too slow and closed as above).
+    ws_max_pending_points: int = Field(2000, ge=10, le=1_000_000)
+    # Other events (errors, predictions, done) waiting for one client at most, likewise.
+    ws_max_pending_events: int = Field(64, ge=4, le=10_000)
+    # After a socket closes, its session keeps its run this long (seconds) for a reconnect
+    # with the session token (a page reload); then the run is closed.
+    ws_resume_grace_s: float = Field(30.0, ge=0, le=3600)
+    # A connected session whose run is not training and that sent nothing for this long
+    # (seconds) is closed with its run.
+    ws_idle_timeout_s: float = Field(1800.0, gt=0)
+
+    # --- the worker pool (app/worker) ---
+    # Training processes; 0 means one per CPU core.
+    workers: int = Field(0, ge=0, le=256)
+    # Where runs train: "auto" picks CUDA when PyTorch sees a GPU.
+    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
+    # Each run trains in turns of about this long before the worker moves to the next, so a
+    # big run cannot starve small ones.
+    slice_ms: float = Field(5.0, gt=0, le=1000)
+    # Runs on the whole server, beyond which starting one answers "server busy".
+    max_runs: int = Field(200, ge=1, le=100_000)
+    # A run ends ("failed: time limit") after this much wall time.
+    run_time_limit_s: float = Field(3600.0, gt=0)
+    # Workers report this often; one silent for heartbeat_timeout_s is replaced. (A worker
+    # that dies is noticed at once, from its closed pipe.)
+    heartbeat_s: float = Field(0.25, gt=0, le=10)
+    heartbeat_timeout_s: float = Field(20.0, gt=0)
+    # Status events while a run trains, per second.
+    status_hz: float = Field(4.0, gt=0, le=60)
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
 
     @property
     def uploads_dir(self) -> Path:

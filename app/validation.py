@@ -17,11 +17,16 @@ from app.train.objective import resolve_loss
 
 
 def check_spec(
-    spec: ExperimentSpec, *, data_dir: Path | None = None, limits: Limits = DEFAULT_LIMITS
+    spec: ExperimentSpec,
+    *,
+    data_dir: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    data: Dataset | None = None,
 ) -> dict[str, Any]:
     """The validated summary (data, per-layer shapes and parameters, output, totals), or
-    `SpecError` naming the field and the reason."""
-    data = load_data(spec, data_dir=data_dir, limits=limits)
+    `SpecError` naming the field and the reason. `data`, if given, is the spec's dataset
+    already built (by `load_data`)."""
+    data = data or load_data(spec, data_dir=data_dir, limits=limits)
     try:
         loss = resolve_loss(data.task, spec.train.loss)
     except ValueError as e:

@@ -1,0 +1,276 @@
+"""One run as a worker hosts it: the Run plus its pacing (play, pause, step n, speed), its
+viewer's frame schedule, and what has been reported so far. Everything here runs inside a
+worker process; `emit` sends events to the web process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.nn import SpecError
+from app.protocol import encode_frame
+from app.settings import Settings
+from app.spec import ExperimentSpec, format_errors
+from app.train import Run
+from app.train.probes import ObserveError
+from app.validation import check_spec, load_data
+
+Emit = Callable[[dict[str, Any]], None]
+
+# Views drawn as heatmaps: quantized to uint8 in frames. Other arrays travel as float16.
+MAP_VIEWS = frozenset(
+    {"neurons", "boundary", "feature_maps", "filters", "hidden_states", "attention"}
+)
+
+
+class HostedRun:
+    def __init__(self, run_id: str, run: Run, settings: Settings, emit: Emit) -> None:
+        self.id, self.run, self.settings, self.emit = run_id, run, settings, emit
+        self.playing = False
+        self.pending_steps = 0  # from a `step n` command
+        self.speed: float | None = None  # steps per second; None: as fast as the slice allows
+        self.credit = 0.0  # steps earned at `speed` and not yet trained
+        self.credit_at = time.monotonic()
+        self.step_seconds = 1e-3  # running estimate of one step's cost
+        self.rate = 0.0  # steps per second, smoothed, for status
+        self.view: dict[str, Any] | None = None
+        self.next_frame_at = 0.0
+        self.framed_step = -1  # step count of the last frame sent
+        self.reported_points = 0  # run.history entries already sent as metrics
+        self.next_status_at = 0.0
+        self.started_at = time.monotonic()
+        self.done_sent = False
+
+    @classmethod
+    def open(
+        cls, run_id: str, spec_dict: dict[str, Any], settings: Settings, emit: Emit
+    ) -> HostedRun | None:
+        """Builds the run, or reports why it cannot be built (then returns None)."""
+        try:
+            spec = ExperimentSpec.model_validate(spec_dict)
+            data = load_data(spec, data_dir=settings.data_dir, limits=settings.limits)
+            check_spec(spec, data=data, limits=settings.limits)
+            run = Run(spec, settings.device, data=data, limits=settings.limits)
+        except ValidationError as e:
+            first = format_errors(e, prefix=("spec",))[0]
+            emit({"type": "error", "run": run_id, "code": "invalid", **first})
+            return None
+        except SpecError as e:
+            emit(
+                {
+                    "type": "error",
+                    "run": run_id,
+                    "code": "invalid",
+                    "field": f"spec.{e.field}",
+                    "message": e.message,
+                }
+            )
+            return None
+        hosted = cls(run_id, run, settings, emit)
+        hosted.send_status()
+        return hosted
+
+    # --- commands ---
+
+    def handle(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "pause":
+            self.playing, self.pending_steps = False, 0
+        elif kind == "resume":
+            self.playing = True
+            self.credit_at = time.monotonic()
+        elif kind == "step":
+            self.playing, self.pending_steps = False, message["n"]
+        elif kind == "speed":
+            self.speed, self.credit = message["steps_per_second"], 0.0
+            self.credit_at = time.monotonic()
+        elif kind == "reset":
+            self.run.reset(message.get("seed"))
+            self.reported_points, self.framed_step, self.done_sent = 0, -1, False
+            self.pending_steps = 0
+        elif kind == "set":
+            self._set({k: v for k, v in message["params"].items() if v is not None})
+        elif kind == "view":
+            self.view = message if message["views"] else None
+            self.next_frame_at, self.framed_step = 0.0, -1
+        elif kind == "predict":
+            self._predict(message)
+        self.send_status()
+
+    def _set(self, params: dict[str, Any]) -> None:
+        try:
+            self.run.set(**params)
+        except ValidationError as e:
+            first = format_errors(e, prefix=("params",))[0]
+            self.emit({"type": "error", "run": self.id, "code": "invalid", **first})
+        except ValueError as e:
+            self.emit(
+                {
+                    "type": "error",
+                    "run": self.id,
+                    "code": "invalid",
+                    "field": "params",
+                    "message": str(e),
+                }
+            )
+
+    def _predict(self, message: dict[str, Any]) -> None:
+        try:
+            out = self.run.observe("predict", inputs=message["input"])["predict"]
+        except (ObserveError, ValueError, TypeError) as e:
+            self.emit(
+                {
+                    "type": "error",
+                    "run": self.id,
+                    "code": "invalid",
+                    "field": "input",
+                    "message": str(e),
+                }
+            )
+            return
+        self.emit(
+            {"type": "prediction", "run": self.id, "id": message["id"], "output": out.tolist()}
+        )
+
+    # --- training, in turns ---
+
+    @property
+    def runnable(self) -> bool:
+        return not self.run.done and (self.playing or self.pending_steps > 0)
+
+    def wake_in(self, now: float) -> float:
+        """Seconds until this run has something to do (train or report)."""
+        if self.runnable and self.speed is not None:
+            return max(0.0, (1 - self.credit) / self.speed)
+        if self.runnable:
+            return 0.0
+        return 1.0
+
+    def train_turn(self, now: float) -> None:
+        """Trains for about one slice (or as many steps as the pace allows)."""
+        if not self.runnable:
+            return
+        if now - self.started_at > self.settings.run_time_limit_s:
+            self.run.fail(
+                f"the run reached the server's time limit of {self.settings.run_time_limit_s:.0f} s"
+            )
+            return
+        steps = max(1, int(self.settings.slice_ms / 1000 / self.step_seconds))
+        if self.speed is not None:
+            self.credit = min(
+                self.credit + (now - self.credit_at) * self.speed, max(1.0, self.speed * 0.25)
+            )  # no burst after a stall
+            self.credit_at = now
+            steps = min(steps, int(self.credit))
+        if self.pending_steps:
+            steps = min(steps, self.pending_steps)
+        if steps <= 0:
+            return
+        self.run.running = True
+        started = time.perf_counter()
+        done = self.run.step(steps)
+        elapsed = time.perf_counter() - started
+        self.run.running = self.playing
+        if done:
+            self.step_seconds = 0.7 * self.step_seconds + 0.3 * (elapsed / done)
+            self.rate = 0.8 * self.rate + 0.2 * (done / max(elapsed, 1e-9))
+        self.credit -= done if self.speed is not None else 0
+        if self.pending_steps:
+            self.pending_steps -= done
+            if self.pending_steps <= 0:
+                self.pending_steps = 0
+                self.next_status_at = 0.0  # report the pause at once
+
+    # --- reporting ---
+
+    def report(self, now: float) -> None:
+        """Sends what is due: new metric points, a status, a frame, `done`."""
+        history = self.run.history
+        if len(history) > self.reported_points:
+            points = [vars(m) for m in history[self.reported_points :]]
+            self.reported_points = len(history)
+            self.emit({"type": "metrics", "run": self.id, "points": points})
+        if (
+            self.view is not None
+            and now >= self.next_frame_at
+            and (self.run.step_count != self.framed_step)
+        ):
+            self.send_frame()
+            self.next_frame_at = now + 1 / self.view["fps"]
+        if self.run.done and not self.done_sent:
+            self.done_sent = True
+            self.send_status()
+            status = self.run.status
+            self.emit(
+                {"type": "done", "run": self.id, "reason": status.reason, "detail": status.detail}
+            )
+        elif now >= self.next_status_at and (self.runnable or self.next_status_at == 0.0):
+            self.send_status()
+
+    def send_status(self) -> None:
+        self.run.running = self.runnable
+        status = self.run.status
+        self.emit(
+            {
+                "type": "status",
+                "run": self.id,
+                "state": status.state,
+                "step": status.step,
+                "epoch": status.epoch,
+                "steps_per_s": round(self.rate, 1) if self.runnable else 0.0,
+                "reason": status.reason,
+                "detail": status.detail,
+            }
+        )
+        self.next_status_at = time.monotonic() + 1 / self.settings.status_hz
+
+    def send_frame(self) -> None:
+        view = self.view
+        assert view is not None
+        try:
+            observed = self.run.observe(*view["views"], grid=view["grid"], sample=view["sample"])
+            if "boundary" in view["views"]:
+                observed["boundary"] = self.run.observe("boundary", grid=view["boundary_grid"])[
+                    "boundary"
+                ]
+        except ObserveError as e:
+            self.emit(
+                {
+                    "type": "error",
+                    "run": self.id,
+                    "code": "invalid",
+                    "field": "views",
+                    "message": str(e),
+                }
+            )
+            self.view = None
+            return
+        maps: dict[str, Any] = {}
+        exact: dict[str, Any] = {}
+        values: dict[str, Any] = {}
+        for name, value in observed.items():
+            _split(name, value, maps if name in MAP_VIEWS else exact, values)
+        meta = {
+            "run": self.id,
+            "step": self.run.step_count,
+            "epoch": self.run.epoch,
+            "values": values,
+        }
+        self.emit({"type": "frame", "run": self.id, "data": encode_frame(meta, maps, exact)})
+        self.framed_step = self.run.step_count
+
+
+def _split(name: str, value: Any, arrays: dict[str, Any], values: dict[str, Any]) -> None:
+    """Flattens nested view results: arrays by 'view/key' path, plain numbers into values."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        arrays[name] = value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _split(f"{name}/{key}", inner, arrays, values)
+    else:
+        values[name] = value

@@ -1,0 +1,253 @@
+"""The pool of worker processes, as the web process sees it (implements `api.Pool`).
+
+Workers are spawned (not forked, so CUDA works). Each has a command queue (web -> worker)
+and an event pipe (worker -> web) that one reader thread watches for all workers and hands
+to the event loop. A worker that dies is noticed at once from its closed pipe (and by a
+supervisor checking liveness and heartbeats); its runs end with `done: failed` and a new
+worker takes its place. Runs go to the worker hosting the fewest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing as mp
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from typing import Any, cast
+
+from app.settings import Settings
+from app.worker.api import Deliver, Event, PoolBusy
+from app.worker.process import worker_main
+
+log = logging.getLogger(__name__)
+_CTX = mp.get_context("spawn")
+
+
+@dataclass
+class Worker:
+    slot: int
+    process: BaseProcess
+    commands: Queue
+    events: Connection
+    last_heartbeat: float = field(default_factory=time.monotonic)
+    runs: set[str] = field(default_factory=set)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    dead: bool = False  # its pipe closed: the reader thread stops watching it
+    replaced: bool = False
+
+
+class WorkerPool:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.device = "cpu"
+        self._workers: dict[int, Worker] = {}
+        self._runs: dict[str, tuple[int, Deliver]] = {}
+        self._lock = threading.Lock()  # guards _workers for the reader thread
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reader: threading.Thread | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def run_count(self) -> int:
+        return len(self._runs)
+
+    # --- life cycle ---
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        for slot in range(self.settings.worker_count):
+            self._spawn(slot)
+        self._reader = threading.Thread(target=self._read_events, name="pool-events", daemon=True)
+        self._reader.start()
+        await asyncio.wait_for(
+            asyncio.gather(*(w.ready.wait() for w in self._workers.values())), timeout=120
+        )
+        self._supervisor = asyncio.create_task(self._supervise())
+
+    def _spawn(self, slot: int) -> None:
+        commands: Queue = _CTX.Queue()
+        receive, send = _CTX.Pipe(duplex=False)
+        process = _CTX.Process(
+            target=worker_main,
+            name=f"nnp-worker-{slot}",
+            daemon=True,
+            args=(slot, commands, send, self.settings.model_dump_json()),
+        )
+        process.start()
+        send.close()  # only the worker writes; our copy would keep the pipe open after it dies
+        with self._lock:
+            self._workers[slot] = Worker(slot, process, commands, receive)
+
+    async def stop(self) -> None:
+        """Ends every run and worker: asks each to stop, then kills the late ones."""
+        self._stopping = True
+        if self._supervisor:
+            self._supervisor.cancel()
+        for run_id in list(self._runs):
+            self._finish(run_id, "stopped", "the server is shutting down")
+        workers = list(self._workers.values())
+        for w in workers:
+            _put(w.commands, ("shutdown", None, None))
+        deadline = time.monotonic() + 5
+        for w in workers:
+            await asyncio.to_thread(w.process.join, max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                await asyncio.to_thread(w.process.join, 2)
+            _close(w)
+        with self._lock:
+            self._workers.clear()
+
+    # --- runs ---
+
+    def open_run(self, spec: dict[str, Any], deliver: Deliver, paused: bool = False) -> str:
+        if len(self._runs) >= self.settings.max_runs:
+            raise PoolBusy(
+                f"the server is busy: it runs {self.settings.max_runs} experiments "
+                "at most; try again in a while"
+            )
+        live = [w for w in self._workers.values() if not w.dead]
+        if not live:
+            raise PoolBusy("no worker is available right now; try again in a moment")
+        worker = min(live, key=lambda w: len(w.runs))
+        run_id = uuid.uuid4().hex[:12]
+        self._runs[run_id] = (worker.slot, deliver)
+        worker.runs.add(run_id)
+        _put(worker.commands, ("open", run_id, {"spec": spec, "paused": paused}))
+        return run_id
+
+    def command(self, run_id: str, message: dict[str, Any]) -> None:
+        entry = self._runs.get(run_id)
+        if entry is not None:
+            _put(self._workers[entry[0]].commands, ("message", run_id, message))
+
+    def close_run(self, run_id: str) -> None:
+        entry = self._runs.pop(run_id, None)
+        if entry is None:
+            return
+        worker = self._workers.get(entry[0])
+        if worker is not None:
+            worker.runs.discard(run_id)
+            _put(worker.commands, ("close", run_id, None))
+
+    def _finish(self, run_id: str, reason: str, detail: str) -> None:
+        """Ends a run from the pool's side (its worker is gone): tells its owner, forgets it."""
+        entry = self._runs.pop(run_id, None)
+        if entry is None:
+            return
+        worker = self._workers.get(entry[0])
+        if worker is not None:
+            worker.runs.discard(run_id)
+        entry[1](
+            {
+                "type": "status",
+                "run": run_id,
+                "state": "done",
+                "step": None,
+                "epoch": None,
+                "steps_per_s": 0.0,
+                "reason": reason,
+                "detail": detail,
+            }
+        )
+        entry[1]({"type": "done", "run": run_id, "reason": reason, "detail": detail})
+
+    # --- events (reader thread -> event loop) ---
+
+    def _read_events(self) -> None:
+        while not self._stopping:
+            with self._lock:
+                by_pipe = {w.events: w.slot for w in self._workers.values() if not w.dead}
+            for ready in wait(list(by_pipe), timeout=0.1):
+                pipe = cast(Connection, ready)
+                slot = by_pipe[pipe]
+                try:
+                    event = pipe.recv()
+                except (EOFError, OSError):
+                    with self._lock:
+                        self._workers[slot].dead = True
+                    self._call(self._on_death, slot, "its process ended")
+                    continue
+                self._call(self._dispatch, slot, event)
+
+    def _call(self, fn: Any, *args: Any) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    def _dispatch(self, slot: int, event: Event) -> None:
+        worker = self._workers.get(slot)
+        if worker is None:
+            return
+        kind = event["type"]
+        if kind == "heartbeat":
+            worker.last_heartbeat = time.monotonic()
+        elif kind == "ready":
+            self.device = event["device"]
+            worker.last_heartbeat = time.monotonic()
+            worker.ready.set()
+        elif kind == "closed":
+            self._runs.pop(event["run"], None)
+            worker.runs.discard(event["run"])
+        elif (entry := self._runs.get(event["run"])) is not None and entry[0] == slot:
+            entry[1](event)  # a done run stays open (reset or set may revive it) until closed
+
+    # --- supervision ---
+
+    async def _supervise(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(0.2)
+            now = time.monotonic()
+            for worker in list(self._workers.values()):
+                if not worker.process.is_alive():
+                    self._on_death(worker.slot, f"its process ended ({_exit(worker)})")
+                elif now - worker.last_heartbeat > self.settings.heartbeat_timeout_s:
+                    self._on_death(worker.slot, "it stopped responding")
+
+    def _on_death(self, slot: int, why: str) -> None:
+        worker = self._workers.get(slot)
+        if worker is None or worker.replaced or self._stopping:
+            return
+        worker.replaced = True
+        log.warning("worker %d stopped: %s; replacing it", slot, why)
+        worker.dead = True
+        for run_id in list(worker.runs):
+            self._finish(
+                run_id,
+                "failed",
+                f"the worker training this run stopped ({why}); start the run again",
+            )
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(2)  # reap it: no zombies
+        _close(worker)
+        if worker.ready.is_set():
+            self._spawn(slot)
+        else:  # it died while starting: retry later rather than spin in a crash loop
+            log.error("worker %d died before it was ready; retrying in 5 s", slot)
+            assert self._loop is not None
+            self._loop.call_later(5, lambda: None if self._stopping else self._spawn(slot))
+
+
+def _put(commands: Queue, command: tuple[str, str | None, Any]) -> None:
+    try:
+        commands.put_nowait(command)
+    except (ValueError, OSError):  # the queue of a dead worker: its runs are already failed
+        pass
+
+
+def _close(worker: Worker) -> None:
+    worker.commands.cancel_join_thread()  # never block on a dead reader
+    worker.commands.close()
+    worker.events.close()
+
+
+def _exit(worker: Worker) -> str:
+    code = worker.process.exitcode
+    return f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"

@@ -1,0 +1,121 @@
+"""The worker process: hosts many runs and gives each a turn of about `slice_ms` in
+round-robin, so one big run cannot starve small ones. Commands arrive on a queue; events
+leave on a pipe that only this process writes (so a worker killed mid-write breaks nothing
+but its own pipe)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import time
+from multiprocessing.connection import Connection
+from multiprocessing.queues import Queue
+from typing import Any
+
+import torch
+
+from app.settings import Settings
+from app.train import resolve_device
+from app.worker.hosted import HostedRun
+
+log = logging.getLogger(__name__)
+
+
+def worker_main(worker_id: int, commands: Queue, events: Connection, settings_json: str) -> None:
+    """Entry point of a spawned worker process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
+    settings = Settings.model_validate_json(settings_json)
+    torch.set_num_threads(settings.torch_threads)
+    device = resolve_device(settings.device)
+    settings = settings.model_copy(update={"device": str(device)})
+    # The first optimizer torch builds imports its compiler stack (about a second): pay it
+    # now, before saying ready, not when the first student presses play.
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    events.send({"type": "ready", "worker": worker_id, "device": device.type, "pid": os.getpid()})
+    WorkerLoop(worker_id, commands, events, settings).run()
+
+
+class WorkerLoop:
+    def __init__(
+        self, worker_id: int, commands: Queue, events: Connection, settings: Settings
+    ) -> None:
+        self.worker_id, self.commands, self.events, self.settings = (
+            worker_id,
+            commands,
+            events,
+            settings,
+        )
+        self.runs: dict[str, HostedRun] = {}
+        self.parent = os.getppid()
+        self.next_heartbeat = 0.0
+        self.stopping = False
+
+    def emit(self, event: dict[str, Any]) -> None:
+        self.events.send(event)
+
+    def run(self) -> None:
+        while not self.stopping:
+            now = time.monotonic()
+            self._receive(timeout=self._idle_timeout(now))
+            now = time.monotonic()
+            if now >= self.next_heartbeat:
+                if os.getppid() != self.parent:  # the server is gone: no orphans
+                    return
+                self.emit({"type": "heartbeat", "worker": self.worker_id, "runs": len(self.runs)})
+                self.next_heartbeat = now + self.settings.heartbeat_s
+            for hosted in list(self.runs.values()):  # one turn each: round-robin
+                try:
+                    hosted.train_turn(time.monotonic())
+                    hosted.report(time.monotonic())
+                except Exception as error:  # a bug must cost one run, not the worker
+                    log.exception("run %s failed", hosted.id)
+                    hosted.run.fail(f"internal error: {type(error).__name__}: {error}")
+                    hosted.report(time.monotonic())
+
+    def _idle_timeout(self, now: float) -> float:
+        waits = [h.wake_in(now) for h in self.runs.values()]
+        waits.append(max(0.0, self.next_heartbeat - now))
+        waits.append(0.05)  # frames and statuses are due at most this late
+        return min(waits)
+
+    def _receive(self, timeout: float) -> None:
+        """Handles every waiting command; blocks up to `timeout` for the first one."""
+        block = timeout > 0
+        while True:
+            try:
+                command = self.commands.get(block, timeout) if block else self.commands.get_nowait()
+            except queue.Empty:
+                return
+            block = False
+            self._handle(*command)
+
+    def _handle(self, kind: str, run_id: str | None, payload: Any) -> None:
+        if kind == "shutdown":
+            self.stopping = True
+        elif kind == "open" and run_id is not None:
+            hosted = HostedRun.open(run_id, payload["spec"], self.settings, self.emit)
+            if hosted is None:  # it said why; the pool forgets the run
+                self.emit({"type": "closed", "run": run_id})
+                return
+            self.runs[run_id] = hosted
+            hosted.playing = not payload.get("paused", False)
+            hosted.send_status()
+        elif kind == "close" and run_id is not None:
+            self.runs.pop(run_id, None)
+        elif kind == "message" and run_id in self.runs:
+            hosted = self.runs[run_id]
+            try:
+                hosted.handle(payload)
+            except Exception as error:
+                log.exception("command %s on run %s failed", payload.get("type"), run_id)
+                self.emit(
+                    {
+                        "type": "error",
+                        "run": run_id,
+                        "code": "internal",
+                        "field": "",
+                        "message": f"{payload.get('type')} failed: {error}",
+                    }
+                )
