@@ -36,6 +36,7 @@ class HostedRun:
         self.credit_at = time.monotonic()
         self.step_seconds = 1e-3  # running estimate of one step's cost
         self.rate = 0.0  # steps per second, smoothed, for status
+        self.used_s = 0.0  # wall time spent training, for fair turns
         self.view: dict[str, Any] | None = None
         self.next_frame_at = 0.0
         self.framed_step = -1  # step count of the last frame sent
@@ -173,6 +174,7 @@ class HostedRun:
         started = time.perf_counter()
         done = self.run.step(steps)
         elapsed = time.perf_counter() - started
+        self.used_s += elapsed
         self.run.running = self.playing
         if done:
             self.step_seconds = 0.7 * self.step_seconds + 0.3 * (elapsed / done)

@@ -10,6 +10,7 @@ import os
 import queue
 import signal
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
 from typing import Any
@@ -65,14 +66,25 @@ class WorkerLoop:
                     return
                 self.emit({"type": "heartbeat", "worker": self.worker_id, "runs": len(self.runs)})
                 self.next_heartbeat = now + self.settings.heartbeat_s
-            for hosted in list(self.runs.values()):  # one turn each: round-robin
-                try:
-                    hosted.train_turn(time.monotonic())
-                    hosted.report(time.monotonic())
-                except Exception as error:  # a bug must cost one run, not the worker
-                    log.exception("run %s failed", hosted.id)
-                    hosted.run.fail(f"internal error: {type(error).__name__}: {error}")
-                    hosted.report(time.monotonic())
+            turn = self._next_turn()
+            if turn is not None:
+                self._guarded(turn, lambda h: h.train_turn(time.monotonic()))
+            for hosted in list(self.runs.values()):
+                self._guarded(hosted, lambda h: h.report(time.monotonic()))
+
+    def _next_turn(self) -> HostedRun | None:
+        """The runnable run that has trained the least wall time: fair turns even when one
+        run's single step outlasts the slice (a big CNN beside small MLPs)."""
+        runnable = [h for h in self.runs.values() if h.runnable]
+        return min(runnable, key=lambda h: h.used_s) if runnable else None
+
+    def _guarded(self, hosted: HostedRun, action: Callable[[HostedRun], None]) -> None:
+        try:
+            action(hosted)
+        except Exception as error:  # a bug must cost one run, not the worker
+            log.exception("run %s failed", hosted.id)
+            hosted.run.fail(f"internal error: {type(error).__name__}: {error}")
+            hosted.report(time.monotonic())
 
     def _idle_timeout(self, now: float) -> float:
         waits = [h.wake_in(now) for h in self.runs.values()]
@@ -99,6 +111,8 @@ class WorkerLoop:
             if hosted is None:  # it said why; the pool forgets the run
                 self.emit({"type": "closed", "run": run_id})
                 return
+            # A newcomer starts level with the least-served run, not ahead of everyone.
+            hosted.used_s = min((h.used_s for h in self.runs.values()), default=0.0)
             self.runs[run_id] = hosted
             hosted.playing = not payload.get("paused", False)
             hosted.send_status()
