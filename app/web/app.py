@@ -15,9 +15,13 @@ from fastapi.templating import Jinja2Templates
 from app import __version__
 from app.catalog import build_catalog
 from app.settings import Settings
+from app.web import ws
 from app.web.body_limit import BodyLimitMiddleware
+from app.web.guards import SocketCounter
 from app.web.paths import static_dir, templates_dir
 from app.web.routes import api, pages
+from app.web.sessions import SessionRegistry
+from app.worker.pool import WorkerPool
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,7 +30,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.catalog = build_catalog(settings.limits)
-        yield
+        app.state.pool = pool = WorkerPool(settings)
+        app.state.sessions = sessions = SessionRegistry(settings, pool)
+        app.state.sockets = SocketCounter(settings.ws_sockets_per_ip, settings.ws_sockets_total)
+        await pool.start()
+        try:
+            yield
+        finally:
+            sessions.end_all()
+            await pool.stop()
 
     app = FastAPI(title="NN Playground", version=__version__, lifespan=lifespan)
     app.state.settings = settings
@@ -35,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     return app
 

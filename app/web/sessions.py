@@ -1,0 +1,186 @@
+"""Websocket sessions: what outlives one socket (the run, the events waiting to be sent) so a
+page reload within a grace period finds its run again.
+
+A `Session` is named by a random token. It holds at most one run and an `Outbox` of events
+for its client, bounded by design: the latest status and frame replace older ones, metric
+points are coalesced, other events wait in a short queue. While no socket is attached the
+outbox keeps only the newest items; while one is, exceeding a bound marks the client too
+slow (see app/web/ws.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import deque
+from typing import Any, Protocol
+
+from app.protocol import dumps
+from app.settings import Settings
+from app.worker.api import Event, Pool
+
+TOKEN_BYTES = 24  # the session token is 32 URL-safe characters
+
+
+class Attached(Protocol):
+    """The socket a session is attached to, as the registry sees it."""
+
+    def evict(self) -> None:
+        """Another socket took the session over: close this one."""
+
+
+class Outbox:
+    """Events waiting for one client: latest status, latest frame, all metric points since
+    the last send, and a short queue of other events, in that order of sending."""
+
+    def __init__(self, max_points: int, max_events: int) -> None:
+        self.max_points, self.max_events = max_points, max_events
+        self.status: Event | None = None
+        self.frame: bytes | None = None
+        self.points: list[dict[str, Any]] = []
+        self.points_run: str | None = None
+        self.events: deque[Event] = deque()
+        self.keep_newest = True  # no client attached: trim instead of overflowing
+        self.overflow = False  # a bound was exceeded while a client was attached
+        self.wake = asyncio.Event()
+
+    def put(self, event: Event) -> None:
+        kind = event["type"]
+        if kind == "status":
+            self.status = event
+        elif kind == "frame":
+            self.frame = event["data"]
+        elif kind == "metrics":
+            self.points.extend(event["points"])
+            self.points_run = event["run"]
+            if len(self.points) > self.max_points:
+                self._overflowed()
+                del self.points[: len(self.points) - self.max_points]
+        else:
+            self.events.append(event)
+            if len(self.events) > self.max_events:
+                self._overflowed()
+                self.events.popleft()
+        self.wake.set()
+
+    def _overflowed(self) -> None:
+        if not self.keep_newest:
+            self.overflow = True
+
+    def drop_run(self) -> None:
+        """Forgets what belongs to the run being replaced (events keep: they are few and may
+        answer the client's own messages)."""
+        self.status, self.frame, self.points, self.points_run = None, None, [], None
+
+    def take(self) -> list[str | bytes]:
+        """Everything waiting, as wire messages, in sending order; empties the outbox."""
+        out: list[str | bytes] = []
+        if self.points:
+            out.append(dumps({"type": "metrics", "run": self.points_run, "points": self.points}))
+        if self.status is not None:
+            out.append(dumps(self.status))
+        out.extend(dumps(e) for e in self.events)
+        if self.frame is not None:
+            out.append(self.frame)
+        self.drop_run()
+        self.events.clear()
+        self.wake.clear()
+        return out
+
+
+class Session:
+    """One client's state across sockets: its run, its outbox, its socket if attached."""
+
+    def __init__(self, token: str, ip: str, settings: Settings) -> None:
+        self.token, self.ip = token, ip
+        self.run_id: str | None = None
+        self.ticket = object()  # identifies the current run's callback; replaced per start
+        self.last_status: Event | None = None
+        self.outbox = Outbox(settings.ws_max_pending_points, settings.ws_max_pending_events)
+        self.socket: Attached | None = None
+        self.expiry: asyncio.TimerHandle | None = None
+
+    @property
+    def training(self) -> bool:
+        return self.last_status is not None and self.last_status.get("state") == "running"
+
+    def open_run(self, pool: Pool, spec: dict[str, Any], paused: bool) -> str:
+        """Replaces the session's run by a new one (raises PoolBusy, keeping none)."""
+        self.close_run(pool)
+        ticket = self.ticket = object()
+
+        def deliver(event: Event) -> None:
+            # Events of a run this session has since replaced or closed are dropped.
+            if ticket is not self.ticket:
+                return
+            if event["type"] == "status":
+                self.last_status = event
+            self.outbox.put(event)
+            if event["type"] == "error" and str(event.get("field", "")).startswith("spec"):
+                # The worker could not build the run (the spec names the reason) and has
+                # forgotten it: so does the session, and commands answer no_run.
+                self.run_id, self.ticket = None, object()
+
+        self.run_id = pool.open_run(spec, deliver, paused)
+        return self.run_id
+
+    def close_run(self, pool: Pool) -> None:
+        if self.run_id is not None:
+            pool.close_run(self.run_id)
+        self.run_id, self.ticket, self.last_status = None, object(), None
+        self.outbox.drop_run()
+
+
+class SessionRegistry:
+    """Sessions by token; attaches sockets to them and closes runs nobody came back for."""
+
+    def __init__(self, settings: Settings, pool: Pool) -> None:
+        self.settings, self.pool = settings, pool
+        self.sessions: dict[str, Session] = {}
+
+    def attach(self, socket: Attached, ip: str, token: str | None) -> tuple[Session, bool]:
+        """The session named by `token` (taken over from any socket still holding it), or a
+        new one; and whether it was resumed."""
+        session = self.sessions.get(token) if token else None
+        resumed = session is not None
+        if session is None:
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            session = self.sessions[token] = Session(token, ip, self.settings)
+        if session.expiry is not None:
+            session.expiry.cancel()
+            session.expiry = None
+        if session.socket is not None:
+            session.socket.evict()
+        session.socket = socket
+        session.outbox.keep_newest = False
+        session.outbox.overflow = False
+        if resumed and session.last_status is not None:
+            session.outbox.status = session.last_status  # the run's state, again
+        session.outbox.wake.set()  # whatever waited while detached goes out now
+        return session, resumed
+
+    def detach(self, session: Session, socket: Attached, keep: bool = True) -> None:
+        """The socket ended: the session waits `ws_resume_grace_s` for a reconnect (or ends
+        now if not `keep`). A socket that was taken over detaches nothing."""
+        if session.socket is not socket:
+            return
+        session.socket = None
+        session.outbox.keep_newest = True
+        if not keep or self.settings.ws_resume_grace_s <= 0:
+            self.end(session)
+            return
+        loop = asyncio.get_running_loop()
+        session.expiry = loop.call_later(self.settings.ws_resume_grace_s, self.end, session)
+
+    def end(self, session: Session) -> None:
+        session.close_run(self.pool)
+        if session.expiry is not None:
+            session.expiry.cancel()
+        self.sessions.pop(session.token, None)
+
+    def runs_from(self, ip: str) -> int:
+        return sum(1 for s in self.sessions.values() if s.ip == ip and s.run_id is not None)
+
+    def end_all(self) -> None:
+        for session in list(self.sessions.values()):
+            self.end(session)
