@@ -221,6 +221,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         timeout_graceful_shutdown=10,
+        ws_max_size=settings.ws_max_message_bytes,  # uvicorn would buffer 16 MiB first
         log_level="info",
     )
     return 0

@@ -25,7 +25,8 @@ PROTOCOL_VERSION = 1
 
 def _known_view(name: str) -> str:
     if name not in VIEWS or name == "predict":
-        raise ValueError(f"unknown view {name!r}; views are {', '.join(_STREAMABLE)}")
+        shown = name if len(name) <= 30 else name[:30] + "..."  # never echo a long input
+        raise ValueError(f"unknown view {shown!r}; views are {', '.join(_STREAMABLE)}")
     return name
 
 
@@ -157,6 +158,7 @@ def dumps(message: dict[str, Any]) -> str:
 # float16 arrays (weights) are sent as they are.
 
 _LENGTH = struct.Struct("<I")
+F16_MAX = float(np.finfo(np.float16).max)
 
 
 def quantize(array: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -191,7 +193,8 @@ def encode_frame(
         chunks.append(q.tobytes())
         offset += q.nbytes
     for name, array in exact.items():
-        h = np.nan_to_num(np.asarray(array, dtype=np.float32)).astype("<f2")
+        finite = np.nan_to_num(np.asarray(array, dtype=np.float32), posinf=F16_MAX, neginf=-F16_MAX)
+        h = np.clip(finite, -F16_MAX, F16_MAX).astype("<f2")  # beyond float16: its extremes
         arrays.append({"name": name, "dtype": "float16", "shape": list(h.shape), "offset": offset})
         chunks.append(h.tobytes())
         offset += h.nbytes

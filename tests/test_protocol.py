@@ -85,3 +85,15 @@ def test_client_messages_name_the_field(raw: str, field: str, fragment: str) -> 
         CLIENT_MESSAGE.validate_json(raw)
     errors = format_errors(info.value)
     assert any(e["field"].endswith(field) and fragment in e["message"] for e in errors), errors
+
+
+def test_weights_beyond_float16_are_clipped_without_warnings() -> None:
+    exact = {"w": np.array([1e6, -np.inf, np.inf, 2.0], dtype=np.float32)}
+    _, arrays = decode_frame(encode_frame({}, {}, exact))
+    assert arrays["w"].tolist() == [65504.0, -65504.0, 65504.0, 2.0]
+
+
+def test_a_long_unknown_view_is_not_echoed() -> None:
+    with pytest.raises(ValidationError) as info:
+        CLIENT_MESSAGE.validate_json(json.dumps({"type": "view", "views": ["x" * 5000]}))
+    assert "x" * 40 not in str(format_errors(info.value))

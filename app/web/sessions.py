@@ -113,12 +113,12 @@ class Session:
             # Events of a run this session has since replaced or closed are dropped.
             if ticket is not self.ticket:
                 return
+            closed = event.pop("closed", False)
             if event["type"] == "status":
                 self.last_status = event
             self.outbox.put(event)
-            if event["type"] == "error" and str(event.get("field", "")).startswith("spec"):
-                # The worker could not build the run (the spec names the reason) and has
-                # forgotten it: so does the session, and commands answer no_run.
+            if closed:  # the pool forgot the run (it could not be built, or its worker
+                # died; this event says so): the session too, and commands answer no_run
                 self.run_id, self.ticket = None, object()
 
         self.run_id = pool.open_run(spec, deliver, paused)

@@ -13,6 +13,9 @@ event loop's thread, in order per run):
    "detail": str}
   {"type": "frame", "run": id, "data": bytes}   # an encoded binary frame (app.protocol)
 
+An `error` (the run could not be built) or `done` (its worker died) with "closed": true is
+the run's last event: the pool has forgotten it, and so should its owner.
+
 Non-finite numbers may appear in events; `app.protocol.dumps` turns them into null.
 """
 

@@ -55,20 +55,9 @@ class HostedRun:
             data = load_data(spec, data_dir=settings.data_dir, limits=settings.limits)
             check_spec(spec, data=data, limits=settings.limits)
             run = Run(spec, settings.device, data=data, limits=settings.limits)
-        except ValidationError as e:
-            first = format_errors(e, prefix=("spec",))[0]
-            emit({"type": "error", "run": run_id, "code": "invalid", **first})
-            return None
-        except SpecError as e:
-            emit(
-                {
-                    "type": "error",
-                    "run": run_id,
-                    "code": "invalid",
-                    "field": f"spec.{e.field}",
-                    "message": e.message,
-                }
-            )
+        except (ValidationError, SpecError) as e:
+            # The run does not exist: `closed` tells the pool and the session so, at once.
+            emit({"type": "error", "run": run_id, "code": "invalid", **_where(e), "closed": True})
             return None
         hosted = cls(run_id, run, settings, emit)
         hosted.send_status()
@@ -142,18 +131,26 @@ class HostedRun:
     def runnable(self) -> bool:
         return not self.run.done and (self.playing or self.pending_steps > 0)
 
+    def ready(self, now: float) -> bool:
+        """Whether this run may train now: runnable, and at its pace a step is due."""
+        if not self.runnable:
+            return False
+        if self.speed is not None:  # earn credit at `speed`, at most a quarter second's worth
+            earned = self.credit + (now - self.credit_at) * self.speed
+            self.credit, self.credit_at = min(earned, max(1.0, self.speed * 0.25)), now
+            return self.credit >= 1
+        return True
+
     def wake_in(self, now: float) -> float:
-        """Seconds until this run has something to do (train or report)."""
-        if self.runnable and self.speed is not None:
+        """Seconds until this run may train (1 s when it is not training at all)."""
+        if not self.runnable:
+            return 1.0
+        if self.speed is not None:
             return max(0.0, (1 - self.credit) / self.speed)
-        if self.runnable:
-            return 0.0
-        return 1.0
+        return 0.0
 
     def train_turn(self, now: float) -> None:
-        """Trains for about one slice (or as many steps as the pace allows)."""
-        if not self.runnable:
-            return
+        """Trains for about one slice, or as many steps as the pace allows; call when ready."""
         if now - self.started_at > self.settings.run_time_limit_s:
             self.run.fail(
                 f"the run reached the server's time limit of {self.settings.run_time_limit_s:.0f} s"
@@ -161,10 +158,6 @@ class HostedRun:
             return
         steps = max(1, int(self.settings.slice_ms / 1000 / self.step_seconds))
         if self.speed is not None:
-            self.credit = min(
-                self.credit + (now - self.credit_at) * self.speed, max(1.0, self.speed * 0.25)
-            )  # no burst after a stall
-            self.credit_at = now
             steps = min(steps, int(self.credit))
         if self.pending_steps:
             steps = min(steps, self.pending_steps)
@@ -195,13 +188,14 @@ class HostedRun:
             points = [vars(m) for m in history[self.reported_points :]]
             self.reported_points = len(history)
             self.emit({"type": "metrics", "run": self.id, "points": points})
+        view = self.view
         if (
-            self.view is not None
+            view is not None
             and now >= self.next_frame_at
-            and (self.run.step_count != self.framed_step)
+            and self.run.step_count != self.framed_step
         ):
-            self.send_frame()
-            self.next_frame_at = now + 1 / self.view["fps"]
+            self.next_frame_at = now + 1 / view["fps"]
+            self.send_frame()  # may drop a view it cannot show
         if self.run.done and not self.done_sent:
             self.done_sent = True
             self.send_status()
@@ -263,6 +257,13 @@ class HostedRun:
         }
         self.emit({"type": "frame", "run": self.id, "data": encode_frame(meta, maps, exact)})
         self.framed_step = self.run.step_count
+
+
+def _where(error: ValidationError | SpecError) -> dict[str, str]:
+    """The first problem with a spec, as {field, message}, the field under `spec.`."""
+    if isinstance(error, SpecError):
+        return {"field": f"spec.{error.field}", "message": error.message}
+    return format_errors(error, prefix=("spec",))[0]
 
 
 def _split(name: str, value: Any, arrays: dict[str, Any], values: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ worker takes its place. Runs go to the worker hosting the fewest.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import multiprocessing as mp
 import threading
@@ -62,6 +63,9 @@ class WorkerPool:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        # If the interpreter exits before stop() (a server thread cut short), multiprocessing
+        # ends the workers; they must not be taken for crashed and respawned then.
+        atexit.register(self._stop_replacing)
         for slot in range(self.settings.worker_count):
             self._spawn(slot)
         self._reader = threading.Thread(target=self._read_events, name="pool-events", daemon=True)
@@ -85,9 +89,13 @@ class WorkerPool:
         with self._lock:
             self._workers[slot] = Worker(slot, process, commands, receive)
 
+    def _stop_replacing(self) -> None:
+        self._stopping = True
+
     async def stop(self) -> None:
         """Ends every run and worker: asks each to stop, then kills the late ones."""
         self._stopping = True
+        atexit.unregister(self._stop_replacing)
         if self._supervisor:
             self._supervisor.cancel()
         for run_id in list(self._runs):
@@ -157,7 +165,9 @@ class WorkerPool:
                 "detail": detail,
             }
         )
-        entry[1]({"type": "done", "run": run_id, "reason": reason, "detail": detail})
+        entry[1](
+            {"type": "done", "run": run_id, "reason": reason, "detail": detail, "closed": True}
+        )
 
     # --- events (reader thread -> event loop) ---
 
@@ -192,10 +202,10 @@ class WorkerPool:
             self.device = event["device"]
             worker.last_heartbeat = time.monotonic()
             worker.ready.set()
-        elif kind == "closed":
-            self._runs.pop(event["run"], None)
-            worker.runs.discard(event["run"])
         elif (entry := self._runs.get(event["run"])) is not None and entry[0] == slot:
+            if event.get("closed"):  # the worker could not build it; the event says why
+                self._runs.pop(event["run"], None)
+                worker.runs.discard(event["run"])
             entry[1](event)  # a done run stays open (reset or set may revive it) until closed
 
     # --- supervision ---

@@ -73,10 +73,13 @@ class WorkerLoop:
                 self._guarded(hosted, lambda h: h.report(time.monotonic()))
 
     def _next_turn(self) -> HostedRun | None:
-        """The runnable run that has trained the least wall time: fair turns even when one
-        run's single step outlasts the slice (a big CNN beside small MLPs)."""
-        runnable = [h for h in self.runs.values() if h.runnable]
-        return min(runnable, key=lambda h: h.used_s) if runnable else None
+        """Of the runs ready to train, the one that has trained the least wall time: fair
+        turns even when one run's single step outlasts the slice (a big CNN beside small
+        MLPs). A slow-motion run waiting for its next step is not ready, so it never holds
+        a turn it cannot use."""
+        now = time.monotonic()
+        ready = [h for h in self.runs.values() if h.ready(now)]
+        return min(ready, key=lambda h: h.used_s) if ready else None
 
     def _guarded(self, hosted: HostedRun, action: Callable[[HostedRun], None]) -> None:
         try:
@@ -108,8 +111,7 @@ class WorkerLoop:
             self.stopping = True
         elif kind == "open" and run_id is not None:
             hosted = HostedRun.open(run_id, payload["spec"], self.settings, self.emit)
-            if hosted is None:  # it said why; the pool forgets the run
-                self.emit({"type": "closed", "run": run_id})
+            if hosted is None:  # its error said why, and closed it
                 return
             # A newcomer starts level with the least-served run, not ahead of everyone.
             hosted.used_s = min((h.used_s for h in self.runs.values()), default=0.0)

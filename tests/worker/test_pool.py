@@ -143,6 +143,7 @@ def test_killed_worker_fails_its_runs_fast_and_is_replaced() -> None:
         done = await victim.until(lambda e: e["type"] == "done", timeout=2)
         assert time.monotonic() - killed_at < 2
         assert done["reason"] == "failed" and "worker" in done["detail"]
+        assert done["closed"] is True  # the owner learns the run is gone
         assert old.exitcode == -signal.SIGKILL  # reaped: no zombie
         before = bystander.last_step()
         await bystander.until(lambda e: e["type"] == "status" and e["step"] > before + 100)
@@ -164,7 +165,7 @@ def test_bad_spec_is_an_error_naming_the_field_and_the_run_is_forgotten() -> Non
         ).model_dump()
         pool.open_run(spec, inbox)
         error = await inbox.until(lambda e: e["type"] == "error")
-        assert error["field"] == "spec.model.layers.0"
+        assert error["closed"] is True and error["field"] == "spec.model.layers.0"
         assert "kernel 9 is larger" in error["message"]
         deadline = time.monotonic() + 5
         while pool.run_count and time.monotonic() < deadline:
@@ -202,3 +203,52 @@ def test_stop_leaves_no_processes() -> None:
         )
 
     asyncio.run(main())
+
+
+def test_a_view_the_model_cannot_show_is_an_error_and_the_run_goes_on() -> None:
+    async def test(pool: WorkerPool) -> None:
+        inbox = Inbox()
+        run = pool.open_run(SMALL, inbox)
+        pool.command(
+            run,
+            {
+                "type": "view",
+                "views": ["feature_maps"],
+                "fps": 30,
+                "grid": 10,
+                "boundary_grid": 100,
+                "sample": 0,
+            },
+        )
+        error = await inbox.until(lambda e: e["type"] == "error")
+        assert error["field"] == "views" and "no convolution" in error["message"]
+        before = inbox.last_step()
+        await inbox.until(lambda e: e["type"] == "status" and e["step"] > before + 200)
+        assert not any(e["type"] == "done" for e in inbox.events)
+
+    with_pool(test)
+
+
+def test_a_slow_motion_run_does_not_hold_the_turns() -> None:
+    """A run at 5 steps/s waits for its next step without taking turns from the others."""
+
+    async def test(pool: WorkerPool) -> None:
+        async def rate(inbox: Inbox) -> float:
+            await inbox.until(lambda e: e["type"] == "status" and e["step"] and e["step"] > 300)
+            start = inbox.last_step(), time.monotonic()
+            await asyncio.sleep(1.0)
+            return (inbox.last_step() - start[0]) / (time.monotonic() - start[1])
+
+        solo = Inbox()
+        run = pool.open_run(SMALL, solo)
+        alone = await rate(solo)
+        slow, fast = Inbox(), Inbox()
+        slow_run = pool.open_run(SMALL, slow)
+        pool.command(slow_run, {"type": "speed", "steps_per_second": 5.0})
+        pool.close_run(run)
+        pool.open_run(SMALL, fast)
+        beside = await rate(fast)
+        assert beside > 0.7 * alone, (beside, alone)
+        assert 2 <= slow.last_step() <= 30  # about 5 steps/s over the few seconds
+
+    with_pool(test, workers=1)
