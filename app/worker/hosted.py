@@ -194,7 +194,9 @@ class HostedRun:
             and now >= self.next_frame_at
             and self.run.step_count != self.framed_step
         ):
-            self.next_frame_at = now + 1 / view["fps"]
+            period = 1 / view["fps"]  # keep the cadence, unless a frame is a period late
+            due = self.next_frame_at if now - self.next_frame_at < period else now
+            self.next_frame_at = due + period
             self.send_frame()  # may drop a view it cannot show
         if self.run.done and not self.done_sent:
             self.done_sent = True
