@@ -1,10 +1,10 @@
 """The pool of worker processes, as the web process sees it (implements `api.Pool`).
 
-Workers are spawned (not forked, so CUDA works). Each has a command queue (web -> worker)
-and an event pipe (worker -> web) that one reader thread watches for all workers and hands
-to the event loop. A worker that dies is noticed at once from its closed pipe (and by a
-supervisor checking liveness and heartbeats); its runs end with `done: failed` and a new
-worker takes its place. Runs go to the worker hosting the fewest.
+Workers are reached through `transport` (spawned processes on this machine). One reader
+thread takes every worker's events and hands them to the event loop. A worker that dies is
+noticed at once from its closed channel (and by a supervisor checking liveness and
+heartbeats); its runs end with `done: failed` and a new worker takes its place. Runs go to
+the worker hosting the fewest.
 """
 
 from __future__ import annotations
@@ -12,30 +12,23 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
-import multiprocessing as mp
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
-from multiprocessing.queues import Queue
-from typing import Any, cast
+from typing import Any
 
 from app.settings import Settings
+from app.worker import transport
 from app.worker.api import Deliver, Event, PoolBusy
-from app.worker.process import worker_main
 
 log = logging.getLogger(__name__)
-_CTX = mp.get_context("spawn")
 
 
 @dataclass
 class Worker:
     slot: int
-    process: BaseProcess
-    commands: Queue
-    events: Connection
+    link: transport.WorkerLink
     last_heartbeat: float = field(default_factory=time.monotonic)
     runs: set[str] = field(default_factory=set)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -76,18 +69,9 @@ class WorkerPool:
         self._supervisor = asyncio.create_task(self._supervise())
 
     def _spawn(self, slot: int) -> None:
-        commands: Queue = _CTX.Queue()
-        receive, send = _CTX.Pipe(duplex=False)
-        process = _CTX.Process(
-            target=worker_main,
-            name=f"nnp-worker-{slot}",
-            daemon=True,
-            args=(slot, commands, send, self.settings.model_dump_json()),
-        )
-        process.start()
-        send.close()  # only the worker writes; our copy would keep the pipe open after it dies
+        link = transport.spawn(slot, self.settings)
         with self._lock:
-            self._workers[slot] = Worker(slot, process, commands, receive)
+            self._workers[slot] = Worker(slot, link)
 
     def _stop_replacing(self) -> None:
         self._stopping = True
@@ -102,14 +86,10 @@ class WorkerPool:
             self._finish(run_id, "stopped", "the server is shutting down")
         workers = list(self._workers.values())
         for w in workers:
-            _put(w.commands, ("shutdown", None, None))
+            w.link.send(("shutdown", None, None))
         deadline = time.monotonic() + 5
         for w in workers:
-            await asyncio.to_thread(w.process.join, max(0.0, deadline - time.monotonic()))
-            if w.process.is_alive():
-                w.process.kill()
-                await asyncio.to_thread(w.process.join, 2)
-            _close(w)
+            await asyncio.to_thread(w.link.end, max(0.0, deadline - time.monotonic()))
         with self._lock:
             self._workers.clear()
 
@@ -128,13 +108,13 @@ class WorkerPool:
         run_id = uuid.uuid4().hex[:12]
         self._runs[run_id] = (worker.slot, deliver)
         worker.runs.add(run_id)
-        _put(worker.commands, ("open", run_id, {"spec": spec, "paused": paused}))
+        worker.link.send(("open", run_id, {"spec": spec, "paused": paused}))
         return run_id
 
     def command(self, run_id: str, message: dict[str, Any]) -> None:
         entry = self._runs.get(run_id)
         if entry is not None:
-            _put(self._workers[entry[0]].commands, ("message", run_id, message))
+            self._workers[entry[0]].link.send(("message", run_id, message))
 
     def close_run(self, run_id: str) -> None:
         entry = self._runs.pop(run_id, None)
@@ -143,7 +123,7 @@ class WorkerPool:
         worker = self._workers.get(entry[0])
         if worker is not None:
             worker.runs.discard(run_id)
-            _put(worker.commands, ("close", run_id, None))
+            worker.link.send(("close", run_id, None))
 
     def _finish(self, run_id: str, reason: str, detail: str) -> None:
         """Ends a run from the pool's side (its worker is gone): tells its owner, forgets it."""
@@ -174,18 +154,14 @@ class WorkerPool:
     def _read_events(self) -> None:
         while not self._stopping:
             with self._lock:
-                by_pipe = {w.events: w.slot for w in self._workers.values() if not w.dead}
-            for ready in wait(list(by_pipe), timeout=0.1):
-                pipe = cast(Connection, ready)
-                slot = by_pipe[pipe]
-                try:
-                    event = pipe.recv()
-                except (EOFError, OSError):
+                links = {w.slot: w.link for w in self._workers.values() if not w.dead}
+            for slot, event in transport.receive(links, timeout=0.1):
+                if event is None:  # its channel closed: the worker is gone
                     with self._lock:
                         self._workers[slot].dead = True
                     self._call(self._on_death, slot, "its process ended")
-                    continue
-                self._call(self._dispatch, slot, event)
+                else:
+                    self._call(self._dispatch, slot, event)
 
     def _call(self, fn: Any, *args: Any) -> None:
         if self._loop is not None and not self._loop.is_closed():
@@ -215,8 +191,8 @@ class WorkerPool:
             await asyncio.sleep(0.2)
             now = time.monotonic()
             for worker in list(self._workers.values()):
-                if not worker.process.is_alive():
-                    self._on_death(worker.slot, f"its process ended ({_exit(worker)})")
+                if not worker.link.alive():
+                    self._on_death(worker.slot, f"its process ended ({worker.link.exit_reason()})")
                 elif now - worker.last_heartbeat > self.settings.heartbeat_timeout_s:
                     self._on_death(worker.slot, "it stopped responding")
 
@@ -233,31 +209,10 @@ class WorkerPool:
                 "failed",
                 f"the worker training this run stopped ({why}); start the run again",
             )
-        if worker.process.is_alive():
-            worker.process.kill()
-        worker.process.join(2)  # reap it: no zombies
-        _close(worker)
+        worker.link.end(0)  # kill if need be and reap: no zombies
         if worker.ready.is_set():
             self._spawn(slot)
         else:  # it died while starting: retry later rather than spin in a crash loop
             log.error("worker %d died before it was ready; retrying in 5 s", slot)
             assert self._loop is not None
             self._loop.call_later(5, lambda: None if self._stopping else self._spawn(slot))
-
-
-def _put(commands: Queue, command: tuple[str, str | None, Any]) -> None:
-    try:
-        commands.put_nowait(command)
-    except (ValueError, OSError):  # the queue of a dead worker: its runs are already failed
-        pass
-
-
-def _close(worker: Worker) -> None:
-    worker.commands.cancel_join_thread()  # never block on a dead reader
-    worker.commands.close()
-    worker.events.close()
-
-
-def _exit(worker: Worker) -> str:
-    code = worker.process.exitcode
-    return f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"

@@ -54,13 +54,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def ws_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Default limits, except: two workers; a short send timeout (the stalled-reader test);
+    """Default limits, except: two workers; a short send timeout (the stalled-reader test)
+    and resume grace;
     no cap on runs per address (every test connects from loopback and a closed session
     keeps its run for the grace period); one extra host name and origin allowed."""
     return Settings(
         data_dir=tmp_path_factory.mktemp("ws-data"),
         workers=2,
         ws_send_timeout_s=2.0,
+        # Closed sessions' runs train on for this grace period: short, so they are gone
+        # before the load tests measure speeds (a reconnect in the tests takes < 1 s).
+        ws_resume_grace_s=3.0,
         ws_runs_per_ip=1000,
         allowed_hosts=["teacher.local"],
         allowed_origins=["http://class.example.org"],

@@ -98,7 +98,8 @@ def test_a_stalled_reader_costs_the_others_nothing(load_server: str) -> None:
     url = load_server
 
     async def main() -> None:
-        await asyncio.sleep(1.5)  # the previous test's runs end after their grace
+        # Runs of earlier tests (on this server and the shared one) end after their grace.
+        await asyncio.sleep(3.5)
         host, port = url.removeprefix("http://").split(":")
         ip = "127.0.2.30"  # the staller's own address, shared with 7 idle sockets
         clients = await open_clients(url, 10, first_ip=10)

@@ -137,7 +137,7 @@ def test_killed_worker_fails_its_runs_fast_and_is_replaced() -> None:
         await victim.until(lambda e: e["type"] == "status" and e["state"] == "running")
         await bystander.until(lambda e: e["type"] == "status" and e["state"] == "running")
         slot = pool._runs[victim_run][0]
-        old = pool._workers[slot].process
+        old = pool._workers[slot].link.process
         killed_at = time.monotonic()
         os.kill(old.pid, signal.SIGKILL)
         done = await victim.until(lambda e: e["type"] == "done", timeout=2)
@@ -148,7 +148,7 @@ def test_killed_worker_fails_its_runs_fast_and_is_replaced() -> None:
         before = bystander.last_step()
         await bystander.until(lambda e: e["type"] == "status" and e["step"] > before + 100)
         await asyncio.wait_for(pool._workers[slot].ready.wait(), 30)
-        assert pool._workers[slot].process.pid != old.pid
+        assert pool._workers[slot].link.process.pid != old.pid
         fresh = Inbox()
         pool.open_run(SMALL, fresh)
         pool.open_run(SMALL, fresh)  # one lands on the new worker
@@ -193,7 +193,7 @@ def test_stop_leaves_no_processes() -> None:
         for inbox in inboxes:
             pool.open_run(SMALL, inbox)
         await inboxes[-1].until(lambda e: e["type"] == "status" and e["state"] == "running")
-        processes = [w.process for w in pool._workers.values()]
+        processes = [w.link.process for w in pool._workers.values()]
         started = time.monotonic()
         await pool.stop()
         assert time.monotonic() - started < 10
