@@ -117,23 +117,26 @@ class WorkerPool:
             self._workers[entry[0]].link.send(("message", run_id, message))
 
     def close_run(self, run_id: str) -> None:
+        worker = self._forget(run_id)[0]
+        if worker is not None:
+            worker.link.send(("close", run_id, None))
+
+    def _forget(self, run_id: str) -> tuple[Worker | None, Deliver | None]:
+        """Drops a run from the books; its worker (if still there) and its owner."""
         entry = self._runs.pop(run_id, None)
         if entry is None:
-            return
+            return None, None
         worker = self._workers.get(entry[0])
         if worker is not None:
             worker.runs.discard(run_id)
-            worker.link.send(("close", run_id, None))
+        return worker, entry[1]
 
     def _finish(self, run_id: str, reason: str, detail: str) -> None:
         """Ends a run from the pool's side (its worker is gone): tells its owner, forgets it."""
-        entry = self._runs.pop(run_id, None)
-        if entry is None:
+        deliver = self._forget(run_id)[1]
+        if deliver is None:
             return
-        worker = self._workers.get(entry[0])
-        if worker is not None:
-            worker.runs.discard(run_id)
-        entry[1](
+        deliver(
             {
                 "type": "status",
                 "run": run_id,
@@ -145,9 +148,7 @@ class WorkerPool:
                 "detail": detail,
             }
         )
-        entry[1](
-            {"type": "done", "run": run_id, "reason": reason, "detail": detail, "closed": True}
-        )
+        deliver({"type": "done", "run": run_id, "reason": reason, "detail": detail, "closed": True})
 
     # --- events (reader thread -> event loop) ---
 
@@ -180,8 +181,7 @@ class WorkerPool:
             worker.ready.set()
         elif (entry := self._runs.get(event["run"])) is not None and entry[0] == slot:
             if event.get("closed"):  # the worker could not build it; the event says why
-                self._runs.pop(event["run"], None)
-                worker.runs.discard(event["run"])
+                self._forget(event["run"])
             entry[1](event)  # a done run stays open (reset or set may revive it) until closed
 
     # --- supervision ---

@@ -54,7 +54,10 @@ class WorkerLoop:
         self.stopping = False
 
     def emit(self, event: dict[str, Any]) -> None:
-        self.events.send(event)
+        try:
+            self.events.send(event)
+        except OSError:  # the pool closed our pipe (it is stopping or gone): stop too
+            self.stopping = True
 
     def run(self) -> None:
         while not self.stopping:
