@@ -160,7 +160,7 @@ async def main(quick: bool) -> None:
                 f"(ratio {streamed / bare:.2f})"
             )
             best = 0
-            for n in (1, 2, 4, 6, 8, 10, 12, 16, 20, 24, 32):
+            for n in (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32):
                 slowest, p95 = await concurrent(url, n, seconds)
                 print(
                     f"{n:3d} sessions: slowest {slowest:6.1f} epochs/s, /healthz p95 {p95:6.1f} ms"
