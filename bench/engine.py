@@ -9,12 +9,12 @@ ratio shows what the Run's bookkeeping costs. Target: ratio >= 0.9.
 from __future__ import annotations
 
 import argparse
+import copy
 import math
 import time
 from collections.abc import Callable
 
 import torch
-from torch import nn
 from torch.nn import functional as F
 
 from app.spec import ExperimentSpec
@@ -57,7 +57,7 @@ CASES: dict[str, dict] = {
 def bare_loop(run: Run) -> Callable[[int], None]:
     """A plain loop on a copy of the run's initial model and its data: shuffle each epoch,
     forward, loss, backward, step; at each epoch end, loss and accuracy on train and val."""
-    model = _clone(run.model)
+    model = copy.deepcopy(run.model)
     opt = (
         torch.optim.SGD(model.parameters(), lr=run.spec.train.lr)
         if run.spec.train.optimizer == "sgd"
@@ -97,12 +97,6 @@ def bare_loop(run: Run) -> Callable[[int], None]:
                 model.train()
 
     return steps
-
-
-def _clone(model: nn.Module) -> nn.Module:
-    import copy
-
-    return copy.deepcopy(model)
 
 
 def steps_per_second(step: Callable[[int], None], seconds: float, chunk: int) -> float:
