@@ -90,6 +90,8 @@ class WorkerPool:
         deadline = time.monotonic() + 5
         for w in workers:
             await asyncio.to_thread(w.link.end, max(0.0, deadline - time.monotonic()))
+        if self._reader is not None:  # it may hold the last links: let them be collected
+            await asyncio.to_thread(self._reader.join, 1)
         with self._lock:
             self._workers.clear()
 
