@@ -163,16 +163,15 @@ class HostedRun:
             steps = min(steps, self.pending_steps)
         if steps <= 0:
             return
-        self.run.running = True
         started = time.perf_counter()
         done = self.run.step(steps)
         elapsed = time.perf_counter() - started
         self.used_s += elapsed
-        self.run.running = self.playing
         if done:
             self.step_seconds = 0.7 * self.step_seconds + 0.3 * (elapsed / done)
             self.rate = 0.8 * self.rate + 0.2 * (done / max(elapsed, 1e-9))
-        self.credit -= done if self.speed is not None else 0
+        if self.speed is not None:
+            self.credit -= done
         if self.pending_steps:
             self.pending_steps -= done
             if self.pending_steps <= 0:
@@ -229,11 +228,11 @@ class HostedRun:
         view = self.view
         assert view is not None
         try:
-            observed = self.run.observe(*view["views"], grid=view["grid"], sample=view["sample"])
+            # The output map has its own resolution: observed once, at that one.
+            views = [v for v in view["views"] if v != "boundary"]
+            observed = self.run.observe(*views, grid=view["grid"], sample=view["sample"])
             if "boundary" in view["views"]:
-                observed["boundary"] = self.run.observe("boundary", grid=view["boundary_grid"])[
-                    "boundary"
-                ]
+                observed |= self.run.observe("boundary", grid=view["boundary_grid"])
         except ObserveError as e:
             self.emit(
                 {
