@@ -121,8 +121,30 @@ class Speed(StrictModel):
     steps_per_second: float | None = Field(None, gt=0.0, le=100_000.0)
 
 
+MAX_WEIGHT_EDIT = 1000.0  # largest |value| an edit_weight may set
+MAX_PARAM_NAME = 200  # characters in a parameter name
+MAX_INDEX = 1_000_000  # largest position along one axis of a parameter
+
+
+class EditWeight(StrictModel):
+    """Set one element of one parameter (a connection's weight, a neuron's bias) in place,
+    paused or running; the optimizer's state is kept."""
+
+    type: Literal["edit_weight"]
+    param: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_PARAM_NAME,
+        description="A parameter as the weights view names it: dense0.linear.weight.",
+    )
+    index: list[Annotated[int, Field(ge=0, le=MAX_INDEX)]] = Field(
+        ..., max_length=4, description="Position in the parameter: [out, in] for a weight."
+    )
+    value: float = Field(..., ge=-MAX_WEIGHT_EDIT, le=MAX_WEIGHT_EDIT, description="New value.")
+
+
 ClientMessage = Annotated[
-    Start | Pause | Resume | Step | Reset | Set | View | Predict | Speed,
+    Start | Pause | Resume | Step | Reset | Set | View | Predict | Speed | EditWeight,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)

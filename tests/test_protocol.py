@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from app.protocol import CLIENT_MESSAGE, decode_frame, dumps, encode_frame
+from app.protocol import (
+    CLIENT_MESSAGE,
+    MAX_PARAM_NAME,
+    MAX_WEIGHT_EDIT,
+    EditWeight,
+    decode_frame,
+    dumps,
+    encode_frame,
+)
 from app.spec import ExperimentSpec, format_errors
 from app.train import Run
 from app.worker.hosted import MAP_VIEWS, _split
@@ -78,6 +86,34 @@ def test_tensorflow_playground_view_fits_20_kb() -> None:
         ),
         ('{"type": "speed", "steps_per_second": -1}', "steps_per_second", "greater than 0"),
         ('{"type": "pause", "extra": 1}', "extra", "Extra inputs"),
+        (
+            '{"type": "edit_weight", "param": "output.linear.bias", "index": [0], "value": 1e9}',
+            "value",
+            "less than or equal to 1000",
+        ),
+        (
+            '{"type": "edit_weight", "param": "output.linear.bias", "index": [0], "value": -1e9}',
+            "value",
+            "greater than or equal to -1000",
+        ),
+        (
+            '{"type": "edit_weight", "param": "output.linear.bias", "index": [0], "value": NaN}',
+            "value",
+            "finite number",
+        ),
+        (
+            '{"type": "edit_weight", "param": "w", "index": [0, 0, 0, 0, 0], "value": 1}',
+            "index",
+            "at most 4 items",
+        ),
+        (
+            '{"type": "edit_weight", "param": "w", "index": [1000001], "value": 1}',
+            "index.0",
+            "less than or equal to 1000000",
+        ),
+        ('{"type": "edit_weight", "param": "w", "index": [-1], "value": 1}', "index.0", ""),
+        ('{"type": "edit_weight", "param": "w", "index": [0]}', "value", "Field required"),
+        ('{"type": "edit_weight", "param": "", "index": [0], "value": 1}', "param", ""),
     ],
 )
 def test_client_messages_name_the_field(raw: str, field: str, fragment: str) -> None:
@@ -97,3 +133,18 @@ def test_a_long_unknown_view_is_not_echoed() -> None:
     with pytest.raises(ValidationError) as info:
         CLIENT_MESSAGE.validate_json(json.dumps({"type": "view", "views": ["x" * 5000]}))
     assert "x" * 40 not in str(format_errors(info.value))
+
+
+def test_edit_weight_bounds() -> None:
+    ok = CLIENT_MESSAGE.validate_json(
+        '{"type": "edit_weight", "param": "dense0.linear.weight", "index": [1, 0], "value": 0.5}'
+    )
+    assert isinstance(ok, EditWeight)
+    assert (ok.param, ok.index, ok.value) == ("dense0.linear.weight", [1, 0], 0.5)
+    edge = {"type": "edit_weight", "param": "p" * MAX_PARAM_NAME, "index": []}
+    assert CLIENT_MESSAGE.validate_python({**edge, "value": MAX_WEIGHT_EDIT})
+    with pytest.raises(ValidationError) as info:
+        CLIENT_MESSAGE.validate_json(json.dumps({**edge, "param": "p" * 201, "value": 0}))
+    errors = format_errors(info.value)
+    assert errors[0]["field"].endswith("param") and "at most 200" in errors[0]["message"]
+    assert "p" * 201 not in str(errors)

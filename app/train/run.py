@@ -86,6 +86,14 @@ class Metrics:
     grad_norms: dict[str, float] = field(default_factory=dict)
 
 
+class WeightEditError(ValueError):
+    """`Run.edit_weight` cannot apply; `field` is the part at fault: param, index or value."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class Run:
     """A model, its optimizer and its data (all on one device), trained step by step."""
 
@@ -335,6 +343,38 @@ class Run:
         ):
             self._done = None  # more epochs allowed: the run may go on
 
+    @torch.no_grad()
+    def edit_weight(self, param: str, index: Sequence[int], value: float) -> None:
+        """Sets one element of one parameter in place, between steps or while paused, like
+        clicking a connection in TensorFlow Playground. `param` is a name the `weights` view
+        uses (``dense0.linear.weight``, indexed [out, in]; ``dense0.linear.bias``, [out]).
+        The optimizer's state (momentum, Adam's moments) is kept. Raises WeightEditError,
+        naming the parameters or the valid index range."""
+        params = dict(self.model.named_parameters())
+        tensor = params.get(param)
+        if tensor is None:
+            shown = param if len(param) <= 40 else param[:40] + "..."  # never echo a long input
+            raise WeightEditError(
+                "param", f"no parameter named {shown!r}; the parameters are {_listing(params)}"
+            )
+        shape = list(tensor.shape)
+        if len(index) != len(shape):
+            raise WeightEditError(
+                "index",
+                f"{param} has shape {shape}: its index needs {len(shape)} numbers, "
+                f"not {len(index)}",
+            )
+        for axis, (i, size) in enumerate(zip(index, shape, strict=True)):
+            if not 0 <= i < size:
+                raise WeightEditError(
+                    "index",
+                    f"index {list(index)} is outside {param} (shape {shape}): "
+                    f"position {axis} must be 0 to {size - 1}",
+                )
+        if not math.isfinite(value):
+            raise WeightEditError("value", "the value must be a finite number")
+        tensor[tuple(index)] = value
+
     # --- measuring ---
 
     @torch.no_grad()
@@ -387,6 +427,13 @@ class Run:
         from app.train.probes import observe
 
         return observe(self, views, **options)
+
+
+def _listing(params: dict[str, Any], most: int = 24) -> str:
+    """Parameter names for an error message, at most `most` of them."""
+    names = list(params)
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown}... ({len(names)} in all)"
 
 
 def _has_batchnorm(layers: Sequence[Layer]) -> bool:

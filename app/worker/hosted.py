@@ -16,6 +16,7 @@ from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
 from app.train import Run
 from app.train.probes import ObserveError
+from app.train.run import WeightEditError
 from app.validation import check_spec, load_data
 
 Emit = Callable[[dict[str, Any]], None]
@@ -88,7 +89,25 @@ class HostedRun:
             self.next_frame_at, self.framed_step = 0.0, -1
         elif kind == "predict":
             self._predict(message)
+        elif kind == "edit_weight":
+            self._edit_weight(message)
         self.send_status()
+
+    def _edit_weight(self, message: dict[str, Any]) -> None:
+        try:
+            self.run.edit_weight(message["param"], message["index"], message["value"])
+        except WeightEditError as e:
+            self.emit(
+                {
+                    "type": "error",
+                    "run": self.id,
+                    "code": "invalid",
+                    "field": e.field,
+                    "message": str(e),
+                }
+            )
+            return
+        self.framed_step = -1  # a paused viewer sees the edit at its next frame
 
     def _set(self, params: dict[str, Any]) -> None:
         try:

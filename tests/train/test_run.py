@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from app.spec import ExperimentSpec
 from app.train import Run
+from app.train.run import WeightEditError
 
 
 def make_spec(**overrides: object) -> ExperimentSpec:
@@ -116,6 +117,72 @@ def test_set_refuses_bad_values_and_changes_nothing(hot: dict, fragment: str) ->
     with pytest.raises((ValidationError, ValueError), match=fragment):
         run.set(**hot)
     assert run.spec == spec
+
+
+def test_edit_weight_sets_one_element_and_keeps_the_optimizer_state() -> None:
+    run = Run(make_spec(train={"optimizer": "adam", "lr": 0.03, "batch_size": 10}))
+    run.step(5)
+    weight = run.model.dense0.linear.weight
+    before = copy.deepcopy(run.model.state_dict())
+    moments = copy.deepcopy(run.optimizer.state_dict())
+    twin = copy.deepcopy(run)  # edited directly with torch, for comparison
+
+    run.edit_weight("dense0.linear.weight", [1, 0], 0.5)
+    run.edit_weight("output.linear.bias", [0], -2.25)
+    assert weight[1, 0].item() == 0.5 and run.model.dense0.linear.weight is weight
+    changed = {k for k, v in run.model.state_dict().items() if not torch.equal(v, before[k])}
+    assert changed == {"dense0.linear.weight", "output.linear.bias"}
+    expected = before["dense0.linear.weight"].clone()
+    expected[1, 0] = 0.5
+    assert torch.equal(weight, expected)
+    assert run.observe("weights")["weights"]["output.linear.bias"].tolist() == [-2.25]
+    after = run.optimizer.state_dict()["state"]
+    assert all(
+        torch.equal(after[i][key], moments["state"][i][key])
+        for i in moments["state"]
+        for key in moments["state"][i]
+    )
+    assert weight.grad is not None  # an edit is not a training step
+
+    with torch.no_grad():
+        twin.model.dense0.linear.weight[1, 0] = 0.5
+        twin.model.output.linear.bias[0] = -2.25
+    assert losses(run, 5) == losses(twin, 5)  # Adam's moments carried on, as in the twin
+
+
+@pytest.mark.parametrize(
+    ("param", "index", "field", "fragment"),
+    [
+        (
+            "dense9.linear.weight",
+            [0, 0],
+            "param",
+            "no parameter named 'dense9.linear.weight'; the parameters are "
+            "dense0.linear.weight, dense0.linear.bias, dense2.linear.weight",
+        ),
+        ("x" * 500, [0], "param", "'" + "x" * 40 + "...'"),
+        ("dense0.linear.weight", [1], "index", "has shape [6, 2]: its index needs 2 numbers"),
+        ("dense0.linear.bias", [0, 0], "index", "has shape [6]: its index needs 1 numbers, not 2"),
+        ("dense0.linear.weight", [6, 0], "index", "position 0 must be 0 to 5"),
+        ("dense0.linear.weight", [0, -1], "index", "position 1 must be 0 to 1"),
+    ],
+)
+def test_edit_weight_refuses_bad_names_and_indexes(
+    param: str, index: list[int], field: str, fragment: str
+) -> None:
+    run = Run(make_spec())
+    before = copy.deepcopy(run.model.state_dict())
+    with pytest.raises(WeightEditError) as info:
+        run.edit_weight(param, index, 0.5)
+    assert info.value.field == field and fragment in str(info.value), str(info.value)
+    assert "x" * 41 not in str(info.value)  # a long name is not echoed
+    assert all(torch.equal(v, before[k]) for k, v in run.model.state_dict().items())
+
+
+def test_edit_weight_refuses_a_value_that_is_not_finite() -> None:
+    run = Run(make_spec())
+    with pytest.raises(ValueError, match="finite"):
+        run.edit_weight("dense0.linear.bias", [0], float("nan"))
 
 
 def test_reset_matches_a_fresh_run() -> None:
