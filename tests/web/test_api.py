@@ -1,4 +1,5 @@
-"""The HTTP API against a real uvicorn server: health, catalog, validate, 413, 422 (never 500)."""
+"""The HTTP API against a real uvicorn server: health, catalog, validate, points, 413, 422
+(never 500)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import json
 from collections.abc import Iterator
 
 import httpx
+import numpy as np
 import pytest
 
 from app.data import DATASETS
-from app.spec import LAYER_TYPES
+from app.spec import LAYER_TYPES, ExperimentSpec
+from app.train import Run
 
 
 def test_healthz(client: httpx.Client) -> None:
@@ -153,3 +156,83 @@ def test_server_survives_all_of_it(client: httpx.Client) -> None:
     for body, *_ in BAD_BODIES:
         client.post("/api/validate", content=body)
     assert client.get("/healthz").status_code == 200
+
+
+# --- POST /api/points ---
+
+
+def test_points_returns_both_splits_rounded(client: httpx.Client) -> None:
+    body = {"data": {"dataset": "spiral", "n_samples": 200, "noise": 0.2, "n_classes": 3}}
+    r = client.post("/api/points", json={**body, "seed": 7})
+    assert r.status_code == 200, r.text
+    points = r.json()
+    assert set(points) == {"domain", "task", "n_classes", "train", "val"}
+    assert (points["domain"], points["task"], points["n_classes"]) == ([-6.0, 6.0], "multiclass", 3)
+    train, val = points["train"], points["val"]
+    assert len(train["x"]) == len(train["y"]) == 100 == len(val["x"]) == len(val["y"])
+    coordinates = [c for xy in train["x"] + val["x"] for c in xy]
+    assert all(len(xy) == 2 for xy in train["x"] + val["x"])
+    assert all(-6 <= c <= 6 and round(c, 4) == c for c in coordinates)
+    assert set(train["y"]) == {0, 1, 2}
+    other = client.post("/api/points", json={**body, "seed": 8}).json()
+    assert other["train"]["x"] != train["x"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"dataset": "spiral", "n_samples": 200, "noise": 0.2, "n_classes": 3},
+        {"dataset": "xor", "val_fraction": 0.3},
+        {"dataset": "multi_gaussian", "n_samples": 300, "noise": 0.5, "features": ["x1^2"]},
+    ],
+)
+def test_points_are_the_ones_a_run_trains_on(client: httpx.Client, data: dict) -> None:
+    points = client.post("/api/points", json={"data": data, "seed": 11}).json()
+    run = Run(ExperimentSpec.model_validate({"data": data, "seed": 11}))
+    assert points["task"] == run.task
+    for split, xy, y in (
+        ("train", run.data.points_train, run.data.y_train),
+        ("val", run.data.points_val, run.data.y_val),
+    ):
+        assert xy is not None
+        np.testing.assert_allclose(points[split]["x"], xy.numpy(), atol=5e-5, rtol=0)
+        if run.task == "regression":
+            np.testing.assert_allclose(points[split]["y"], y[:, 0].numpy(), atol=5e-5, rtol=0)
+        else:
+            assert points[split]["y"] == y.tolist()
+
+
+BAD_POINTS = [
+    ('{"data": {"dataset": "digits"}}', "data.dataset", "digits is image data"),
+    ('{"data": {"dataset": "mnist"}}', "data.dataset", "points exist only for the 2-D sets"),
+    ('{"data": {"dataset": "sine"}}', "data.dataset", "sine is sequence data"),
+    ('{"data": {"dataset": "names"}}', "data.dataset", "names is tokens data"),
+    ('{"data": {"dataset": "csv", "file": "a.csv"}}', "data.dataset", "csv is table data"),
+    ('{"data": {"dataset": "nope"}}', "data.dataset", "unknown dataset"),
+    ('{"seed": -1}', "seed", "greater than or equal to 0"),
+    ('{"seed": 2147483648}', "seed", "less than or equal to 2147483647"),
+    ('{"data": {"n_samples": 5}}', "data.n_samples", "greater than or equal to 10"),
+    ('{"data": {"n_samples": 100001}}', "data.n_samples", "less than or equal to 100000"),
+    ('{"data": {"noise": NaN}}', "data.noise", "finite number"),
+    ('{"data": {"dataset": "moons", "n_classes": 3}}', "data.n_classes", "only 2 classes"),
+    ('{"data": {}, "extra": 1}', "extra", "Extra inputs are not permitted"),
+    ("[1, 2]", "body", "must be an object"),
+    ("{not json", "body", "Invalid JSON"),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "fragment"), BAD_POINTS)
+def test_points_422_names_the_field(
+    client: httpx.Client, body: str, field: str, fragment: str
+) -> None:
+    r = client.post("/api/points", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    payload = r.json()
+    assert payload["valid"] is False and "Traceback" not in r.text
+    assert any(e["field"] == field and fragment in e["message"] for e in payload["errors"]), payload
+
+
+def test_points_body_over_64kb_gets_413(client: httpx.Client) -> None:
+    big = json.dumps({"data": {"dataset": "x" * 70_000}})
+    r = client.post("/api/points", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413

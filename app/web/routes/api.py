@@ -1,17 +1,21 @@
-"""JSON API: health, the catalog the page builds its controls from, and spec validation."""
+"""JSON API: health, the catalog the page builds its controls from, spec validation, and the
+2-D points a run trains on (for drawing)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import numpy as np
+import torch
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from app.data import DATASETS, DataError, Dataset, build_dataset
 from app.nn import SpecError
 from app.settings import Settings
-from app.spec import ExperimentSpec, format_errors
+from app.spec import DataSpec, ExperimentSpec, StrictModel, format_errors
 from app.validation import check_spec
 
 router = APIRouter()
@@ -54,6 +58,77 @@ async def validate(request: Request, settings: SettingsDep) -> JSONResponse:
     except SpecError as e:
         return invalid([{"field": e.field, "message": e.message}])
     return JSONResponse({"valid": True, "spec": spec.model_dump(), **summary})
+
+
+class PointsRequest(StrictModel):
+    """A 2-D point set, named as an ExperimentSpec names its data: the same `data` and
+    `seed` give the same points."""
+
+    data: DataSpec = Field(default_factory=DataSpec)
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="As ExperimentSpec.seed.")
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(raw_body)]
+POINT_SETS = [name for name, info in DATASETS.items() if info.input_kind == "points"]
+
+
+@router.post(
+    "/api/points",
+    responses={
+        422: {"description": "Not a 2-D point set, or out of bounds: each error names its field."}
+    },
+)
+def points(body: RawBody, settings: SettingsDep) -> JSONResponse:
+    """The raw 2-D points (train and val) that a run with this `data` and `seed` trains on,
+    for drawing them over the output map. A plain `def`: generating them runs in the
+    threadpool, off the event loop."""
+    try:
+        request = PointsRequest.model_validate_json(body)
+    except ValidationError as e:
+        return invalid(format_errors(e))
+    info = DATASETS.get(request.data.dataset)
+    if info is not None and info.input_kind != "points":
+        message = (
+            f"{request.data.dataset} is {info.input_kind} data; points exist only for the "
+            f"2-D sets: {', '.join(POINT_SETS)}"
+        )
+        return invalid([{"field": "data.dataset", "message": message}])
+    try:
+        # The function and seed Run uses, so these are exactly the points it trains on.
+        data = build_dataset(
+            request.data, request.seed, data_dir=settings.data_dir, limits=settings.limits
+        )
+    except DataError as e:
+        return invalid([{"field": e.field, "message": str(e)}])
+    return JSONResponse(point_sets(data))
+
+
+def point_sets(data: Dataset) -> dict[str, Any]:
+    """A point dataset as JSON: domain, task, classes (0 for regression), and per split
+    the (x1, x2) coordinates and targets, rounded to 4 decimals."""
+    assert data.points_train is not None and data.points_val is not None and data.domain
+    return {
+        "domain": list(data.domain),
+        "task": data.task,
+        "n_classes": len(data.class_names),
+        "train": {"x": _rounded(data.points_train), "y": _targets(data.y_train)},
+        "val": {"x": _rounded(data.points_val), "y": _targets(data.y_val)},
+    }
+
+
+def _rounded(t: torch.Tensor) -> list[Any]:
+    return np.round(t.numpy().astype(np.float64), 4).tolist()
+
+
+def _targets(y: torch.Tensor) -> list[Any]:
+    """Class indices as ints; regression targets (N, 1) as a flat list of numbers."""
+    if y.dtype == torch.int64:
+        return y.tolist()
+    return _rounded(y.flatten())
 
 
 def invalid(errors: list[dict[str, str]]) -> JSONResponse:
