@@ -1,0 +1,75 @@
+// @ts-check
+/**
+ * Decodes the server's binary `frame` messages (docs/protocol.md, "frame: binary"):
+ *   | H: u32 LE | header: UTF-8 JSON (H bytes) | array bytes, back to back |
+ * uint8 arrays stay raw bytes (maps quantized over [min, max]); float16 arrays are
+ * widened to Float32Array, since JavaScript has no half floats to compute with.
+ */
+
+/**
+ * @typedef {{dtype: "uint8" | "float16", shape: number[], data: Uint8Array | Float32Array,
+ *            min?: number, max?: number}} FrameArray
+ * @typedef {{type: "frame", run: string, step: number, epoch: number,
+ *            values: Record<string, number | null>}} FrameHeader
+ * @typedef {{header: FrameHeader, arrays: Record<string, FrameArray>}} Frame
+ */
+
+const decoder = new TextDecoder();
+
+/**
+ * @param {ArrayBuffer} buffer one websocket binary message
+ * @returns {Frame}
+ */
+export function decodeFrame(buffer) {
+  const view = new DataView(buffer);
+  const headerBytes = view.getUint32(0, true);
+  const body = 4 + headerBytes;
+  const header = JSON.parse(decoder.decode(new Uint8Array(buffer, 4, headerBytes)));
+  /** @type {Record<string, FrameArray>} */
+  const arrays = {};
+  for (const spec of header.arrays) {
+    const count = spec.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1);
+    const start = body + spec.offset;
+    const data =
+      spec.dtype === "uint8"
+        ? new Uint8Array(buffer, start, count)
+        : halvesToFloats(view, start, count);
+    arrays[spec.name] = { dtype: spec.dtype, shape: spec.shape, data, min: spec.min, max: spec.max };
+  }
+  delete header.arrays;
+  return { header, arrays };
+}
+
+/**
+ * @param {DataView} view
+ * @param {number} start byte offset of the first half float
+ * @param {number} count
+ */
+function halvesToFloats(view, start, count) {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(start + 2 * i, true));
+  return out;
+}
+
+/**
+ * IEEE 754 binary16 bits -> number (subnormals, ±0, ±Infinity and NaN included).
+ * @param {number} bits
+ */
+export function halfToFloat(bits) {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/**
+ * The real values of a uint8 map: value = min + byte / 255 * (max - min).
+ * @param {FrameArray} map
+ * @param {number} byte
+ */
+export function mapValue(map, byte) {
+  const min = map.min ?? 0;
+  return min + (byte / 255) * ((map.max ?? 0) - min);
+}

@@ -1,0 +1,52 @@
+// @ts-check
+/**
+ * How the state maps onto the page: the network diagram's columns for a spec, and which
+ * control shows the server's error for a field path.
+ */
+
+import { PROPS } from "./state.js";
+
+const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
+
+/**
+ * The diagram's columns: input features, one per hidden layer (model child `<type><index>`,
+ * as app/nn names them), and the output units.
+ * @param {Record<string, any>} state
+ * @param {HTMLElement[]} cards the builder's card per hidden layer
+ * @param {{units: number} | null} output the validator's output layer, null when invalid
+ * @param {any} catalog
+ * @returns {import("./views/network.js").Column[]}
+ */
+export function layerColumns(state, cards, output, catalog) {
+  /** @type {import("./views/network.js").Column[]} */
+  const columns = [
+    { name: "input", kind: "features", type: "features", units: FEATURES.length, features: FEATURES, selected: state.features },
+  ];
+  let units = state.features.length;
+  state.layers.forEach((/** @type {any} */ layer, /** @type {number} */ i) => {
+    if (layer.type === "dense") units = layer.units;
+    columns.push({ name: `${layer.type}${i}`, kind: "layer", type: layer.type, units, header: cards[i] });
+  });
+  const task = catalog.datasets[state.dataset]?.task === "regression" ? "regression" : "classification";
+  columns.push({ name: "output", kind: "output", type: task === "regression" ? "regression" : "dense", units: output?.units ?? 1 });
+  return columns;
+}
+
+/** Spec paths (`train.lr`) to the control that edits them (`lr`). */
+const CONTROL_BY_PATH = Object.fromEntries(PROPS.filter((p) => p.path).map((p) => [p.path, p.name]));
+
+/**
+ * The error slot for a server field path: `spec.train.lr`, `params.lr`, `model.layers.2.units`…
+ * @param {string} field
+ */
+export function errorSlot(field) {
+  const path = field.replace(/^(spec|params)\./, "");
+  const layer = /^model\.layers\.(\d+)/.exec(path);
+  if (layer) return `layers.${layer[1]}`;
+  if (path in CONTROL_BY_PATH) return CONTROL_BY_PATH[path];
+  if (/^(train\.)?(weight_decay|l1)$/.test(path)) return "reg_rate";
+  if (/^(train\.)?(momentum|nesterov|optimizer)$/.test(path)) return "optimizer";
+  if (field.startsWith("params.") && PROPS.some((p) => p.name === path)) return path;
+  if (path === "train.early_stopping.patience") return "patience";
+  return "status";
+}

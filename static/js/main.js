@@ -1,0 +1,275 @@
+// @ts-check
+/**
+ * Wires the page: the state (mirrored in the URL), the views, the socket and the server's
+ * HTTP API. Views never talk to the server; they report what the user did, and this module
+ * decides what it means: a "hot" change (learning rate, optimizer, regularization, batch
+ * size) retunes the live run and keeps its weights; any other change validates the new spec
+ * and starts a new run, as TensorFlow Playground resets its network.
+ */
+
+import { fetchCatalog, fetchPoints, validateSpec } from "./api.js";
+import { hotParams, isHot, parseQuery, specFromState, toQuery } from "./state.js";
+import { createSocket } from "./socket.js";
+import { createBoundary } from "./views/boundary.js";
+import { createBuilder } from "./views/builder.js";
+import { createChart } from "./views/charts.js";
+import { clearErrors, showError } from "./views/controls.js";
+import { createDataPanel } from "./views/dataPanel.js";
+import { createLayerHealth } from "./views/layerHealth.js";
+import { createNetwork } from "./views/network.js";
+import { createSharePanel } from "./views/sharePanel.js";
+import { createTopBar } from "./views/topBar.js";
+import { createTrainingPanel } from "./views/trainingPanel.js";
+import { errorSlot, layerColumns } from "./layout.js";
+
+const VIEWS = ["metrics", "neurons", "boundary", "weights", "histograms", "activation_stats"];
+const VIEW_FPS = 30;
+const NEURON_GRID = 20;
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** Counters a benchmark or a test can read: frames painted, the epoch shown. */
+const counters = { framesPainted: 0, framesReceived: 0, epoch: 0, step: 0 };
+Object.assign(window, { nnp: counters });
+
+async function main() {
+  let state = parseQuery(location.search);
+  const catalog = await fetchCatalog();
+  const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
+
+  let playing = false;
+  /** @type {import("./frame.js").Frame | null} */
+  let pending = null;
+  let points = /** @type {import("./views/boundary.js").Points | null} */ (null);
+  let validated = /** @type {any} */ (null);
+  let startTimer = 0;
+  /** @type {string[]} the layers in the gradient-flow chart, input side first */
+  let gradLayers = [];
+
+  const socket = createSocket({ onEvent, onFrame: (f) => ((pending = f), counters.framesReceived++), onConnection });
+  const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change });
+  const dataPanel = createDataPanel($("data-panel"), {
+    catalog, state, onChange: change,
+    loadPoints: (dataset) => fetchPoints({ dataset, n_samples: 200, noise: 0.1, n_classes: 2 }, 1),
+  });
+  const builder = createBuilder({ catalog, onChange: (layers) => change({ layers }) });
+  const network = createNetwork($("network"), {
+    onEditWeight: (param, index, value) => socket.send({ type: "edit_weight", param, index, value }),
+    onToggleFeature: (f) => change({ features: state.features.includes(f) ? state.features.filter((/** @type {string} */ x) => x !== f) : [...state.features, f] }),
+  });
+  const boundary = createBoundary(/** @type {HTMLCanvasElement} */ ($("boundary-map")), /** @type {HTMLCanvasElement} */ ($("boundary-points")));
+  const charts = {
+    loss: createChart($("charts"), uPlot, { title: "Loss", series: [{ label: "train", stroke: "#0877bd" }, { label: "val", stroke: "#f59322", dash: [5, 3] }] }),
+    score: createChart($("charts"), uPlot, { title: "Accuracy", series: [{ label: "train", stroke: "#0877bd" }, { label: "val", stroke: "#f59322", dash: [5, 3] }] }),
+    grads: createChart($("charts"), uPlot, { title: "Gradient norm per layer (log scale)", series: [], logY: true }),
+  };
+  const health = createLayerHealth($("health"));
+  const training = createTrainingPanel($("training"), { catalog, state, onChange: change });
+  const share = createSharePanel($("share"), { getState: () => state, getSpec: () => specFromState(state), onImport: importState, onChange: change });
+
+  for (const id of ["show-val", "discretize"]) {
+    const box = /** @type {HTMLInputElement} */ ($(id));
+    box.addEventListener("change", () => change(id === "show-val" ? { show_val: box.checked } : { discretize: box.checked }));
+  }
+  $("add-layer").addEventListener("click", () => state.layers.length < catalog.limits.max_layers && change({ layers: [...state.layers, { type: "dense", units: 4, activation: lastActivation() }] }));
+  $("remove-layer").addEventListener("click", () => change({ layers: state.layers.slice(0, -1) }));
+
+  function lastActivation() {
+    const dense = state.layers.filter((/** @type {any} */ l) => l.type === "dense");
+    return dense.length ? dense[dense.length - 1].activation : "tanh";
+  }
+
+  /** @param {Record<string, any>} changes */
+  function change(changes) {
+    if ("activation" in changes) {
+      const activation = changes.activation;
+      delete changes.activation;
+      changes.layers = state.layers.map((/** @type {any} */ l) => (l.type === "dense" ? { ...l, activation } : l));
+    }
+    const hot = Object.keys(changes).every((k) => isHot(k) || ["show_val", "discretize", "speed", "present", "hide"].includes(k));
+    state = { ...state, ...changes };
+    history.replaceState(null, "", `${location.pathname}${toQuery(state) ? "?" + toQuery(state) : ""}`);
+    render();
+    if ("speed" in changes) socket.send({ type: "speed", steps_per_second: state.speed });
+    if (hot) {
+      if (Object.keys(changes).some(isHot)) socket.send({ type: "set", params: hotParams(state) });
+      return;
+    }
+    clearTimeout(startTimer);
+    startTimer = setTimeout(restart, 120); // a burst of clicks (+ + +) starts one run
+  }
+
+  function render() {
+    document.body.classList.toggle("present", state.present);
+    for (const node of document.querySelectorAll("[data-control]")) {
+      /** @type {HTMLElement} */ (node).classList.toggle("classroom-hidden", state.hide.includes(/** @type {HTMLElement} */ (node).dataset.control));
+    }
+    topBar.update(state);
+    dataPanel.update(state);
+    training.update(state);
+    share.update(state);
+    /** @type {HTMLInputElement} */ ($("show-val")).checked = state.show_val;
+    /** @type {HTMLInputElement} */ ($("discretize")).checked = state.discretize;
+    boundary.setOptions({ showVal: state.show_val, discretize: state.discretize });
+    $("layer-count").textContent = `${state.layers.length} hidden layer${state.layers.length === 1 ? "" : "s"}`;
+  }
+
+  /** Validates the state's spec, redraws the network for it and starts it as a new run. */
+  async function restart() {
+    const spec = specFromState(state);
+    const answer = await validateSpec(spec);
+    if (JSON.stringify(spec) !== JSON.stringify(specFromState(state))) return; // overtaken
+    clearErrors(document);
+    const output = answer.valid ? answer.output : null;
+    network.render(layerColumns(state, builder.cards(state.layers), output, catalog));
+    render();
+    if (!answer.valid) {
+      for (const e of answer.errors ?? []) showError(document, errorSlot(e.field), e.message) || showError(document, "status", `${e.field}: ${e.message}`);
+      return;
+    }
+    validated = answer;
+    builder.showInfo(document, answer.layers);
+    $("param-count").textContent = `${answer.total_params.toLocaleString("en")} parameters`;
+    points = null;
+    fetchPoints(spec.data, spec.seed).then((p) => {
+      points = p;
+      boundary.setPoints(p);
+      network.drawFeatures(p.domain);
+    }, (e) => showError(document, "status", String(e.message)));
+    resetViews(answer);
+    socket.send({ type: "start", spec, paused: !playing });
+    sendView();
+  }
+
+  /** @param {any} answer the validator's summary of the new run */
+  function resetViews(answer) {
+    const palette = ["#0877bd", "#f59322", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#e69f00", "#000000"];
+    gradLayers = answer.layers.filter((/** @type {any} */ l) => l.type === "dense").map((/** @type {any} */ l) => l.name);
+    const names = gradLayers;
+    charts.loss.reset();
+    charts.score.reset();
+    charts.grads.reset(names.map((/** @type {string} */ n, /** @type {number} */ i) => ({ label: n, stroke: palette[i % palette.length] })));
+    charts.score.setTitle(answer.data.task === "regression" ? "R² (1 is perfect)" : "Accuracy");
+    health.reset();
+    network.reset();
+    boundary.reset();
+    $("train-loss").textContent = $("val-loss").textContent = "–";
+    counters.epoch = 0;
+    topBar.setEpoch(0);
+    $("done").textContent = "";
+  }
+
+  function sendView() {
+    socket.send({ type: "view", views: VIEWS, fps: VIEW_FPS, grid: NEURON_GRID, boundary_grid: 100 });
+    if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
+  }
+
+  /** @param {"play" | "pause" | "step" | "reset"} action */
+  function act(action) {
+    if (action === "play") socket.send({ type: "resume" });
+    if (action === "pause") socket.send({ type: "pause" });
+    if (action === "step") socket.send({ type: "step", n: 1 });
+    if (action === "reset") {
+      if (validated) resetViews(validated);
+      socket.send({ type: "reset", seed: null });
+    }
+    playing = action === "play" || (playing && action === "reset");
+    if (action === "reset" && playing) socket.send({ type: "resume" });
+    topBar.setPlaying(playing);
+  }
+
+  /** @param {import("./socket.js").ServerEvent} event */
+  function onEvent(event) {
+    if (event.type === "hello") {
+      $("device").textContent = event.device === "cuda" ? "GPU (CUDA)" : "CPU";
+      if (event.resumed && event.run && socket.run === event.run && validated) sendView();
+      else restart();
+    } else if (event.type === "status") {
+      counters.step = event.step;
+      showEpoch(event.epoch);
+      topBar.setRate(event.state === "running" ? `${Math.round(event.steps_per_s).toLocaleString("en")} steps/s` : event.state);
+      if (event.state === "done" || event.state === "paused") {
+        playing = false;
+        topBar.setPlaying(false);
+      }
+    } else if (event.type === "metrics") {
+      for (const p of event.points) {
+        charts.loss.push(p.epoch, [p.train_loss, p.val_loss]);
+        charts.score.push(p.epoch, [p.train_score, p.val_score]);
+        charts.grads.push(p.epoch, gradLayers.map((name) => p.grad_norms?.[name] ?? null));
+      }
+    } else if (event.type === "done") {
+      $("done").textContent = event.detail;
+      const best = /at epoch (\d+)/.exec(event.detail);
+      if (event.reason === "early_stopped" && best) {
+        charts.loss.mark(Number(best[1]));
+        charts.score.mark(Number(best[1]));
+      }
+    } else if (event.type === "error") {
+      const slot = errorSlot(event.field ?? "");
+      if (!showError(document, slot, event.message)) showError(document, "status", event.message);
+    }
+  }
+
+  /** @param {number} epoch */
+  function showEpoch(epoch) {
+    if (epoch === counters.epoch) return;
+    counters.epoch = epoch;
+    topBar.setEpoch(epoch);
+  }
+
+  /**
+   * @param {"connecting" | "open" | "lost"} connection
+   * @param {string} detail
+   */
+  function onConnection(connection, detail) {
+    const banner = $("connection");
+    banner.textContent = detail;
+    banner.dataset.state = connection;
+    if (connection === "open") setTimeout(() => banner.dataset.state === "open" && (banner.textContent = ""), 2000);
+  }
+
+  /**
+   * @param {Record<string, any>} next an imported state
+   */
+  function importState(next) {
+    state = next;
+    history.replaceState(null, "", `${location.pathname}?${toQuery(state)}`);
+    render();
+    restart();
+  }
+
+  /** Paints the newest frame, once, on the browser's own clock. */
+  function paint() {
+    const frame = pending;
+    pending = null;
+    if (frame) {
+      counters.framesPainted++;
+      showEpoch(frame.header.epoch);
+      network.update(frame);
+      if (frame.arrays.boundary) boundary.update(frame.arrays.boundary);
+      health.update(frame);
+      const v = frame.header.values;
+      if (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null) {
+        $("train-loss").textContent = formatLoss(v["metrics/train_loss"]);
+        $("val-loss").textContent = formatLoss(v["metrics/val_loss"]);
+      }
+    }
+    for (const chart of Object.values(charts)) chart.flush();
+    requestAnimationFrame(paint);
+  }
+
+  render();
+  socket.connect();
+  requestAnimationFrame(paint);
+}
+
+/** @param {number | null | undefined} loss null: diverged (not finite) */
+function formatLoss(loss) {
+  return typeof loss === "number" ? loss.toFixed(3) : "diverged";
+}
+
+main().catch((error) => {
+  const banner = $("connection");
+  banner.dataset.state = "lost";
+  banner.textContent = `The page could not start: ${error.message}`;
+});

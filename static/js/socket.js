@@ -1,0 +1,131 @@
+// @ts-check
+/**
+ * The page's one websocket (docs/protocol.md). It reconnects after a drop with growing
+ * pauses, resuming the same session with the token kept in sessionStorage (per tab, never
+ * in the URL), and drops events of any run but the current one. Views never see it: main.js
+ * passes them what arrives.
+ */
+
+import { decodeFrame } from "./frame.js";
+
+const TOKEN_KEY = "nnp.session";
+const RETRY_MS = [250, 500, 1000, 2000, 4000];
+
+/**
+ * @typedef {{type: string, run?: string | null, [key: string]: any}} ServerEvent
+ * @typedef {"connecting" | "open" | "lost"} Connection
+ * @typedef {{
+ *   onEvent: (event: ServerEvent) => void,
+ *   onFrame: (frame: import("./frame.js").Frame) => void,
+ *   onConnection: (state: Connection, detail: string) => void,
+ * }} Handlers
+ */
+
+/**
+ * @param {Handlers} handlers
+ * @param {string} [url] defaults to this page's own server
+ */
+export function createSocket(handlers, url = defaultUrl()) {
+  /** @type {WebSocket | null} */
+  let ws = null;
+  let attempt = 0;
+  /** @type {string | null} */
+  let run = null;
+  let closed = false;
+
+  function connect() {
+    handlers.onConnection("connecting", attempt ? "reconnecting…" : "connecting…");
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    ws = new WebSocket(token ? `${url}?session=${encodeURIComponent(token)}` : url);
+    ws.binaryType = "arraybuffer";
+    ws.onmessage = (message) => receive(message.data);
+    ws.onclose = (event) => {
+      ws = null;
+      if (closed) return;
+      if (event.code === 4000) {
+        handlers.onConnection("lost", describeClose(event.code));
+        return; // another tab holds the session now: taking it back would start a tug of war
+      }
+      const wait = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)];
+      attempt += 1;
+      handlers.onConnection("lost", describeClose(event.code));
+      setTimeout(connect, wait);
+    };
+  }
+
+  /** @param {string | ArrayBuffer} data */
+  function receive(data) {
+    if (typeof data !== "string") {
+      const frame = decodeFrame(data);
+      if (frame.header.run === run) handlers.onFrame(frame);
+      return;
+    }
+    const event = JSON.parse(data);
+    if (event.type === "hello") {
+      attempt = 0;
+      sessionStorage.setItem(TOKEN_KEY, event.session);
+      run = event.run ?? null;
+      handlers.onConnection("open", event.resumed ? "reconnected" : "connected");
+      handlers.onEvent(event);
+      return;
+    }
+    // A fresh run's first event is its status; until then, events of older runs are stale.
+    if (event.run && event.run !== run) {
+      if (!awaitingRun) return;
+      run = event.run;
+      awaitingRun = false;
+    }
+    handlers.onEvent(event);
+  }
+
+  let awaitingRun = false;
+
+  return {
+    /** Sends one control message; false when the socket is not open (the caller says so). */
+    send(/** @type {Record<string, any>} */ message) {
+      if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+      if (message.type === "start") {
+        awaitingRun = true;
+        run = null;
+      }
+      ws.send(JSON.stringify(message));
+      return true;
+    },
+    get open() {
+      return Boolean(ws && ws.readyState === WebSocket.OPEN);
+    },
+    get run() {
+      return run;
+    },
+    connect,
+    close() {
+      closed = true;
+      ws?.close(1000);
+    },
+  };
+}
+
+function defaultUrl() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws`;
+}
+
+/** @param {number} code */
+function describeClose(code) {
+  switch (code) {
+    case 1008:
+      return "too many messages; reconnecting…";
+    case 1009:
+      return "a message was too large; reconnecting…";
+    case 1012:
+      return "the server is restarting; reconnecting…";
+    case 4000:
+      return "this session was opened in another tab; reload this page to take it back";
+    case 4001:
+      return "closed after a long idle time; reconnecting…";
+    case 4002:
+      return "the connection was too slow; reconnecting…";
+    default:
+      return "connection lost; reconnecting…";
+  }
+}

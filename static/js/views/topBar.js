@@ -1,0 +1,110 @@
+// @ts-check
+/**
+ * The top bar: reset, play/pause and step, the epoch counter, and the settings a class
+ * changes most (learning rate, activation, regularization and its rate, optimizer, speed),
+ * with the training rate and device beside them. lr, optimizer and regularization apply to
+ * the running network live; the activation rebuilds it.
+ */
+
+import { button, el, select } from "./controls.js";
+
+const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const REG_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
+/** @type {[string, string][]} steps per second; "" trains as fast as the server can */
+const SPEEDS = [["1", "slow: 1 step/s"], ["5", "5 steps/s"], ["25", "25 steps/s"], ["100", "100 steps/s"], ["1000", "1,000 steps/s"], ["", "turbo"]];
+const OPTIMIZER_NAMES = { sgd: "SGD", momentum: "SGD + momentum", nesterov: "Nesterov", adam: "Adam", adamw: "AdamW", rmsprop: "RMSprop", adagrad: "Adagrad" };
+
+/**
+ * @typedef {{catalog: any, state: Record<string, any>,
+ *            onAction: (action: "play" | "pause" | "step" | "reset") => void,
+ *            onChange: (changes: Record<string, any>) => void}} Options
+ */
+
+/**
+ * @param {HTMLElement} container
+ * @param {Options} o
+ */
+export function createTopBar(container, o) {
+  let playing = false;
+  const reset = button({ label: "↺", name: "reset", title: "Reset the network (new weights)", className: "round", onClick: () => o.onAction("reset") });
+  reset.setAttribute("aria-label", "Reset");
+  const play = button({ label: "▶", name: "play", className: "round play", title: "Train", onClick: () => o.onAction(playing ? "pause" : "play") });
+  play.setAttribute("aria-label", "Play");
+  const step = button({ label: "+1", name: "step", className: "round", title: "Train one batch (one step)", onClick: () => o.onAction("step") });
+  step.setAttribute("aria-label", "Step");
+  const epoch = el("output", { className: "epoch", "aria-live": "off", textContent: "000,000" });
+  const rate = el("output", { className: "rate", textContent: "" });
+
+  const lr = select({
+    name: "lr", label: "Learning rate", options: LEARNING_RATES.map((v) => [String(v), String(v)]),
+    value: String(o.state.lr), onChange: (v) => o.onChange({ lr: Number(v) }),
+  });
+  const activation = select({
+    name: "activation", label: "Activation",
+    options: [["", "per layer"], ...Object.keys(o.catalog.activations).map((a) => /** @type {[string, string]} */ ([a, a]))],
+    value: "", onChange: (a) => a && o.onChange({ activation: a }),
+  });
+  const regularization = select({
+    name: "regularization", label: "Regularization",
+    options: [["none", "None"], ["l1", "L1"], ["l2", "L2"]], value: o.state.regularization,
+    onChange: (v) => o.onChange({ regularization: v }),
+  });
+  const regRate = select({
+    name: "reg_rate", label: "Regularization rate", options: REG_RATES.map((v) => [String(v), String(v)]),
+    value: String(o.state.reg_rate), onChange: (v) => o.onChange({ reg_rate: Number(v) }),
+  });
+  const optimizer = select({
+    name: "optimizer", label: "Optimizer", options: Object.entries(OPTIMIZER_NAMES),
+    value: o.state.optimizer, onChange: (v) => o.onChange({ optimizer: v }),
+  });
+  const speed = select({
+    name: "speed", label: "Speed", options: SPEEDS, value: o.state.speed === null ? "" : String(o.state.speed),
+    onChange: (v) => o.onChange({ speed: v === "" ? null : Number(v) }),
+  });
+
+  container.append(
+    el("div", { className: "player" }, [reset, play, step, el("div", { className: "counter" }, [el("span", { textContent: "Epoch" }), epoch]), rate]),
+    lr.node, activation.node, regularization.node, regRate.node, optimizer.node, speed.node,
+  );
+
+  /**
+   * A select may lack the exact value (an imported spec's lr 0.05): add it as an option.
+   * @param {{input: HTMLSelectElement, set: (v: string) => void}} control
+   * @param {string} value
+   */
+  function ensure(control, value) {
+    if (![...control.input.options].some((opt) => opt.value === value)) control.input.append(el("option", { value, textContent: value }));
+    control.set(value);
+  }
+
+  return {
+    /** @param {Record<string, any>} state */
+    update(state) {
+      ensure(lr, String(state.lr));
+      ensure(regRate, String(state.reg_rate));
+      regularization.set(state.regularization);
+      regRate.input.disabled = state.regularization === "none";
+      optimizer.set(state.optimizer);
+      speed.set(state.speed === null ? "" : String(state.speed));
+      const dense = state.layers.filter((/** @type {any} */ l) => l.type === "dense");
+      const shared = dense.length && dense.every((/** @type {any} */ l) => l.activation === dense[0].activation);
+      activation.set(shared ? dense[0].activation : "");
+    },
+    /** @param {boolean} on */
+    setPlaying(on) {
+      playing = on;
+      play.textContent = on ? "❚❚" : "▶";
+      play.setAttribute("aria-label", on ? "Pause" : "Play");
+      play.title = on ? "Pause" : "Train";
+      play.classList.toggle("playing", on);
+    },
+    /** @param {number} n */
+    setEpoch(n) {
+      epoch.textContent = n.toLocaleString("en", { minimumIntegerDigits: 6 });
+    },
+    /** @param {string} text steps/s and device */
+    setRate(text) {
+      rate.textContent = text;
+    },
+  };
+}
