@@ -69,23 +69,28 @@ export function createSocket(handlers, url = defaultUrl()) {
       handlers.onEvent(event);
       return;
     }
-    // A fresh run's first event is its status; until then, events of older runs are stale.
+    // The server answers `start`s in order, so the k-th run id not seen before belongs to
+    // the k-th start; events of the runs it replaced may still be in flight: dropped.
     if (event.run && event.run !== run) {
-      if (!awaitingRun) return;
+      if (!startsPending || replaced.has(event.run)) return;
+      if (run) replaced.add(run);
       run = event.run;
-      awaitingRun = false;
+      startsPending -= 1;
     }
     handlers.onEvent(event);
   }
 
-  let awaitingRun = false;
+  let startsPending = 0;
+  /** @type {Set<string>} runs this page replaced (a few ids a session) */
+  const replaced = new Set();
 
   return {
     /** Sends one control message; false when the socket is not open (the caller says so). */
     send(/** @type {Record<string, any>} */ message) {
       if (!ws || ws.readyState !== WebSocket.OPEN) return false;
       if (message.type === "start") {
-        awaitingRun = true;
+        if (run) replaced.add(run);
+        startsPending += 1;
         run = null;
       }
       ws.send(JSON.stringify(message));

@@ -1,0 +1,70 @@
+// Unit tests of static/js/state.js: the URL state table, run by `node --test tests/js/`.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  defaultState, formatLayers, hotParams, parseLayers, parseQuery, specFromState, stateFromSpec, toQuery,
+} from "../../static/js/state.js";
+
+test("the defaults make an empty query and TensorFlow Playground's default net", () => {
+  assert.equal(toQuery(defaultState()), "");
+  const spec = specFromState(defaultState());
+  assert.equal(spec.data.dataset, "circle");
+  assert.deepEqual(spec.data.features, ["x1", "x2"]);
+  assert.deepEqual(spec.model.layers, [
+    { type: "dense", units: 4, activation: "tanh" },
+    { type: "dense", units: 2, activation: "tanh" },
+  ]);
+  assert.equal(spec.train.lr, 0.03);
+  assert.equal(spec.train.batch_size, 10);
+  assert.equal(spec.train.optimizer, "sgd");
+});
+
+test("a state survives the round trip through the URL", () => {
+  const state = {
+    ...defaultState(), seed: 42, dataset: "spiral", noise: 0.25, n_classes: 3,
+    features: ["x1", "x2", "sin(x1)"], optimizer: "nesterov", lr: 0.003, regularization: "l2",
+    reg_rate: 0.001, patience: 10, show_val: true, hide: ["lr", "dataset"],
+    layers: [{ type: "dense", units: 8, activation: "relu" }, { type: "dropout", p: 0.2 }, { type: "batchnorm" }],
+  };
+  const query = toQuery(state);
+  assert.match(query, /layers=dense:8:relu,dropout:0.2,batchnorm/);
+  assert.deepEqual(parseQuery(query), state);
+  assert.deepEqual(parseQuery("?" + query), state);
+});
+
+test("values outside their bounds or not parsing fall back to the defaults", () => {
+  const state = parseQuery("lr=1e9&noise=abc&seed=-1&batch_size=2.5&dataset=%3Cscript%3E&optimizer=evil&show_val=maybe");
+  const d = defaultState();
+  for (const key of ["lr", "noise", "seed", "batch_size", "optimizer", "show_val"]) assert.deepEqual(state[key], d[key], key);
+  assert.equal(state.dataset, "<script>", "datasets are checked by the server, which names the field");
+  assert.deepEqual(parseQuery("layers=dense:0:relu").layers, d.layers);
+  assert.deepEqual(parseQuery("layers=dense:4:evil").layers, d.layers);
+  assert.deepEqual(parseQuery("layers=conv2d:8").layers, d.layers);
+  assert.deepEqual(parseQuery("layers=dropout:2").layers, d.layers);
+  assert.deepEqual(parseQuery("features=x1,bogus,x1").features, ["x1"]);
+});
+
+test("an empty layer list is a network with no hidden layer", () => {
+  assert.deepEqual(parseLayers(""), []);
+  assert.equal(parseQuery(toQuery({ ...defaultState(), layers: [] })).layers.length, 0);
+});
+
+test("optimizer names and regularization map onto the spec", () => {
+  const t = (o) => specFromState({ ...defaultState(), ...o }).train;
+  assert.deepEqual([t({ optimizer: "momentum" }).optimizer, t({ optimizer: "momentum" }).momentum], ["sgd", 0.9]);
+  assert.equal(t({ optimizer: "nesterov" }).nesterov, true);
+  assert.equal(t({ optimizer: "adamw" }).optimizer, "adamw");
+  assert.deepEqual([t({ regularization: "l1", reg_rate: 0.01 }).l1, t({ regularization: "l1", reg_rate: 0.01 }).weight_decay], [0.01, 0]);
+  assert.deepEqual([t({ regularization: "l2", reg_rate: 0.03 }).weight_decay, t({ regularization: "l2", reg_rate: 0.03 }).l1], [0.03, 0]);
+  assert.deepEqual(t({ regularization: "none", reg_rate: 0.03 }).weight_decay, 0);
+  assert.deepEqual(t({ patience: 5 }).early_stopping, { patience: 5 });
+  assert.equal(hotParams({ ...defaultState(), lr: 0.1, optimizer: "adam" }).lr, 0.1);
+});
+
+test("an imported spec becomes the same state", () => {
+  const state = { ...defaultState(), dataset: "xor", optimizer: "momentum", regularization: "l1", reg_rate: 0.003, patience: 20, present: true };
+  const spec = JSON.parse(JSON.stringify(specFromState(state)));
+  assert.deepEqual(stateFromSpec(spec, state), state);
+  assert.equal(formatLayers(stateFromSpec(spec).layers), "dense:4:tanh,dense:2:tanh");
+});
