@@ -10,14 +10,13 @@ const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
 
 /**
  * The diagram's columns: input features, one per hidden layer (model child `<type><index>`,
- * as app/nn names them), and the output units.
+ * as app/nn names them), and the output units (one, or one per class beyond two).
  * @param {Record<string, any>} state
  * @param {HTMLElement[]} cards the builder's card per hidden layer
- * @param {{units: number} | null} output the validator's output layer, null when invalid
  * @param {any} catalog
  * @returns {import("./views/network.js").Column[]}
  */
-export function layerColumns(state, cards, output, catalog) {
+export function layerColumns(state, cards, catalog) {
   /** @type {import("./views/network.js").Column[]} */
   const columns = [
     { name: "input", kind: "features", type: "features", units: FEATURES.length, features: FEATURES, selected: state.features },
@@ -27,8 +26,10 @@ export function layerColumns(state, cards, output, catalog) {
     if (layer.type === "dense") units = layer.units;
     columns.push({ name: `${layer.type}${i}`, kind: "layer", type: layer.type, units, header: cards[i] });
   });
-  const task = catalog.datasets[state.dataset]?.task === "regression" ? "regression" : "classification";
-  columns.push({ name: "output", kind: "output", type: task === "regression" ? "regression" : "dense", units: output?.units ?? 1 });
+  const data = catalog.datasets[state.dataset];
+  const regression = data?.task === "regression";
+  const classes = !regression && state.n_classes > 2 && data?.max_classes > 2 ? state.n_classes : 1;
+  columns.push({ name: "output", kind: "output", type: regression ? "regression" : "dense", units: classes });
   return columns;
 }
 

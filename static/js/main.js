@@ -28,7 +28,7 @@ const NEURON_GRID = 20;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** Counters a benchmark or a test can read: frames painted, the epoch shown. */
-const counters = { framesPainted: 0, framesReceived: 0, epoch: 0, step: 0 };
+const counters = { framesPainted: 0, framesReceived: 0, epoch: 0, step: 0, lr: 0 };
 Object.assign(window, { nnp: counters });
 
 async function main() {
@@ -42,10 +42,11 @@ async function main() {
   let points = /** @type {import("./views/boundary.js").Points | null} */ (null);
   let validated = /** @type {any} */ (null);
   let startTimer = 0;
+  let restarting = false;
   /** @type {string[]} the layers in the gradient-flow chart, input side first */
   let gradLayers = [];
 
-  const socket = createSocket({ onEvent, onFrame: (f) => ((pending = f), counters.framesReceived++), onConnection });
+  const socket = createSocket({ onEvent, onFrame, onConnection });
   const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change });
   const dataPanel = createDataPanel($("data-panel"), {
     catalog, state, onChange: change,
@@ -89,6 +90,7 @@ async function main() {
     state = { ...state, ...changes };
     history.replaceState(null, "", `${location.pathname}${toQuery(state) ? "?" + toQuery(state) : ""}`);
     render();
+    if (["layers", "features", "dataset", "n_classes"].some((k) => k in changes)) renderNetwork();
     if ("speed" in changes) socket.send({ type: "speed", steps_per_second: state.speed });
     if (hot) {
       if (Object.keys(changes).some(isHot)) socket.send({ type: "set", params: hotParams(state) });
@@ -96,6 +98,7 @@ async function main() {
     }
     clearTimeout(startTimer);
     startTimer = setTimeout(restart, 120); // a burst of clicks (+ + +) starts one run
+    restarting = true; // the running network no longer matches the diagram: no more frames
   }
 
   function render() {
@@ -113,15 +116,18 @@ async function main() {
     $("layer-count").textContent = `${state.layers.length} hidden layer${state.layers.length === 1 ? "" : "s"}`;
   }
 
-  /** Validates the state's spec, redraws the network for it and starts it as a new run. */
+  /** Redraws the diagram and its layer cards at once, so quick clicks act on fresh cards. */
+  function renderNetwork() {
+    network.render(layerColumns(state, builder.cards(state.layers), catalog));
+    if (points) network.drawFeatures(points.domain);
+  }
+
+  /** Validates the state's spec, shows its shapes (or errors) and starts it as a new run. */
   async function restart() {
     const spec = specFromState(state);
     const answer = await validateSpec(spec);
     if (JSON.stringify(spec) !== JSON.stringify(specFromState(state))) return; // overtaken
     clearErrors(document);
-    const output = answer.valid ? answer.output : null;
-    network.render(layerColumns(state, builder.cards(state.layers), output, catalog));
-    render();
     if (!answer.valid) {
       for (const e of answer.errors ?? []) showError(document, errorSlot(e.field), e.message) || showError(document, "status", `${e.field}: ${e.message}`);
       return;
@@ -131,11 +137,13 @@ async function main() {
     $("param-count").textContent = `${answer.total_params.toLocaleString("en")} parameters`;
     points = null;
     fetchPoints(spec.data, spec.seed).then((p) => {
+      if (JSON.stringify(spec) !== JSON.stringify(specFromState(state))) return; // overtaken
       points = p;
       boundary.setPoints(p);
       network.drawFeatures(p.domain);
     }, (e) => showError(document, "status", String(e.message)));
     resetViews(answer);
+    restarting = false;
     socket.send({ type: "start", spec, paused: !playing });
     sendView();
   }
@@ -177,6 +185,12 @@ async function main() {
     topBar.setPlaying(playing);
   }
 
+  /** @param {import("./frame.js").Frame} frame kept until the next animation frame paints it */
+  function onFrame(frame) {
+    counters.framesReceived++;
+    if (!restarting) pending = frame;
+  }
+
   /** @param {import("./socket.js").ServerEvent} event */
   function onEvent(event) {
     if (event.type === "hello") {
@@ -193,6 +207,7 @@ async function main() {
       }
     } else if (event.type === "metrics") {
       for (const p of event.points) {
+        counters.lr = p.lr;
         charts.loss.push(p.epoch, [p.train_loss, p.val_loss]);
         charts.score.push(p.epoch, [p.train_score, p.val_score]);
         charts.grads.push(p.epoch, gradLayers.map((name) => p.grad_norms?.[name] ?? null));
@@ -235,6 +250,7 @@ async function main() {
     state = next;
     history.replaceState(null, "", `${location.pathname}?${toQuery(state)}`);
     render();
+    renderNetwork();
     restart();
   }
 
@@ -259,6 +275,7 @@ async function main() {
   }
 
   render();
+  renderNetwork();
   socket.connect();
   requestAnimationFrame(paint);
 }

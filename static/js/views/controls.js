@@ -87,12 +87,14 @@ export function checkbox(o) {
 }
 
 /**
+ * A button; one whose label is a symbol (+, ×, ↺) is named by its title for screen readers.
  * @param {{label: string, title?: string, className?: string, onClick: () => void, name?: string}} o
  */
 export function button(o) {
   const node = /** @type {HTMLButtonElement} */ (
     el("button", { type: "button", textContent: o.label, title: o.title ?? "", className: o.className ?? "" })
   );
+  if (o.title && o.label.length <= 2) node.setAttribute("aria-label", o.title);
   if (o.name) node.dataset.control = o.name;
   node.addEventListener("click", o.onClick);
   return node;

@@ -158,16 +158,15 @@ export function createNetwork(container, handlers) {
   /** @param {Link} link */
   function weightOf(link) {
     const array = lastFrame?.arrays[`weights/${link.param}`];
-    if (!array) return null;
+    if (!array || link.index[0] >= array.shape[0] || link.index[1] >= array.shape[1]) return null;
     return array.data[link.index[0] * array.shape[1] + link.index[1]];
   }
 
   /** @param {Frame} frame */
   function paintLinks(frame) {
     for (const link of links) {
-      const array = frame.arrays[`weights/${link.param}`];
-      if (!array) continue;
-      const w = array.data[link.index[0] * array.shape[1] + link.index[1]];
+      const w = weightOf(link);
+      if (w === null) continue;
       link.path.style.stroke = css(diverging(w));
       link.path.style.strokeWidth = String(0.5 + Math.min(Math.abs(w), 4) * 1.2); // TF: |w| 0..5 -> 1..10 px, thinner here
     }
@@ -183,7 +182,7 @@ export function createNetwork(container, handlers) {
       if (array && array.dtype === "uint8") paintUnits(array, heatmaps, column);
       const bias = frame.arrays[`weights/${column.name}.linear.bias`];
       (biases.get(column.name) ?? []).forEach((square, u) => {
-        if (!bias) return;
+        if (!bias || u >= bias.data.length) return;
         square.style.background = css(diverging(bias.data[u]));
         square.title = `bias ${bias.data[u].toFixed(4)}`;
       });
@@ -205,7 +204,8 @@ export function createNetwork(container, handlers) {
     // Unit outputs on TF Playground's [-1, 1] scale; unbounded layers scaled to fit.
     const reach = probability ? 1 : Math.max(1, Math.abs(min), Math.abs(max));
     const lut = byteScale(min, max, probability ? (p) => 2 * p - 1 : (v) => v / reach);
-    heatmaps.forEach((h, u) => h.update(/** @type {Uint8Array} */ (array.data), u * size * size, size, lut));
+    const units = array.shape.length === 3 ? array.shape[0] : 1;
+    heatmaps.slice(0, units).forEach((h, u) => h.update(/** @type {Uint8Array} */ (array.data), u * size * size, size, lut));
   }
 
   /**
