@@ -221,7 +221,13 @@ class HostedRun:
             self.send_status()
             status = self.run.status
             self.emit(
-                {"type": "done", "run": self.id, "reason": status.reason, "detail": status.detail}
+                {
+                    "type": "done",
+                    "run": self.id,
+                    "reason": status.reason,
+                    "detail": status.detail,
+                    "best_epoch": self.run.best_epoch,  # early stopping's pick, else null
+                }
             )
         elif now >= self.next_status_at and (self.runnable or self.next_status_at == 0.0):
             self.send_status()

@@ -25,6 +25,7 @@ import { errorSlot, layerColumns } from "./layout.js";
 const VIEWS = ["metrics", "neurons", "boundary", "weights", "histograms", "activation_stats"];
 const VIEW_FPS = 30;
 const NEURON_GRID = 20;
+const CHART_INTERVAL_MS = 100; // curves redraw 10 times a second: smooth enough, and cheap
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** Counters a benchmark or a test can read: frames painted, the epoch shown. */
@@ -214,10 +215,9 @@ async function main() {
       }
     } else if (event.type === "done") {
       $("done").textContent = event.detail;
-      const best = /at epoch (\d+)/.exec(event.detail);
-      if (event.reason === "early_stopped" && best) {
-        charts.loss.mark(Number(best[1]));
-        charts.score.mark(Number(best[1]));
+      if (event.reason === "early_stopped" && event.best_epoch) {
+        charts.loss.mark(event.best_epoch);
+        charts.score.mark(event.best_epoch);
       }
     } else if (event.type === "error") {
       const slot = errorSlot(event.field ?? "");
@@ -254,6 +254,8 @@ async function main() {
     restart();
   }
 
+  let chartsDrawnAt = 0;
+
   /** Paints the newest frame, once, on the browser's own clock. */
   function paint() {
     const frame = pending;
@@ -270,7 +272,11 @@ async function main() {
         $("val-loss").textContent = formatLoss(v["metrics/val_loss"]);
       }
     }
-    for (const chart of Object.values(charts)) chart.flush();
+    const now = performance.now();
+    if (now - chartsDrawnAt >= CHART_INTERVAL_MS) {
+      chartsDrawnAt = now;
+      for (const chart of Object.values(charts)) chart.flush();
+    }
     requestAnimationFrame(paint);
   }
 

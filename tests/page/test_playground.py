@@ -246,3 +246,13 @@ def test_a_lost_connection_reconnects_and_says_so(page: Page) -> None:
     expect(page.locator("#connection")).to_have_text("reconnected", timeout=TIMEOUT)
     reached = epoch(page)
     page.wait_for_function(f"window.nnp.epoch > {reached}", timeout=TIMEOUT)
+
+
+def test_early_stopping_is_marked_on_the_curves(page: Page) -> None:
+    # Noisy moons, a wide net and Adam: the validation loss soon turns up.
+    open_page(page, "?dataset=moons&noise=0.5&layers=dense:64:relu,dense:64:relu&optimizer=adam&lr=0.03&patience=5")
+    play(page)
+    expect(page.locator("#done")).to_contain_text("no val-loss improvement", timeout=TIMEOUT)
+    marker = page.locator("figure.chart").first.get_attribute("data-marker")
+    assert marker and int(marker) >= 1
+    expect(page.get_by_role("button", name="Play")).to_be_visible()

@@ -121,3 +121,17 @@ def test_a_learning_rate_of_50_is_refused_naming_the_field(ws_server: str) -> No
     assert (at_start["code"], at_start["field"]) == ("invalid", "spec.train.lr")
     assert (live["code"], live["field"]) == ("invalid", "params.lr")
     assert "10" in at_start["message"] and "10" in live["message"]
+
+
+async def early_stop(url: str) -> Event:
+    # min_delta 1: no epoch improves enough, so the run stops after `patience` epochs and
+    # goes back to the first one.
+    spec = {**SPEC, "train": {**SPEC["train"], "early_stopping": {"patience": 2, "min_delta": 1}}}
+    async with await connect(url) as c:
+        await c.start(spec)
+        return await c.wait_for(lambda e: e["type"] == "done", timeout=30)
+
+
+def test_done_after_early_stopping_names_the_best_epoch(ws_server: str) -> None:
+    done = asyncio.run(early_stop(ws_server))
+    assert (done["reason"], done["best_epoch"]) == ("early_stopped", 1)

@@ -97,6 +97,7 @@ export function createChart(container, uPlot, options) {
     /** @param {number | null} x an epoch to mark (early stopping's best epoch), or null */
     mark(x) {
       marker = x;
+      box.dataset.marker = x === null ? "" : String(x); // readable by tests and scripts
       dirty = true;
     },
     flush() {
@@ -110,6 +111,7 @@ export function createChart(container, uPlot, options) {
       series = next;
       data = [[], ...series.map(() => [])];
       marker = null;
+      box.dataset.marker = "";
       if (rebuild) build();
       else plot?.setData(data);
     },

@@ -18,7 +18,8 @@ const SVG = "http://www.w3.org/2000/svg";
  * @typedef {import("../frame.js").Frame} Frame
  * @typedef {{name: string, kind: "features" | "layer" | "output", type: string, units: number,
  *            header?: HTMLElement, features?: string[], selected?: string[]}} Column
- * @typedef {{path: SVGPathElement, param: string | null, index: number[]}} Link
+ * @typedef {{path: SVGPathElement, param: string | null, index: number[], stroke?: string,
+ *            width?: string}} Link
  * @typedef {{onEditWeight: (param: string, index: number[], value: number) => void,
  *            onToggleFeature: (feature: string) => void}} Handlers
  */
@@ -167,8 +168,11 @@ export function createNetwork(container, handlers) {
     for (const link of links) {
       const w = weightOf(link);
       if (w === null) continue;
-      link.path.style.stroke = css(diverging(w));
-      link.path.style.strokeWidth = String(0.5 + Math.min(Math.abs(w), 4) * 1.2); // TF: |w| 0..5 -> 1..10 px, thinner here
+      // Rounded so that a weight that barely moved costs the browser no restyle.
+      const stroke = css(diverging(w));
+      const width = (0.5 + Math.min(Math.abs(w), 4) * 1.2).toFixed(1); // TF: |w| 0..5 -> 1..10 px
+      if (link.stroke !== stroke) link.path.style.stroke = link.stroke = stroke;
+      if (link.width !== width) link.path.style.strokeWidth = link.width = width;
     }
   }
 
@@ -269,7 +273,7 @@ export function createNetwork(container, handlers) {
     reset() {
       lastFrame = null;
       for (const [name, heatmaps] of maps) if (name !== "input") heatmaps.forEach((h) => h.reset());
-      for (const link of links) link.path.style.stroke = "";
+      for (const link of links) link.path.style.stroke = link.stroke = "";
     },
   };
 }
