@@ -3,6 +3,7 @@ the lifespan and hung on `app.state`; nothing is created at import time."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,10 +19,12 @@ from app.settings import Settings
 from app.web import ws
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.guards import SocketCounter
-from app.web.paths import static_dir, templates_dir
+from app.web.paths import static_dir, templates_dir, vendor_dir
 from app.web.routes import api, pages
 from app.web.sessions import SessionRegistry
 from app.worker.pool import WorkerPool
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,7 +52,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    _mount_vendor(app)
     return app
+
+
+def _mount_vendor(app: FastAPI) -> None:
+    """uPlot at /vendor/uplot. Without it the server still starts (the API and the
+    websocket work; the page's charts do not) and says once how to fix it."""
+    try:
+        directory = vendor_dir()
+    except FileNotFoundError as missing:
+        log.warning("%s /vendor/uplot/ will answer 404 until then.", missing)
+        return
+    app.mount("/vendor/uplot", StaticFiles(directory=directory), name="vendor-uplot")
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
