@@ -4,6 +4,13 @@
 # A CUDA build swaps the torch wheel index (the CUDA wheels bundle their own CUDA runtime;
 # run them with the NVIDIA container toolkit, `docker run --gpus all ...`):
 #   docker build --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128 -t nnplayground:cu128 .
+
+# Front-end libraries (uPlot) from the npm registry, exactly as package-lock.json pins them.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /frontend
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm
 
 # constraints.txt pins torch==2.13.0; the index picks the build that satisfies it
@@ -22,11 +29,13 @@ WORKDIR /src
 COPY constraints.txt ./
 RUN pip install --no-cache-dir -c constraints.txt --extra-index-url "${TORCH_INDEX_URL}" torch
 
-# The README's serve install: the project itself, every version from constraints.txt.
-COPY pyproject.toml README.md ./
+# The README's serve install: the project itself, every version from constraints.txt. The
+# build hook (hatch_build.py) puts node_modules/uplot into the wheel as app/vendor/uplot.
+COPY pyproject.toml README.md hatch_build.py ./
 COPY app ./app
 COPY static ./static
 COPY templates ./templates
+COPY --from=frontend /frontend/node_modules/uplot ./node_modules/uplot
 RUN pip install --no-cache-dir -c constraints.txt --extra-index-url "${TORCH_INDEX_URL}" .
 
 RUN useradd --create-home --no-log-init --uid 10001 --user-group nnp \

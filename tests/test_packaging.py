@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
+import json
 import os
 import re
 import shlex
@@ -24,10 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The README's commands, verbatim: CI runs the first, the Dockerfile mirrors the second.
 TEST_COMMAND = (
-    "python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt -e '.[test]'"
-    " && .venv/bin/python -m pytest"
+    "npm ci --silent && python3 -m venv .venv"
+    " && .venv/bin/pip install -q -c constraints.txt -e '.[test]' && .venv/bin/python -m pytest"
 )
 SERVE_INSTALL = "pip install -q -c constraints.txt ."
+# uPlot as `npm ci` installs it in a checkout; the wheel carries it as app/vendor/uplot.
+UPLOT = ROOT / "node_modules" / "uplot"
 
 # pip options that take a value, and the two kinds of value we compare.
 _PIP_VALUE_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links"}
@@ -199,7 +202,11 @@ def test_every_dockerfile_pip_install_is_pinned_and_uncached() -> None:
 
 def test_dockerfile_copies_files_that_exist_and_are_not_dockerignored() -> None:
     patterns = _dockerignore_patterns()
-    copies = [args for keyword, args in _dockerfile_instructions() if keyword == "COPY"]
+    copies = [
+        args
+        for keyword, args in _dockerfile_instructions()
+        if keyword == "COPY" and "--from=" not in args  # from a build stage, not the context
+    ]
     assert copies
     for args in copies:
         sources = [arg for arg in shlex.split(args) if not arg.startswith("--")][:-1]
@@ -210,6 +217,31 @@ def test_dockerfile_copies_files_that_exist_and_are_not_dockerignored() -> None:
             for file in files:
                 relative = file.relative_to(ROOT).as_posix()
                 assert not _dockerignored(relative, patterns), f"{relative} is .dockerignored"
+
+
+def test_dockerfile_builds_the_wheel_with_npm_installed_uplot() -> None:
+    """A node stage runs `npm ci` on the lock file; its node_modules/uplot lands in the
+    python stage before the README's serve install, which builds the wheel from it."""
+    instructions = _dockerfile_instructions()
+    stages = [args.split() for keyword, args in instructions if keyword == "FROM"]
+    assert stages[0][0].startswith("node:") and stages[0][-2:] == ["AS", "frontend"], stages
+    assert "npm ci" in " ".join(_dockerfile_runs())
+    copies = [args for keyword, args in instructions if keyword == "COPY"]
+    lock_copy = next(c for c in copies if "package-lock.json" in c)
+    assert shlex.split(lock_copy)[:2] == ["package.json", "package-lock.json"]
+    from_stage = [i for i, (k, a) in enumerate(instructions) if k == "COPY" and "--from=" in a]
+    assert len(from_stage) == 1, from_stage
+    assert shlex.split(instructions[from_stage[0]][1])[1:] == [
+        "/frontend/node_modules/uplot",
+        "./node_modules/uplot",
+    ]
+    hook_copy = next(i for i, (k, a) in enumerate(instructions) if "hatch_build.py" in a)
+    serve = next(
+        i
+        for i, (k, a) in enumerate(instructions)
+        if k == "RUN" and any(inst["targets"] == ["."] for inst in _pip_installs(a))
+    )
+    assert max(from_stage[0], hook_copy) < serve
 
 
 def test_dockerignore_keeps_local_state_out_of_the_build_context() -> None:
@@ -226,6 +258,27 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert os.access(script, os.X_OK), ".ci/run is not executable"
     assert TEST_COMMAND in _readme()
     assert TEST_COMMAND in script.read_text().splitlines()
+
+
+def test_readme_quick_start_commands_come_first_and_run_npm_ci() -> None:
+    """The first two commands of the README are the serve and test quick starts; both
+    install the pinned front-end libraries first, as a fresh clone has none."""
+    blocks = re.findall(r"```bash\n(.*?)```", _readme(), flags=re.DOTALL)
+    serve, test = (block.strip() for block in blocks[:2])
+    assert SERVE_INSTALL in serve and serve.endswith("nnplayground serve"), serve
+    assert test == TEST_COMMAND
+    for command in (serve, test):
+        assert command.startswith("npm ci --silent && "), command
+
+
+def test_package_lock_pins_uplot_exactly() -> None:
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert package["private"] is True
+    assert package["dependencies"] == {"uplot": "1.6.32"}  # exact: no ^ or ~
+    assert lock["packages"][""]["dependencies"] == package["dependencies"]
+    assert lock["packages"]["node_modules/uplot"]["version"] == "1.6.32"
+    assert lock["packages"]["node_modules/uplot"]["integrity"].startswith("sha512-")
 
 
 # --- The wheel --------------------------------------------------------------------------
@@ -259,6 +312,46 @@ def test_wheel_carries_static_templates_and_data_files(wheel: Path) -> None:
     assert sorted(set(expected) - names) == []
 
 
+def test_wheel_carries_uplot_from_node_modules(wheel: Path) -> None:
+    # The wheel fixture could not have been built without it (hatch_build.py).
+    assert UPLOT.is_dir(), "node_modules/uplot is missing: run `npm ci`"
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        esm = archive.read("app/vendor/uplot/uPlot.esm.js")
+    expected = {
+        f"app/vendor/uplot/{f.relative_to(UPLOT / 'dist').as_posix()}"
+        for f in _files_under(UPLOT / "dist")
+    }
+    assert {"app/vendor/uplot/uPlot.esm.js", "app/vendor/uplot/uPlot.min.css"} <= expected
+    assert sorted((expected | {"app/vendor/uplot/LICENSE"}) - names) == []
+    assert esm == (UPLOT / "dist" / "uPlot.esm.js").read_bytes()
+    assert not [n for n in names if n.startswith("node_modules/")]
+
+
+def test_wheel_build_without_node_modules_says_to_run_npm_ci(tmp_path: Path) -> None:
+    """A checkout where `npm ci` never ran: the build stops and names the fix, rather than
+    hatchling's bare "Forced include not found"."""
+    if importlib.util.find_spec("hatchling") is None:
+        pytest.skip("hatchling (the test extra) is not installed")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for name in ("pyproject.toml", "README.md", "hatch_build.py"):
+        shutil.copy(ROOT / name, tree / name)
+    for name in ("app", "static", "templates"):
+        shutil.copytree(ROOT / name, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+        + ["-w", str(tmp_path / "out"), "."],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "node_modules/uplot/dist is missing" in output and "run `npm ci`" in output, output
+
+
 def test_wheel_declares_the_console_script(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         (entry_points,) = [
@@ -275,14 +368,14 @@ def test_installed_wheel_finds_its_own_static_and_templates(wheel: Path, tmp_pat
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)
     # A decoy checkout beside the installed package: the installed copy must still win.
-    for decoy in ("static", "templates"):
-        (site / decoy).mkdir()
+    for decoy in ("static", "templates", "node_modules/uplot/dist"):
+        (site / decoy).mkdir(parents=True)
     (site / "pyproject.toml").touch()
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
     code = (
-        "import app; from app.web.paths import static_dir, templates_dir; "
-        "print(app.__file__); print(static_dir()); print(templates_dir())"
+        "import app; from app.web.paths import static_dir, templates_dir, vendor_dir; "
+        "print(app.__file__); print(static_dir()); print(templates_dir()); print(vendor_dir())"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -293,18 +386,28 @@ def test_installed_wheel_finds_its_own_static_and_templates(wheel: Path, tmp_pat
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    package, static, templates = (Path(line) for line in result.stdout.splitlines())
+    package, static, templates, vendor = (Path(line) for line in result.stdout.splitlines())
     assert package.resolve() == (site / "app" / "__init__.py").resolve()
     assert static.resolve() == (site / "app" / "static").resolve()
     assert templates.resolve() == (site / "app" / "templates").resolve()
+    assert vendor.resolve() == (site / "app" / "vendor" / "uplot").resolve()
 
 
-def test_paths_name_both_places_when_neither_exists(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("function", "installed", "in_checkout"),
+    [
+        ("static_dir", "app/static", "static"),
+        ("vendor_dir", "app/vendor/uplot", "node_modules/uplot/dist"),
+    ],
+)
+def test_paths_name_both_places_when_neither_exists(
+    tmp_path: Path, function: str, installed: str, in_checkout: str
+) -> None:
     (tmp_path / "app" / "web").mkdir(parents=True)
     shutil.copy(ROOT / "app" / "__init__.py", tmp_path / "app" / "__init__.py")
     shutil.copy(ROOT / "app" / "web" / "paths.py", tmp_path / "app" / "web" / "paths.py")
     result = subprocess.run(
-        [sys.executable, "-c", "from app.web.paths import static_dir; static_dir()"],
+        [sys.executable, "-c", f"from app.web.paths import {function}; {function}()"],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
         capture_output=True,
@@ -314,5 +417,7 @@ def test_paths_name_both_places_when_neither_exists(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "FileNotFoundError" in result.stderr
     root = tmp_path.resolve()
-    assert str(root / "app" / "static") in result.stderr
-    assert str(root / "static") in result.stderr
+    assert str(root / installed) in result.stderr
+    assert str(root / in_checkout) in result.stderr
+    if function == "vendor_dir":
+        assert "npm ci" in result.stderr
