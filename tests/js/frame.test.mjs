@@ -1,0 +1,107 @@
+// Unit tests of static/js/frame.js, across languages: tests/page/test_js_units.py writes a
+// frame made by the server's own app.protocol.encode_frame, what Python decodes from it, and
+// every float16 as numpy widens it, to $NNP_TEST_FRAME_DIR, then runs `node --test`.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+
+import { decodeFrame, halfToFloat } from "../../static/js/frame.js";
+
+const dir = process.env.NNP_TEST_FRAME_DIR;
+const fromPython = {
+  skip: dir ? false : "needs NNP_TEST_FRAME_DIR: run through pytest tests/page/test_js_units.py",
+};
+
+/** A fixture file as an ArrayBuffer of its own, as a websocket message arrives. */
+function fixture(/** @type {string} */ name) {
+  const bytes = readFileSync(join(/** @type {string} */ (dir), name));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
+
+function expected() {
+  return JSON.parse(new TextDecoder().decode(fixture("expected.json")));
+}
+
+test("halfToFloat: zeros, subnormals, normals, the extremes, infinities and NaN", () => {
+  const cases = [
+    [0x0000, 0], [0x8000, -0],
+    [0x0001, 2 ** -24], [0x03ff, 1023 * 2 ** -24], [0x8001, -(2 ** -24)],
+    [0x0400, 2 ** -14], [0x3c00, 1], [0xc000, -2], [0x3555, 0.333251953125],
+    [0x7bff, 65504], [0xfbff, -65504],
+    [0x7c00, Infinity], [0xfc00, -Infinity], [0x7e00, NaN], [0xfc01, NaN],
+  ];
+  for (const [bits, value] of cases) {
+    assert.ok(Object.is(halfToFloat(bits), value), `0x${bits.toString(16)}: ${halfToFloat(bits)}`);
+  }
+});
+
+test("halfToFloat agrees with numpy on all 65,536 bit patterns", fromPython, () => {
+  const numpy = new Float32Array(fixture("halves.f32"));
+  assert.equal(numpy.length, 65536);
+  const wrong = [];
+  for (let bits = 0; bits < numpy.length; bits++) {
+    if (!Object.is(halfToFloat(bits), numpy[bits])) wrong.push(bits);
+  }
+  const shown = wrong.slice(0, 8).map((b) => `0x${b.toString(16)}: ${halfToFloat(b)} vs ${numpy[b]}`);
+  assert.deepEqual(shown, [], `${wrong.length} bit patterns differ`);
+});
+
+test("decodeFrame reads the header Python wrote, without the array table", fromPython, () => {
+  const frame = decodeFrame(fixture("frame.bin"));
+  assert.deepEqual(frame.header, expected().header);
+  assert.deepEqual(Object.keys(frame.arrays).sort(), Object.keys(expected().arrays).sort());
+});
+
+test("decodeFrame: uint8 maps are Python's bytes, with their min and max", fromPython, () => {
+  const frame = decodeFrame(fixture("frame.bin"));
+  const maps = Object.entries(expected().arrays).filter(([, a]) => a.dtype === "uint8");
+  assert.ok(maps.length >= 2);
+  for (const [name, want] of maps) {
+    const got = frame.arrays[name];
+    assert.equal(got.dtype, "uint8", name);
+    assert.deepEqual(got.shape, want.shape, name);
+    assert.equal(got.min, want.min, name);
+    assert.equal(got.max, want.max, name);
+    assert.ok(got.data instanceof Uint8Array, name);
+    assert.deepEqual(Array.from(got.data), want.bytes, name);
+    // value = min + byte / 255 * (max - min), as app.protocol.decode_frame computes it
+    const step = (want.max - want.min) / 255;
+    got.data.forEach((byte, i) => {
+      const value = want.min + byte * step;
+      assert.ok(Math.abs(value - want.values[i]) <= 1e-6 * (1 + Math.abs(value)), `${name}[${i}]`);
+    });
+  }
+});
+
+test("decodeFrame: float16 arrays are Python's values, bit for bit", fromPython, () => {
+  const frame = decodeFrame(fixture("frame.bin"));
+  const exact = Object.entries(expected().arrays).filter(([, a]) => a.dtype === "float16");
+  assert.ok(exact.length >= 2);
+  for (const [name, want] of exact) {
+    const got = frame.arrays[name];
+    assert.equal(got.dtype, "float16", name);
+    assert.deepEqual(got.shape, want.shape, name);
+    assert.ok(got.data instanceof Float32Array, name);
+    assert.equal(got.data.length, want.values.length, name);
+    got.data.forEach((value, i) => {
+      assert.ok(Object.is(value, Number(want.values[i])), `${name}[${i}]: ${value} vs ${want.values[i]}`);
+    });
+  }
+});
+
+test("decodeFrame: the float16 edge cases, by hand", fromPython, () => {
+  // tests/page/test_js_units.py WEIGHTS, in order
+  const w = decodeFrame(fixture("frame.bin")).arrays["weights/dense0.linear.weight"].data;
+  assert.deepEqual(expected().weights_in.slice(12), ["Infinity", "-Infinity", "NaN"]);
+  assert.ok(Object.is(w[0], 0));
+  assert.ok(Object.is(w[1], -0), "negative zero keeps its sign");
+  assert.equal(w[2], 2 ** -24); // smallest subnormal
+  assert.equal(w[3], 1023 * 2 ** -24); // largest subnormal
+  assert.equal(w[4], 2 ** -14); // smallest normal
+  assert.deepEqual([w[5], w[6], w[7], w[8], w[9]], [1, -2, 0.333251953125, 0.0999755859375, 65504]);
+  // Beyond float16 (1e6, Infinity): its extremes, or infinite, but never a wrong sign or NaN.
+  for (const i of [10, 12]) assert.ok(w[i] >= 65504, `w[${i}] = ${w[i]}`);
+  for (const i of [11, 13]) assert.ok(w[i] <= -65504, `w[${i}] = ${w[i]}`);
+  assert.ok(Object.is(w[14], 0), "NaN travels as 0");
+});
