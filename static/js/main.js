@@ -103,7 +103,7 @@ async function main() {
   }
 
   function render() {
-    document.body.classList.toggle("present", state.present);
+    document.documentElement.classList.toggle("present", state.present);
     for (const node of document.querySelectorAll("[data-control]")) {
       /** @type {HTMLElement} */ (node).classList.toggle("classroom-hidden", state.hide.includes(/** @type {HTMLElement} */ (node).dataset.control));
     }

@@ -52,7 +52,10 @@ export function createChart(container, uPlot, options) {
           x: { time: false },
           y: options.logY ? { distr: 3 } : options.range ? { range: options.range } : {},
         },
-        axes: [{ label: "epoch", size: 30, labelSize: 14 }, { label: options.yLabel ?? "", size: 50 }],
+        axes: [
+          { label: "epoch", size: 30, labelSize: 14 },
+          { label: options.yLabel ?? "", size: 50, values: options.logY ? logTicks : undefined },
+        ],
         series: [{ label: "epoch" }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash, width: 1.5, spanGaps: true, points: { show: false } }))],
         hooks: { draw: [drawMarker] },
       },
@@ -104,6 +107,7 @@ export function createChart(container, uPlot, options) {
       if (!dirty || !plot) return;
       dirty = false;
       plot.setData(data);
+      box.dataset.points = String(data[0].length); // what is drawn, for tests and scripts
     },
     /** Empties the chart; new series labels rebuild it (the layers changed). */
     reset(/** @type {Series[]} */ next = series) {
@@ -123,4 +127,13 @@ export function createChart(container, uPlot, options) {
       return data[0].length;
     },
   };
+}
+
+/**
+ * Tick labels for a log axis: 0.001 and 1e-5 rather than uPlot's rounded "0".
+ * @param {any} _u
+ * @param {(number | null)[]} values
+ */
+function logTicks(_u, values) {
+  return values.map((v) => (v == null ? "" : v >= 0.01 && v < 1e4 ? String(+v.toPrecision(2)) : v.toExponential(0)));
 }
