@@ -44,6 +44,8 @@ async function main() {
   let validated = /** @type {any} */ (null);
   let startTimer = 0;
   let restarting = false;
+  /** @type {number | null} the step a reset was asked at, until the server answers it */
+  let resetFrom = null;
   /** @type {string[]} the layers in the gradient-flow chart, input side first */
   let gradLayers = [];
 
@@ -145,6 +147,7 @@ async function main() {
     }, (e) => showError(document, "status", String(e.message)));
     resetViews(answer);
     restarting = false;
+    resetFrom = null;
     socket.send({ type: "start", spec, paused: !playing });
     sendView();
   }
@@ -162,7 +165,7 @@ async function main() {
     network.reset();
     boundary.reset();
     $("train-loss").textContent = $("val-loss").textContent = "–";
-    counters.epoch = 0;
+    counters.epoch = counters.step = 0;
     topBar.setEpoch(0);
     $("done").textContent = "";
   }
@@ -178,6 +181,7 @@ async function main() {
     if (action === "pause") socket.send({ type: "pause" });
     if (action === "step") socket.send({ type: "step", n: 1 });
     if (action === "reset") {
+      resetFrom = counters.step;
       if (validated) resetViews(validated);
       socket.send({ type: "reset", seed: null });
     }
@@ -199,8 +203,7 @@ async function main() {
       if (event.resumed && event.run && socket.run === event.run && validated) sendView();
       else restart();
     } else if (event.type === "status") {
-      counters.step = event.step;
-      showEpoch(event.epoch);
+      showProgress(event.step, event.epoch);
       topBar.setRate(event.state === "running" ? `${Math.round(event.steps_per_s).toLocaleString("en")} steps/s` : event.state);
       if (event.state === "done" || event.state === "paused") {
         playing = false;
@@ -208,6 +211,7 @@ async function main() {
       }
     } else if (event.type === "metrics") {
       for (const p of event.points) {
+        if (!resetDone(p.step)) continue;
         counters.lr = p.lr;
         charts.loss.push(p.epoch, [p.train_loss, p.val_loss]);
         charts.score.push(p.epoch, [p.train_score, p.val_score]);
@@ -225,8 +229,25 @@ async function main() {
     }
   }
 
-  /** @param {number} epoch */
-  function showEpoch(epoch) {
+  /**
+   * After a reset, events of the old weights may still arrive: the first event from step 0
+   * (or below the step the reset came at) is the reset's answer.
+   * @param {number} step
+   */
+  function resetDone(step) {
+    if (resetFrom !== null && (step === 0 || step < resetFrom)) resetFrom = null;
+    return resetFrom === null;
+  }
+
+  /**
+   * Statuses and frames both carry the progress; a frame painted late must not move the
+   * counter back, so the step orders them (a reset starts again from step 0).
+   * @param {number} step
+   * @param {number} epoch
+   */
+  function showProgress(step, epoch) {
+    if (!resetDone(step) || step < counters.step) return;
+    counters.step = step;
     if (epoch === counters.epoch) return;
     counters.epoch = epoch;
     topBar.setEpoch(epoch);
@@ -260,9 +281,9 @@ async function main() {
   function paint() {
     const frame = pending;
     pending = null;
-    if (frame) {
+    if (frame && resetDone(frame.header.step)) {
       counters.framesPainted++;
-      showEpoch(frame.header.epoch);
+      showProgress(frame.header.step, frame.header.epoch);
       network.update(frame);
       if (frame.arrays.boundary) boundary.update(frame.arrays.boundary);
       health.update(frame);

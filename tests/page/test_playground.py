@@ -259,3 +259,14 @@ def test_early_stopping_is_marked_on_the_curves(page: Page) -> None:
     marker = page.locator("figure.chart").first.get_attribute("data-marker")
     assert marker and int(marker) >= 1
     expect(page.get_by_role("button", name="Play")).to_be_visible()
+
+
+def test_reset_starts_the_counter_and_curves_again(page: Page) -> None:
+    open_page(page)
+    play(page)
+    page.wait_for_function("window.nnp.epoch > 30", timeout=TIMEOUT)
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function("window.nnp.step < 250", timeout=TIMEOUT)  # fewer than 10 epochs
+    page.wait_for_function("window.nnp.epoch > 3", timeout=TIMEOUT)  # and it trains on
+    assert epoch(page) < 30, "the counter went back to the old run's epochs"
+    assert int(page.locator("figure.chart").first.get_attribute("data-points") or 0) < 30
