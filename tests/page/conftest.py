@@ -1,5 +1,10 @@
-"""The page tests' fixtures: one real server and one headless Chromium for the session, and
-a fresh browser context per test whose console errors and uncaught exceptions fail it."""
+"""The page tests' fixtures: one real server and one headless Chromium per test module, and
+a fresh browser context per test whose console errors and uncaught exceptions fail it.
+
+Module scope, not session: Playwright's sync API holds an asyncio event loop as the running
+loop of the main thread while it is open, and the tests after tests/page call asyncio.run,
+which refuses to start beside it. So no test that uses `page` or `browser` can call
+asyncio.run either."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from tests.servers import running
 VIEWPORT = {"width": 1366, "height": 768}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app as `nnplayground serve` runs it, on a free loopback port. Every page test
     connects from loopback and a closed page's run lives on for the resume grace: so a short
@@ -30,7 +35,7 @@ def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     require_tool(CHROMIUM, "Chromium", INSTALL_HINT)
     with sync_playwright() as playwright:
