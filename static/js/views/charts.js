@@ -116,6 +116,7 @@ export function createChart(container, uPlot, options) {
       data = [[], ...series.map(() => [])];
       marker = null;
       box.dataset.marker = "";
+      box.dataset.points = "0";
       if (rebuild) build();
       else plot?.setData(data);
     },
