@@ -67,7 +67,10 @@ def measure_page(page, url: str, seconds: float) -> tuple[float, float]:  # type
     page.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=30_000)
     page.click("button[aria-label=Play]")
     time.sleep(2)  # past the first epochs and the charts' first layout
-    read = "[Number(document.querySelector('.epoch').textContent.replaceAll(',', '')), nnp.framesPainted, performance.now()]"
+    read = (
+        "[Number(document.querySelector('.epoch').textContent.replaceAll(',', '')),"
+        " nnp.framesPainted, performance.now()]"
+    )
     e0, f0, t0 = page.evaluate(read)
     time.sleep(seconds)
     e1, f1, t1 = page.evaluate(read)
@@ -107,7 +110,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"{'case':<12} {'epochs/s shown':>15} {'frames/s painted':>17} {'bare epochs/s':>14} {'ratio':>6}")
+    head = ("case", "epochs/s shown", "frames/s painted", "bare epochs/s", "ratio")
+    print(f"{head[0]:<12} {head[1]:>15} {head[2]:>17} {head[3]:>14} {head[4]:>6}")
     for case, (epochs, fps) in results.items():
         bare = bare_epochs_per_s(case, 3.0)
         print(f"{case:<12} {epochs:>15.1f} {fps:>17.1f} {bare:>14.1f} {epochs / bare:>6.2f}")

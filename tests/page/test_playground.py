@@ -52,7 +52,9 @@ def test_spiral_with_a_layer_more_learns_and_pause_stops_it(page: Page) -> None:
         page.get_by_role("button", name="One neuron more in layer 1").click()
     expect(page.locator(".card").first).to_contain_text("6 neurons")
     page.get_by_role("combobox", name="Optimizer").select_option("adam")
-    expect(page).to_have_url(re.compile(r"dataset=spiral.*layers=dense:6:tanh,dense:2:tanh,dense:4:tanh"))
+    expect(page).to_have_url(
+        re.compile(r"dataset=spiral.*layers=dense:6:tanh,dense:2:tanh,dense:4:tanh")
+    )
     page.wait_for_function("window.nnp.framesPainted > 0 && window.nnp.step === 0")
     first_loss, first_map = loss(page), boundary_pixels(page)
 
@@ -111,10 +113,22 @@ def test_the_url_opens_the_same_experiment(page: Page) -> None:
     assert spec["data"]["features"] == ["x1", "x2", "sin(x1)"]
     assert spec["model"]["layers"][1] == {"type": "dropout", "p": 0.2}
     assert spec["train"]["weight_decay"] == 0.003
-    expect(other.get_by_role("button", name="dataset xor")).to_have_attribute("aria-pressed", "true")
+    expect(other.get_by_role("button", name="dataset xor")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     # the same data: the points drawn under the boundary are the same pixels
-    page.wait_for_timeout(300)
-    assert other.evaluate(POINTS) == page.evaluate(POINTS)
+    page.wait_for_function(f"{POINTS} !== {json.dumps(blank_points(page))}", timeout=TIMEOUT)
+    drawn = page.evaluate(POINTS)
+    other.wait_for_function(f"{POINTS} === {json.dumps(drawn)}", timeout=TIMEOUT)
+
+
+def blank_points(page: Page) -> str:
+    """The points canvas with nothing drawn, at its current size."""
+    return page.evaluate(
+        "(() => { const c = document.getElementById('boundary-points');"
+        " const b = document.createElement('canvas'); b.width = c.width; b.height = c.height;"
+        " return b.toDataURL(); })()"
+    )
 
 
 POINTS = "document.getElementById('boundary-points').toDataURL()"
@@ -125,14 +139,18 @@ POINTS = "document.getElementById('boundary-points').toDataURL()"
     [
         ("{not json", "not JSON"),
         ('{"train": {"lr": 50}}', "train.lr: must be less than or equal to 10"),
-        ('{"model": {"layers": [{"type": "dense", "units": 0}]}}', "model.layers.0.units: must be greater than or equal to 1"),
+        (
+            '{"model": {"layers": [{"type": "dense", "units": 0}]}}',
+            "model.layers.0.units: must be greater than or equal to 1",
+        ),
         ('{"data": {"dataset": "digits"}}', "2-D point data"),
     ],
 )
 def test_importing_a_bad_spec_says_what_is_wrong(page: Page, content: str, message: str) -> None:
     open_page(page)
     page.set_input_files(
-        "#import-file", files=[{"name": "x.json", "mimeType": "application/json", "buffer": content.encode()}]
+        "#import-file",
+        files=[{"name": "x.json", "mimeType": "application/json", "buffer": content.encode()}],
     )
     expect(page.locator("[data-error-for=import]")).to_contain_text(message)
 
@@ -147,7 +165,9 @@ def test_importing_a_good_spec_rebuilds_the_page(page: Page) -> None:
     }
     page.set_input_files(
         "#import-file",
-        files=[{"name": "m.json", "mimeType": "application/json", "buffer": json.dumps(spec).encode()}],
+        files=[
+            {"name": "m.json", "mimeType": "application/json", "buffer": json.dumps(spec).encode()}
+        ],
     )
     expect(page.locator(".card")).to_have_count(1)
     expect(page.locator(".card").first).to_contain_text("5 neurons")
@@ -204,11 +224,14 @@ def test_multiclass_data_draws_each_class_in_its_colour(page: Page) -> None:
 def panels_overlap(page: Page) -> list[str]:
     return page.evaluate(
         """(() => { const boxes = [...document.querySelectorAll('.panel, header.top')]
-          .map((e) => [e.querySelector('h2')?.textContent || e.className, e.getBoundingClientRect()]);
+          .map((e) => [e.querySelector('h2')?.textContent || e.className,
+                       e.getBoundingClientRect()]);
         const out = [];
+        const meet = (r, s) => r.left < s.right - 1 && s.left < r.right - 1
+                            && r.top < s.bottom - 1 && s.top < r.bottom - 1;
         for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
           const [a, r] = boxes[i], [b, s] = boxes[j];
-          if (r.left < s.right - 1 && s.left < r.right - 1 && r.top < s.bottom - 1 && s.top < r.bottom - 1) out.push(a + ' / ' + b);
+          if (meet(r, s)) out.push(a + ' / ' + b);
         }
         return out; })()"""
     )
@@ -253,7 +276,10 @@ def test_a_lost_connection_reconnects_and_says_so(page: Page) -> None:
 
 def test_early_stopping_is_marked_on_the_curves(page: Page) -> None:
     # Noisy moons, a wide net and Adam: the validation loss soon turns up.
-    open_page(page, "?dataset=moons&noise=0.5&layers=dense:64:relu,dense:64:relu&optimizer=adam&lr=0.03&patience=5")
+    open_page(
+        page,
+        "?dataset=moons&noise=0.5&layers=dense:64:relu,dense:64:relu&optimizer=adam&lr=0.03&patience=5",
+    )
     play(page)
     expect(page.locator("#done")).to_contain_text("no val-loss improvement", timeout=TIMEOUT)
     marker = page.locator("figure.chart").first.get_attribute("data-marker")
