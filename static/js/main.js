@@ -43,7 +43,7 @@ async function main() {
   let points = /** @type {import("./views/boundary.js").Points | null} */ (null);
   let validated = /** @type {any} */ (null);
   let startTimer = 0;
-  let restarting = false;
+  let restarting = true; // until this page starts its own run, frames are someone else's
   /** @type {number | null} the step a reset was asked at, until the server answers it */
   let resetFrom = null;
   /** @type {string[]} the layers in the gradient-flow chart, input side first */
@@ -146,6 +146,7 @@ async function main() {
       network.drawFeatures(p.domain);
     }, (e) => showError(document, "status", String(e.message)));
     resetViews(answer);
+    pending = null;
     restarting = false;
     resetFrom = null;
     socket.send({ type: "start", spec, paused: !playing });
