@@ -4,9 +4,7 @@
  * control shows the server's error for a field path.
  */
 
-import { PROPS } from "./state.js";
-
-const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
+import { FEATURES, PROPS } from "./state.js";
 
 /**
  * The diagram's columns: input features, one per hidden layer (model child `<type><index>`,

@@ -43,6 +43,7 @@ async function main() {
   let points = /** @type {import("./views/boundary.js").Points | null} */ (null);
   let validated = /** @type {any} */ (null);
   let startTimer = 0;
+  let generation = 0; // of structural changes: a restart that sees it move was overtaken
   let restarting = true; // until this page starts its own run, frames are someone else's
   /** @type {number | null} the step a reset was asked at, until the server answers it */
   let resetFrom = null;
@@ -100,6 +101,7 @@ async function main() {
       return;
     }
     clearTimeout(startTimer);
+    generation += 1;
     startTimer = setTimeout(restart, 120); // a burst of clicks (+ + +) starts one run
     restarting = true; // the running network no longer matches the diagram: no more frames
   }
@@ -127,9 +129,11 @@ async function main() {
 
   /** Validates the state's spec, shows its shapes (or errors) and starts it as a new run. */
   async function restart() {
+    const mine = generation;
+    const answer = await validateSpec(specFromState(state));
+    if (mine !== generation) return; // a newer structural change will restart
+    // Hot settings changed while validating are in this spec: they cannot break its shapes.
     const spec = specFromState(state);
-    const answer = await validateSpec(spec);
-    if (JSON.stringify(spec) !== JSON.stringify(specFromState(state))) return; // overtaken
     clearErrors(document);
     if (!answer.valid) {
       for (const e of answer.errors ?? []) showError(document, errorSlot(e.field), e.message) || showError(document, "status", `${e.field}: ${e.message}`);
@@ -140,7 +144,7 @@ async function main() {
     $("param-count").textContent = `${answer.total_params.toLocaleString("en")} parameters`;
     points = null;
     fetchPoints(spec.data, spec.seed).then((p) => {
-      if (JSON.stringify(spec) !== JSON.stringify(specFromState(state))) return; // overtaken
+      if (mine !== generation) return; // overtaken
       points = p;
       boundary.setPoints(p);
       network.drawFeatures(p.domain);
@@ -273,6 +277,7 @@ async function main() {
     history.replaceState(null, "", `${location.pathname}?${toQuery(state)}`);
     render();
     renderNetwork();
+    generation += 1;
     restart();
   }
 

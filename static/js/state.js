@@ -26,7 +26,8 @@ export const OPTIMIZERS = {
   adagrad: { optimizer: "adagrad" },
 };
 
-const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
+/** The input features of 2-D data, in TensorFlow Playground's order. */
+export const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
 const LAYER_TYPES = ["dense", "dropout", "batchnorm", "layernorm"];
 const ACTIVATIONS = ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "linear"];
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -116,19 +117,12 @@ def test_the_url_opens_the_same_experiment(page: Page) -> None:
     expect(other.get_by_role("button", name="dataset xor")).to_have_attribute(
         "aria-pressed", "true"
     )
-    # the same data: the points drawn under the boundary are the same pixels
-    page.wait_for_function(f"{POINTS} !== {json.dumps(blank_points(page))}", timeout=TIMEOUT)
-    drawn = page.evaluate(POINTS)
-    other.wait_for_function(f"{POINTS} === {json.dumps(drawn)}", timeout=TIMEOUT)
-
-
-def blank_points(page: Page) -> str:
-    """The points canvas with nothing drawn, at its current size."""
-    return page.evaluate(
-        "(() => { const c = document.getElementById('boundary-points');"
-        " const b = document.createElement('canvas'); b.width = c.width; b.height = c.height;"
-        " return b.toDataURL(); })()"
-    )
+    # the same data: once both tabs have drawn their final points, the same pixels
+    # (the first tab may still show an earlier dataset's points for a moment)
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while page.evaluate(POINTS) != other.evaluate(POINTS):
+        assert time.monotonic() < deadline, "the two tabs draw different points"
+        page.wait_for_timeout(100)
 
 
 POINTS = "document.getElementById('boundary-points').toDataURL()"

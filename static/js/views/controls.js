@@ -122,3 +122,17 @@ export function clearErrors(root) {
     slot.closest("[data-control]")?.classList.remove("has-error");
   }
 }
+
+/**
+ * Shows a floating element (tooltip, popover) near a point, kept inside the window.
+ * @param {HTMLElement} node
+ * @param {number} x viewport coordinates
+ * @param {number} y
+ */
+export function placeAt(node, x, y) {
+  node.hidden = false;
+  const w = node.offsetWidth;
+  const h = node.offsetHeight;
+  node.style.left = `${Math.max(4, Math.min(x, innerWidth - w - 4))}px`;
+  node.style.top = `${Math.max(4, Math.min(y, innerHeight - h - 4))}px`;
+}

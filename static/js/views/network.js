@@ -9,7 +9,8 @@
 
 import { byteScale, css, diverging } from "../colors.js";
 import { createHeatmap } from "./heatmap.js";
-import { el } from "./controls.js";
+import { el, placeAt } from "./controls.js";
+import { createWeightEditor } from "./weightEditor.js";
 
 const MAX_DRAWN = 12; // units drawn per column; wider layers say how many are not shown
 const SVG = "http://www.w3.org/2000/svg";
@@ -292,60 +293,4 @@ const FEATURE_FUNCTIONS = {
 /** @param {string} feature */
 function featureLabel(feature) {
   return feature.replace("^2", "²").replace("*", "·").replace("x1", "X₁").replace("x2", "X₂").replace("x1", "X₁").replace("x2", "X₂");
-}
-
-/**
- * @param {HTMLElement} node
- * @param {number} x viewport coordinates
- * @param {number} y
- */
-function placeAt(node, x, y) {
-  node.hidden = false;
-  const w = node.offsetWidth;
-  const h = node.offsetHeight;
-  node.style.left = `${Math.max(4, Math.min(x, innerWidth - w - 4))}px`;
-  node.style.top = `${Math.max(4, Math.min(y, innerHeight - h - 4))}px`;
-}
-
-/**
- * The small popover that edits one weight.
- * @param {Handlers["onEditWeight"]} onEdit
- */
-function createWeightEditor(onEdit) {
-  const input = /** @type {HTMLInputElement} */ (el("input", { type: "number", step: "0.1", min: "-1000", max: "1000", id: "weight-value" }));
-  const label = el("label", { for: "weight-value" });
-  const form = el("form", { className: "weight-editor", hidden: true }, [
-    label, input, el("button", { type: "submit", textContent: "Set" }),
-  ]);
-  /** @type {{param: string, index: number[]} | null} */
-  let target = null;
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const value = Number(input.value);
-    if (target && input.value !== "" && Number.isFinite(value) && Math.abs(value) <= 1000) {
-      onEdit(target.param, target.index, value);
-    }
-    form.hidden = true;
-  });
-  form.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") form.hidden = true;
-  });
-  return {
-    node: form,
-    /**
-     * @param {string} param
-     * @param {number[]} index
-     * @param {number} value
-     * @param {number} x
-     * @param {number} y
-     */
-    open(param, index, value, x, y) {
-      target = { param, index };
-      label.textContent = `${param} [${index.join(", ")}]`;
-      input.value = value.toFixed(3);
-      placeAt(form, x + 8, y + 8);
-      input.focus();
-      input.select();
-    },
-  };
 }
