@@ -161,10 +161,9 @@ async function main() {
   function resetViews(answer) {
     const palette = ["#0877bd", "#f59322", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#e69f00", "#000000"];
     gradLayers = answer.layers.filter((/** @type {any} */ l) => l.type === "dense").map((/** @type {any} */ l) => l.name);
-    const names = gradLayers;
     charts.loss.reset();
     charts.score.reset();
-    charts.grads.reset(names.map((/** @type {string} */ n, /** @type {number} */ i) => ({ label: n, stroke: palette[i % palette.length] })));
+    charts.grads.reset(gradLayers.map((n, i) => ({ label: n, stroke: palette[i % palette.length] })));
     charts.score.setTitle(answer.data.task === "regression" ? "R² (1 is perfect)" : "Accuracy");
     health.reset();
     network.reset();
