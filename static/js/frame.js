@@ -63,13 +63,3 @@ export function halfToFloat(bits) {
   if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
-
-/**
- * The real values of a uint8 map: value = min + byte / 255 * (max - min).
- * @param {FrameArray} map
- * @param {number} byte
- */
-export function mapValue(map, byte) {
-  const min = map.min ?? 0;
-  return min + (byte / 255) * ((map.max ?? 0) - min);
-}

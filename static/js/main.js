@@ -8,7 +8,7 @@
  */
 
 import { fetchCatalog, fetchPoints, validateSpec } from "./api.js";
-import { hotParams, isHot, parseQuery, specFromState, toQuery } from "./state.js";
+import { hotParams, isHot, isPageOnly, parseQuery, specFromState, toQuery } from "./state.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
 import { createBuilder } from "./views/builder.js";
@@ -90,13 +90,13 @@ async function main() {
       delete changes.activation;
       changes.layers = state.layers.map((/** @type {any} */ l) => (l.type === "dense" ? { ...l, activation } : l));
     }
-    const hot = Object.keys(changes).every((k) => isHot(k) || ["show_val", "discretize", "speed", "present", "hide"].includes(k));
+    const keepsRun = Object.keys(changes).every((k) => isHot(k) || isPageOnly(k));
     state = { ...state, ...changes };
     history.replaceState(null, "", `${location.pathname}${toQuery(state) ? "?" + toQuery(state) : ""}`);
     render();
     if (["layers", "features", "dataset", "n_classes"].some((k) => k in changes)) renderNetwork();
     if ("speed" in changes) socket.send({ type: "speed", steps_per_second: state.speed });
-    if (hot) {
+    if (keepsRun) {
       if (Object.keys(changes).some(isHot)) socket.send({ type: "set", params: hotParams(state) });
       return;
     }

@@ -96,9 +96,6 @@ export function createSocket(handlers, url = defaultUrl()) {
       ws.send(JSON.stringify(message));
       return true;
     },
-    get open() {
-      return Boolean(ws && ws.readyState === WebSocket.OPEN);
-    },
     get run() {
       return run;
     },

@@ -12,7 +12,9 @@
  * @typedef {Record<string, any>} State
  * @typedef {{name: string, kind: "int"|"number"|"string"|"bool"|"list"|"layers",
  *            default: any, path?: string, min?: number, max?: number, choices?: string[],
- *            nullable?: boolean, hot?: boolean}} Prop
+ *            nullable?: boolean, hot?: boolean, page?: boolean}} Prop
+ * `hot`: a live run takes the change (`set`) and keeps its weights. `page`: how the page
+ * looks, not what is trained; neither in the spec nor taken from an imported one.
  */
 
 /** The optimizer menu: TensorFlow Playground's names plus momentum variants of SGD. */
@@ -52,11 +54,11 @@ export const PROPS = [
   { name: "max_epochs", kind: "int", default: null, nullable: true, min: 1, max: 100000, path: "train.max_epochs", hot: true },
   { name: "patience", kind: "int", default: null, nullable: true, min: 1, max: 1000 },
   // the page only: how it looks, not what is trained
-  { name: "show_val", kind: "bool", default: false },
-  { name: "discretize", kind: "bool", default: false },
-  { name: "speed", kind: "number", default: null, nullable: true, min: 0.1, max: 100000 },
-  { name: "present", kind: "bool", default: false },
-  { name: "hide", kind: "list", default: [] },
+  { name: "show_val", kind: "bool", default: false, page: true },
+  { name: "discretize", kind: "bool", default: false, page: true },
+  { name: "speed", kind: "number", default: null, nullable: true, min: 0.1, max: 100000, page: true },
+  { name: "present", kind: "bool", default: false, page: true },
+  { name: "hide", kind: "list", default: [], page: true },
 ];
 
 const BY_NAME = Object.fromEntries(PROPS.map((p) => [p.name, p]));
@@ -221,10 +223,8 @@ export function specFromState(state) {
 export function stateFromSpec(spec, current = defaultState()) {
   const state = defaultState();
   for (const prop of PROPS) {
-    if (!prop.path) {
-      if (!["optimizer", "regularization", "reg_rate", "patience"].includes(prop.name)) state[prop.name] = current[prop.name];
-      continue;
-    }
+    if (prop.page) state[prop.name] = current[prop.name];
+    if (!prop.path) continue; // page-only, or derived from the spec below
     const value = getPath(spec, prop.path);
     if (value === undefined) continue;
     const text = prop.kind === "layers" ? formatLayers(value) : formatValue(prop, value);
@@ -257,6 +257,11 @@ export function hotParams(state) {
 /** @param {string} name */
 export function isHot(name) {
   return Boolean(BY_NAME[name]?.hot);
+}
+
+/** @param {string} name a setting of the page only: no run needs to hear of it */
+export function isPageOnly(name) {
+  return Boolean(BY_NAME[name]?.page);
 }
 
 /**

@@ -124,9 +124,6 @@ export function createChart(container, uPlot, options) {
     setTitle(text) {
       caption.textContent = text;
     },
-    get length() {
-      return data[0].length;
-    },
   };
 }
 

@@ -292,5 +292,5 @@ const FEATURE_FUNCTIONS = {
 
 /** @param {string} feature */
 function featureLabel(feature) {
-  return feature.replace("^2", "²").replace("*", "·").replace("x1", "X₁").replace("x2", "X₂").replace("x1", "X₁").replace("x2", "X₂");
+  return feature.replace("^2", "²").replace("*", "·").replaceAll("x1", "X₁").replaceAll("x2", "X₂");
 }
