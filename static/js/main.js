@@ -136,7 +136,7 @@ async function main() {
     const spec = specFromState(state);
     clearErrors(document);
     if (!answer.valid) {
-      for (const e of answer.errors ?? []) showError(document, errorSlot(e.field), e.message) || showError(document, "status", `${e.field}: ${e.message}`);
+      for (const e of answer.errors ?? []) reportError(e.field, e.message);
       return;
     }
     validated = answer;
@@ -194,6 +194,16 @@ async function main() {
     topBar.setPlaying(playing);
   }
 
+  /**
+   * The server's words next to the control the field belongs to, or under the output map
+   * (with the field named) when no control shows it.
+   * @param {string} field
+   * @param {string} message
+   */
+  function reportError(field, message) {
+    if (!showError(document, errorSlot(field), message)) showError(document, "status", `${field}: ${message}`);
+  }
+
   /** @param {import("./frame.js").Frame} frame kept until the next animation frame paints it */
   function onFrame(frame) {
     counters.framesReceived++;
@@ -228,8 +238,7 @@ async function main() {
         charts.score.mark(event.best_epoch);
       }
     } else if (event.type === "error") {
-      const slot = errorSlot(event.field ?? "");
-      if (!showError(document, slot, event.message)) showError(document, "status", event.message);
+      reportError(event.field ?? "", event.message);
     }
   }
 
