@@ -49,6 +49,10 @@ class Dataset:
     output_dim: int = 1  # classes for multiclass, 1 for binary, D for regression
     feature_names: list[str] = field(default_factory=list)
     vocab: list[str] = field(default_factory=list)  # tokens only: id -> character
+    # Sequences whose label is fixed by the first step (the memory task): any prefix of an
+    # example, cut after step L, is a valid example of length L with the same label, so
+    # accuracy can be measured against the length the network must remember over.
+    label_at_start: bool = False
     # 2-D point data only: raw (x1, x2) coordinates of each example, for plotting,
     # the square domain they live in, and the map from raw points to model inputs,
     # used to draw each neuron's output over the plane.
