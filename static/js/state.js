@@ -12,7 +12,7 @@
  * @typedef {Record<string, any>} State
  * @typedef {{name: string, kind: "int"|"number"|"string"|"bool"|"list"|"layers",
  *            default: any, path?: string, min?: number, max?: number, choices?: string[],
- *            nullable?: boolean, hot?: boolean, page?: boolean}} Prop
+ *            nullable?: boolean, hot?: boolean, page?: boolean, pattern?: RegExp}} Prop
  * `hot`: a live run takes the change (`set`) and keeps its weights. `page`: how the page
  * looks, not what is trained; neither in the spec nor taken from an imported one.
  */
@@ -30,8 +30,79 @@ export const OPTIMIZERS = {
 
 /** The input features of 2-D data, in TensorFlow Playground's order. */
 export const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
-const LAYER_TYPES = ["dense", "dropout", "batchnorm", "layernorm"];
 const ACTIVATIONS = ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "linear"];
+const INITS = ["default", "xavier", "he", "zeros"];
+
+/**
+ * @typedef {{name: string, kind: "int"|"number"|"bool"|"choice", default: any, min?: number,
+ *            max?: number, choices?: string[], nullable?: boolean, omit?: boolean}} LayerField
+ * `omit`: left out of the layer while at its default (the spec's default applies).
+ */
+
+const activation = /** @type {LayerField} */ ({ name: "activation", kind: "choice", default: "relu", choices: ACTIVATIONS });
+const init = /** @type {LayerField} */ ({ name: "init", kind: "choice", default: "default", choices: INITS, omit: true });
+/** @type {LayerField[]} */
+const POOL = [
+  { name: "kernel", kind: "int", default: 2, min: 1, max: 11 },
+  { name: "stride", kind: "int", default: null, min: 1, max: 11, nullable: true, omit: true },
+];
+/** @type {LayerField[]} */
+const RECURRENT = [
+  { name: "hidden", kind: "int", default: 32, min: 1, max: 512 },
+  { name: "layers", kind: "int", default: 1, min: 1, max: 4 },
+  { name: "bidirectional", kind: "bool", default: false },
+  { name: "return_sequence", kind: "bool", default: false },
+];
+
+/**
+ * Each layer type's fields in URL order: a layer reads as `type:v1:v2…`, e.g. `dense:8:relu`,
+ * `conv2d:16:3:1:same:relu`, `maxpool2d:2`, `lstm:32:1:1`; missing trailing values take
+ * their defaults.
+ * The bounds are the schema's ceilings (docs/spec.md); the server checks them again.
+ * @type {Record<string, LayerField[]>}
+ */
+export const LAYER_FIELDS = {
+  dense: [{ name: "units", kind: "int", default: 8, min: 1, max: 1024 }, activation, init],
+  dropout: [{ name: "p", kind: "number", default: 0.2, min: 0, max: 0.95 }],
+  batchnorm: [],
+  layernorm: [],
+  flatten: [],
+  conv2d: [
+    { name: "filters", kind: "int", default: 8, min: 1, max: 256 },
+    { name: "kernel", kind: "int", default: 3, min: 1, max: 11 },
+    { name: "stride", kind: "int", default: 1, min: 1, max: 4 },
+    { name: "padding", kind: "choice", default: "same", choices: ["same", "valid"] },
+    activation,
+    init,
+  ],
+  maxpool2d: POOL,
+  avgpool2d: POOL,
+  rnn: RECURRENT,
+  lstm: RECURRENT,
+  gru: RECURRENT,
+  embedding: [{ name: "dim", kind: "int", default: 16, min: 1, max: 256 }],
+  attention: [
+    { name: "heads", kind: "int", default: 2, min: 1, max: 8 },
+    { name: "positional", kind: "choice", default: "sinusoidal", choices: ["none", "sinusoidal", "learned"] },
+    { name: "causal", kind: "bool", default: false },
+  ],
+};
+
+/**
+ * What a new network looks like for each kind of data, applied when the data changes kind
+ * (TensorFlow Playground's dense net for points would be a poor start for images or text).
+ * @type {Record<string, State>}
+ */
+export const PRESETS = {
+  points: { layers: [dense(4, "tanh"), dense(2, "tanh")], optimizer: "sgd", lr: 0.03, batch_size: 10, val_fraction: 0.5, seq_len: null },
+  image: {
+    layers: [{ type: "conv2d", filters: 8, kernel: 3, stride: 1, padding: "same", activation: "relu" }, { type: "maxpool2d", kernel: 2 }, dense(32, "relu")],
+    optimizer: "adam", lr: 0.003, batch_size: 32, val_fraction: 0.2, seq_len: null,
+  },
+  sequence: { layers: [recurrent("lstm", 32)], optimizer: "adam", lr: 0.01, batch_size: 32, val_fraction: 0.2, seq_len: null },
+  tokens: { layers: [{ type: "embedding", dim: 16 }, recurrent("gru", 64)], optimizer: "adam", lr: 0.005, batch_size: 64, val_fraction: 0.2, seq_len: null },
+  table: { layers: [dense(16, "relu"), dense(16, "relu")], optimizer: "adam", lr: 0.01, batch_size: 32, val_fraction: 0.2, seq_len: null },
+};
 
 /** @type {Prop[]} */
 export const PROPS = [
@@ -42,6 +113,10 @@ export const PROPS = [
   { name: "val_fraction", kind: "number", default: 0.5, min: 0.05, max: 0.9, path: "data.val_fraction" },
   { name: "n_classes", kind: "int", default: 2, min: 2, max: 4, path: "data.n_classes" },
   { name: "features", kind: "list", default: ["x1", "x2"], choices: FEATURES, path: "data.features" },
+  { name: "seq_len", kind: "int", default: null, nullable: true, min: 2, max: 200, path: "data.seq_len" },
+  { name: "file", kind: "string", default: null, nullable: true, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.csv$/, path: "data.file" },
+  { name: "target", kind: "string", default: null, nullable: true, path: "data.target" },
+  { name: "task", kind: "string", default: "auto", choices: ["auto", "binary", "multiclass", "regression"], path: "data.task" },
   { name: "layers", kind: "layers", default: [dense(4, "tanh"), dense(2, "tanh")], path: "model.layers" },
   { name: "optimizer", kind: "string", default: "sgd", choices: Object.keys(OPTIMIZERS), hot: true },
   { name: "lr", kind: "number", default: 0.03, min: 1e-6, max: 10, path: "train.lr", hot: true },
@@ -58,6 +133,8 @@ export const PROPS = [
   { name: "discretize", kind: "bool", default: false, page: true },
   { name: "speed", kind: "number", default: null, nullable: true, min: 0.1, max: 100000, page: true },
   { name: "present", kind: "bool", default: false, page: true },
+  { name: "sample", kind: "int", default: 0, min: 0, max: 63, page: true },
+  { name: "norm", kind: "string", default: "map", choices: ["map", "layer", "global"], page: true },
   { name: "hide", kind: "list", default: [], page: true },
 ];
 
@@ -126,7 +203,8 @@ export function parseValue(prop, raw) {
     case "bool":
       return raw === "1" || raw === "true" ? true : raw === "0" || raw === "false" ? false : undefined;
     case "string":
-      return !prop.choices || prop.choices.includes(raw) ? raw.slice(0, 64) : undefined;
+      if (prop.pattern) return prop.pattern.test(raw) ? raw : undefined;
+      return !prop.choices || prop.choices.includes(raw) ? raw.slice(0, 100) : undefined;
     case "list": {
       const items = raw ? raw.split(",") : [];
       const valid = prop.choices ? items.filter((i) => prop.choices?.includes(i)) : items;
@@ -159,43 +237,93 @@ function formatValue(prop, value) {
 }
 
 /**
- * Layers read as `dense:8:relu,dropout:0.2,batchnorm,layernorm`.
+ * Layers read as `dense:8:relu,dropout:0.2,conv2d:16:3,maxpool2d:2,lstm:32` (LAYER_FIELDS).
  * @param {Layer[]} layers
  */
 export function formatLayers(layers) {
-  return layers
-    .map((l) => {
-      if (l.type === "dense") return `dense:${l.units}:${l.activation}`;
-      if (l.type === "dropout") return `dropout:${l.p}`;
-      return l.type;
-    })
-    .join(",");
+  return layers.map(formatLayer).join(",");
+}
+
+/** @param {Layer} layer */
+function formatLayer(layer) {
+  const fields = LAYER_FIELDS[layer.type] ?? [];
+  const values = fields.map((f) => {
+    const v = layer[f.name] ?? f.default;
+    return f.kind === "bool" ? (v ? "1" : "0") : v === null ? "" : String(v);
+  });
+  // Optional and yes/no fields at their defaults are left off the end; sizes and choices stay.
+  const droppable = (/** @type {LayerField} */ f) => f.omit || f.kind === "bool";
+  while (values.length && droppable(fields[values.length - 1]) && values[values.length - 1] === formatDefault(fields[values.length - 1])) values.pop();
+  return [layer.type, ...values].join(":");
+}
+
+/** @param {LayerField} f */
+function formatDefault(f) {
+  return f.kind === "bool" ? (f.default ? "1" : "0") : f.default === null ? "" : String(f.default);
 }
 
 /**
  * @param {string} raw
- * @returns {Layer[] | undefined}
+ * @returns {Layer[] | undefined} undefined when any layer does not parse
  */
 export function parseLayers(raw) {
   if (raw === "") return [];
   const layers = [];
   for (const item of raw.split(",").slice(0, 32)) {
-    const [type, ...args] = item.split(":");
-    if (!LAYER_TYPES.includes(type)) return undefined;
-    if (type === "dense") {
-      const units = Number(args[0]);
-      const activation = args[1] ?? "relu";
-      if (!Number.isInteger(units) || units < 1 || units > 1024 || !ACTIVATIONS.includes(activation)) return undefined;
-      layers.push(dense(units, activation));
-    } else if (type === "dropout") {
-      const p = Number(args[0] ?? 0.2);
-      if (!(p >= 0 && p <= 0.95)) return undefined;
-      layers.push({ type, p });
-    } else {
-      layers.push({ type });
-    }
+    const layer = parseLayer(item);
+    if (!layer) return undefined;
+    layers.push(layer);
   }
   return layers;
+}
+
+/**
+ * @param {string} item one `type:v1:v2…`
+ * @returns {Layer | undefined}
+ */
+function parseLayer(item) {
+  const [type, ...args] = item.split(":");
+  if (!Object.hasOwn(LAYER_FIELDS, type)) return undefined;
+  /** @type {Layer} */
+  const layer = { type };
+  for (const [i, f] of LAYER_FIELDS[type].entries()) {
+    const text = args[i];
+    const value = text === undefined || (text === "" && f.nullable) ? f.default : parseField(f, text);
+    if (value === undefined) return undefined;
+    if (!(f.omit && value === f.default)) layer[f.name] = value;
+  }
+  return layer;
+}
+
+/**
+ * @param {LayerField} f
+ * @param {string} text
+ */
+function parseField(f, text) {
+  if (f.kind === "bool") return text === "1" ? true : text === "0" ? false : undefined;
+  if (f.kind === "choice") return f.choices?.includes(text) ? text : undefined;
+  if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text)) return undefined;
+  const n = Number(text);
+  if (f.kind === "int" && !Number.isInteger(n)) return undefined;
+  return n >= (f.min ?? -Infinity) && n <= (f.max ?? Infinity) ? n : undefined;
+}
+
+/**
+ * A layer of this type with every field at its default (what "add layer" inserts).
+ * @param {string} type
+ * @returns {Layer}
+ */
+export function newLayer(type) {
+  return /** @type {Layer} */ (parseLayer(type));
+}
+
+/**
+ * @param {string} type
+ * @param {number} hidden
+ * @returns {Layer}
+ */
+function recurrent(type, hidden) {
+  return { type, hidden, layers: 1, bidirectional: false, return_sequence: false };
 }
 
 /**

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  defaultState, formatLayers, hotParams, parseLayers, parseQuery, specFromState, stateFromSpec, toQuery,
+  defaultState, formatLayers, hotParams, newLayer, parseLayers, parseQuery, PRESETS, specFromState, stateFromSpec, toQuery,
 } from "../../static/js/state.js";
 
 test("the defaults make an empty query and TensorFlow Playground's default net", () => {
@@ -40,7 +40,12 @@ test("values outside their bounds or not parsing fall back to the defaults", () 
   assert.equal(state.dataset, "<script>", "datasets are checked by the server, which names the field");
   assert.deepEqual(parseQuery("layers=dense:0:relu").layers, d.layers);
   assert.deepEqual(parseQuery("layers=dense:4:evil").layers, d.layers);
-  assert.deepEqual(parseQuery("layers=conv2d:8").layers, d.layers);
+  assert.deepEqual(parseQuery("layers=conv2d:0").layers, d.layers);
+  assert.deepEqual(parseQuery("layers=conv7d:8").layers, d.layers);
+  assert.deepEqual(parseQuery("layers=lstm:32:9").layers, d.layers);
+  assert.deepEqual(parseQuery("layers=attention:2:bogus").layers, d.layers);
+  assert.deepEqual(parseQuery("layers=toString").layers, d.layers);
+  assert.equal(parseQuery("file=../etc/passwd.csv").file, null);
   assert.deepEqual(parseQuery("layers=dropout:2").layers, d.layers);
   assert.deepEqual(parseQuery("features=x1,bogus,x1").features, ["x1"]);
 });
@@ -67,4 +72,36 @@ test("an imported spec becomes the same state", () => {
   const spec = JSON.parse(JSON.stringify(specFromState(state)));
   assert.deepEqual(stateFromSpec(spec, state), state);
   assert.equal(formatLayers(stateFromSpec(spec).layers), "dense:4:tanh,dense:2:tanh");
+});
+
+test("every layer type the builder offers survives the URL, short when at defaults", () => {
+  const layers = [
+    { type: "conv2d", filters: 16, kernel: 5, stride: 2, padding: "valid", activation: "tanh", init: "he" },
+    { type: "maxpool2d", kernel: 2 },
+    { type: "avgpool2d", kernel: 3, stride: 1 },
+    { type: "flatten" },
+    { type: "embedding", dim: 8 },
+    { type: "lstm", hidden: 64, layers: 2, bidirectional: true, return_sequence: true },
+    { type: "attention", heads: 4, positional: "learned", causal: true },
+    { type: "gru", hidden: 32, layers: 1, bidirectional: false, return_sequence: false },
+  ];
+  const text = formatLayers(layers);
+  assert.equal(text, "conv2d:16:5:2:valid:tanh:he,maxpool2d:2,avgpool2d:3:1,flatten,embedding:8,lstm:64:2:1:1,attention:4:learned:1,gru:32:1");
+  assert.deepEqual(parseLayers(text), layers);
+  assert.deepEqual(newLayer("conv2d"), { type: "conv2d", filters: 8, kernel: 3, stride: 1, padding: "same", activation: "relu" });
+});
+
+test("each kind of data has a preset whose layers survive the URL", () => {
+  for (const [kind, preset] of Object.entries(PRESETS)) {
+    assert.deepEqual(parseLayers(formatLayers(preset.layers)), preset.layers, kind);
+    const state = { ...defaultState(), ...preset };
+    assert.deepEqual(parseQuery(toQuery(state)), state, kind);
+  }
+});
+
+test("CSV settings map onto the spec's data", () => {
+  const state = { ...defaultState(), dataset: "csv", file: "0123abcd.csv", target: "label", task: "regression" };
+  const spec = specFromState(state);
+  assert.deepEqual([spec.data.file, spec.data.target, spec.data.task], ["0123abcd.csv", "label", "regression"]);
+  assert.deepEqual(parseQuery(toQuery(state)), state);
 });
