@@ -1,5 +1,6 @@
 // @ts-check
-/** The HTTP side of the server: the catalog, spec validation and the 2-D points. */
+/** The HTTP side of the server (docs/http-api.md): the catalog, spec validation, the 2-D
+ * points, validation examples, CSV uploads. */
 
 export async function fetchCatalog() {
   const response = await fetch("/api/catalog");
@@ -22,27 +23,59 @@ export async function validateSpec(spec) {
   return response.json();
 }
 
-/** Points already fetched, by request: thumbnails and the boundary ask for the same data. */
-const pointsCache = new Map();
+/** Answers already fetched, by URL and body: thumbnails and views ask for the same data. */
+const cache = new Map();
 
 /**
- * The 2-D points a run of this data and seed trains on (cached per request).
- * @param {Record<string, any>} data the spec's `data`
- * @param {number} seed
- * @returns {Promise<import("./views/boundary.js").Points>}
+ * POSTs JSON and caches the answer per request (a failed one is forgotten).
+ * @param {string} url
+ * @param {Record<string, any>} payload
  */
-export function fetchPoints(data, seed) {
-  const body = JSON.stringify({ data, seed });
-  if (!pointsCache.has(body)) {
-    const request = fetch("/api/points", { method: "POST", headers: { "content-type": "application/json" }, body }).then(
+function cachedPost(url, payload) {
+  const key = url + JSON.stringify(payload);
+  if (!cache.has(key)) {
+    const request = fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) }).then(
       async (response) => {
         if (!response.ok) throw new Error((await response.json()).detail ?? `HTTP ${response.status}`);
         return response.json();
       },
     );
-    request.catch(() => pointsCache.delete(body));
-    if (pointsCache.size > 64) pointsCache.clear();
-    pointsCache.set(body, request);
+    request.catch(() => cache.delete(key));
+    if (cache.size > 64) cache.clear();
+    cache.set(key, request);
   }
-  return pointsCache.get(body);
+  return cache.get(key);
+}
+
+/**
+ * The 2-D points a run of this data and seed trains on.
+ * @param {Record<string, any>} data the spec's `data`
+ * @param {number} seed
+ * @returns {Promise<import("./views/boundary.js").Points>}
+ */
+export function fetchPoints(data, seed) {
+  return cachedPost("/api/points", { data, seed });
+}
+
+/**
+ * The first `count` validation examples a run of this data and seed holds.
+ * @param {Record<string, any>} data
+ * @param {number} seed
+ * @param {number} [count]
+ * @returns {Promise<{input_kind: string, class_names: string[], examples: {index: number, x: any, y: any}[]}>}
+ */
+export function fetchExamples(data, seed, count = 16) {
+  return cachedPost("/api/examples", { data, seed, count });
+}
+
+/**
+ * Uploads a CSV file; the answer names it (`file`) and describes its columns and task.
+ * @param {File} file
+ * @returns {Promise<{file: string, rows: number, columns: string[], target: string, task: string}>}
+ */
+export async function uploadCsv(file) {
+  const response = await fetch(`/api/uploads?name=${encodeURIComponent(file.name.slice(0, 100))}`, { method: "POST", headers: { "content-type": "text/csv" }, body: file });
+  const answer = await response.json().catch(() => ({ detail: `HTTP ${response.status}` }));
+  if (!response.ok) throw new Error(answer.errors?.[0]?.message ?? answer.detail ?? `HTTP ${response.status}`);
+  return answer;
 }

@@ -5,24 +5,29 @@
  * decides what it means: a "hot" change (learning rate, optimizer, regularization, batch
  * size) retunes the live run and keeps its weights; any other change validates the new spec
  * and starts a new run, as TensorFlow Playground resets its network.
+ *
+ * The data's input kind picks the workspace: 2-D points get the neuron diagram and the
+ * output map; images, sequences, text and tables get a row of layer columns (feature maps
+ * under convolutions) and a panel of their own views (views.js says which views each needs).
  */
 
-import { fetchCatalog, fetchPoints, validateSpec } from "./api.js";
-import { hotParams, isHot, isPageOnly, parseQuery, specFromState, toQuery } from "./state.js";
+import { fetchCatalog, fetchExamples, fetchPoints, uploadCsv, validateSpec } from "./api.js";
+import { hotParams, isHot, isPageOnly, newLayer, parseQuery, PRESETS, specFromState, toQuery } from "./state.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
-import { createBuilder } from "./views/builder.js";
+import { createBuilder, LAYER_TYPES_BY_KIND } from "./views/builder.js";
 import { createChart } from "./views/charts.js";
-import { clearErrors, showError } from "./views/controls.js";
+import { clearErrors, el, showError } from "./views/controls.js";
 import { createDataPanel } from "./views/dataPanel.js";
 import { createLayerHealth } from "./views/layerHealth.js";
+import { createLayerStack } from "./views/layerStack.js";
 import { createNetwork } from "./views/network.js";
 import { createSharePanel } from "./views/sharePanel.js";
 import { createTopBar } from "./views/topBar.js";
 import { createTrainingPanel } from "./views/trainingPanel.js";
 import { errorSlot, layerColumns } from "./layout.js";
+import { createWorkspace, viewsFor } from "./workspace.js";
 
-const VIEWS = ["metrics", "neurons", "boundary", "weights", "histograms", "activation_stats"];
 const VIEW_FPS = 30;
 const NEURON_GRID = 20;
 const CHART_INTERVAL_MS = 100; // curves redraw 10 times a second: smooth enough, and cheap
@@ -33,8 +38,9 @@ const counters = { framesPainted: 0, framesReceived: 0, epoch: 0, step: 0, lr: 0
 Object.assign(window, { nnp: counters });
 
 async function main() {
-  let state = parseQuery(location.search);
   const catalog = await fetchCatalog();
+  const kindOf = (/** @type {string} */ dataset) => catalog.datasets[dataset]?.input_kind ?? "points";
+  let state = withPreset(parseQuery(location.search), catalog);
   const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
 
   let playing = false;
@@ -49,13 +55,22 @@ async function main() {
   let resetFrom = null;
   /** @type {string[]} the layers in the gradient-flow chart, input side first */
   let gradLayers = [];
+  /** @type {number[][] | null} a digit drawn on the pad, which the per-example views show */
+  let drawn = null;
+  let generateId = 0;
+  /** @type {ReturnType<typeof createWorkspace> | null} */
+  let workspace = null;
+  let workspaceKey = "";
 
   const socket = createSocket({ onEvent, onFrame, onConnection });
   const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change });
   const dataPanel = createDataPanel($("data-panel"), {
     catalog, state, onChange: change,
     loadPoints: (dataset) => fetchPoints({ dataset, n_samples: 200, noise: 0.1, n_classes: 2 }, 1),
+    loadExamples: (dataset) => fetchExamples({ dataset }, 0, 1),
+    upload: uploadCsv,
   });
+  const stack = createLayerStack($("stack"));
   const builder = createBuilder({ catalog, onChange: (layers) => change({ layers }) });
   const network = createNetwork($("network"), {
     onEditWeight: (param, index, value) => socket.send({ type: "edit_weight", param, index, value }),
@@ -77,6 +92,14 @@ async function main() {
   }
   $("add-layer").addEventListener("click", () => state.layers.length < catalog.limits.max_layers && change({ layers: [...state.layers, { type: "dense", units: 4, activation: lastActivation() }] }));
   $("remove-layer").addEventListener("click", () => change({ layers: state.layers.slice(0, -1) }));
+  const addType = /** @type {HTMLSelectElement} */ ($("add-type"));
+  addType.addEventListener("change", () => {
+    const type = addType.value;
+    addType.value = "";
+    if (type && state.layers.length < catalog.limits.max_layers) change({ layers: [...state.layers, newLayer(type)] });
+  });
+  const norm = /** @type {HTMLSelectElement} */ ($("norm"));
+  norm.addEventListener("change", () => change({ norm: norm.value }));
 
   function lastActivation() {
     const dense = state.layers.filter((/** @type {any} */ l) => l.type === "dense");
@@ -85,6 +108,14 @@ async function main() {
 
   /** @param {Record<string, any>} changes */
   function change(changes) {
+    if ("dataset" in changes && changes.dataset !== state.dataset) {
+      changes.seq_len ??= null; // each dataset has its own default length
+      changes.sample = 0;
+      drawn = null;
+      // New kind of data, new network: a dense net for points is a poor start for images.
+      const kind = kindOf(changes.dataset);
+      if (kind !== kindOf(state.dataset) && !("layers" in changes)) changes = { ...PRESETS[kind], ...changes };
+    }
     if ("activation" in changes) {
       const activation = changes.activation;
       delete changes.activation;
@@ -96,6 +127,11 @@ async function main() {
     render();
     if (["layers", "features", "dataset", "n_classes"].some((k) => k in changes)) renderNetwork();
     if ("speed" in changes) socket.send({ type: "speed", steps_per_second: state.speed });
+    if ("sample" in changes) {
+      drawn = null;
+      sendView();
+    }
+    if ("norm" in changes) stack.setNorm(state.norm);
     if (keepsRun) {
       if (Object.keys(changes).some(isHot)) socket.send({ type: "set", params: hotParams(state) });
       return;
@@ -108,6 +144,8 @@ async function main() {
 
   function render() {
     document.documentElement.classList.toggle("present", state.present);
+    document.documentElement.dataset.kind = kindOf(state.dataset);
+    norm.value = state.norm;
     for (const node of document.querySelectorAll("[data-control]")) {
       /** @type {HTMLElement} */ (node).classList.toggle("classroom-hidden", state.hide.includes(/** @type {HTMLElement} */ (node).dataset.control));
     }
@@ -123,8 +161,29 @@ async function main() {
 
   /** Redraws the diagram and its layer cards at once, so quick clicks act on fresh cards. */
   function renderNetwork() {
-    network.render(layerColumns(state, builder.cards(state.layers), catalog));
-    if (points) network.drawFeatures(points.domain);
+    const kind = kindOf(state.dataset);
+    if (kind === "points") {
+      network.render(layerColumns(state, builder.cards(state.layers), catalog));
+      if (points) network.drawFeatures(points.domain);
+      return;
+    }
+    stack.render(builder.cards(state.layers, kind), kind, stackEnds());
+    const offered = /** @type {Record<string, string[]>} */ (LAYER_TYPES_BY_KIND)[kind] ?? [];
+    addType.replaceChildren(el("option", { value: "", textContent: "choose a type…" }), ...offered.map((t) => el("option", { value: t, textContent: t })));
+    if (validated?.spec.data.dataset === state.dataset && validated.layers.length === state.layers.length + 1) {
+      builder.showInfo(document, validated.layers);
+      stack.name(validated.layers);
+    }
+  }
+
+  /** What the stack's input and output columns say, from the last validation when it fits. */
+  function stackEnds() {
+    const data = validated?.spec.data.dataset === state.dataset ? validated.data : null;
+    if (!data) return { input: catalog.datasets[state.dataset]?.input_kind ?? "", output: "" };
+    const shape = data.input_shape.join("×");
+    const input = { image: `${shape} image`, sequence: `${data.input_shape[0]} steps × ${data.input_shape[1]} values`, tokens: `${shape} characters`, table: `${shape} columns` }[/** @type {string} */ (data.input_kind)] ?? shape;
+    const output = data.task === "regression" ? "a number (regression)" : `${data.classes.length} classes (softmax)`;
+    return { input, output };
   }
 
   /** Validates the state's spec, shows its shapes (or errors) and starts it as a new run. */
@@ -140,15 +199,20 @@ async function main() {
       return;
     }
     validated = answer;
-    builder.showInfo(document, answer.layers);
+    if (kindOf(state.dataset) === "points") builder.showInfo(document, answer.layers);
+    else renderNetwork();
+    if (answer.data.input_kind === "table") dataPanel.setColumns([...answer.data.features, spec.data.target ?? ""].filter(Boolean));
+    mountWorkspace(answer);
     $("param-count").textContent = `${answer.total_params.toLocaleString("en")} parameters`;
     points = null;
-    fetchPoints(spec.data, spec.seed).then((p) => {
-      if (mine !== generation) return; // overtaken
-      points = p;
-      boundary.setPoints(p);
-      network.drawFeatures(p.domain);
-    }, (e) => showError(document, "status", String(e.message)));
+    if (answer.data.input_kind === "points") {
+      fetchPoints(spec.data, spec.seed).then((p) => {
+        if (mine !== generation) return; // overtaken
+        points = p;
+        boundary.setPoints(p);
+        network.drawFeatures(p.domain);
+      }, (e) => showError(document, "status", String(e.message)));
+    }
     resetViews(answer);
     pending = null;
     restarting = false;
@@ -160,7 +224,7 @@ async function main() {
   /** @param {any} answer the validator's summary of the new run */
   function resetViews(answer) {
     const palette = ["#0877bd", "#f59322", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#e69f00", "#000000"];
-    gradLayers = answer.layers.filter((/** @type {any} */ l) => l.type === "dense").map((/** @type {any} */ l) => l.name);
+    gradLayers = answer.layers.filter((/** @type {any} */ l) => l.params > 0).map((/** @type {any} */ l) => l.name);
     charts.loss.reset();
     charts.score.reset();
     charts.grads.reset(gradLayers.map((n, i) => ({ label: n, stroke: palette[i % palette.length] })));
@@ -168,14 +232,42 @@ async function main() {
     health.reset();
     network.reset();
     boundary.reset();
+    stack.reset();
+    workspace?.reset();
     $("train-loss").textContent = $("val-loss").textContent = "–";
     counters.epoch = counters.step = 0;
     topBar.setEpoch(0);
     $("done").textContent = "";
   }
 
+  /**
+   * The image, sequence or table panel for this run's data, made anew when the data changes.
+   * @param {any} answer the validator's summary
+   */
+  function mountWorkspace(answer) {
+    const key = JSON.stringify([answer.data, state.seed]);
+    if (key === workspaceKey) return;
+    workspaceKey = key;
+    drawn = null;
+    workspace = createWorkspace($("workspace"), {
+      uPlot, data: answer.data,
+      loadExamples: () => fetchExamples(specFromState(state).data, state.seed, 16),
+      onSample: (/** @type {number} */ index) => change({ sample: index }),
+      onDraw: (/** @type {number[][] | null} */ input) => {
+        drawn = input;
+        sendView();
+      },
+      onGenerate: (/** @type {{prefix: string, length: number, temperature: number}} */ o) => {
+        socket.send({ type: "generate", id: ++generateId, ...o });
+        return generateId;
+      },
+    });
+  }
+
   function sendView() {
-    socket.send({ type: "view", views: VIEWS, fps: VIEW_FPS, grid: NEURON_GRID, boundary_grid: 100 });
+    if (!validated) return;
+    const views = viewsFor(validated.data, state.layers, state.dataset);
+    socket.send({ type: "view", views, fps: VIEW_FPS, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) });
     if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
   }
 
@@ -237,6 +329,8 @@ async function main() {
         charts.loss.mark(event.best_epoch);
         charts.score.mark(event.best_epoch);
       }
+    } else if (event.type === "generated") {
+      workspace?.showGenerated(event.id, event.text);
     } else if (event.type === "error") {
       reportError(event.field ?? "", event.message);
     }
@@ -298,8 +392,13 @@ async function main() {
     if (frame && resetDone(frame.header.step)) {
       counters.framesPainted++;
       showProgress(frame.header.step, frame.header.epoch);
-      network.update(frame);
-      if (frame.arrays.boundary) boundary.update(frame.arrays.boundary);
+      if (kindOf(state.dataset) === "points") {
+        network.update(frame);
+        if (frame.arrays.boundary) boundary.update(frame.arrays.boundary);
+      } else {
+        stack.update(frame);
+        workspace?.update(frame);
+      }
       health.update(frame);
       const v = frame.header.values;
       if (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null) {
@@ -319,6 +418,20 @@ async function main() {
   renderNetwork();
   socket.connect();
   requestAnimationFrame(paint);
+}
+
+/**
+ * A page opened on images, sequences or text without a network in its URL starts from that
+ * kind's preset (settings the URL names are kept).
+ * @param {Record<string, any>} state
+ * @param {any} catalog
+ */
+function withPreset(state, catalog) {
+  const kind = catalog.datasets[state.dataset]?.input_kind ?? "points";
+  const given = new URLSearchParams(location.search);
+  if (kind === "points" || given.has("layers")) return state;
+  const preset = Object.fromEntries(Object.entries(PRESETS[kind] ?? {}).filter(([k]) => !given.has(k)));
+  return { ...state, ...preset };
 }
 
 /** @param {number | null | undefined} loss null: diverged (not finite) */

@@ -137,7 +137,7 @@ POINTS = "document.getElementById('boundary-points').toDataURL()"
             '{"model": {"layers": [{"type": "dense", "units": 0}]}}',
             "model.layers.0.units: must be greater than or equal to 1",
         ),
-        ('{"data": {"dataset": "digits"}}', "2-D point data"),
+        ('{"data": {"dataset": "nope"}}', "data.dataset"),
     ],
 )
 def test_importing_a_bad_spec_says_what_is_wrong(page: Page, content: str, message: str) -> None:

@@ -1,15 +1,30 @@
 // @ts-check
 /**
- * The layer builder: one card per hidden layer (type, neurons, activation or dropout rate,
- * remove), each showing its output shape and parameter count from `POST /api/validate`, or
- * the server's error for it. Cards sit on top of their column in the network diagram.
- * Layer types and activations come from the catalog, as the validator's do.
+ * The layer builder: one card per hidden layer (its type, its settings, remove), each showing
+ * its output shape and parameter count from `POST /api/validate`, or the server's error for
+ * it. For 2-D points the cards sit on top of their column in the network diagram; for other
+ * data they stand in a row of their own. A dense layer gets TensorFlow Playground's − and +
+ * neuron buttons; every other type's card is drawn from its fields in the URL table
+ * (state.LAYER_FIELDS), with the catalog's descriptions as tooltips.
  */
 
-import { button, el, select } from "./controls.js";
+import { LAYER_FIELDS, newLayer } from "../state.js";
+import { button, checkbox, el, select } from "./controls.js";
 
-/** Layer types the 2-D page builds (convolutions and recurrent layers need other data). */
-export const PAGE_LAYER_TYPES = ["dense", "dropout", "batchnorm", "layernorm"];
+/** The layer types offered for each kind of data (the validator says why any other fails). */
+export const LAYER_TYPES_BY_KIND = {
+  points: ["dense", "dropout", "batchnorm", "layernorm"],
+  table: ["dense", "dropout", "batchnorm", "layernorm"],
+  image: ["conv2d", "maxpool2d", "avgpool2d", "dense", "dropout", "batchnorm", "flatten"],
+  sequence: ["rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
+  tokens: ["embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
+};
+
+/** Field names in words a student reads on the card. */
+const LABELS = {
+  p: "drop rate", hidden: "hidden units", layers: "stacked", return_sequence: "output every step",
+  dim: "vector size", positional: "positions", bidirectional: "both directions",
+};
 
 /**
  * @typedef {import("../state.js").Layer} Layer
@@ -21,15 +36,18 @@ export const PAGE_LAYER_TYPES = ["dense", "dropout", "batchnorm", "layernorm"];
  */
 export function createBuilder(o) {
   const activations = Object.keys(o.catalog.activations);
-  const types = PAGE_LAYER_TYPES.filter((t) => t in o.catalog.layers);
   const maxUnits = o.catalog.limits.max_units;
+  /** @type {string[]} */
+  let types = LAYER_TYPES_BY_KIND.points;
 
   /**
    * The cards for these layers (fresh DOM each time: layers change rarely).
    * @param {Layer[]} layers
+   * @param {string} [kind] the data's input kind: which layer types the menus offer
    * @returns {HTMLElement[]}
    */
-  function cards(layers) {
+  function cards(layers, kind = "points") {
+    types = (/** @type {Record<string, string[]>} */ (LAYER_TYPES_BY_KIND)[kind] ?? LAYER_TYPES_BY_KIND.points).filter((t) => t in o.catalog.layers);
     const change = (/** @type {number} */ i, /** @type {Layer | null} */ next) => {
       const copy = layers.map((l) => ({ ...l }));
       if (next) copy[i] = next;
@@ -48,8 +66,9 @@ export function createBuilder(o) {
     const body = el("div", { className: "card", "data-control": "layers", "aria-label": `layer ${i + 1}` });
     const typeSelect = select({
       name: `layer-${i}-type`, label: `Layer ${i + 1}`,
-      options: types.map((t) => [t, t]), value: layer.type,
-      onChange: (t) => change(i, t === "dense" ? { type: t, units: 4, activation: "tanh" } : t === "dropout" ? { type: t, p: 0.2 } : { type: t }),
+      options: (types.includes(layer.type) ? types : [layer.type, ...types]).map((t) => [t, t]), value: layer.type,
+      title: o.catalog.layers[layer.type]?.description ?? "",
+      onChange: (t) => change(i, t === "dense" ? { type: t, units: 4, activation: "tanh" } : newLayer(t)),
     });
     body.append(typeSelect.node);
     body.append(button({ label: "×", title: `Remove layer ${i + 1}`, className: "remove", onClick: () => change(i, null) }));
@@ -68,17 +87,43 @@ export function createBuilder(o) {
           onChange: (a) => change(i, { ...layer, activation: a }),
         }).node,
       );
-    } else if (layer.type === "dropout") {
-      const p = /** @type {HTMLInputElement} */ (el("input", { type: "number", min: "0", max: "0.95", step: "0.05", value: String(layer.p), id: `layer-${i}-p` }));
-      p.addEventListener("change", () => {
-        const v = Number(p.value);
-        if (v >= 0 && v <= 0.95) change(i, { ...layer, p: v });
-      });
-      body.append(el("div", { className: "control" }, [el("label", { for: p.id, textContent: "drop rate" }), p]));
+    } else {
+      body.append(...fieldControls(layer, i, change));
     }
     body.append(el("p", { className: "info", "data-info-for": `layers.${i}` }));
     body.append(el("span", { className: "field-error", role: "alert", "data-error-for": `layers.${i}` }));
     return body;
+  }
+
+  /**
+   * A labelled control per field of a non-dense layer (weights' init is left to imports).
+   * @param {Layer} layer
+   * @param {number} i
+   * @param {(i: number, next: Layer | null) => void} change
+   */
+  function fieldControls(layer, i, change) {
+    const params = o.catalog.layers[layer.type]?.params ?? {};
+    return (LAYER_FIELDS[layer.type] ?? []).filter((f) => f.name !== "init").map((f) => {
+      const name = `layer-${i}-${f.name}`;
+      const label = LABELS[f.name] ?? f.name;
+      const title = params[f.name]?.description ?? "";
+      const set = (/** @type {any} */ v) => change(i, { ...layer, [f.name]: v });
+      if (f.kind === "bool") return checkbox({ name, label, value: Boolean(layer[f.name]), onChange: set }).node;
+      if (f.kind === "choice") return select({ name, label, title, options: (f.choices ?? []).map((c) => [c, c]), value: layer[f.name] ?? f.default, onChange: set }).node;
+      const input = /** @type {HTMLInputElement} */ (el("input", {
+        type: "number", id: name, name, title, min: String(f.min), max: String(f.max),
+        step: f.kind === "int" ? "1" : "0.05", value: layer[f.name] === null || layer[f.name] === undefined ? "" : String(layer[f.name]),
+        placeholder: f.nullable ? "auto" : "",
+      }));
+      input.addEventListener("change", () => {
+        if (input.value === "" && f.nullable) return set(null);
+        const v = Number(input.value);
+        const whole = f.kind !== "int" || Number.isInteger(v);
+        if (input.value !== "" && whole && v >= (f.min ?? -Infinity) && v <= (f.max ?? Infinity)) set(v);
+        else input.value = String(layer[f.name] ?? "");
+      });
+      return el("div", { className: "control" }, [el("label", { for: name, textContent: label }), input]);
+    });
   }
 
   return {

@@ -79,9 +79,6 @@ export function createSharePanel(container, o) {
       const e = answer.errors?.[0];
       return showError(container, "import", e ? `${e.field || "spec"}: ${e.message}` : "the spec is not valid");
     }
-    if (answer.data.input_kind !== "points") {
-      return showError(container, "import", `this page trains 2-D point data; "${answer.spec.data.dataset}" needs the image and sequence views (not in this page yet)`);
-    }
     o.onImport(stateFromSpec(answer.spec, o.getState()));
   }
 
