@@ -56,6 +56,21 @@ class Table:
     target: np.ndarray  # (N,) int64 class ids, or (N,) float64 regression values
     task: Task
     class_names: list[str]  # class id -> the target's value as written; empty for regression
+    columns: list[str]  # every column name, in the file's order
+    target_column: str
+
+
+def describe_size(n_bytes: int) -> str:
+    """A byte count as people read it: "5 MB", "64 KB", "100 bytes" (1 MB = 1024 KB)."""
+    for unit, size in (("MB", 1024**2), ("KB", 1024)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.3g} {unit}"
+    return f"{n_bytes} bytes"
+
+
+def too_large(limits: Limits) -> str:
+    """The words that refuse a file over the size limit."""
+    return f"the file is over {describe_size(limits.max_csv_bytes)}, the limit"
 
 
 def parse_number(text: str, row: int, column: str) -> float:
@@ -218,12 +233,11 @@ def parse_csv(text: str, target: str | None, task: TaskChoice, limits: Limits) -
     # Every character takes at least one byte: skip encoding a text already too long.
     size = len(text) if len(text) > limits.max_csv_bytes else len(text.encode("utf-8"))
     if size > limits.max_csv_bytes:
-        raise DataError(f"the file is over {limits.max_csv_bytes} bytes, the limit", FILE)
+        raise DataError(too_large(limits), FILE)
     names, column, features, cells = read_table(text, target, limits)
     if len(features) < MIN_ROWS:
-        raise DataError(
-            f"the file has {len(features)} data rows; at least {MIN_ROWS} are needed", FILE
-        )
+        found = "1 data row" if len(features) == 1 else f"{len(features)} data rows"
+        raise DataError(f"the file has {found}; at least {MIN_ROWS} are needed", FILE)
     check_filled(cells, column)
     chosen = choose_task(cells, column, task)
     if chosen == "regression":
@@ -237,6 +251,8 @@ def parse_csv(text: str, target: str | None, task: TaskChoice, limits: Limits) -
         target=y,
         task=chosen,
         class_names=class_names,
+        columns=names,
+        target_column=column,
     )
 
 
@@ -257,12 +273,22 @@ def read_upload(data_dir: Path | None, file: str | None, limits: Limits) -> str:
         raise DataError(f"there is no uploaded file named '{file}'", FILE)
     with open(path, "rb") as stream:
         raw = stream.read(limits.max_csv_bytes + 1)
+    return decode_csv(raw, limits)
+
+
+def decode_csv(raw: bytes, limits: Limits) -> str:
+    """The text of a CSV file's bytes: refused if over the size limit or not UTF-8 (what
+    spreadsheets call "CSV UTF-8"; plain ASCII is UTF-8 too)."""
     if len(raw) > limits.max_csv_bytes:
-        raise DataError(f"the file is over {limits.max_csv_bytes} bytes, the limit", FILE)
+        raise DataError(too_large(limits), FILE)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise DataError(f"the file is not UTF-8 text (byte {error.start})", FILE) from None
+        raise DataError(
+            f"the file is not UTF-8 text (byte {error.start + 1} is not valid UTF-8): save it "
+            'as "CSV UTF-8"',
+            FILE,
+        ) from None
 
 
 def standardize(features: np.ndarray, train: np.ndarray) -> np.ndarray:
