@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     # Where generated caches and user uploads (CSV files) live.
     data_dir: Path = Path("data")
+    # The uploads folder (data_dir/uploads) holds at most this many bytes of CSV files: a new
+    # upload that would overflow it deletes the oldest uploads first.
+    max_upload_dir_bytes: int = Field(200 * 1024**2, ge=0)
     limits: Limits = Limits()
     # Intra-op threads per training process. The playground's networks are small: one
     # thread is fastest for them, and it keeps several processes from fighting over cores.
@@ -114,6 +117,16 @@ class Settings(BaseSettings):
     heartbeat_timeout_s: float = Field(20.0, gt=0)
     # Status events while a run trains, per second.
     status_hz: float = Field(4.0, gt=0, le=60)
+
+    # --- frames (app/worker/hosted.py, docs/protocol.md) ---
+    # Feature maps sent per conv/pool layer at most (its first channels): a 64-filter layer
+    # would otherwise cost more to draw than anyone can look at.
+    frame_max_maps: int = Field(16, ge=1, le=1024)
+    # A feature map larger than this (pixels) on either side is average-pooled down to fit.
+    frame_max_map_size: int = Field(32, ge=2, le=1024)
+    # Views that cost a pass over the validation set (confusion, misclassified, accuracy by
+    # length, gradients over time) are computed at most this often per second.
+    slow_view_hz: float = Field(2.0, gt=0, le=60)
 
     @property
     def worker_count(self) -> int:
