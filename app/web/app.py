@@ -20,7 +20,7 @@ from app.web import ws
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.guards import SocketCounter
 from app.web.paths import static_dir, templates_dir, vendor_dir
-from app.web.routes import api, pages
+from app.web.routes import api, pages, uploads
 from app.web.sessions import SessionRegistry
 from app.worker.pool import WorkerPool
 
@@ -46,9 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="NN Playground", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=templates_dir())
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_request_bytes)
+    app.state.uploads = uploads.UploadFolder(settings.uploads_dir, settings.max_upload_dir_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.limits.max_request_bytes,
+        paths={uploads.PATH: uploads.body_limit(settings.limits)},
+    )
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
+    app.include_router(uploads.router)
     app.include_router(pages.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")

@@ -1,0 +1,181 @@
+"""POST /api/uploads: a CSV file for the `csv` dataset, checked, then kept under a name made
+from its content.
+
+The body is the file's raw bytes (the page sends `fetch(url, {method: "POST", body: file})`),
+bounded by `Limits.max_csv_bytes` in the body-size middleware (`body_limit` below) before any
+of it is read. The file is parsed exactly as a run will parse it, so a file that uploads is a
+file that trains, and every refusal names the row, column or limit at fault.
+
+Nothing the browser sends chooses a path: the stored name is the first 16 hex digits of the
+content's SHA-256, so the same file uploaded twice is one file. The folder is bounded too
+(`Settings.max_upload_dir_bytes`): an upload that would overflow it deletes the oldest
+uploads first. A run already training keeps its data in memory; restarting one whose file
+was deleted answers "there is no uploaded file named ...", and the user uploads it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.data import DataError, Table, parse_csv
+from app.data.tabular import FILE, TARGET, decode_csv, describe_size, too_large
+from app.settings import Limits
+from app.spec import format_errors
+from app.web.body_limit import BodyLimit
+from app.web.routes.api import RawBody, SettingsDep, invalid
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+PATH = "/api/uploads"
+STORED_NAME = re.compile(r"[0-9a-f]{16}\.csv")  # the names this route makes, and prunes
+# parse_csv names the spec's fields; here the file is the body and the target a query.
+FIELDS = {FILE: "file", TARGET: "target"}
+
+
+def body_limit(limits: Limits) -> BodyLimit:
+    """This route's body limit for the middleware: the CSV size limit, refused in words."""
+    return BodyLimit(limits.max_csv_bytes, "file", too_large(limits))
+
+
+@dataclass(frozen=True)
+class UploadFolder:
+    """`data_dir/uploads`, holding at most `max_bytes` of uploads. One lock orders the
+    uploads of this process, so pruning never deletes a file another upload is writing."""
+
+    path: Path
+    max_bytes: int
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def store(self, raw: bytes) -> str:
+        """Keep `raw` as `<sha256 hex[:16]>.csv` and return that name. The same content
+        rewrites the same file (and makes it the newest)."""
+        name = hashlib.sha256(raw).hexdigest()[:16] + ".csv"
+        with self.lock:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.make_room(len(raw), keep=name)
+            self.write(name, raw)
+        return name
+
+    def make_room(self, n_bytes: int, keep: str) -> None:
+        """Delete the oldest uploads (`keep` aside) until `n_bytes` more fit. Files this
+        route did not name are neither counted nor deleted."""
+        stored = self.stored(keep)
+        total = sum(size for _, _, size in stored)
+        for _, name, size in sorted(stored):
+            if total + n_bytes <= self.max_bytes:
+                break
+            (self.path / name).unlink(missing_ok=True)
+            total -= size
+            log.info("deleted upload %s: the uploads folder holds at most %s", name, self.limit)
+
+    def stored(self, keep: str) -> list[tuple[int, str, int]]:
+        """(modified time in ns, name, size in bytes) of each upload but `keep`."""
+        found = []
+        with os.scandir(self.path) as entries:
+            for entry in entries:
+                if entry.name == keep or not STORED_NAME.fullmatch(entry.name):
+                    continue
+                if entry.is_file(follow_symlinks=False):
+                    stat = entry.stat(follow_symlinks=False)
+                    found.append((stat.st_mtime_ns, entry.name, stat.st_size))
+        return found
+
+    def write(self, name: str, raw: bytes) -> None:
+        """Write to a temporary file in the folder, then rename: a reader (a run starting)
+        sees the old file or the whole new one, never half of it."""
+        handle, temporary = tempfile.mkstemp(dir=self.path, prefix=".upload-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(raw)
+            os.replace(temporary, self.path / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    @property
+    def limit(self) -> str:
+        return describe_size(self.max_bytes)
+
+
+def get_uploads(request: Request) -> UploadFolder:
+    return request.app.state.uploads
+
+
+UploadsDep = Annotated[UploadFolder, Depends(get_uploads)]
+
+
+class UploadQuery(BaseModel):
+    """The query string: the file's name as the user sees it (shown, never a path) and the
+    target column for the summary (a run's `data.target` chooses it again)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = Field(None, max_length=255)
+    target: str | None = Field(None, min_length=1, max_length=100)
+
+
+@router.post(
+    PATH,
+    responses={
+        413: {"description": "The file is over the CSV size limit."},
+        422: {"description": "The file is not a usable CSV: the error names the row or limit."},
+    },
+)
+def upload(
+    request: Request, body: RawBody, settings: SettingsDep, uploads: UploadsDep
+) -> JSONResponse:
+    """Checks a CSV file (the raw body) as a run would read it, stores it, and describes it:
+    rows, columns, the target and the task inferred from it. A plain `def`: parsing and
+    writing run in the threadpool, off the event loop."""
+    try:
+        query = UploadQuery.model_validate(dict(request.query_params))
+    except ValidationError as e:
+        return invalid(format_errors(e))
+    if len(body) > settings.limits.max_csv_bytes:  # the middleware refuses it first
+        return JSONResponse(refusal(too_large(settings.limits)), status_code=413)
+    try:
+        table = parse_csv(decode_csv(body, settings.limits), query.target, "auto", settings.limits)
+    except DataError as e:
+        return invalid([{"field": FIELDS.get(e.field, "file"), "message": str(e)}])
+    try:
+        stored = uploads.store(body)
+    except OSError:
+        log.exception("could not store an upload in %s", uploads.path)
+        return JSONResponse(refusal("the server could not save the file"), status_code=500)
+    return JSONResponse(describe_upload(stored, query.name or None, table))
+
+
+def refusal(message: str) -> dict[str, Any]:
+    """An error about the file, in the API's error shape."""
+    return {
+        "valid": False,
+        "detail": f"file: {message}",
+        "errors": [{"field": "file", "message": message}],
+    }
+
+
+def describe_upload(stored: str, name: str | None, table: Table) -> dict[str, Any]:
+    """What the page shows of an upload, and the `file` a spec names it by."""
+    return {
+        "file": stored,
+        "name": name,
+        "rows": len(table.target),
+        "columns": table.columns,
+        "features": table.feature_names,
+        "target": table.target_column,
+        "task": table.task,
+        "class_names": table.class_names,
+    }
