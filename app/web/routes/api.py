@@ -1,5 +1,6 @@
-"""JSON API: health, the catalog the page builds its controls from, spec validation, and the
-2-D points a run trains on (for drawing)."""
+"""JSON API: health, the catalog the page builds its controls from, spec validation, the
+2-D points a run trains on (for drawing), and the first validation examples of any dataset
+(for the page's sample strip, sequence chart and text views). CSV uploads: uploads.py."""
 
 from __future__ import annotations
 
@@ -128,6 +129,72 @@ def _targets(y: torch.Tensor) -> list[Any]:
     """Class indices as ints; regression targets (N, 1) as a flat list of numbers."""
     if y.dtype == torch.int64:
         return y.tolist()
+    return _rounded(y.flatten())
+
+
+class ExamplesRequest(StrictModel):
+    """The first `count` validation examples of the dataset `data` and `seed` name (as
+    an ExperimentSpec names them)."""
+
+    data: DataSpec = Field(default_factory=DataSpec)
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="As ExperimentSpec.seed.")
+    count: int = Field(16, ge=1, le=64, description="Examples to return.")
+
+
+@router.post(
+    "/api/examples",
+    responses={422: {"description": "Out of bounds or unbuildable: each error names its field."}},
+)
+def examples(body: RawBody, settings: SettingsDep) -> JSONResponse:
+    """The first `count` validation examples a run with this `data` and `seed` holds, in a
+    form the page can draw: images as their first channel, sequences as (steps, features),
+    tokens as text. A plain `def`: building the data runs in the threadpool."""
+    try:
+        request = ExamplesRequest.model_validate_json(body)
+    except ValidationError as e:
+        return invalid(format_errors(e))
+    try:
+        # The function and seed Run uses, so these are exactly its x_val[:count].
+        data = build_dataset(
+            request.data, request.seed, data_dir=settings.data_dir, limits=settings.limits
+        )
+    except DataError as e:
+        return invalid([{"field": e.field, "message": str(e)}])
+    return JSONResponse(example_views(data, request.count))
+
+
+def example_views(data: Dataset, count: int) -> dict[str, Any]:
+    """The dataset's facts and its first `count` validation examples as JSON."""
+    n = min(count, len(data.x_val))
+    return {
+        "input_kind": data.input_kind,
+        "input_shape": list(data.input_shape),
+        "task": data.task,
+        "class_names": data.class_names,
+        "feature_names": data.feature_names,
+        "vocab": data.vocab,
+        "examples": [
+            {"index": i, "x": example_input(data, i), "y": example_target(data.y_val[i])}
+            for i in range(n)
+        ],
+    }
+
+
+def example_input(data: Dataset, i: int) -> Any:
+    """Validation input `i`: an image's first channel (H, W) to 3 decimals, a sequence
+    (T, F) to 4, tokens as their characters, a feature vector (F,) to 4."""
+    x = data.x_val[i]
+    if data.input_kind == "image":
+        return np.round(x[0].numpy().astype(np.float64), 3).tolist()  # (H, W)
+    if data.input_kind == "tokens":
+        return "".join(data.vocab[token] for token in x.tolist())  # (T,) ids
+    return _rounded(x)  # sequence (T, F); points and table (F,)
+
+
+def example_target(y: torch.Tensor) -> Any:
+    """A class index as an int; a regression target (D,) as a list of numbers."""
+    if y.dtype == torch.int64:
+        return int(y.item())
     return _rounded(y.flatten())
 
 
