@@ -14,7 +14,7 @@ import struct
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, Field, TypeAdapter
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter
 
 from app.settings import DEFAULT_LIMITS as L
 from app.spec import ExperimentSpec, Optimizer, Schedule, StrictModel
@@ -94,6 +94,46 @@ class Set(StrictModel):
     params: HotParams
 
 
+MAX_INPUT_CHARS = 1000  # characters in a view's text input
+MAX_INPUT_NUMBERS = 64 * 64  # numbers in a view's image or sequence input (a 64x64 image)
+MAX_INPUT_DEPTH = 4  # nesting of a view's input lists: (N, C, H, W) at most
+
+
+def _bounded_input(value: Any) -> Any:
+    """A drawn image, a sequence or a text, small enough to run through a model on every
+    frame: at most MAX_INPUT_CHARS characters or MAX_INPUT_NUMBERS finite numbers. (Checked
+    before the type, so that any other value gets this one message.)"""
+    if isinstance(value, str):
+        if len(value) > MAX_INPUT_CHARS:
+            raise ValueError(f"a text input may have at most {MAX_INPUT_CHARS} characters")
+    elif isinstance(value, list):
+        count = _count_numbers(value, depth=1)
+        if count > MAX_INPUT_NUMBERS:
+            raise ValueError(f"an input may hold at most {MAX_INPUT_NUMBERS} numbers (64x64)")
+    elif value is not None:
+        raise ValueError("an input must be a text or lists of numbers")
+    return value
+
+
+def _count_numbers(values: list[Any], depth: int) -> int:
+    """Finite numbers in nested lists; raises on anything else, or beyond the limits."""
+    if depth > MAX_INPUT_DEPTH:
+        raise ValueError(f"an input may nest lists at most {MAX_INPUT_DEPTH} deep")
+    count = 0
+    for item in values:
+        if isinstance(item, list):
+            count += _count_numbers(item, depth + 1)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            if not math.isfinite(item):
+                raise ValueError("an input must hold finite numbers only")
+            count += 1
+        else:
+            raise ValueError("an input must be a text or lists of numbers")
+        if count > MAX_INPUT_NUMBERS:  # stop counting a huge input early
+            break
+    return count
+
+
 class View(StrictModel):
     """What this viewer wants drawn, and how often. An empty `views` stops frames."""
 
@@ -103,6 +143,11 @@ class View(StrictModel):
     grid: int = Field(10, ge=2, le=L.max_grid, description="Neuron map resolution.")
     boundary_grid: int = Field(100, ge=2, le=L.max_grid, description="Output map resolution.")
     sample: int = Field(0, ge=0, le=1_000_000, description="Val example for per-example views.")
+    input: Annotated[str | list[Any] | None, BeforeValidator(_bounded_input)] = Field(
+        None,
+        description="An input for per-example views instead of val example `sample`: an image "
+        "as rows of values 0..1, a sequence, or a text (see Predict).",
+    )
 
 
 class Predict(StrictModel):
@@ -112,6 +157,23 @@ class Predict(StrictModel):
     type: Literal["predict"]
     id: int = Field(0, ge=0, le=2**31 - 1, description="Echoed in the prediction.")
     input: str | list[Any] = Field(..., description="The input, as described above.")
+
+
+MAX_PREFIX_CHARS = 100  # characters a generated text may start from
+MAX_GENERATED_CHARS = 500  # characters generated per request
+
+
+class Generate(StrictModel):
+    """Text from a character model (text data only): `length` characters sampled one at a
+    time after `prefix`, at this temperature."""
+
+    type: Literal["generate"]
+    id: int = Field(0, ge=0, le=2**31 - 1, description="Echoed in `generated`; seeds sampling.")
+    prefix: str = Field("", max_length=MAX_PREFIX_CHARS, description="Text to continue.")
+    length: int = Field(50, ge=1, le=MAX_GENERATED_CHARS, description="Characters to generate.")
+    temperature: float = Field(
+        1.0, ge=0.05, le=5.0, description="Below 1: likelier characters; above 1: more varied."
+    )
 
 
 class Speed(StrictModel):
@@ -144,7 +206,7 @@ class EditWeight(StrictModel):
 
 
 ClientMessage = Annotated[
-    Start | Pause | Resume | Step | Reset | Set | View | Predict | Speed | EditWeight,
+    Start | Pause | Resume | Step | Reset | Set | View | Predict | Generate | Speed | EditWeight,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
@@ -176,7 +238,8 @@ def dumps(message: dict[str, Any]) -> str:
 #   {"type": "frame", "run": ..., "step": ..., "epoch": ...,
 #    "arrays": [{"name": "neurons/dense0", "dtype": "uint8", "shape": [4, 10, 10],
 #                "offset": 0, "min": -1.0, "max": 1.0}, ...]}
-# uint8 arrays are quantized maps: value = min + byte / 255 * (max - min).
+# uint8 arrays are quantized maps: value = min + byte / 255 * (max - min). A sliced map
+# (feature maps, filters) has one range per index along axis 0: "min" and "max" are lists.
 # float16 arrays (weights) are sent as they are.
 
 _LENGTH = struct.Struct("<I")
@@ -185,23 +248,40 @@ F16_MAX = float(np.finfo(np.float16).max)
 
 def quantize(array: np.ndarray) -> tuple[np.ndarray, float, float]:
     """A map as uint8 over its own finite range (non-finite values map to 0)."""
+    q, lo, hi = quantize_slices(np.asarray(array)[None])
+    return q.reshape(np.shape(array)), lo[0], hi[0]
+
+
+def quantize_slices(array: np.ndarray) -> tuple[np.ndarray, list[float], list[float]]:
+    """Each slice along axis 0 as uint8 over its own finite range, so a faint feature map
+    beside a bright one keeps its detail (non-finite values map to 0; a slice with no
+    finite value gets the range 0..0)."""
     a = np.asarray(array, dtype=np.float32)
-    finite = np.isfinite(a)
-    if not finite.any():
-        return np.zeros(a.shape, np.uint8), 0.0, 0.0
-    lo, hi = float(a[finite].min()), float(a[finite].max())
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
-    q = np.where(finite, (a - lo) * scale + 0.5, 0.0)
-    return np.clip(q, 0, 255).astype(np.uint8), lo, hi
+    flat = a.reshape(len(a), math.prod(a.shape[1:]))  # (slices, values per slice)
+    finite = np.isfinite(flat)
+    lo = np.where(finite, flat, np.inf).min(axis=1, initial=np.inf)
+    hi = np.where(finite, flat, -np.inf).max(axis=1, initial=-np.inf)
+    empty = ~finite.any(axis=1)
+    lo[empty], hi[empty] = 0.0, 0.0
+    span = hi.astype(np.float64) - lo  # float64, as a Python float range would be
+    scale = np.divide(255.0, span, out=np.zeros_like(span), where=span > 0).astype(np.float32)
+    inside = np.where(finite, flat, lo[:, None])  # no inf - inf on the way
+    q = np.where(finite, (inside - lo[:, None]) * scale[:, None] + np.float32(0.5), 0.0)
+    return np.clip(q, 0, 255).astype(np.uint8).reshape(a.shape), lo.tolist(), hi.tolist()
 
 
 def encode_frame(
-    meta: dict[str, Any], maps: dict[str, np.ndarray], exact: dict[str, np.ndarray]
+    meta: dict[str, Any],
+    maps: dict[str, np.ndarray],
+    exact: dict[str, np.ndarray],
+    sliced: frozenset[str] = frozenset(),
 ) -> bytes:
-    """One binary frame: `maps` quantized to uint8, `exact` as float16."""
+    """One binary frame: `maps` quantized to uint8 (those named in `sliced` per index along
+    axis 0, each over its own range), `exact` as float16."""
     arrays, chunks, offset = [], [], 0
     for name, array in maps.items():
-        q, lo, hi = quantize(array)
+        per_slice = name in sliced and np.ndim(array) > 0
+        q, lo, hi = quantize_slices(array) if per_slice else quantize(array)
         arrays.append(
             {
                 "name": name,
@@ -225,7 +305,8 @@ def encode_frame(
 
 
 def decode_frame(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The header and the arrays of a binary frame, uint8 maps dequantized to float32."""
+    """The header and the arrays of a binary frame, uint8 maps dequantized to float32 (a
+    sliced map's slices each over their own range)."""
     (length,) = _LENGTH.unpack_from(data)
     header = json.loads(data[4 : 4 + length])
     body = memoryview(data)[4 + length :]
@@ -235,7 +316,15 @@ def decode_frame(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         count = int(np.prod(a["shape"]))
         raw = np.frombuffer(body, dtype=dtype, count=count, offset=a["offset"]).reshape(a["shape"])
         if a["dtype"] == "uint8":
-            arrays[a["name"]] = a["min"] + raw.astype(np.float32) / 255.0 * (a["max"] - a["min"])
+            arrays[a["name"]] = _dequantize(raw, a["min"], a["max"])
         else:
             arrays[a["name"]] = raw.astype(np.float32)
     return header, arrays
+
+
+def _dequantize(raw: np.ndarray, lo: float | list[float], hi: float | list[float]) -> np.ndarray:
+    """Bytes back to values; list ranges (one per slice along axis 0) broadcast per slice."""
+    per_slice = (-1,) + (1,) * (raw.ndim - 1)
+    low = np.reshape(np.asarray(lo, dtype=np.float32), per_slice if isinstance(lo, list) else ())
+    high = np.reshape(np.asarray(hi, dtype=np.float32), per_slice if isinstance(hi, list) else ())
+    return low + raw.astype(np.float32) / 255.0 * (high - low)

@@ -1,9 +1,13 @@
 """The wire format: messages validate with named errors, frames round-trip within the
-quantization step, JSON never carries NaN, and the TensorFlow-Playground view fits 20 KB."""
+quantization step (sliced maps within each slice's own), JSON never carries NaN, and the
+TensorFlow-Playground view fits 20 KB."""
 
 from __future__ import annotations
 
+import base64
 import json
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,12 +15,19 @@ from pydantic import ValidationError
 
 from app.protocol import (
     CLIENT_MESSAGE,
+    MAX_GENERATED_CHARS,
+    MAX_INPUT_CHARS,
     MAX_PARAM_NAME,
+    MAX_PREFIX_CHARS,
     MAX_WEIGHT_EDIT,
     EditWeight,
+    Generate,
+    View,
     decode_frame,
     dumps,
     encode_frame,
+    quantize,
+    quantize_slices,
 )
 from app.spec import ExperimentSpec, format_errors
 from app.train import Run
@@ -148,3 +159,139 @@ def test_edit_weight_bounds() -> None:
     errors = format_errors(info.value)
     assert errors[0]["field"].endswith("param") and "at most 200" in errors[0]["message"]
     assert "p" * 201 not in str(errors)
+
+
+def test_sliced_maps_are_quantized_per_slice_over_their_own_range() -> None:
+    faint = np.linspace(0.0, 0.01, 9, dtype=np.float32).reshape(3, 3)
+    bright = np.linspace(-50.0, 50.0, 9, dtype=np.float32).reshape(3, 3)
+    stack = np.stack([faint, bright, np.full((3, 3), np.nan, np.float32)])
+    frame = encode_frame({}, {"fm": stack, "whole": stack}, {}, sliced=frozenset({"fm"}))
+    header, arrays = decode_frame(frame)
+    entry = {a["name"]: a for a in header["arrays"]}
+    assert entry["fm"]["min"] == [0.0, -50.0, 0.0]  # the all-NaN slice: 0..0
+    assert entry["fm"]["max"] == pytest.approx([0.01, 50.0, 0.0])
+    assert isinstance(entry["whole"]["min"], float)  # not sliced: one range, as before
+    # Each slice keeps its detail: the faint one within half its own step, not bright's.
+    np.testing.assert_allclose(arrays["fm"][0], faint, atol=0.01 / 510 + 1e-7)
+    np.testing.assert_allclose(arrays["fm"][1], bright, atol=100 / 510 + 1e-5)
+    assert (arrays["fm"][2] == 0).all()
+    assert np.unique(arrays["whole"][0]).size == 1  # one range flattens the faint map
+
+
+def test_each_slice_has_the_bytes_of_a_map_of_its_own() -> None:
+    rng = np.random.default_rng(1)
+    stack = rng.normal(size=(5, 4, 6)).astype(np.float32) * np.arange(1, 6)[:, None, None]
+    stack[2, 0, 0], stack[3, 1, 1] = np.inf, np.nan
+    q, lo, hi = quantize_slices(stack)
+    for i, one in enumerate(stack):
+        q_one, lo_one, hi_one = quantize(one)
+        np.testing.assert_array_equal(q[i], q_one)
+        assert (lo[i], hi[i]) == (lo_one, hi_one)
+
+
+def test_sliced_frames_with_no_slice_or_one_value() -> None:
+    empty = np.zeros((0, 28, 28), np.float32)  # no misclassified images
+    maps = {"none": empty, "scalar": np.float32(2.0), "flat": np.ones((2, 3))}
+    header, arrays = decode_frame(encode_frame({}, maps, {}, sliced=frozenset(maps)))
+    entry = {a["name"]: a for a in header["arrays"]}
+    assert (entry["none"]["min"], entry["none"]["shape"]) == ([], [0, 28, 28])
+    assert arrays["none"].shape == (0, 28, 28)
+    assert entry["scalar"]["min"] == 2.0  # no axis to slice: one range
+    np.testing.assert_array_equal(arrays["flat"], 1.0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "fragment"),
+    [
+        ({"input": "e" * (MAX_INPUT_CHARS + 1)}, "input", "at most 1000 characters"),
+        ({"input": [[0.5] * 65] * 64}, "input", "at most 4096 numbers"),
+        ({"input": [["a"]]}, "input", "a text or lists of numbers"),
+        ({"input": [[True]]}, "input", "a text or lists of numbers"),
+        ({"input": 3}, "input", "a text or lists of numbers"),
+        ({"input": [[[[[0.5]]]]]}, "input", "at most 4 deep"),
+    ],
+)
+def test_a_view_input_is_bounded(raw: dict, field: str, fragment: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        CLIENT_MESSAGE.validate_json(json.dumps({"type": "view", "views": ["example"], **raw}))
+    errors = format_errors(info.value)
+    assert errors[0]["field"].endswith(field) and fragment in errors[0]["message"], errors
+    assert "eee" not in str(errors)
+
+
+def test_a_view_input_may_be_a_64x64_image_or_a_text() -> None:
+    image = CLIENT_MESSAGE.validate_python({"type": "view", "input": [[0.5] * 64] * 64})
+    text = CLIENT_MESSAGE.validate_python({"type": "view", "input": "e" * MAX_INPUT_CHARS})
+    assert isinstance(image, View) and isinstance(text, View)
+    assert CLIENT_MESSAGE.validate_python({"type": "view"}).input is None
+    with pytest.raises(ValidationError):
+        CLIENT_MESSAGE.validate_json('{"type": "view", "input": [[NaN]]}')
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "fragment"),
+    [
+        ({"prefix": "e" * (MAX_PREFIX_CHARS + 1)}, "prefix", "at most 100 characters"),
+        ({"length": 0}, "length", "greater than or equal to 1"),
+        ({"length": MAX_GENERATED_CHARS + 1}, "length", "less than or equal to 500"),
+        ({"temperature": 0.01}, "temperature", "greater than or equal to 0.05"),
+        ({"temperature": 5.5}, "temperature", "less than or equal to 5"),
+        ({"id": -1}, "id", "greater than or equal to 0"),
+    ],
+)
+def test_generate_is_bounded(raw: dict, field: str, fragment: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        CLIENT_MESSAGE.validate_json(json.dumps({"type": "generate", **raw}))
+    errors = format_errors(info.value)
+    assert errors[0]["field"].endswith(field) and fragment in errors[0]["message"], errors
+
+
+def test_generate_defaults() -> None:
+    message = CLIENT_MESSAGE.validate_python({"type": "generate", "id": 4, "prefix": "em"})
+    assert isinstance(message, Generate)
+    assert (message.id, message.prefix, message.length, message.temperature) == (4, "em", 50, 1.0)
+
+
+# --- the frame static/js/frame.js is checked against (tests/js/frame.test.mjs) ---
+
+JS_SLICED_FIXTURE = Path(__file__).parent / "js" / "sliced_frame.json"
+
+
+def sliced_frame_fixture() -> dict[str, Any]:
+    """A frame with a sliced map (ranges as lists), made by encode_frame, and what Python
+    decodes from it, as JSON for the JavaScript decoder's tests."""
+    fm = np.stack(
+        [
+            np.linspace(0.0, 0.01, 6, dtype=np.float32).reshape(2, 3),
+            np.linspace(-50.0, 50.0, 6, dtype=np.float32).reshape(2, 3),
+            np.full((2, 3), np.nan, np.float32),  # no finite value: 0..0
+        ]
+    )
+    maps = {"feature_maps/conv2d0": fm, "boundary": np.linspace(0, 1, 4).reshape(2, 2)}
+    exact = {"probabilities": np.array([0.25, 0.75], np.float32)}
+    meta = {"run": "r1", "step": 3, "epoch": 0, "values": {"feature_maps_channels/conv2d0": 64}}
+    frame = encode_frame(meta, maps, exact, sliced=frozenset({"feature_maps/conv2d0"}))
+    header, decoded = decode_frame(frame)
+    body = frame[4 + int.from_bytes(frame[:4], "little") :]
+    arrays = {}
+    for spec in header["arrays"]:
+        raw = body[spec["offset"] : spec["offset"] + int(np.prod(spec["shape"]))]
+        arrays[spec["name"]] = {
+            **{k: spec[k] for k in ("dtype", "shape") + (("min", "max") if "min" in spec else ())},
+            **({"bytes": list(raw)} if spec["dtype"] == "uint8" else {}),
+            "values": [float(v) for v in decoded[spec["name"]].ravel()],
+        }
+    header = {k: v for k, v in header.items() if k != "arrays"}
+    frame_base64 = base64.b64encode(frame).decode()
+    return {"frame_base64": frame_base64, "header": header, "arrays": arrays}
+
+
+def test_the_javascript_sliced_frame_fixture_is_current() -> None:
+    """tests/js/sliced_frame.json must be what encode_frame makes today; to rewrite it:
+    python -c "from tests.test_protocol import write_js_fixture; write_js_fixture()" """
+    expected = json.loads(json.dumps(sliced_frame_fixture()))
+    assert json.loads(JS_SLICED_FIXTURE.read_text()) == expected
+
+
+def write_js_fixture() -> None:
+    JS_SLICED_FIXTURE.write_text(json.dumps(sliced_frame_fixture(), indent=1) + "\n")

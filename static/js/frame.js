@@ -4,13 +4,15 @@
  *   | H: u32 LE | header: UTF-8 JSON (H bytes) | array bytes, back to back |
  * uint8 arrays stay raw bytes (maps quantized over [min, max]); float16 arrays are
  * widened to Float32Array, since JavaScript has no half floats to compute with.
+ * A sliced map (feature maps, filters, misclassified images) has one range per index along
+ * its first axis: `min` and `max` are then arrays; `sliceRange` reads either form.
  */
 
 /**
  * @typedef {{dtype: "uint8" | "float16", shape: number[], data: Uint8Array | Float32Array,
- *            min?: number, max?: number}} FrameArray
+ *            min?: number | number[], max?: number | number[]}} FrameArray
  * @typedef {{type: "frame", run: string, step: number, epoch: number,
- *            values: Record<string, number | null>}} FrameHeader
+ *            values: Record<string, number | number[] | null>}} FrameHeader
  * @typedef {{header: FrameHeader, arrays: Record<string, FrameArray>}} Frame
  */
 
@@ -38,6 +40,36 @@ export function decodeFrame(buffer) {
   }
   delete header.arrays;
   return { header, arrays };
+}
+
+/**
+ * The value range [min, max] of slice `i` (index `i` along the first axis) of a uint8 map:
+ * its own range for a sliced map, the whole map's otherwise. A byte b of that slice stands
+ * for min + b / 255 * (max - min).
+ * @param {FrameArray} array
+ * @param {number} i
+ * @returns {[number, number]}
+ */
+export function sliceRange(array, i) {
+  const { min, max } = array;
+  if (min === undefined || max === undefined) throw new Error("only uint8 maps have a range");
+  if (Array.isArray(min) && Array.isArray(max)) return [min[i], max[i]];
+  if (typeof min === "number" && typeof max === "number") return [min, max];
+  throw new Error("a map's min and max must both be numbers or both be lists");
+}
+
+/**
+ * The range [min, max] of a whole uint8 map: for a sliced one, the widest over its slices
+ * (what normalizing a layer's maps together needs). A map with no slices gives [0, 0].
+ * @param {FrameArray} array
+ * @returns {[number, number]}
+ */
+export function mapRange(array) {
+  const { min, max } = array;
+  if (Array.isArray(min) && Array.isArray(max)) {
+    return min.length ? [Math.min(...min), Math.max(...max)] : [0, 0];
+  }
+  return sliceRange(array, 0);
 }
 
 /**

@@ -1,12 +1,15 @@
 // Unit tests of static/js/frame.js, across languages: tests/page/test_js_units.py writes a
 // frame made by the server's own app.protocol.encode_frame, what Python decodes from it, and
 // every float16 as numpy widens it, to $NNP_TEST_FRAME_DIR, then runs `node --test`.
+// tests/js/sliced_frame.json holds a frame with a sliced map (min and max as lists), also
+// made by encode_frame; tests/test_protocol.py checks that it is what encode_frame makes now.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 
-import { decodeFrame, halfToFloat } from "../../static/js/frame.js";
+import { decodeFrame, halfToFloat, mapRange, sliceRange } from "../../static/js/frame.js";
 
 const dir = process.env.NNP_TEST_FRAME_DIR;
 const fromPython = {
@@ -65,13 +68,67 @@ test("decodeFrame: uint8 maps are Python's bytes, with their min and max", fromP
     assert.equal(got.max, want.max, name);
     assert.ok(got.data instanceof Uint8Array, name);
     assert.deepEqual(Array.from(got.data), want.bytes, name);
-    // value = min + byte / 255 * (max - min), as app.protocol.decode_frame computes it
-    const step = (want.max - want.min) / 255;
-    got.data.forEach((byte, i) => {
-      const value = want.min + byte * step;
-      assert.ok(Math.abs(value - want.values[i]) <= 1e-6 * (1 + Math.abs(value)), `${name}[${i}]`);
-    });
+    assertDequantizes(name, got, want.values);
   }
+});
+
+/**
+ * value = min + byte / 255 * (max - min), each slice over sliceRange, as
+ * app.protocol.decode_frame computes it.
+ * @param {string} name
+ * @param {import("../../static/js/frame.js").FrameArray} got
+ * @param {number[]} values what Python decoded
+ */
+function assertDequantizes(name, got, values) {
+  const perSlice = got.shape.length ? got.data.length / got.shape[0] : 1;
+  got.data.forEach((byte, i) => {
+    const [min, max] = sliceRange(got, Math.floor(i / perSlice));
+    const value = min + (byte * (max - min)) / 255;
+    assert.ok(Math.abs(value - values[i]) <= 1e-6 * (1 + Math.abs(value)), `${name}[${i}]`);
+  });
+}
+
+const sliced = JSON.parse(
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), "sliced_frame.json"), "utf8"),
+);
+const slicedFrame = () => {
+  const bytes = Buffer.from(sliced.frame_base64, "base64");
+  return decodeFrame(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+};
+
+test("decodeFrame: a sliced map keeps one range per slice, as Python sent it", () => {
+  const frame = slicedFrame();
+  assert.deepEqual(frame.header, sliced.header);
+  assert.equal(frame.header.values["feature_maps_channels/conv2d0"], 64);
+  const name = "feature_maps/conv2d0";
+  const got = frame.arrays[name];
+  const want = sliced.arrays[name];
+  assert.deepEqual(got.shape, [3, 2, 3]);
+  assert.ok(Array.isArray(got.min) && Array.isArray(got.max));
+  assert.deepEqual([got.min, got.max], [want.min, want.max]);
+  assert.deepEqual(Array.from(got.data), want.bytes);
+  assertDequantizes(name, got, want.values);
+});
+
+test("sliceRange: each slice's own range, or the whole map's", () => {
+  const frame = slicedFrame();
+  const maps = frame.arrays["feature_maps/conv2d0"];
+  const [faintMin, faintMax] = sliceRange(maps, 0);
+  assert.equal(faintMin, 0);
+  assert.ok(Math.abs(faintMax - 0.01) < 1e-6, `${faintMax}`); // the faint map keeps its detail
+  assert.deepEqual(sliceRange(maps, 1), [-50, 50]);
+  assert.deepEqual(sliceRange(maps, 2), [0, 0]); // no finite value
+  assert.deepEqual(sliceRange(frame.arrays.boundary, 0), [0, 1]);
+  assert.deepEqual(sliceRange(frame.arrays.boundary, 1), [0, 1]); // one range for all
+  assert.throws(() => sliceRange(frame.arrays.probabilities, 0), /only uint8 maps/);
+});
+
+test("mapRange: the widest range over a sliced map's slices (normalize per layer)", () => {
+  const frame = slicedFrame();
+  assert.deepEqual(mapRange(frame.arrays["feature_maps/conv2d0"]), [-50, 50]);
+  assert.deepEqual(mapRange(frame.arrays.boundary), [0, 1]);
+  const none = { dtype: /** @type {"uint8"} */ ("uint8"), shape: [0, 4, 4], data: new Uint8Array(0), min: [], max: [] };
+  assert.deepEqual(mapRange(none), [0, 0]);
 });
 
 test("decodeFrame: float16 arrays are Python's values, bit for bit", fromPython, () => {
