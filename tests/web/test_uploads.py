@@ -241,6 +241,15 @@ def test_a_full_folder_deletes_the_oldest_uploads_first(tmp_path: Path) -> None:
     assert post(app, "/api/validate", json=spec).json()["valid"] is True
 
 
+def test_a_folder_that_cannot_be_written_gets_500_in_words(app: FastAPI, tmp_path: Path) -> None:
+    (tmp_path / "uploads").write_text("a file where the folder should be")
+    r = post(app, "/api/uploads", good_csv())
+    assert r.status_code == 500 and "Traceback" not in r.text
+    assert r.json()["errors"] == [
+        {"field": "file", "message": "the server could not save the file"}
+    ]
+
+
 # --- through a real server ---
 
 
