@@ -118,6 +118,16 @@ class Settings(BaseSettings):
     # Status events while a run trains, per second.
     status_hz: float = Field(4.0, gt=0, le=60)
 
+    # --- frames (app/worker/hosted.py, docs/protocol.md) ---
+    # Feature maps sent per conv/pool layer at most (its first channels): a 64-filter layer
+    # would otherwise cost more to draw than anyone can look at.
+    frame_max_maps: int = Field(16, ge=1, le=1024)
+    # A feature map larger than this (pixels) on either side is average-pooled down to fit.
+    frame_max_map_size: int = Field(32, ge=2, le=1024)
+    # Views that cost a pass over the validation set (confusion, misclassified, accuracy by
+    # length, gradients over time) are computed at most this often per second.
+    slow_view_hz: float = Field(2.0, gt=0, le=60)
+
     @property
     def worker_count(self) -> int:
         return self.workers or os.cpu_count() or 1

@@ -11,7 +11,7 @@ import torch
 
 from app.spec import ExperimentSpec
 from app.train import Run
-from app.train.probes import ObserveError
+from app.train.probes import ObserveError, check_example_input, feature_map_channels
 
 
 def spec_of(data: dict, layers: list[dict], **train: object) -> ExperimentSpec:
@@ -182,3 +182,205 @@ def test_observing_changes_nothing() -> None:
 def test_bad_view_requests_are_clear_errors(spec, view, options, fragment) -> None:
     with pytest.raises(ObserveError, match=fragment):
         Run(spec).observe(view, **options)
+
+
+# --- per-example views, and the input a viewer gives instead of a val example ---
+
+MEMORY = spec_of(
+    {"dataset": "memory", "n_samples": 300, "seq_len": 12},
+    [{"type": "lstm", "hidden": 8}, {"type": "dropout", "p": 0.2}],
+)
+CIRCLE = spec_of({"dataset": "circle", "n_samples": 100}, [{"type": "dense", "units": 4}])
+
+
+def test_feature_maps_are_capped_in_count_and_size() -> None:
+    spec = spec_of(
+        {"dataset": "digits", "n_samples": 300},
+        [{"type": "conv2d", "filters": 6}, {"type": "maxpool2d"}],
+    )
+    run = Run(spec)
+    full = run.observe("feature_maps", sample=4)["feature_maps"]
+    capped = run.observe("feature_maps", sample=4, max_maps=3, max_map_size=5)["feature_maps"]
+    assert full["conv2d0"].shape == (6, 8, 8) and capped["conv2d0"].shape == (3, 5, 5)
+    assert capped["maxpool2d1"].shape == (3, 4, 4)  # already small enough: as it is
+    pooled = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(full["conv2d0"][:3]), (5, 5))
+    np.testing.assert_allclose(capped["conv2d0"], pooled.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(capped["maxpool2d1"], full["maxpool2d1"][:3])
+    assert feature_map_channels(run) == {"conv2d0": 6, "maxpool2d1": 6}
+
+
+def test_probabilities_are_the_softmax_or_both_sides_of_the_sigmoid() -> None:
+    digits = Run(DIGITS)
+    digits.step(10)
+    p = digits.observe("probabilities", sample=7)["probabilities"]
+    with torch.no_grad():
+        want = torch.softmax(digits.model.eval()(digits.x_val[7:8]), dim=1)[0]
+    assert p.shape == (10,)
+    np.testing.assert_allclose(p, want.numpy(), rtol=1e-5)
+    circle = Run(CIRCLE)
+    q = circle.observe("probabilities", sample=2)["probabilities"]
+    with torch.no_grad():
+        p1 = float(torch.sigmoid(circle.model(circle.x_val[2:3]))[0, 0])
+    np.testing.assert_allclose(q, [1 - p1, p1], rtol=1e-5)
+
+
+def test_example_is_what_the_views_look_at() -> None:
+    digits = Run(DIGITS)
+    v = digits.observe("example", sample=3)["example"]
+    np.testing.assert_array_equal(v["input"], digits.x_val[3].numpy())  # (1, 8, 8)
+    assert v["label"] == int(digits.y_val[3])
+    drawn = np.eye(8, dtype=np.float32)
+    given = digits.observe("example", inputs=drawn.tolist())["example"]
+    np.testing.assert_array_equal(given["input"], drawn[None])
+    assert given["label"] is None  # a drawing has no true class
+    names = Run(NAMES)
+    text = names.observe("example", inputs="emma")["example"]["input"]
+    vocab = names.data.vocab
+    assert text.shape == (8,) and "".join(vocab[int(i)] for i in text) == "....emma"
+    sine = Run(SINE).observe("example", sample=1)["example"]
+    assert sine["input"].shape == (10, 1) and sine["label"] is None  # regression
+
+
+def test_a_given_input_replaces_the_val_example_in_every_per_example_view() -> None:
+    digits, names = Run(DIGITS), Run(NAMES)
+    image_views = ("feature_maps", "probabilities", "example")
+    text_views = ("hidden_states", "attention", "probabilities", "example")
+    for run, views, sample in ((digits, image_views, 5), (names, text_views, 2)):
+        as_sample = run.observe(*views, sample=sample)
+        given = run.x_val[sample].tolist()
+        as_input = run.observe(*views, sample=0, inputs=given)
+        for view in views:
+            for got, want in zip(_leaves(as_input[view]), _leaves(as_sample[view]), strict=True):
+                np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=view)
+
+
+def _leaves(value: object) -> list[np.ndarray]:
+    if isinstance(value, dict):
+        return [leaf for k in value if k != "label" for leaf in _leaves(value[k])]
+    return [np.asarray(value)]
+
+
+@pytest.mark.parametrize(
+    ("spec", "inputs", "fragment"),
+    [
+        (DIGITS, np.zeros((2, 1, 8, 8)).tolist(), "one example"),
+        (DIGITS, np.zeros((7, 7)).tolist(), "an image of 8x8 pixels"),
+        (DIGITS, "seven", "a text input needs text data"),
+        (DIGITS, [], "empty"),
+        (DIGITS, [[0.5, 0.5], [0.5]], "must be numbers"),
+        (NAMES, [0, 1, 2, 3, 4, 5, 6, 99], "token ids must be whole numbers from 0 to"),
+        (NAMES, [0, 1, 2, 3, 4, 5, 6, 0.5], "token ids must be whole numbers"),
+        (POINTS, [[1.0, 2.0, 3.0]], "pairs"),
+    ],
+)
+def test_a_bad_example_input_is_a_clear_error(spec, inputs, fragment) -> None:
+    with pytest.raises(ObserveError, match=fragment) as info:
+        check_example_input(Run(spec), inputs)
+    assert "seven" not in str(info.value)
+
+
+def test_good_example_inputs_pass() -> None:
+    check_example_input(Run(DIGITS), np.zeros((8, 8)).tolist())
+    check_example_input(Run(NAMES), "a name much longer than eight characters")
+    check_example_input(Run(NAMES), [0, 1, 2, 3, 4, 5, 6, 7])
+    check_example_input(Run(POINTS), [[0.5, -1.0]])
+
+
+# --- the validation set ---
+
+
+def test_misclassified_are_the_val_images_the_model_gets_wrong() -> None:
+    run = Run(DIGITS)
+    run.step(15)
+    v = run.observe("misclassified")["misclassified"]
+    with torch.no_grad():
+        predicted = run.model.eval()(run.x_val).argmax(dim=1)
+    wrong = (predicted != run.y_val).nonzero()[:, 0]
+    assert 0 < v["count"] == len(wrong)
+    assert v["index"] == wrong[:24].tolist()
+    assert v["truth"] == run.y_val[wrong[:24]].tolist()
+    assert v["predicted"] == predicted[wrong[:24]].tolist()
+    assert all(t != p for t, p in zip(v["truth"], v["predicted"], strict=True))
+    assert v["images"].shape == (min(24, len(wrong)), 8, 8)
+    np.testing.assert_array_equal(v["images"], run.x_val[wrong[:24], 0].numpy())
+
+
+def test_time_grads_match_autograd_and_leave_parameter_grads_alone() -> None:
+    run = Run(MEMORY)
+    run.step(3)
+    grads_before = {n: p.grad.clone() for n, p in run.model.named_parameters()}
+    shown = run.observe("time_grads")["time_grads"]
+    for name, p in run.model.named_parameters():
+        assert torch.equal(p.grad, grads_before[name]), name
+    x = run.x_val[:256].clone().requires_grad_()  # the LSTM reads the input itself
+    model = copy.deepcopy(run.model).eval()
+    (grad,) = torch.autograd.grad(run.loss_fn(model(x), run.y_val[:256]), x)
+    assert shown.shape == (12,)
+    np.testing.assert_allclose(shown, grad.norm(dim=2).mean(dim=0).numpy(), rtol=1e-4)
+    assert shown[-1] > shown[0]  # untrained: the gradient fades on its way back in time
+
+
+def test_time_grads_on_text_reach_every_character() -> None:
+    grads = Run(NAMES).observe("time_grads")["time_grads"]
+    assert grads.shape == (8,) and (grads > 0).all()
+
+
+def test_accuracy_by_length_on_the_memory_task() -> None:
+    run = Run(MEMORY)
+    run.step(20)
+    v = run.observe("accuracy_by_length")["accuracy_by_length"]
+    assert v["lengths"][0] == 2 and v["lengths"][-1] == 12 and len(v["lengths"]) <= 8
+    assert v["lengths"] == sorted(set(v["lengths"]))
+    assert v["accuracy"][-1] == pytest.approx(run.evaluate().val_score)  # all 12 steps
+    with torch.no_grad():
+        model = run.model.eval()
+        cut = model(run.x_val[:, :5]).argmax(dim=1)
+    at_5 = float((cut == run.y_val).float().mean())
+    assert v["accuracy"][v["lengths"].index(5)] == pytest.approx(at_5)
+
+
+FIXED_LENGTH = spec_of(
+    {"dataset": "memory", "n_samples": 300, "seq_len": 12},
+    [{"type": "lstm", "hidden": 8, "return_sequence": True}, {"type": "flatten"}],
+)
+
+
+@pytest.mark.parametrize(
+    ("spec", "view", "fragment"),
+    [
+        (SINE, "probabilities", "need a classification task"),
+        (SINE, "misclassified", "image classification data"),
+        (POINTS, "misclassified", "image classification data"),
+        (DIGITS, "time_grads", "sequence or text data"),
+        (
+            spec_of({"dataset": "sine", "n_samples": 200, "seq_len": 10}, [{"type": "flatten"}]),
+            "time_grads",
+            "no recurrent or attention layer",
+        ),
+        (SINE, "accuracy_by_length", "labelled by its first step"),
+        (FIXED_LENGTH, "accuracy_by_length", "exactly 12 steps"),
+    ],
+)
+def test_views_a_run_cannot_show_say_why(spec, view, fragment) -> None:
+    with pytest.raises(ObserveError, match=fragment):
+        Run(spec).observe(view)
+
+
+@pytest.mark.parametrize(
+    ("spec", "views"),
+    [
+        (MEMORY, ("time_grads", "accuracy_by_length", "probabilities", "example", "confusion")),
+        (DIGITS, ("misclassified", "feature_maps", "probabilities", "example")),
+    ],
+)
+def test_observing_the_new_views_changes_nothing(spec, views) -> None:
+    watched, alone = Run(spec), Run(spec)
+    for _ in range(5):
+        rng = torch.random.get_rng_state()
+        watched.observe(*views, sample=1)
+        assert torch.equal(torch.random.get_rng_state(), rng)  # no random draws
+        assert watched.model.training
+        watched.step(2)
+        alone.step(2)
+    for k, v in alone.model.state_dict().items():
+        assert torch.equal(watched.model.state_dict()[k], v), k
