@@ -6,31 +6,14 @@
  * pixel, scaled up by CSS without smoothing).
  */
 
-import * as frameModule from "../frame.js";
+import { sliceRange } from "../frame.js";
 import { el } from "./controls.js";
 
 /**
- * A frame array of images, uint8 quantized (value = min + byte / 255 * (max - min)) with one
- * range for the whole array or one per image (lists), or float16 values.
- * @typedef {{dtype: string, shape: number[], data: Uint8Array | Float32Array,
- *            min?: number | number[] | null, max?: number | number[] | null}} ImageArray
+ * Images from a frame: uint8 quantized (value = min + byte / 255 * (max - min), with one
+ * range for the whole array or one per image), or float16 values.
+ * @typedef {import("../frame.js").FrameArray} ImageArray
  */
-
-/**
- * [min, max] of slice i along axis 0 of a quantized array, for both forms of its range.
- * @param {ImageArray} array
- * @param {number} i
- * @returns {[number, number]}
- */
-function localSliceRange(array, i) {
-  const pick = (/** @type {any} */ v) => (Array.isArray(v) ? v[i] : v);
-  const min = pick(array.min) ?? 0;
-  return [min, pick(array.max) ?? min];
-}
-
-/** frame.js's helper where it has one (the frame format is moving to per-slice ranges). */
-/** @type {(array: ImageArray, i: number) => [number, number]} */
-export const sliceRange = /** @type {any} */ (frameModule).sliceRange ?? localSliceRange;
 
 /**
  * The values of image k (of `pixels` pixels) of an image array, dequantized.

@@ -17,6 +17,8 @@ import { createPad } from "./pad.js";
 
 /** The most samples the strip shows. */
 const STRIP_LENGTH = 16;
+/** @type {import("../frame.js").FrameArray} a frame with a count of mistakes and no images */
+const NO_IMAGES = { dtype: "uint8", shape: [0, 0, 0], data: new Uint8Array(0), min: [], max: [] };
 
 /**
  * @typedef {{index: number, x: number[][], y: number}} Example a validation image, H x W, 0..1
@@ -134,7 +136,7 @@ export function createImagePanel(container, { labels, imageSize, onSample, onDra
     }
     const images = arrays["misclassified/images"];
     if (images || values["misclassified/count"] != null) {
-      gallery.update(images ?? { dtype: "uint8", shape: [0, 0, 0], data: new Uint8Array(0) }, {
+      gallery.update(images ?? NO_IMAGES, {
         index: values["misclassified/index"] ?? [],
         truth: values["misclassified/truth"] ?? [],
         predicted: values["misclassified/predicted"] ?? [],
