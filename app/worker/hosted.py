@@ -15,16 +15,35 @@ from app.protocol import encode_frame
 from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
 from app.train import Run
-from app.train.probes import ObserveError
+from app.train.generate import GenerateError, generate_text
+from app.train.probes import ObserveError, check_example_input, feature_map_channels
 from app.train.run import WeightEditError
 from app.validation import check_spec, load_data
 
 Emit = Callable[[dict[str, Any]], None]
 
 # Views drawn as heatmaps: quantized to uint8 in frames. Other arrays travel as float16.
+# (`example` too, for image data: see `_is_map`.)
 MAP_VIEWS = frozenset(
-    {"neurons", "boundary", "feature_maps", "filters", "hidden_states", "attention"}
+    {
+        "neurons",
+        "boundary",
+        "feature_maps",
+        "filters",
+        "hidden_states",
+        "attention",
+        "misclassified",
+    }
 )
+# Maps quantized per index along axis 0 (each feature map, filter, image over its own
+# range), so the page may normalize colours per map, per layer or globally.
+SLICED_VIEWS = frozenset({"feature_maps", "filters", "misclassified"})
+# Views that cost a pass over (part of) the validation set: in a frame at most
+# `slow_view_hz` times a second, absent from the others (the page keeps the last).
+SLOW_VIEWS = frozenset({"confusion", "misclassified", "accuracy_by_length", "time_grads"})
+# The next frame waits at least this many times as long as the last one took, so frames
+# cost the worker at most about a quarter of its time (the rest trains).
+FRAME_COST_FACTOR = 3.0
 
 
 class HostedRun:
@@ -41,6 +60,8 @@ class HostedRun:
         self.view: dict[str, Any] | None = None
         self.next_frame_at = 0.0
         self.framed_step = -1  # step count of the last frame sent
+        self.slow_framed_step = -1  # step count of the last frame with the slow views
+        self.next_slow_at = 0.0  # when slow views may be computed again
         self.reported_points = 0  # run.history entries already sent as metrics
         self.next_status_at = 0.0
         self.started_at = time.monotonic()
@@ -80,34 +101,52 @@ class HostedRun:
             self.credit_at = time.monotonic()
         elif kind == "reset":
             self.run.reset(message.get("seed"))
-            self.reported_points, self.framed_step, self.done_sent = 0, -1, False
+            self.reported_points, self.done_sent = 0, False
             self.pending_steps = 0
+            self._refresh_frame()
         elif kind == "set":
             self._set({k: v for k, v in message["params"].items() if v is not None})
         elif kind == "view":
-            self.view = message if message["views"] else None
-            self.next_frame_at, self.framed_step = 0.0, -1
+            self._view(message)
         elif kind == "predict":
             self._predict(message)
+        elif kind == "generate":
+            self._generate(message)
         elif kind == "edit_weight":
             self._edit_weight(message)
         self.send_status()
+
+    def _invalid(self, field: str, message: str, **extra: Any) -> None:
+        """Tells the client that its command could not apply, and why."""
+        self.emit(
+            {"type": "error", "run": self.id, "code": "invalid", "field": field, "message": message}
+            | extra
+        )
+
+    def _refresh_frame(self) -> None:
+        """The next frame goes out even if no step was trained (a paused viewer sees the
+        change), with the slow views as soon as they may be computed."""
+        self.framed_step = self.slow_framed_step = -1
+
+    def _view(self, message: dict[str, Any]) -> None:
+        """A new view set; a given input is checked now, so a bad one keeps the old view."""
+        if message.get("input") is not None:
+            try:
+                check_example_input(self.run, message["input"])
+            except ObserveError as e:
+                self._invalid("input", str(e))
+                return
+        self.view = message if message["views"] else None
+        self.next_frame_at, self.next_slow_at = 0.0, 0.0
+        self._refresh_frame()
 
     def _edit_weight(self, message: dict[str, Any]) -> None:
         try:
             self.run.edit_weight(message["param"], message["index"], message["value"])
         except WeightEditError as e:
-            self.emit(
-                {
-                    "type": "error",
-                    "run": self.id,
-                    "code": "invalid",
-                    "field": e.field,
-                    "message": str(e),
-                }
-            )
+            self._invalid(e.field, str(e))
             return
-        self.framed_step = -1  # a paused viewer sees the edit at its next frame
+        self._refresh_frame()
 
     def _set(self, params: dict[str, Any]) -> None:
         try:
@@ -116,33 +155,32 @@ class HostedRun:
             first = format_errors(e, prefix=("params",))[0]
             self.emit({"type": "error", "run": self.id, "code": "invalid", **first})
         except ValueError as e:
-            self.emit(
-                {
-                    "type": "error",
-                    "run": self.id,
-                    "code": "invalid",
-                    "field": "params",
-                    "message": str(e),
-                }
-            )
+            self._invalid("params", str(e))
 
     def _predict(self, message: dict[str, Any]) -> None:
         try:
             out = self.run.observe("predict", inputs=message["input"])["predict"]
         except (ObserveError, ValueError, TypeError) as e:
-            self.emit(
-                {
-                    "type": "error",
-                    "run": self.id,
-                    "code": "invalid",
-                    "field": "input",
-                    "message": str(e),
-                }
-            )
+            self._invalid("input", str(e))
             return
         self.emit(
             {"type": "prediction", "run": self.id, "id": message["id"], "output": out.tolist()}
         )
+
+    def _generate(self, message: dict[str, Any]) -> None:
+        """Samples text from a character model; the request's id seeds the sampling."""
+        try:
+            text = generate_text(
+                self.run,
+                message["prefix"],
+                message["length"],
+                message["temperature"],
+                seed=message["id"],
+            )
+        except GenerateError as e:
+            self._invalid("generate", str(e))
+            return
+        self.emit({"type": "generated", "run": self.id, "id": message["id"], "text": text})
 
     # --- training, in turns ---
 
@@ -206,16 +244,7 @@ class HostedRun:
             points = [vars(m) for m in history[self.reported_points :]]
             self.reported_points = len(history)
             self.emit({"type": "metrics", "run": self.id, "points": points})
-        view = self.view
-        if (
-            view is not None
-            and now >= self.next_frame_at
-            and self.run.step_count != self.framed_step
-        ):
-            period = 1 / view["fps"]  # keep the cadence, unless a frame is a period late
-            due = self.next_frame_at if now - self.next_frame_at < period else now
-            self.next_frame_at = due + period
-            self.send_frame()  # may drop a view it cannot show
+        self._report_frame(now)
         if self.run.done and not self.done_sent:
             self.done_sent = True
             self.send_status()
@@ -249,40 +278,97 @@ class HostedRun:
         )
         self.next_status_at = time.monotonic() + 1 / self.settings.status_hz
 
-    def send_frame(self) -> None:
+    def _report_frame(self, now: float) -> None:
+        """Sends a frame when one is due: at the viewer's fps at most, slower when frames
+        are expensive, and only when the step count changed (or the view, or a weight), or
+        when the slow views are due and stale."""
+        view = self.view
+        if view is None or now < self.next_frame_at:
+            return
+        with_slow = self._slow_views_due(now)
+        if self.run.step_count == self.framed_step and not with_slow:
+            return
+        started = time.perf_counter()
+        self.send_frame(now, with_slow)  # may drop a view it cannot show
+        cost = time.perf_counter() - started
+        period = max(1 / view["fps"], FRAME_COST_FACTOR * cost)
+        due = self.next_frame_at if now - self.next_frame_at < period else now  # keep cadence
+        self.next_frame_at = due + period
+
+    def _slow_views_due(self, now: float) -> bool:
+        view = self.view
+        return (
+            view is not None
+            and any(v in SLOW_VIEWS for v in view["views"])
+            and self.run.step_count != self.slow_framed_step
+            and now >= self.next_slow_at
+        )
+
+    def send_frame(self, now: float, with_slow: bool = True) -> None:
+        """Observes the viewer's views (the slow ones only if `with_slow`) and sends them as
+        one frame. A view the run cannot show is dropped, with an error naming it."""
         view = self.view
         assert view is not None
-        try:
-            # The output map has its own resolution: observed once, at that one.
-            views = [v for v in view["views"] if v != "boundary"]
-            observed = self.run.observe(*views, grid=view["grid"], sample=view["sample"])
-            if "boundary" in view["views"]:
-                observed |= self.run.observe("boundary", grid=view["boundary_grid"])
-        except ObserveError as e:
-            self.emit(
-                {
-                    "type": "error",
-                    "run": self.id,
-                    "code": "invalid",
-                    "field": "views",
-                    "message": str(e),
-                }
-            )
-            self.view = None
-            return
+        observed: dict[str, Any] = {}
+        for name in view["views"]:
+            if with_slow or name not in SLOW_VIEWS:
+                try:
+                    observed[name] = self._observe(name, view)
+                except ObserveError as e:
+                    self._drop_view(name, str(e))
+        step = self.run.step_count
+        self.framed_step = step
+        if with_slow:
+            self.slow_framed_step = step
+            self.next_slow_at = now + 1 / self.settings.slow_view_hz
+        if observed:
+            self.emit({"type": "frame", "run": self.id, "data": self._encode(observed)})
+
+    def _observe(self, name: str, view: dict[str, Any]) -> Any:
+        """One view, with the viewer's options (the output map at its own resolution)."""
+        grid = view["boundary_grid"] if name == "boundary" else view["grid"]
+        return self.run.observe(
+            name,
+            grid=grid,
+            sample=view["sample"],
+            inputs=view.get("input"),
+            max_maps=self.settings.frame_max_maps,
+            max_map_size=self.settings.frame_max_map_size,
+        )[name]
+
+    def _drop_view(self, name: str, why: str) -> None:
+        """Stops sending a view the run cannot show; the others go on."""
+        self._invalid("views", f"{name}: {why}", view=name)
+        assert self.view is not None
+        views = [v for v in self.view["views"] if v != name]
+        self.view = {**self.view, "views": views} if views else None
+
+    def _encode(self, observed: dict[str, Any]) -> bytes:
+        """Observed views as one binary frame: heatmaps as uint8 maps, other arrays as
+        float16, plain numbers and lists in `values`."""
         maps: dict[str, Any] = {}
         exact: dict[str, Any] = {}
         values: dict[str, Any] = {}
+        kind = self.run.data.input_kind
         for name, value in observed.items():
-            _split(name, value, maps if name in MAP_VIEWS else exact, values)
+            _split(name, value, maps if _is_map(name, kind) else exact, values)
+        if "feature_maps" in observed:  # the page shows "16 of 64 channels"
+            for layer, channels in feature_map_channels(self.run).items():
+                values[f"feature_maps_channels/{layer}"] = channels
+        sliced = frozenset(n for n in maps if n.partition("/")[0] in SLICED_VIEWS)
         meta = {
             "run": self.id,
             "step": self.run.step_count,
             "epoch": self.run.epoch,
             "values": values,
         }
-        self.emit({"type": "frame", "run": self.id, "data": encode_frame(meta, maps, exact)})
-        self.framed_step = self.run.step_count
+        return encode_frame(meta, maps, exact, sliced)
+
+
+def _is_map(view: str, input_kind: str) -> bool:
+    """Whether a view's arrays travel as uint8 maps: heatmaps, and the example an image
+    view is looking at (a sequence or token ids must stay exact)."""
+    return view in MAP_VIEWS or (view == "example" and input_kind == "image")
 
 
 def _where(error: ValidationError | SpecError) -> dict[str, str]:
