@@ -69,13 +69,21 @@ export function fetchExamples(data, seed, count = 16) {
 }
 
 /**
- * Uploads a CSV file; the answer names it (`file`) and describes its columns and task.
+ * Uploads a CSV file; the answer names it (`file`) and describes its columns and task. A file
+ * over the server's limit is refused here, before sending megabytes the server would refuse.
  * @param {File} file
+ * @param {number} maxBytes the catalog's limits.max_csv_bytes
  * @returns {Promise<{file: string, rows: number, columns: string[], target: string, task: string}>}
  */
-export async function uploadCsv(file) {
+export async function uploadCsv(file, maxBytes) {
+  if (file.size > maxBytes) throw new Error(`the file is ${megabytes(file.size)}; the limit is ${megabytes(maxBytes)}`);
   const response = await fetch(`/api/uploads?name=${encodeURIComponent(file.name.slice(0, 100))}`, { method: "POST", headers: { "content-type": "text/csv" }, body: file });
   const answer = await response.json().catch(() => ({ detail: `HTTP ${response.status}` }));
   if (!response.ok) throw new Error(answer.errors?.[0]?.message ?? answer.detail ?? `HTTP ${response.status}`);
   return answer;
+}
+
+/** @param {number} bytes */
+function megabytes(bytes) {
+  return `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 ** 2 ? 1 : 0)} MB`;
 }

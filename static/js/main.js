@@ -34,13 +34,13 @@ const CHART_INTERVAL_MS = 100; // curves redraw 10 times a second: smooth enough
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** Counters a benchmark or a test can read: frames painted, the epoch shown. */
-const counters = { framesPainted: 0, framesReceived: 0, epoch: 0, step: 0, lr: 0 };
+const counters = { framesPainted: 0, framesReceived: 0, epoch: 0, step: 0, lr: 0, valLoss: NaN, valScore: NaN, done: "", generated: "" };
 Object.assign(window, { nnp: counters });
 
 async function main() {
   const catalog = await fetchCatalog();
   const kindOf = (/** @type {string} */ dataset) => catalog.datasets[dataset]?.input_kind ?? "points";
-  let state = withPreset(parseQuery(location.search), catalog);
+  let state = parseQuery(location.search, kindOf);
   const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
 
   let playing = false;
@@ -68,7 +68,7 @@ async function main() {
     catalog, state, onChange: change,
     loadPoints: (dataset) => fetchPoints({ dataset, n_samples: 200, noise: 0.1, n_classes: 2 }, 1),
     loadExamples: (dataset) => fetchExamples({ dataset }, 0, 1),
-    upload: uploadCsv,
+    upload: (file) => uploadCsv(file, catalog.limits.max_csv_bytes),
   });
   const stack = createLayerStack($("stack"));
   const builder = createBuilder({ catalog, onChange: (layers) => change({ layers }) });
@@ -123,7 +123,7 @@ async function main() {
     }
     const keepsRun = Object.keys(changes).every((k) => isHot(k) || isPageOnly(k));
     state = { ...state, ...changes };
-    history.replaceState(null, "", `${location.pathname}${toQuery(state) ? "?" + toQuery(state) : ""}`);
+    history.replaceState(null, "", `${location.pathname}${toQuery(state, kindOf) ? "?" + toQuery(state, kindOf) : ""}`);
     render();
     if (["layers", "features", "dataset", "n_classes"].some((k) => k in changes)) renderNetwork();
     if ("speed" in changes) socket.send({ type: "speed", steps_per_second: state.speed });
@@ -236,6 +236,8 @@ async function main() {
     workspace?.reset();
     $("train-loss").textContent = $("val-loss").textContent = "–";
     counters.epoch = counters.step = 0;
+    counters.valLoss = counters.valScore = NaN;
+    counters.done = "";
     topBar.setEpoch(0);
     $("done").textContent = "";
   }
@@ -319,17 +321,21 @@ async function main() {
       for (const p of event.points) {
         if (!resetDone(p.step)) continue;
         counters.lr = p.lr;
+        counters.valLoss = p.val_loss ?? NaN;
+        counters.valScore = p.val_score ?? NaN;
         charts.loss.push(p.epoch, [p.train_loss, p.val_loss]);
         charts.score.push(p.epoch, [p.train_score, p.val_score]);
         charts.grads.push(p.epoch, gradLayers.map((name) => p.grad_norms?.[name] ?? null));
       }
     } else if (event.type === "done") {
       $("done").textContent = event.detail;
+      counters.done = event.reason;
       if (event.reason === "early_stopped" && event.best_epoch) {
         charts.loss.mark(event.best_epoch);
         charts.score.mark(event.best_epoch);
       }
     } else if (event.type === "generated") {
+      counters.generated = event.text;
       workspace?.showGenerated(event.id, event.text);
     } else if (event.type === "error") {
       reportError(event.field ?? "", event.message);
@@ -376,7 +382,7 @@ async function main() {
    */
   function importState(next) {
     state = next;
-    history.replaceState(null, "", `${location.pathname}?${toQuery(state)}`);
+    history.replaceState(null, "", `${location.pathname}?${toQuery(state, kindOf)}`);
     render();
     renderNetwork();
     generation += 1;
@@ -418,20 +424,6 @@ async function main() {
   renderNetwork();
   socket.connect();
   requestAnimationFrame(paint);
-}
-
-/**
- * A page opened on images, sequences or text without a network in its URL starts from that
- * kind's preset (settings the URL names are kept).
- * @param {Record<string, any>} state
- * @param {any} catalog
- */
-function withPreset(state, catalog) {
-  const kind = catalog.datasets[state.dataset]?.input_kind ?? "points";
-  const given = new URLSearchParams(location.search);
-  if (kind === "points" || given.has("layers")) return state;
-  const preset = Object.fromEntries(Object.entries(PRESETS[kind] ?? {}).filter(([k]) => !given.has(k)));
-  return { ...state, ...preset };
 }
 
 /** @param {number | null | undefined} loss null: diverged (not finite) */

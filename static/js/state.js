@@ -149,18 +149,24 @@ export function dense(units, activation) {
   return { type: "dense", units, activation };
 }
 
-/** @returns {State} a fresh copy of the defaults */
-export function defaultState() {
-  return Object.fromEntries(PROPS.map((p) => [p.name, structuredClone(p.default)]));
+/**
+ * @param {string} [kind] the data's input kind: its preset replaces the 2-D defaults
+ * @returns {State} a fresh copy of the defaults
+ */
+export function defaultState(kind = "points") {
+  const state = Object.fromEntries(PROPS.map((p) => [p.name, structuredClone(p.default)]));
+  return { ...state, ...structuredClone(PRESETS[kind] ?? {}) };
 }
 
 /**
  * @param {string} search location.search (with or without the leading "?")
+ * @param {(dataset: string) => string} [kindOf] a dataset's input kind (from the catalog),
+ *   whose preset gives the defaults of the settings the URL leaves out
  * @returns {State}
  */
-export function parseQuery(search) {
+export function parseQuery(search, kindOf = () => "points") {
   const params = new URLSearchParams(search);
-  const state = defaultState();
+  const state = defaultState(kindOf(params.get("dataset") ?? BY_NAME.dataset.default));
   for (const prop of PROPS) {
     const raw = params.get(prop.name);
     if (raw === null) continue;
@@ -171,15 +177,18 @@ export function parseQuery(search) {
 }
 
 /**
- * Only the settings that differ from their defaults, so links stay short.
+ * Only the settings that differ from their defaults (for this kind of data), so links stay
+ * short; `parseQuery` with the same `kindOf` reads them back.
  * @param {State} state
+ * @param {(dataset: string) => string} [kindOf]
  * @returns {string} without the leading "?"
  */
-export function toQuery(state) {
+export function toQuery(state, kindOf = () => "points") {
   const params = new URLSearchParams();
+  const defaults = defaultState(kindOf(state.dataset));
   for (const prop of PROPS) {
     const value = state[prop.name];
-    if (JSON.stringify(value) === JSON.stringify(prop.default)) continue;
+    if (JSON.stringify(value) === JSON.stringify(defaults[prop.name])) continue;
     params.set(prop.name, formatValue(prop, value));
   }
   return params.toString().replaceAll("%2C", ",").replaceAll("%3A", ":");

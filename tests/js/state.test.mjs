@@ -105,3 +105,14 @@ test("CSV settings map onto the spec's data", () => {
   assert.deepEqual([spec.data.file, spec.data.target, spec.data.task], ["0123abcd.csv", "label", "regression"]);
   assert.deepEqual(parseQuery(toQuery(state)), state);
 });
+
+test("a link to image data leaves out its preset and reads back the same", () => {
+  const kindOf = (d) => (d === "digits" ? "image" : "points");
+  const state = { ...defaultState("image"), dataset: "digits" };
+  assert.equal(toQuery(state, kindOf), "dataset=digits");
+  assert.deepEqual(parseQuery("dataset=digits", kindOf), state);
+  // the 2-D default learning rate is not the image preset's: the link must say it
+  const tuned = { ...state, lr: 0.03 };
+  assert.deepEqual(parseQuery(toQuery(tuned, kindOf), kindOf), tuned);
+  assert.equal(parseQuery("dataset=digits&layers=", kindOf).layers.length, 0);
+});

@@ -53,8 +53,9 @@ def page(browser: Browser, page_server: str) -> Iterator[Page]:
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
-        # Chromium logs every HTTP error response; a 422 from the validator is an answer
-        # the page shows next to a control (the tests check it there), not a page error.
+        # Chromium logs every HTTP error response; a 422 from the validator or the upload
+        # is an answer the page shows next to a control (the tests check it there), not a
+        # page error.
         if message.type == "error" and "status of 422" not in message.text:
             where = message.location
             problems.append(f"console error: {message.text} ({where['url']}:{where['lineNumber']})")

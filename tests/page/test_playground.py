@@ -56,7 +56,9 @@ def test_spiral_with_a_layer_more_learns_and_pause_stops_it(page: Page) -> None:
     expect(page).to_have_url(
         re.compile(r"dataset=spiral.*layers=dense:6:tanh,dense:2:tanh,dense:4:tanh")
     )
-    page.wait_for_function("window.nnp.framesPainted > 0 && window.nnp.step === 0")
+    # the new network is running (validated, then its first frame painted)
+    expect(page.locator("#param-count")).to_have_text("49 parameters")
+    page.wait_for_function("document.getElementById('train-loss').textContent !== '–'")
     first_loss, first_map = loss(page), boundary_pixels(page)
 
     play(page)
