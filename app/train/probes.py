@@ -36,11 +36,15 @@ class ObserveError(ValueError):
 
 
 def observe(run: Run, views: tuple[str, ...], **options: Any) -> Arrays:
+    """The named views' results. `memo` (a dict, one per call unless given) lets views
+    share work while the weights stay the same: pass one memo to several calls only
+    between two changes of the weights (the worker does, within one frame)."""
     from app.train.run import evaluating
 
     unknown = [v for v in views if v not in VIEWS]
     if unknown:
         raise ObserveError(f"unknown view {unknown[0]!r}; views are {', '.join(VIEWS)}")
+    options.setdefault("memo", {})
     with torch.no_grad(), evaluating(run.model):
         return {view: VIEWS[view](run, **options) for view in views}
 
@@ -297,28 +301,35 @@ def _sequence_prediction(run: Run, **_: Any) -> dict[str, np.ndarray]:
     return {"prediction": _np(run.model(x)), "truth": _np(y)}
 
 
-def _val_classes(run: Run) -> torch.Tensor:
-    """The predicted class of every val example (N,), a chunk of examples at a time."""
-    x = run.x_val
-    outs = torch.cat([run.model(x[i : i + VAL_CHUNK]) for i in range(0, len(x), VAL_CHUNK)])
-    return (outs[:, 0] > 0).long() if run.task == "binary" else outs.argmax(dim=1)
+def _val_classes(run: Run, memo: dict[str, Any]) -> torch.Tensor:
+    """The predicted class of every val example (N,), a chunk of examples at a time; once
+    per memo, as `confusion` and `misclassified` both need it (a CNN on MNIST's 2,800 val
+    images takes a good part of a second on one CPU thread)."""
+    if "val_classes" not in memo:
+        x = run.x_val
+        outs = torch.cat([run.model(x[i : i + VAL_CHUNK]) for i in range(0, len(x), VAL_CHUNK)])
+        memo["val_classes"] = (
+            (outs[:, 0] > 0).long() if run.task == "binary" else outs.argmax(dim=1)
+        )
+    classes: torch.Tensor = memo["val_classes"]
+    return classes
 
 
-def _confusion(run: Run, **_: Any) -> np.ndarray:
+def _confusion(run: Run, memo: dict[str, Any] | None = None, **_: Any) -> np.ndarray:
     """Counts (true class, predicted class) over the val set, (C, C)."""
     if run.task == "regression":
         raise ObserveError("a confusion matrix needs a classification task")
     classes = max(2, run.data.output_dim)
-    flat = run.y_val * classes + _val_classes(run)
+    flat = run.y_val * classes + _val_classes(run, {} if memo is None else memo)
     return _np(torch.bincount(flat, minlength=classes * classes).reshape(classes, classes))
 
 
-def _misclassified(run: Run, **_: Any) -> dict[str, Any]:
+def _misclassified(run: Run, memo: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
     """The first MISCLASSIFIED_SHOWN val images the model gets wrong, (K, H, W) (first
     channel), their val indices, true and predicted classes, and how many are wrong."""
     if run.data.input_kind != "image" or run.task == "regression":
         raise ObserveError("misclassified examples need image classification data")
-    predicted = _val_classes(run)
+    predicted = _val_classes(run, {} if memo is None else memo)
     wrong = (predicted != run.y_val).nonzero()[:, 0]
     shown = wrong[:MISCLASSIFIED_SHOWN]
     return {

@@ -310,10 +310,11 @@ class HostedRun:
         view = self.view
         assert view is not None
         observed: dict[str, Any] = {}
+        memo: dict[str, Any] = {}  # work the views of this frame share (same weights)
         for name in view["views"]:
             if with_slow or name not in SLOW_VIEWS:
                 try:
-                    observed[name] = self._observe(name, view)
+                    observed[name] = self._observe(name, view, memo)
                 except ObserveError as e:
                     self._drop_view(name, str(e))
         step = self.run.step_count
@@ -324,7 +325,7 @@ class HostedRun:
         if observed:
             self.emit({"type": "frame", "run": self.id, "data": self._encode(observed)})
 
-    def _observe(self, name: str, view: dict[str, Any]) -> Any:
+    def _observe(self, name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:
         """One view, with the viewer's options (the output map at its own resolution)."""
         grid = view["boundary_grid"] if name == "boundary" else view["grid"]
         return self.run.observe(
@@ -334,6 +335,7 @@ class HostedRun:
             inputs=view.get("input"),
             max_maps=self.settings.frame_max_maps,
             max_map_size=self.settings.frame_max_map_size,
+            memo=memo,
         )[name]
 
     def _drop_view(self, name: str, why: str) -> None:

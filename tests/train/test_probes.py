@@ -384,3 +384,19 @@ def test_observing_the_new_views_changes_nothing(spec, views) -> None:
         alone.step(2)
     for k, v in alone.model.state_dict().items():
         assert torch.equal(watched.model.state_dict()[k], v), k
+
+
+def test_confusion_and_misclassified_share_one_pass_over_the_val_set() -> None:
+    run = Run(DIGITS)
+    run.step(5)
+    calls = []
+    hook = run.model.register_forward_hook(lambda _m, i, _o: calls.append(len(i[0])))
+    try:
+        together = run.observe("confusion", "misclassified")
+    finally:
+        hook.remove()
+    assert sum(calls) == len(run.x_val)  # one pass for both
+    alone = run.observe("confusion")["confusion"]
+    np.testing.assert_array_equal(together["confusion"], alone)
+    wrong = together["confusion"].sum() - np.trace(together["confusion"])
+    assert together["misclassified"]["count"] == wrong

@@ -123,9 +123,9 @@ def test_frames_are_spaced_by_their_cost(tmp_path: Path, monkeypatch: pytest.Mon
     assert 4000.0 + 1 / 50 <= h.run.next_frame_at < 4000.1  # cheap: about the viewer's fps
     observe = h.run._observe
 
-    def slow_observe(name: str, view: dict[str, Any]) -> Any:
+    def slow_observe(name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:
         time.sleep(0.05)
-        return observe(name, view)
+        return observe(name, view, memo)
 
     monkeypatch.setattr(h.run, "_observe", slow_observe)
     h.run.run.step(1)
