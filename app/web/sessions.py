@@ -30,13 +30,16 @@ class Attached(Protocol):
 
 
 class Outbox:
-    """Events waiting for one client: latest status, latest frame, all metric points since
-    the last send, and a short queue of other events, in that order of sending."""
+    """Events waiting for one client: latest status, latest frame (and the latest frame with
+    the slow views, when a newer frame without them replaced it), all metric points since the
+    last send, and a short queue of other events, in that order of sending."""
 
     def __init__(self, max_points: int, max_events: int) -> None:
         self.max_points, self.max_events = max_points, max_events
         self.status: Event | None = None
         self.frame: bytes | None = None
+        self.frame_is_slow = False  # whether `frame` carries the slow views
+        self.slow_frame: bytes | None = None  # the last frame with them, if `frame` has not
         self.points: list[dict[str, Any]] = []
         self.points_run: str | None = None
         self.events: deque[Event] = deque()
@@ -49,7 +52,14 @@ class Outbox:
         if kind == "status":
             self.status = event
         elif kind == "frame":
-            self.frame = event["data"]
+            # A frame with the slow views (confusion, mistakes…) comes a few times a second;
+            # replaced before sending by a frame without them, it waits to go first, so a
+            # client reading slowly still gets them.
+            if not event.get("slow") and self.frame_is_slow:
+                self.slow_frame = self.frame
+            elif event.get("slow"):
+                self.slow_frame = None
+            self.frame, self.frame_is_slow = event["data"], bool(event.get("slow"))
         elif kind == "metrics":
             self.points.extend(event["points"])
             self.points_run = event["run"]
@@ -71,6 +81,7 @@ class Outbox:
         """Forgets what belongs to the run being replaced (events keep: they are few and may
         answer the client's own messages)."""
         self.status, self.frame, self.points, self.points_run = None, None, [], None
+        self.frame_is_slow, self.slow_frame = False, None
 
     def take(self) -> list[str | bytes]:
         """Everything waiting, as wire messages, in sending order; empties the outbox."""
@@ -80,6 +91,8 @@ class Outbox:
         if self.status is not None:
             out.append(dumps(self.status))
         out.extend(dumps(e) for e in self.events)
+        if self.slow_frame is not None:
+            out.append(self.slow_frame)
         if self.frame is not None:
             out.append(self.frame)
         self.drop_run()

@@ -323,7 +323,9 @@ class HostedRun:
             self.slow_framed_step = step
             self.next_slow_at = now + 1 / self.settings.slow_view_hz
         if observed:
-            self.emit({"type": "frame", "run": self.id, "data": self._encode(observed)})
+            slow = any(name in SLOW_VIEWS for name in observed)  # the outbox keeps these
+            frame = {"type": "frame", "run": self.id, "data": self._encode(observed)}
+            self.emit(frame | {"slow": slow})
 
     def _observe(self, name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:
         """One view, with the viewer's options (the output map at its own resolution)."""

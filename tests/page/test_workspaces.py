@@ -4,7 +4,9 @@ a real server: a student builds, trains, draws, samples and uploads, and sees th
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.page.browser import shoot
@@ -86,3 +88,56 @@ def test_sampling_names_returns_text_from_the_alphabet(page: Page) -> None:
     assert len(text) == 40
     assert set(text) <= set(".abcdefghijklmnopqrstuvwxyz"), text
     expect(page.get_by_role("list", name="generated names").locator("li").first).to_be_visible()
+
+
+def csv_rows(rows: int) -> bytes:
+    """A CSV whose label is the sign of a + 2b: a small net learns it quickly."""
+    lines = ["a,b,label"]
+    for i in range(rows):
+        a, b = ((i * 37) % 101 - 50) / 25, ((i * 53) % 89 - 44) / 22
+        lines.append(f"{a:.3f},{b:.3f},{int(a + 2 * b > 0)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def upload(page: Page, name: str, content: bytes) -> None:
+    page.set_input_files(
+        "#csv-file", files=[{"name": name, "mimeType": "text/csv", "buffer": content}]
+    )
+
+
+def test_an_uploaded_csv_trains(page: Page) -> None:
+    open_page(page)
+    page.get_by_role("combobox", name="Problem type").select_option("table")
+    upload(page, "mine.csv", csv_rows(300))
+    expect(page.locator(".csv-summary")).to_contain_text("300 rows, 3 columns, binary")
+    expect(page).to_have_url(re.compile(r"dataset=csv&file=[0-9a-f]{16}\.csv&target=label"))
+    expect(page.get_by_role("combobox", name="Target column")).to_have_value("label")
+    expect(page.locator(".stack .card")).to_have_count(2)
+    play(page)
+    wait_until(page, "window.nnp.valScore > 0.9")
+    expect(page.locator(".confusion-table")).to_be_visible()
+
+
+BAD_FILES = {
+    "names.csv": (b"name,age,label\n" + b"alice,3,1\n" * 20, "row 2, column 'name'"),
+    "empty.csv": (b"", "the file is empty"),
+    "big.csv": (
+        b"a,b\n" + b"1,2\n" * (50 * 1024**2 // 4),
+        "the file is 50 MB; the limit is 5.0 MB",
+    ),
+    "wide.csv": (
+        (",".join(f"c{i}" for i in range(10_000)) + "\n").encode(),
+        "the file has 10000 columns; at most 64",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_a_bad_csv_gets_its_own_message(page: Page, tmp_path: Path, name: str) -> None:
+    content, message = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_bytes(content)  # a path, not a buffer: Playwright refuses buffers of 50 MB
+    open_page(page)
+    page.get_by_role("combobox", name="Problem type").select_option("table")
+    page.set_input_files("#csv-file", path)
+    expect(page.locator("[data-error-for=file]")).to_contain_text(message)
