@@ -41,6 +41,10 @@ SLICED_VIEWS = frozenset({"feature_maps", "filters", "misclassified"})
 # Views that cost a pass over (part of) the validation set: in a frame at most
 # `slow_view_hz` times a second, absent from the others (the page keeps the last).
 SLOW_VIEWS = frozenset({"confusion", "misclassified", "accuracy_by_length", "time_grads"})
+# Any other view whose last observation took longer than this is slow too (e.g. `metrics`
+# on MNIST evaluates 14,000 images: a quarter second on one CPU thread), so a big dataset
+# does not hold back the cheap views a drawing pad waits for.
+SLOW_VIEW_COST_S = 0.02
 # The next frame waits at least this many times as long as the last one took, so frames
 # cost the worker at most about a quarter of its time (the rest trains).
 FRAME_COST_FACTOR = 3.0
@@ -62,6 +66,7 @@ class HostedRun:
         self.framed_step = -1  # step count of the last frame sent
         self.slow_framed_step = -1  # step count of the last frame with the slow views
         self.next_slow_at = 0.0  # when slow views may be computed again
+        self.view_cost: dict[str, float] = {}  # seconds each view's last observation took
         self.reported_points = 0  # run.history entries already sent as metrics
         self.next_status_at = 0.0
         self.started_at = time.monotonic()
@@ -136,9 +141,14 @@ class HostedRun:
             except ObserveError as e:
                 self._invalid("input", str(e))
                 return
+        same_views = self.view is not None and self.view["views"] == message["views"]
         self.view = message if message["views"] else None
-        self.next_frame_at, self.next_slow_at = 0.0, 0.0
-        self._refresh_frame()
+        self.next_frame_at = 0.0
+        if same_views:  # a new sample or drawing: the slow views (val-set wide) still hold
+            self.framed_step = -1
+        else:
+            self.next_slow_at = 0.0
+            self._refresh_frame()
 
     def _edit_weight(self, message: dict[str, Any]) -> None:
         try:
@@ -299,7 +309,7 @@ class HostedRun:
         view = self.view
         return (
             view is not None
-            and any(v in SLOW_VIEWS for v in view["views"])
+            and any(self._is_slow(v) for v in view["views"])
             and self.run.step_count != self.slow_framed_step
             and now >= self.next_slow_at
         )
@@ -312,20 +322,25 @@ class HostedRun:
         observed: dict[str, Any] = {}
         memo: dict[str, Any] = {}  # work the views of this frame share (same weights)
         for name in view["views"]:
-            if with_slow or name not in SLOW_VIEWS:
+            if with_slow or not self._is_slow(name):
+                started = time.perf_counter()
                 try:
                     observed[name] = self._observe(name, view, memo)
                 except ObserveError as e:
                     self._drop_view(name, str(e))
+                self.view_cost[name] = time.perf_counter() - started
         step = self.run.step_count
         self.framed_step = step
         if with_slow:
             self.slow_framed_step = step
             self.next_slow_at = now + 1 / self.settings.slow_view_hz
         if observed:
-            slow = any(name in SLOW_VIEWS for name in observed)  # the outbox keeps these
+            slow = any(self._is_slow(name) for name in observed)  # the outbox keeps these
             frame = {"type": "frame", "run": self.id, "data": self._encode(observed)}
             self.emit(frame | {"slow": slow})
+
+    def _is_slow(self, name: str) -> bool:
+        return name in SLOW_VIEWS or self.view_cost.get(name, 0.0) > SLOW_VIEW_COST_S
 
     def _observe(self, name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:
         """One view, with the viewer's options (the output map at its own resolution)."""

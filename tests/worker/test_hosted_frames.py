@@ -193,3 +193,50 @@ def test_generate_answers_with_text_or_says_why_not(tmp_path: Path) -> None:
     m.send({"type": "generate", "id": 1, "length": 5})
     (error,) = m.take("error")
     assert error["field"] == "generate" and "text data" in error["message"]
+
+
+def test_a_view_that_proves_expensive_becomes_slow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`metrics` is not slow by name; once it costs more than SLOW_VIEW_COST_S (here: made
+    to, as on a big dataset) it comes only with the slow views, at most `slow_view_hz`, and
+    the cheap views go on at the viewer's fps."""
+    monkeypatch.setattr(hosted, "FRAME_COST_FACTOR", 0.0)
+    observe = HostedRun._observe
+
+    def metrics_on_a_big_dataset(self: HostedRun, name: str, *args: Any) -> Any:
+        if name == "metrics":
+            time.sleep(hosted.SLOW_VIEW_COST_S * 1.5)
+        return observe(self, name, *args)
+
+    monkeypatch.setattr(HostedRun, "_observe", metrics_on_a_big_dataset)
+    h = Hosted(DIGITS, tmp_path, slow_view_hz=2.0)
+    h.send({"type": "view", "views": ["metrics", "feature_maps"], "fps": 20})
+    frames = with_metrics = 0
+    for tick in range(40):  # two seconds of the test's clock at 20 fps
+        h.run.run.step(1)
+        h.run.report(1000.0 + tick * 0.05)
+        for header, arrays in h.frames():
+            frames += 1
+            with_metrics += "metrics/train_loss" in header["values"]
+            assert "feature_maps/conv2d0" in arrays
+    assert frames == 40
+    assert 2 <= with_metrics <= 5  # the first frame measures it; then 2 Hz at most
+
+
+def test_a_new_drawing_does_not_recompute_the_slow_views(tmp_path: Path) -> None:
+    h = Hosted(DIGITS, tmp_path, slow_view_hz=2.0)
+    h.send({"type": "view", "views": ["confusion", "feature_maps"], "fps": 20})
+    h.run.report(1000.0)
+    assert "confusion" in h.frames()[0][1]
+    h.send(
+        {
+            "type": "view",
+            "views": ["confusion", "feature_maps"],
+            "fps": 20,
+            "input": [[0.5] * 8] * 8,
+        }
+    )
+    h.run.report(1000.01)
+    ((_header, arrays),) = h.frames()
+    assert "confusion" not in arrays and "feature_maps/conv2d0" in arrays
