@@ -240,6 +240,7 @@ async function main() {
     counters.done = "";
     topBar.setEpoch(0);
     $("done").textContent = "";
+    $("view-notes").textContent = "";
   }
 
   /**
@@ -337,6 +338,10 @@ async function main() {
     } else if (event.type === "generated") {
       counters.generated = event.text;
       workspace?.showGenerated(event.id, event.text);
+    } else if (event.type === "error" && event.field === "views") {
+      // A view this network cannot show (accuracy by length for a model that reads one
+      // length only): the server stopped sending it; say so quietly, it is not a mistake.
+      $("view-notes").textContent = event.message;
     } else if (event.type === "error") {
       reportError(event.field ?? "", event.message);
     }
