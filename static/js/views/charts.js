@@ -132,6 +132,6 @@ export function createChart(container, uPlot, options) {
  * @param {any} _u
  * @param {(number | null)[]} values
  */
-function logTicks(_u, values) {
+export function logTicks(_u, values) {
   return values.map((v) => (v == null ? "" : v >= 0.01 && v < 1e4 ? String(+v.toPrecision(2)) : v.toExponential(0)));
 }

@@ -6,6 +6,7 @@
  * epochs.) `set` draws at once, so call it from the page's paint loop, not per message.
  */
 
+import { logTicks } from "./charts.js";
 import { el } from "./controls.js";
 
 const HEIGHT = 170;
@@ -112,13 +113,4 @@ export function createSeriesChart(container, uPlot, options) {
  */
 export function drawable(v, logY = false) {
   return Number.isFinite(v) && !(logY && v <= 0) ? v : null;
-}
-
-/**
- * Tick labels for a log axis: 0.001 and 1e-5 rather than uPlot's rounded "0".
- * @param {any} _u
- * @param {(number | null)[]} values
- */
-function logTicks(_u, values) {
-  return values.map((v) => (v == null ? "" : v >= 0.01 && v < 1e4 ? String(+v.toPrecision(2)) : v.toExponential(0)));
 }
