@@ -112,11 +112,18 @@ class Client:
         await self.send({"type": "set", "params": params})
 
     async def view(self, views: list[str], **options: Any) -> None:
-        """Options: fps, grid, boundary_grid, sample (see docs/protocol.md)."""
+        """Options: fps, grid, boundary_grid, sample, input (see docs/protocol.md)."""
         await self.send({"type": "view", "views": views, **options})
 
     async def predict(self, inputs: Any, id: int = 0) -> None:
         await self.send({"type": "predict", "id": id, "input": inputs})
+
+    async def generate(
+        self, length: int = 50, temperature: float = 1.0, prefix: str = "", id: int = 0
+    ) -> None:
+        """Text from a character model; the answer is a `generated` event with this id."""
+        message = {"length": length, "temperature": temperature, "prefix": prefix, "id": id}
+        await self.send({"type": "generate", **message})
 
     async def speed(self, steps_per_second: float | None) -> None:
         await self.send({"type": "speed", "steps_per_second": steps_per_second})

@@ -105,7 +105,7 @@ def test_slow_views_come_in_some_frames_only(ws_server: str) -> None:
 async def generate(url: str, spec: dict[str, Any]) -> Event:
     async with await connect(url) as c:
         await c.start(spec, paused=True)
-        await c.send({"type": "generate", "id": 12, "prefix": "ma", "length": 40})
+        await c.generate(length=40, prefix="ma", id=12)
         return await c.wait_for(lambda e: e["type"] in ("generated", "error"))
 
 
