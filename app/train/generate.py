@@ -28,7 +28,9 @@ def generate_text(run: Run, prefix: str, length: int, temperature: float, seed: 
         raise GenerateError("text generation needs text data (the names dataset)")
     vocab, steps = data.vocab, data.input_shape[0]
     ids = {c: i for i, c in enumerate(vocab)}
-    context = [START] * steps + [ids[c] for c in prefix if c in ids]
+    # "Ma" means "ma" to a model that only knows lowercase (the names data).
+    known = [c if c in ids else c.lower() for c in prefix]
+    context = [START] * steps + [ids[c] for c in known if c in ids]
     sampler = torch.Generator().manual_seed(seed)
     out: list[str] = []
     with evaluating(run.model):

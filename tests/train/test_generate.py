@@ -40,7 +40,12 @@ def test_the_same_request_gives_the_same_text_and_the_seed_changes_it() -> None:
 
 def test_characters_outside_the_vocabulary_are_dropped_from_the_prefix() -> None:
     run = Run(NAMES)
-    assert generate_text(run, "J#o!", 40, 1.0, seed=5) == generate_text(run, "o", 40, 1.0, seed=5)
+    assert generate_text(run, "#o!", 40, 1.0, seed=5) == generate_text(run, "o", 40, 1.0, seed=5)
+
+
+def test_capitals_read_as_the_lowercase_the_names_are_written_in() -> None:
+    run = Run(NAMES)
+    assert generate_text(run, "Jo", 40, 1.0, seed=5) == generate_text(run, "jo", 40, 1.0, seed=5)
 
 
 def test_generation_draws_nothing_from_training_random_streams() -> None:
