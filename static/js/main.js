@@ -189,6 +189,12 @@ async function main() {
   /** Validates the state's spec, shows its shapes (or errors) and starts it as a new run. */
   async function restart() {
     const mine = generation;
+    if (kindOf(state.dataset) === "table" && !state.file) {
+      // Nothing to train until a file is chosen: the old network stops, no error is due.
+      socket.send({ type: "pause" });
+      $("done").textContent = "Choose a CSV file to train on (under Data).";
+      return;
+    }
     const answer = await validateSpec(specFromState(state));
     if (mine !== generation) return; // a newer structural change will restart
     // Hot settings changed while validating are in this spec: they cannot break its shapes.
