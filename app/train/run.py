@@ -423,7 +423,7 @@ class Run:
         return {name: math.sqrt(sq) for name, sq in norms.items()}
 
     def observe(self, *views: str, **options: Any) -> dict[str, Any]:
-        """Numpy arrays for the named views (see app/train/probes.py); changes nothing."""
+        """Numpy arrays for the named views (see the app/train/probes package); changes nothing."""
         from app.train.probes import observe
 
         return observe(self, views, **options)

@@ -1,0 +1,72 @@
+"""Views that are numbers: metrics and their history, gradient and weight norms, the
+weights themselves, weight histograms and activation statistics."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from app.train.probes.common import STATS_BATCH, capture, to_numpy
+
+if TYPE_CHECKING:
+    from app.train.run import Run
+
+
+def metrics(run: Run, **_: Any) -> dict[str, Any]:
+    return dataclasses.asdict(run.evaluate())
+
+
+def history(run: Run, **_: Any) -> dict[str, np.ndarray]:
+    fields = ["step", "epoch", "train_loss", "val_loss", "train_score", "val_score", "lr"]
+    return {f: np.array([getattr(m, f) for m in run.history], dtype=np.float64) for f in fields}
+
+
+def grad_norms(run: Run, **_: Any) -> dict[str, float]:
+    return run.grad_norms()
+
+
+def weight_norms(run: Run, **_: Any) -> dict[str, float]:
+    return {n: float(torch.linalg.vector_norm(p)) for n, p in run.model.named_parameters()}
+
+
+def weights(run: Run, **_: Any) -> dict[str, np.ndarray]:
+    """Every parameter by its dotted name (``dense0.linear.weight``: (out, in))."""
+    return {n: to_numpy(p) for n, p in run.model.named_parameters()}
+
+
+def histograms(run: Run, bins: int = 20, **_: Any) -> dict[str, dict[str, np.ndarray]]:
+    """Per layer, a histogram of its weights (not biases): counts and bin edges."""
+    out = {}
+    for name, child in run.model.named_children():
+        weights = [p.flatten() for p in child.parameters() if p.ndim > 1]
+        if weights:
+            counts, edges = np.histogram(to_numpy(torch.cat(weights)), bins=max(1, min(bins, 200)))
+            out[name] = {"counts": counts, "edges": edges}
+    return out
+
+
+def activation_stats(run: Run, **_: Any) -> dict[str, dict[str, float]]:
+    """Per layer with a ReLU-like or squashing activation: the fraction of dead units (zero
+    output on every one of a val batch's examples) and of saturated outputs (tanh beyond
+    ±0.99, sigmoid below 0.01 or above 0.99)."""
+    names = [n for n, m in run.model.named_children() if n != "output" and hasattr(m, "act")]
+    with capture(run.model, names) as outs:
+        run.model(run.x_val[:STATS_BATCH])
+    stats = {}
+    for name in names:
+        act, out = getattr(run.model, name).act, outs[name]
+        units = out.transpose(0, 1).flatten(1)  # (units or channels, examples x positions)
+        entry: dict[str, float] = {}
+        if isinstance(act, (nn.ReLU, nn.LeakyReLU, nn.ELU)):
+            entry["dead"] = float(((units <= 0).all(dim=1)).float().mean())
+        if isinstance(act, nn.Tanh):
+            entry["saturated"] = float((out.abs() > 0.99).float().mean())
+        if isinstance(act, nn.Sigmoid):
+            entry["saturated"] = float(((out < 0.01) | (out > 0.99)).float().mean())
+        if entry:
+            stats[name] = entry
+    return stats

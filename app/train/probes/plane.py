@@ -1,0 +1,54 @@
+"""Views of 2-D point data: each neuron's output over the plane, and the model's answer
+over it (the decision boundary)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from app.train import objective
+from app.train.probes.common import ObserveError, capture, hidden_layer_names, to_numpy
+
+if TYPE_CHECKING:
+    from app.train.run import Run
+
+
+def _plane_inputs(run: Run, grid: int) -> torch.Tensor:
+    """Model inputs for a grid x grid raster of the plane, row 0 at the top (max x2),
+    featurized exactly as the training points were: (grid*grid, features)."""
+    featurize, domain = run.data.featurize, run.data.domain
+    if featurize is None or domain is None:
+        raise ObserveError("this view needs 2-D point data")
+    grid = _check_grid(run, grid)
+    axis = torch.linspace(domain[0], domain[1], grid)
+    x2, x1 = torch.meshgrid(axis.flip(0), axis, indexing="ij")
+    return featurize(torch.stack([x1.flatten(), x2.flatten()], dim=1)).to(run.device)
+
+
+def neurons(run: Run, grid: int = 50, **_: Any) -> dict[str, np.ndarray]:
+    """Each input feature's and each hidden unit's value over the plane: (units, grid, grid)
+    per layer (key 'input' for the features); only layers with a vector output."""
+    x = _plane_inputs(run, grid)
+    names = hidden_layer_names(run)
+    with capture(run.model, names) as outs:
+        run.model(x)
+    maps = {"input": x.T.reshape(-1, grid, grid)}
+    for name in names:
+        if outs[name].ndim == 2:
+            maps[name] = outs[name].T.reshape(-1, grid, grid)
+    return {k: to_numpy(v) for k, v in maps.items()}
+
+
+def boundary(run: Run, grid: int = 100, **_: Any) -> np.ndarray:
+    """The model's answer over the plane: P(class 1) (grid, grid) for binary data, class
+    probabilities (C, grid, grid) for multiclass, the value (D, grid, grid) for regression."""
+    pred = objective.predict(run.task, run.model(_plane_inputs(run, grid)))
+    return to_numpy(pred.reshape(grid, grid) if pred.ndim == 1 else pred.T.reshape(-1, grid, grid))
+
+
+def _check_grid(run: Run, grid: int) -> int:
+    if not 2 <= grid <= run.limits.max_grid:
+        raise ObserveError(f"grid must be between 2 and {run.limits.max_grid}, not {grid}")
+    return grid
