@@ -233,13 +233,16 @@ def panels_overlap(page: Page) -> list[str]:
     )
 
 
+@pytest.mark.parametrize("query", ["", "?dataset=mnist", "?dataset=names"])
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
-def test_laptop_and_phone_layouts_do_not_overlap(page: Page, width: int, height: int) -> None:
+def test_laptop_and_phone_layouts_do_not_overlap(
+    page: Page, width: int, height: int, query: str
+) -> None:
     page.set_viewport_size({"width": width, "height": height})
-    open_page(page)
+    open_page(page, query)
     assert panels_overlap(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    shoot(page, f"layout-{width}x{height}")
+    shoot(page, f"layout-{width}x{height}{query.replace('?dataset=', '-')}")
 
 
 def test_presentation_mode_enlarges_the_type(page: Page) -> None:
