@@ -119,7 +119,8 @@ async function main() {
     if ("activation" in changes) {
       const activation = changes.activation;
       delete changes.activation;
-      changes.layers = state.layers.map((/** @type {any} */ l) => (l.type === "dense" ? { ...l, activation } : l));
+      // Every layer with an activation: dense and convolution alike.
+      changes.layers = state.layers.map((/** @type {any} */ l) => ("activation" in l ? { ...l, activation } : l));
     }
     const keepsRun = Object.keys(changes).every((k) => isHot(k) || isPageOnly(k));
     state = { ...state, ...changes };

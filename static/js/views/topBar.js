@@ -3,7 +3,7 @@
  * The top bar: reset, play/pause and step, the epoch counter, and the settings a class
  * changes most (learning rate, activation, regularization and its rate, optimizer, speed),
  * with the training rate and device beside them. lr, optimizer and regularization apply to
- * the running network live; the activation rebuilds it.
+ * the running network live; the activation (of every dense and convolution layer) rebuilds it.
  */
 
 import { button, el, select } from "./controls.js";
@@ -86,9 +86,9 @@ export function createTopBar(container, o) {
       regRate.input.disabled = state.regularization === "none";
       optimizer.set(state.optimizer);
       speed.set(state.speed === null ? "" : String(state.speed));
-      const dense = state.layers.filter((/** @type {any} */ l) => l.type === "dense");
-      const shared = dense.length && dense.every((/** @type {any} */ l) => l.activation === dense[0].activation);
-      activation.set(shared ? dense[0].activation : "");
+      const acting = state.layers.filter((/** @type {any} */ l) => "activation" in l); // dense, conv2d
+      const shared = acting.length && acting.every((/** @type {any} */ l) => l.activation === acting[0].activation);
+      activation.set(shared ? acting[0].activation : "");
     },
     /** @param {boolean} on */
     setPlaying(on) {
