@@ -131,10 +131,11 @@ DATASETS: dict[str, DatasetInfo] = {
         build=build_sum_of_sines,
     ),
     "memory": sequence_set(
-        "Recall the symbol shown with the cue at step 0, after a run of others (chance 25%).",
+        "Recall the symbol shown with the cue at step 0 after 20-times-louder others "
+        "(chance 25%): an LSTM's gate shuts them out, a plain RNN's state is swamped.",
         task="multiclass",
         n_samples=2000,
-        seq_len=25,
+        seq_len=15,
         build=build_memory,
     ),
     "adding": sequence_set(

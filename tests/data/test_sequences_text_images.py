@@ -10,7 +10,7 @@ import torch
 
 from app.data import build_dataset
 from app.data.images import MNIST_PATH
-from app.data.sequences import SYMBOLS
+from app.data.sequences import DISTRACTOR_GAIN, SYMBOLS
 from app.data.text import MARK, load_names
 from app.spec import DataSpec
 
@@ -67,7 +67,10 @@ def test_memory_answer_is_the_symbol_shown_with_the_cue() -> None:
     assert ds.feature_names == [*SYMBOLS, "cue"]
     assert torch.equal(ds.x_train[:, 0, :4].argmax(1), ds.y_train)
     assert (ds.x_train[:, 0, 4] == 1).all() and (ds.x_train[:, 1:, 4] == 0).all()
-    assert (ds.x_train[:, :, :4].sum(-1) == 1).all()  # one symbol at every step
+    # One symbol at every step: the one to recall at 1, the later ones DISTRACTOR_GAIN louder.
+    assert (ds.x_train[:, 0, :4].sum(-1) == 1).all()
+    assert (ds.x_train[:, 1:, :4].sum(-1) == DISTRACTOR_GAIN).all()
+    assert (ds.x_train[:, 1:, :4].amax(-1) == DISTRACTOR_GAIN).all()
     later = ds.x_train[:, 1:, :4].argmax(-1)  # (N, T - 1): unrelated to the answer
     agree = (later == ds.y_train[:, None]).float().mean()
     assert 0.2 < agree < 0.3
