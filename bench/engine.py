@@ -19,6 +19,7 @@ from torch.nn import functional as F
 
 from app.spec import ExperimentSpec
 from app.train import Run
+from app.train.run import TRAIN_EVAL_CAP
 
 CASES: dict[str, dict] = {
     # TensorFlow Playground's default: circle, x1 x2, 4-2 tanh, batch 10, lr 0.03, 500 points.
@@ -91,8 +92,8 @@ def bare_loop(run: Run) -> Callable[[int], None]:
             if state["pos"] >= len(x):
                 state["order"], state["pos"] = torch.randperm(len(x), generator=gen), 0
                 model.eval()
-                with torch.no_grad():
-                    evaluate(x, y)
+                with torch.no_grad():  # Run measures at most TRAIN_EVAL_CAP train examples
+                    evaluate(x[:TRAIN_EVAL_CAP], y[:TRAIN_EVAL_CAP])
                     evaluate(xv, yv)
                 model.train()
 

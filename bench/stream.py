@@ -58,9 +58,12 @@ def serve(port: int, data_dir: str) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start")
 
 
-async def steps_per_second(client: Client, seconds: float) -> float:
+async def steps_per_second(
+    client: Client, seconds: float, frame_bytes: list[int] | None = None
+) -> float:
     """Rate of training seen through status events over `seconds`. Frames are received but
-    not decoded: a browser decodes them in its own process, not on the server's cores."""
+    not decoded: a browser decodes them in its own process, not on the server's cores. The
+    size of each frame received meanwhile is appended to `frame_bytes` when given."""
     first = await client.wait_for(lambda e: e["type"] == "status" and e["state"] == "running")
     last, deadline = first, time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -69,6 +72,8 @@ async def steps_per_second(client: Client, seconds: float) -> float:
             event = json.loads(message)
             if event["type"] == "status" and event["step"] is not None:
                 last = event
+        elif frame_bytes is not None:
+            frame_bytes.append(len(message))
     return (last["step"] - first["step"]) / (time.monotonic() - deadline + seconds)
 
 
@@ -143,7 +148,7 @@ async def concurrent(url: str, n: int, seconds: float) -> tuple[float, float]:
 
 
 async def main(quick: bool) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     seconds = 2.0 if quick else 4.0
     with tempfile.TemporaryDirectory() as data_dir:
@@ -174,7 +179,7 @@ async def main(quick: bool) -> None:
             server.wait(20)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
