@@ -163,11 +163,14 @@ async function main() {
   /** Redraws the diagram and its layer cards at once, so quick clicks act on fresh cards. */
   function renderNetwork() {
     const kind = kindOf(state.dataset);
+    // One set of cards on the page at a time: their info and error slots are found by name.
     if (kind === "points") {
+      stack.clear();
       network.render(layerColumns(state, builder.cards(state.layers), catalog));
       if (points) network.drawFeatures(points.domain);
       return;
     }
+    network.render([]);
     stack.render(builder.cards(state.layers, kind), kind, stackEnds());
     const offered = /** @type {Record<string, string[]>} */ (LAYER_TYPES_BY_KIND)[kind] ?? [];
     addType.replaceChildren(el("option", { value: "", textContent: "choose a type…" }), ...offered.map((t) => el("option", { value: t, textContent: t })));

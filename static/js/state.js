@@ -128,6 +128,8 @@ export const PROPS = [
   { name: "lr_period", kind: "int", default: 10, min: 1, max: 100000, path: "train.lr_period", hot: true },
   { name: "max_epochs", kind: "int", default: null, nullable: true, min: 1, max: 100000, path: "train.max_epochs", hot: true },
   { name: "patience", kind: "int", default: null, nullable: true, min: 1, max: 1000 },
+  // not hot: a live `set` cannot turn clipping off (null there means "keep")
+  { name: "grad_clip", kind: "number", default: null, nullable: true, min: 1e-3, max: 1000, path: "train.grad_clip" },
   // the page only: how it looks, not what is trained
   { name: "show_val", kind: "bool", default: false, page: true },
   { name: "discretize", kind: "bool", default: false, page: true },
@@ -355,10 +357,12 @@ export function specFromState(state) {
  * not show keep their defaults, so the caller should say which were dropped.
  * @param {Record<string, any>} spec
  * @param {State} [current] page-only settings (presentation, hidden controls) are kept
+ * @param {string} [kind] the spec's kind of data, whose preset fills what the spec leaves
+ *   to the dataset (a null val_fraction)
  * @returns {State}
  */
-export function stateFromSpec(spec, current = defaultState()) {
-  const state = defaultState();
+export function stateFromSpec(spec, current = defaultState(), kind = "points") {
+  const state = defaultState(kind);
   for (const prop of PROPS) {
     if (prop.page) state[prop.name] = current[prop.name];
     if (!prop.path) continue; // page-only, or derived from the spec below

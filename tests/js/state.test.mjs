@@ -116,3 +116,12 @@ test("a link to image data leaves out its preset and reads back the same", () =>
   assert.deepEqual(parseQuery(toQuery(tuned, kindOf), kindOf), tuned);
   assert.equal(parseQuery("dataset=digits&layers=", kindOf).layers.length, 0);
 });
+
+test("an imported spec of another kind takes that kind's defaults for what it leaves out", () => {
+  const spec = { seed: 0, data: { dataset: "memory", val_fraction: null, seq_len: 15 }, model: { layers: [{ type: "rnn", hidden: 32 }] }, train: { optimizer: "adam", lr: 0.003, grad_clip: 1 } };
+  const state = stateFromSpec(spec, defaultState(), "sequence");
+  assert.equal(state.val_fraction, PRESETS.sequence.val_fraction);
+  assert.equal(state.grad_clip, 1);
+  assert.equal(state.seq_len, 15);
+  assert.deepEqual(state.layers, [{ type: "rnn", hidden: 32, layers: 1, bidirectional: false, return_sequence: false }]);
+});

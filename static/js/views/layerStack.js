@@ -105,6 +105,13 @@ export function createLayerStack(container) {
       norm = next;
       draw();
     },
+    /** Empties the stack (the 2-D points draw their own diagram). */
+    clear() {
+      container.replaceChildren();
+      mapSlots.clear();
+      inputCanvas = null;
+      last = null;
+    },
     reset() {
       last = null;
       for (const slot of mapSlots.values()) slot.replaceChildren();

@@ -79,7 +79,7 @@ export function createSharePanel(container, o) {
       const e = answer.errors?.[0];
       return showError(container, "import", e ? `${e.field || "spec"}: ${e.message}` : "the spec is not valid");
     }
-    o.onImport(stateFromSpec(answer.spec, o.getState()));
+    o.onImport(stateFromSpec(answer.spec, o.getState(), answer.data.input_kind));
   }
 
   /** @param {Record<string, any>} state */

@@ -1,12 +1,14 @@
 // @ts-check
 /**
- * Training settings beyond the top bar: the learning-rate schedule, early stopping and an
- * epoch budget. All apply to the live run except early stopping, which starts a new one.
+ * Training settings beyond the top bar: the learning-rate schedule, gradient clipping, early
+ * stopping and an epoch budget. The schedule and the budget apply to the live run; clipping
+ * and early stopping start a new one.
  */
 
 import { el, select } from "./controls.js";
 
 const PATIENCE = [["", "off"], ["5", "5 epochs"], ["10", "10 epochs"], ["20", "20 epochs"], ["50", "50 epochs"]];
+const CLIPS = [["", "off"], ["0.1", "0.1"], ["1", "1"], ["5", "5"], ["10", "10"]];
 const BUDGETS = [["", "no limit"], ["50", "50"], ["100", "100"], ["300", "300"], ["1000", "1,000"], ["5000", "5,000"]];
 
 /**
@@ -32,11 +34,16 @@ export function createTrainingPanel(container, o) {
     name: "patience", label: "Early stopping", options: /** @type {[string, string][]} */ (PATIENCE),
     value: o.state.patience === null ? "" : String(o.state.patience), onChange: (v) => o.onChange({ patience: orNull(v) }),
   });
+  const clip = select({
+    name: "grad_clip", label: "Clip gradient norm", options: /** @type {[string, string][]} */ (CLIPS),
+    title: "Scale the gradients down when their total norm exceeds this: tames exploding gradients (recurrent nets)",
+    value: o.state.grad_clip === null ? "" : String(o.state.grad_clip), onChange: (v) => o.onChange({ grad_clip: orNull(v) }),
+  });
   const budget = select({
     name: "max_epochs", label: "Stop after epochs", options: /** @type {[string, string][]} */ (BUDGETS),
     value: o.state.max_epochs === null ? "" : String(o.state.max_epochs), onChange: (v) => o.onChange({ max_epochs: orNull(v) }),
   });
-  const box = el("div", { className: "training", "data-control": "training" }, [schedule.node, gamma.node, period.node, patience.node, budget.node]);
+  const box = el("div", { className: "training", "data-control": "training" }, [schedule.node, gamma.node, period.node, clip.node, patience.node, budget.node]);
   container.append(box);
 
   return {
@@ -47,8 +54,21 @@ export function createTrainingPanel(container, o) {
       period.set(String(state.lr_period));
       gamma.input.disabled = !["step", "exponential"].includes(state.lr_schedule);
       period.input.disabled = !["step", "cosine"].includes(state.lr_schedule);
-      patience.set(state.patience === null ? "" : String(state.patience));
-      budget.set(state.max_epochs === null ? "" : String(state.max_epochs));
+      setShowing(patience, state.patience);
+      setShowing(budget, state.max_epochs);
+      setShowing(clip, state.grad_clip);
     },
   };
+}
+
+/**
+ * Selects `value` (null: the first, "off" entry), adding it to the menu when a link or an
+ * imported spec brings a value the menu does not list (30 epochs, clipping at 2.5).
+ * @param {{input: HTMLSelectElement, set: (v: string) => void}} menu
+ * @param {number | null} value
+ */
+function setShowing(menu, value) {
+  const text = value === null ? "" : String(value);
+  if (![...menu.input.options].some((o) => o.value === text)) menu.input.append(el("option", { value: text, textContent: text }));
+  menu.set(text);
 }
