@@ -8,7 +8,8 @@
  *
  * The data's input kind picks the workspace: 2-D points get the neuron diagram and the
  * output map; images, sequences, text and tables get a row of layer columns (feature maps
- * under convolutions) and a panel of their own views (views.js says which views each needs).
+ * under convolutions) and a panel of their own views (workspace.js says which views each
+ * needs).
  */
 
 import { fetchCatalog, fetchExamples, fetchPoints, uploadCsv, validateSpec } from "./api.js";
@@ -20,7 +21,7 @@ import { createChart } from "./views/charts.js";
 import { clearErrors, el, showError } from "./views/controls.js";
 import { createDataPanel } from "./views/dataPanel.js";
 import { createLayerHealth } from "./views/layerHealth.js";
-import { createLayerStack } from "./views/layerStack.js";
+import { createLayerStack, stackEnds } from "./views/layerStack.js";
 import { createNetwork } from "./views/network.js";
 import { createSharePanel } from "./views/sharePanel.js";
 import { createTopBar } from "./views/topBar.js";
@@ -171,23 +172,14 @@ async function main() {
       return;
     }
     network.render([]);
-    stack.render(builder.cards(state.layers, kind), kind, stackEnds());
+    const data = validated?.spec.data.dataset === state.dataset ? validated.data : null;
+    stack.render(builder.cards(state.layers, kind), kind, stackEnds(data));
     const offered = /** @type {Record<string, string[]>} */ (LAYER_TYPES_BY_KIND)[kind] ?? [];
     addType.replaceChildren(el("option", { value: "", textContent: "choose a type…" }), ...offered.map((t) => el("option", { value: t, textContent: t })));
     if (validated?.spec.data.dataset === state.dataset && validated.layers.length === state.layers.length + 1) {
       builder.showInfo(document, validated.layers);
       stack.name(validated.layers);
     }
-  }
-
-  /** What the stack's input and output columns say, from the last validation when it fits. */
-  function stackEnds() {
-    const data = validated?.spec.data.dataset === state.dataset ? validated.data : null;
-    if (!data) return { input: catalog.datasets[state.dataset]?.input_kind ?? "", output: "" };
-    const shape = data.input_shape.join("×");
-    const input = { image: `${shape} image`, sequence: `${data.input_shape[0]} steps × ${data.input_shape[1]} values`, tokens: `${shape} characters`, table: `${shape} columns` }[/** @type {string} */ (data.input_kind)] ?? shape;
-    const output = data.task === "regression" ? "a number (regression)" : `${data.classes.length} classes (softmax)`;
-    return { input, output };
   }
 
   /** Validates the state's spec, shows its shapes (or errors) and starts it as a new run. */

@@ -121,6 +121,20 @@ export function createLayerStack(container) {
 }
 
 /**
+ * What the input and output columns say about the data (before validation: nothing yet).
+ * @param {{input_kind: string, input_shape: number[], task: string, classes: string[]} | null} data
+ *   the validator's summary of the data
+ */
+export function stackEnds(data) {
+  if (!data) return { input: "", output: "" };
+  const shape = data.input_shape.join("×");
+  const words = { image: `${shape} image`, sequence: `${data.input_shape[0]} steps × ${data.input_shape[1]} values`, tokens: `${shape} characters`, table: `${shape} columns` };
+  const input = /** @type {Record<string, string>} */ (words)[data.input_kind] ?? shape;
+  const output = data.task === "regression" ? "a number (regression)" : `${data.classes.length} classes (softmax)`;
+  return { input, output };
+}
+
+/**
  * The largest |value| in a per-slice quantized array.
  * @param {FrameArray} array
  */
