@@ -124,7 +124,9 @@ def test_a_stalled_reader_costs_the_others_nothing(load_server: str) -> None:
             # From here the staller's frames are not read any more.
             mid = await latest_steps(clients, 0.5)
             after = await latest_steps(clients, 4.0)
-            assert sum(after) - sum(mid) >= 0.9 * (sum(before) - sum(start)), (before, after)
+            # A sender blocked on the staller would stop the others (a ratio near 0); the
+            # margin only absorbs this shared machine's load changing between the windows.
+            assert sum(after) - sum(mid) >= 0.75 * (sum(before) - sum(start)), (before, after)
             # Dropped: its address's eighth place comes free (its client never reads the
             # close frame, so the sign is the server's count).
             deadline, dropped = time.monotonic() + 20, False
