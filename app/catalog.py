@@ -79,7 +79,11 @@ LOSSES: dict[str, dict[str, Any]] = {
         "for regression.",
         "tasks": ["binary", "multiclass", "regression"],
     },
-    "mse": {"description": "Mean squared error.", "tasks": ["binary", "regression"]},
+    "mse": {
+        "description": "Mean squared error; for classes, between the softmax output and the "
+        "one-hot target.",
+        "tasks": ["binary", "multiclass", "regression"],
+    },
     "huber": {
         "description": "Squared error near zero, absolute error far away (robust).",
         "tasks": ["binary", "regression"],

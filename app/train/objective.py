@@ -14,7 +14,7 @@ LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 # Which losses make sense for which task; the first is what 'auto' picks.
 LOSSES_FOR_TASK: dict[Task, tuple[str, ...]] = {
     "binary": ("bce", "mse", "huber"),
-    "multiclass": ("cross_entropy",),
+    "multiclass": ("cross_entropy", "mse"),
     "regression": ("mse", "huber"),
 }
 
@@ -32,16 +32,27 @@ def resolve_loss(task: Task, loss: str) -> str:
 
 
 def make_loss(task: Task, loss: str) -> LossFn:
-    """A function (logits, targets) -> mean loss. Binary targets are class indices (0/1)."""
+    """A function (logits, targets) -> mean loss. Class targets are indices (0/1 for binary).
+
+    Multiclass `mse` is the mean squared error between the softmax probabilities and the
+    one-hot target, averaged over examples and classes (the lesson on why classifiers use
+    cross-entropy: a confident wrong answer costs at most 2/C and its gradient vanishes).
+    """
     name = resolve_loss(task, loss)
     if task == "multiclass":
-        return F.cross_entropy
+        return F.cross_entropy if name == "cross_entropy" else softmax_mse
     if task == "binary":
         if name == "bce":
             return lambda out, y: F.binary_cross_entropy_with_logits(out[:, 0], y.float())
         regress = F.mse_loss if name == "mse" else F.huber_loss
         return lambda out, y: regress(torch.sigmoid(out[:, 0]), y.float())
     return F.mse_loss if name == "mse" else F.huber_loss
+
+
+def softmax_mse(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean squared error between softmax(out) (N, C) and the one-hot targets of y (N,)."""
+    target = F.one_hot(y, out.shape[1]).to(out.dtype)  # (N, C)
+    return F.mse_loss(torch.softmax(out, dim=1), target)
 
 
 def predict(task: Task, out: torch.Tensor) -> torch.Tensor:
