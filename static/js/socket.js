@@ -3,7 +3,8 @@
  * The page's one websocket (docs/protocol.md). It reconnects after a drop with growing
  * pauses, resuming the same session with the token kept in sessionStorage (per tab, never
  * in the URL), and drops events of any run but the current one. Views never see it: main.js
- * passes them what arrives.
+ * passes them what arrives. Several sockets on one page (a lesson's arms) each need their
+ * own `tokenKey`, or none (`null`: no resume, every connect is a new session).
  */
 
 import { decodeFrame } from "./frame.js";
@@ -19,13 +20,15 @@ const RETRY_MS = [250, 500, 1000, 2000, 4000];
  *   onFrame: (frame: import("./frame.js").Frame) => void,
  *   onConnection: (state: Connection, detail: string) => void,
  * }} Handlers
+ * @typedef {{url?: string, tokenKey?: string | null}} SocketOptions
  */
 
 /**
  * @param {Handlers} handlers
- * @param {string} [url] defaults to this page's own server
+ * @param {SocketOptions} [options] `url` defaults to this page's own server; `tokenKey`
+ *   is where sessionStorage keeps the resume token ("nnp.session"; null: no resume)
  */
-export function createSocket(handlers, url = defaultUrl()) {
+export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KEY } = {}) {
   /** @type {WebSocket | null} */
   let ws = null;
   let attempt = 0;
@@ -35,7 +38,7 @@ export function createSocket(handlers, url = defaultUrl()) {
 
   function connect() {
     handlers.onConnection("connecting", attempt ? "reconnecting…" : "connecting…");
-    const token = sessionStorage.getItem(TOKEN_KEY);
+    const token = tokenKey === null ? null : sessionStorage.getItem(tokenKey);
     ws = new WebSocket(token ? `${url}?session=${encodeURIComponent(token)}` : url);
     ws.binaryType = "arraybuffer";
     ws.onmessage = (message) => receive(message.data);
@@ -63,7 +66,7 @@ export function createSocket(handlers, url = defaultUrl()) {
     const event = JSON.parse(data);
     if (event.type === "hello") {
       attempt = 0;
-      sessionStorage.setItem(TOKEN_KEY, event.session);
+      if (tokenKey !== null) sessionStorage.setItem(tokenKey, event.session);
       run = event.run ?? null;
       handlers.onConnection("open", event.resumed ? "reconnected" : "connected");
       handlers.onEvent(event);
