@@ -1,6 +1,6 @@
 // @ts-check
 /** The HTTP side of the server (docs/http-api.md): the catalog, spec validation, the 2-D
- * points, validation examples, CSV uploads. */
+ * points, validation examples, CSV uploads, the lessons (docs/lessons.md). */
 
 export async function fetchCatalog() {
   const response = await fetch("/api/catalog");
@@ -86,4 +86,45 @@ export async function uploadCsv(file, maxBytes) {
 /** @param {number} bytes */
 function megabytes(bytes) {
   return `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 ** 2 ? 1 : 0)} MB`;
+}
+
+/**
+ * @typedef {{id: string, title: string, concept: string, order?: number}} LessonSummary
+ * @typedef {{holds: boolean, measured: Record<string, number | null>, lines: string[]}} LessonCheck
+ */
+
+/** @returns {Promise<LessonSummary[]>} every lesson, as the server lists them */
+export async function fetchLessons() {
+  const response = await fetch("/api/lessons");
+  if (!response.ok) throw new Error(`the lessons did not load (HTTP ${response.status})`);
+  return response.json();
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<Record<string, any>>} the lesson file (docs/lessons.md)
+ */
+export async function fetchLesson(id) {
+  const response = await fetch(`/api/lessons/${encodeURIComponent(id)}`);
+  if (response.status === 404) throw new Error(`there is no lesson "${id}"`);
+  if (!response.ok) throw new Error(`the lesson did not load (HTTP ${response.status})`);
+  return response.json();
+}
+
+/**
+ * Trains the lesson's runs headless on the server and measures its check (up to half a
+ * minute; the server runs one check at a time).
+ * @param {string} id
+ * @param {number} seed
+ * @returns {Promise<LessonCheck>}
+ */
+export async function checkLesson(id, seed) {
+  const response = await fetch(`/api/lessons/${encodeURIComponent(id)}/check`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ seed }),
+  });
+  const answer = await response.json().catch(() => ({ detail: `HTTP ${response.status}` }));
+  if (!response.ok) throw new Error(typeof answer.detail === "string" ? answer.detail : `the check failed (HTTP ${response.status})`);
+  return answer;
 }
