@@ -1,0 +1,288 @@
+// @ts-check
+/**
+ * Lesson mode (`/?lesson=<id>&seed=S`): one idea of the course, shown and proved. The
+ * lesson's title, concept and explanation beside its controls; its question first; then its
+ * runs ("arms"), each a paused run of its own on the same seed (so the same data), which
+ * Play trains together for exactly the lesson's steps, and Pause pauses together. The loss
+ * and the accuracy of every arm share one pair of axes; each arm's card shows the lesson's
+ * views, the highlighted one marked. When every arm has trained its steps, the server
+ * retrains the runs headless and measures the lesson's check: the verdict says whether the
+ * phenomenon held, with figures, and whether the student's answer was right.
+ *
+ * Like main.js for the playground, this module is the one that talks to the server; the
+ * arms' sockets live in arm.js, the drawing in the view factories.
+ */
+
+import { checkLesson, fetchLesson, fetchPoints, validateSpec } from "../api.js";
+import { specFromState } from "../state.js";
+import { button, el, select } from "../views/controls.js";
+import { createScaleView } from "../views/scaleView.js";
+import { createArm } from "./arm.js";
+import { createArmPanel, frameViews } from "./armPanel.js";
+import { PALETTE } from "./compareChart.js";
+import { playgroundHref } from "./lessonsMenu.js";
+import { createQuestion } from "./question.js";
+import { createSharedCharts } from "./sharedCharts.js";
+import { createVerdict } from "./verdict.js";
+
+const VIEW_FPS = 15; // per arm: up to four arms share the server and the page
+const CHART_INTERVAL_MS = 100;
+/** @type {[string, string][]} how long the lesson's steps take, in seconds ("0": no pacing) */
+const PACES = [["10", "about 10 seconds"], ["30", "slow motion: about 30 seconds"], ["0", "as fast as the server can"]];
+
+/**
+ * The steps per second that train a lesson's steps in about `seconds`; null: unpaced.
+ * @param {number} steps
+ * @param {number} seconds
+ */
+export function paceFor(steps, seconds) {
+  return seconds > 0 ? Math.max(1, steps / seconds) : null;
+}
+
+/**
+ * @typedef {{root: HTMLElement, id: string, seed: number, search: string,
+ *            state: Record<string, any>, hide: string[], uPlot: any,
+ *            onDevice: (device: string) => void,
+ *            onConnection: (state: import("../socket.js").Connection, detail: string) => void,
+ *            decorate: (root: HTMLElement) => void}} LessonModeOptions
+ * `state`: the address's playground settings (the model a lesson without runs measures);
+ * `decorate`: applied to the lesson's text once drawn (the glossary's definitions).
+ */
+
+/** @param {LessonModeOptions} o */
+export async function startLessonMode(o) {
+  const back = el("a", { href: playgroundHref(o.search), className: "back", "data-control": "back", textContent: "← Back to the playground" });
+  let lesson;
+  try {
+    lesson = await fetchLesson(o.id);
+  } catch (error) {
+    o.root.replaceChildren(el("div", { className: "panel lesson-missing" }, [el("p", { className: "field-error", textContent: String(/** @type {Error} */ (error).message) }), back]));
+    return;
+  }
+  document.title = `${lesson.title} · NN Playground`;
+  const runs = Object.entries(lesson.runs ?? {});
+
+  const intro = el("div", { className: "panel lesson-intro" }, [
+    el("p", { className: "lesson-concept", textContent: lesson.concept }),
+    el("h2", { className: "lesson-title", id: "lesson-title", textContent: lesson.title }),
+    el("p", { className: "lesson-explanation", textContent: lesson.explanation }),
+  ]);
+  const work = el("div", { className: "lesson-work" });
+  o.root.replaceChildren(el("div", { className: "lesson-layout" }, [intro, work]));
+  o.root.setAttribute("aria-labelledby", "lesson-title");
+
+  /** @type {number | null | undefined} undefined: not answered yet; null: skipped */
+  let chosen;
+  const controls = el("div", { className: "lesson-controls" });
+  const verdict = createVerdict(intro);
+  const question = createQuestion(intro, lesson.question, { onAnswer: (c) => answered(c), trains: runs.length > 0 });
+  intro.append(controls, verdict.node, back);
+
+  const lessonRun = runs.length ? await mountArms(o, lesson, runs, { work, controls, verdict, question }, () => chosen) : await mountScaleOnly(o, work);
+  o.decorate(o.root);
+  for (const node of o.root.querySelectorAll("[data-control]")) {
+    node.classList.toggle("classroom-hidden", o.hide.includes(/** @type {HTMLElement} */ (node).dataset.control ?? ""));
+  }
+  if (o.hide.includes("question")) answered(null); // hidden: as if skipped
+
+  /** @param {number | null} c */
+  function answered(c) {
+    chosen = c;
+    lessonRun.answered();
+    if (runs.length) return;
+    question.setLocked(true); // a prediction: nothing to train, so the verdict comes at once
+    measure(o, lesson, verdict, chosen);
+  }
+}
+
+/**
+ * A lesson without runs (how deep is deep): the address's playground model on a log scale
+ * beside famous networks. Its depth counts the layers with weights, as AlexNet's 8 does.
+ * @param {LessonModeOptions} o
+ * @param {HTMLElement} work
+ */
+async function mountScaleOnly(o, work) {
+  const box = el("section", { className: "panel lesson-scale look-here", "data-view": "scale" }, [
+    el("p", { className: "look-here-label", textContent: "look here" }),
+  ]);
+  work.append(box);
+  const answer = await validateSpec(specFromState(o.state));
+  if (!answer.valid) {
+    box.append(el("p", { className: "field-error", textContent: `The playground's model cannot be built: ${answer.errors?.[0]?.message ?? ""}` }));
+    return { answered() {} };
+  }
+  createScaleView(box, { layers: weightLayers(answer.layers), params: answer.total_params });
+  box.append(el("p", { className: "scale-model muted", textContent: "Your model is the playground's: change it there, then come back to this lesson." }));
+  return { answered() {} };
+}
+
+/**
+ * How deep a network is, as famous ones are counted: its layers with weights.
+ * @param {{params: number}[]} layers the validator's layers, the output layer included
+ */
+export function weightLayers(layers) {
+  return layers.filter((l) => l.params > 0).length;
+}
+
+/**
+ * @param {LessonModeOptions} o
+ * @param {Record<string, any>} lesson
+ * @param {[string, Record<string, any>][]} runs
+ * @param {{work: HTMLElement, controls: HTMLElement, verdict: ReturnType<typeof createVerdict>,
+ *          question: ReturnType<typeof createQuestion>}} parts where the arms, the buttons
+ *   and the verdict go, and the question (locked while the runs train)
+ * @param {() => number | null | undefined} chosen
+ */
+async function mountArms(o, lesson, runs, { work, controls, verdict, question }, chosen) {
+  const specs = runs.map(([, spec]) => ({ ...spec, seed: o.seed }));
+  const answers = await Promise.all(specs.map((spec) => validateSpec(spec)));
+  const regression = answers.some((a) => a.valid && a.data.task === "regression");
+  const chartsBox = el("div", { className: "shared-charts" });
+  const armsBox = el("div", { className: "arms", "data-count": String(runs.length) });
+  work.append(chartsBox, armsBox);
+  const charts = createSharedCharts(chartsBox, o.uPlot, { arms: runs.map(([name]) => name), regression, highlight: lesson.highlight ?? null });
+
+  let playing = false;
+  let checked = false;
+  let generation = 0; // of Start over: a check for an earlier round is not shown
+  const play = button({ label: "▶ Play", className: "lesson-play", name: "play", onClick: () => (playing ? pauseAll() : playAll()) });
+  play.disabled = true;
+  const restart = button({ label: "↺ Start over", name: "restart", onClick: restartAll });
+  const progress = el("output", { className: "lesson-progress", textContent: `step 0 of ${lesson.steps}` });
+  const hint = el("p", { className: "play-hint muted", textContent: "Answer the question (or skip it) to start." });
+  const speed = select({
+    name: "speed", label: "Training takes", options: PACES, value: PACES[0][0],
+    onChange: (v) => live.forEach((a) => a.arm?.setSpeed(paceFor(lesson.steps, Number(v)))),
+  });
+  controls.append(el("div", { className: "lesson-buttons" }, [play, restart, progress]), speed.node, hint);
+
+  /** @type {{name: string, arm: ReturnType<typeof createArm> | null, panel: ReturnType<typeof createArmPanel> | null, pending: any}[]} */
+  const arms = runs.map(([name], i) => {
+    const answer = answers[i];
+    if (!answer.valid) {
+      const message = (answer.errors ?? []).map((e) => `${e.field}: ${e.message}`).join("; ");
+      armsBox.append(el("article", { className: "arm" }, [el("h3", { textContent: name }), el("p", { className: "field-error", textContent: `This run cannot start: ${message}` })]));
+      return { name, arm: null, panel: null, pending: null };
+    }
+    const panel = createArmPanel(armsBox, {
+      name, color: PALETTE[i % PALETTE.length], views: lesson.views ?? [], highlight: lesson.highlight ?? null,
+      data: answer.data, layers: answer.layers, params: answer.total_params, steps: lesson.steps, uPlot: o.uPlot,
+    });
+    if (answer.data.input_kind === "points") fetchPoints(specs[i].data, o.seed).then(panel.setPoints, (e) => panel.setNote(String(e.message)));
+    const view = { type: "view", views: frameViews(panel.parts), fps: VIEW_FPS, grid: 10, boundary_grid: 60, sample: 0 };
+    const entry = { name, arm: /** @type {ReturnType<typeof createArm> | null} */ (null), panel, pending: /** @type {any} */ (null) };
+    const pace = paceFor(lesson.steps, Number(speed.input.value));
+    entry.arm = createArm({ spec: specs[i], steps: lesson.steps, view, speed: pace, tokenKey: `nnp.session.arm${i}` }, {
+      onHello: o.onDevice,
+      onProgress: (p) => {
+        panel.setProgress(p.step, p.state, p.finished);
+        progressed();
+      },
+      onMetrics: (points) => {
+        charts.push(i, points);
+        panel.pushMetrics(points);
+      },
+      onFrame: (frame) => void (entry.pending = frame),
+      onDone: (event) => event.reason !== "max_epochs" && panel.setNote(event.detail),
+      onError: (event) => panel.setNote(event.field === "views" || !event.field ? event.message : `${event.field}: ${event.message}`),
+      onConnection: (state, detail) => o.onConnection(state, state === "open" ? detail : `${name}: ${detail}`),
+    });
+    return entry;
+  });
+  const live = arms.filter((a) => a.arm);
+  for (const a of live) a.arm?.connect();
+
+  function playAll() {
+    playing = true;
+    question.setLocked(true);
+    for (const a of live) a.arm?.play();
+    showPlaying();
+  }
+
+  function pauseAll() {
+    playing = false;
+    for (const a of live) a.arm?.pause();
+    showPlaying();
+  }
+
+  function restartAll() {
+    generation += 1;
+    playing = false;
+    checked = false;
+    charts.reset();
+    verdict.reset();
+    question.setLocked(false);
+    for (const a of live) {
+      a.pending = null;
+      a.panel?.reset();
+      a.arm?.restart();
+    }
+    showPlaying();
+  }
+
+  function showPlaying() {
+    play.textContent = playing ? "❚❚ Pause" : "▶ Play";
+    play.setAttribute("aria-label", playing ? "Pause" : "Play");
+    play.classList.toggle("playing", playing);
+  }
+
+  /** Every arm's progress: the lesson's counter; once all have trained, the verdict. */
+  function progressed() {
+    const steps = live.map((a) => a.arm?.step ?? 0);
+    progress.textContent = `step ${Math.min(...steps, lesson.steps).toLocaleString("en")} of ${lesson.steps.toLocaleString("en")}`;
+    const done = live.length > 0 && live.every((a) => a.arm?.finished);
+    play.disabled = done || chosen() === undefined;
+    if (!done || checked) return;
+    checked = true;
+    playing = false;
+    showPlaying();
+    hint.textContent = "Every run has trained its steps.";
+    const mine = generation;
+    measure(o, lesson, verdict, chosen(), () => mine === generation);
+  }
+
+  let chartsDrawnAt = 0;
+  function paint() {
+    for (const a of live) {
+      if (a.pending) a.panel?.update(a.pending);
+      a.pending = null;
+    }
+    const now = performance.now();
+    if (now - chartsDrawnAt >= CHART_INTERVAL_MS) {
+      chartsDrawnAt = now;
+      charts.flush();
+      for (const a of live) a.panel?.flush();
+    }
+    requestAnimationFrame(paint);
+  }
+  requestAnimationFrame(paint);
+
+  return {
+    /** The question is answered (or skipped): Play may start the runs, and locks it. */
+    answered() {
+      play.disabled = live.every((a) => a.arm?.finished);
+      hint.textContent = "Play trains every run together; Pause pauses them all.";
+    },
+  };
+}
+
+/**
+ * Asks the server to retrain the lesson's runs headless and measure its check; shows the
+ * verdict (or why there is none) unless `current` says the page has moved on.
+ * @param {LessonModeOptions} o
+ * @param {Record<string, any>} lesson
+ * @param {ReturnType<typeof createVerdict>} verdict
+ * @param {number | null | undefined} chosen
+ * @param {() => boolean} [current]
+ */
+function measure(o, lesson, verdict, chosen, current = () => true) {
+  verdict.measuring(o.seed);
+  checkLesson(lesson.id, o.seed).then(
+    (check) => {
+      if (!current()) return;
+      verdict.show(check, { question: lesson.question, chosen: chosen ?? null, seed: o.seed });
+      o.decorate(verdict.node);
+    },
+    (error) => current() && verdict.fail(error.message),
+  );
+}

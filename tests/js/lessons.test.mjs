@@ -1,0 +1,106 @@
+// Unit tests of lesson mode's pure helpers (static/js/lessons/): when an arm has trained,
+// what each card shows and asks for, the shared charts' table, the verdict's words, the
+// menu's links.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { hasFinished, remainingSteps } from "../../static/js/lessons/arm.js";
+import { armParts, describeModel, formatLoss, formatScore, frameViews, highlightedPart } from "../../static/js/lessons/armPanel.js";
+import { mergeSeries, plottable } from "../../static/js/lessons/compareChart.js";
+import { paceFor, weightLayers } from "../../static/js/lessons/lessonMode.js";
+import { lessonHref, playgroundHref, sortLessons } from "../../static/js/lessons/lessonsMenu.js";
+import { formatMeasure, judgeAnswer } from "../../static/js/lessons/verdict.js";
+
+const points = { input_kind: "points", task: "binary", classes: ["0", "1"], input_shape: [2] };
+const dense = [{ type: "dense" }, { type: "dense" }];
+
+test("remainingSteps: what is left of the budget, never negative", () => {
+  assert.equal(remainingSteps(0, 300), 300);
+  assert.equal(remainingSteps(120, 300), 180);
+  assert.equal(remainingSteps(300, 300), 0);
+  assert.equal(remainingSteps(310, 300), 0);
+});
+
+test("hasFinished: paused at the budget, or done for any reason", () => {
+  assert.equal(hasFinished({ state: "paused", step: 300 }, 300), true);
+  assert.equal(hasFinished({ state: "paused", step: 120 }, 300), false);
+  assert.equal(hasFinished({ state: "running", step: 300 }, 300), false);
+  assert.equal(hasFinished({ state: "ready", step: 0 }, 300), false);
+  assert.equal(hasFinished({ state: "done", step: 40 }, 300), true);
+});
+
+test("armParts: the lesson's views this run can show, network and boundary one map on points", () => {
+  assert.deepEqual(armParts(["loss", "network", "boundary", "grad_norms"], points, dense), ["boundary", "grad_norms"]);
+  assert.deepEqual(armParts(["feature_maps", "hidden_states", "attention", "time_grads"], points, dense), []);
+  const sequence = { input_kind: "sequence", task: "multiclass", classes: ["a", "b", "c", "d"], input_shape: [15, 4] };
+  assert.deepEqual(armParts(["time_grads", "hidden_states", "attention", "confusion"], sequence, [{ type: "lstm" }]), ["hidden_states", "time_grads", "confusion"]);
+  assert.deepEqual(armParts(["time_grads", "attention"], sequence, [{ type: "attention" }]), ["time_grads", "attention"]);
+  const image = { input_kind: "image", task: "multiclass", classes: ["0", "1"], input_shape: [1, 8, 8] };
+  assert.deepEqual(armParts(["feature_maps", "boundary"], image, [{ type: "conv2d" }]), ["feature_maps"]);
+  assert.deepEqual(armParts(["confusion"], { ...points, task: "regression" }, dense), []);
+});
+
+test("frameViews: metrics always, then what each part draws", () => {
+  assert.deepEqual(frameViews([]), ["metrics"]);
+  assert.deepEqual(frameViews(["boundary", "grad_norms", "histograms"]), ["metrics", "boundary", "histograms", "activation_stats"]);
+  assert.deepEqual(frameViews(["feature_maps", "confusion"]), ["metrics", "feature_maps", "example", "confusion"]);
+});
+
+test("highlightedPart: the part the lesson marks, network meaning the map on points", () => {
+  assert.equal(highlightedPart("network", ["boundary"]), "boundary");
+  assert.equal(highlightedPart("grad_norms", ["boundary", "grad_norms"]), "grad_norms");
+  assert.equal(highlightedPart("loss", ["boundary"]), null); // a shared chart, not a card's
+  assert.equal(highlightedPart(null, ["boundary"]), null);
+});
+
+test("readouts: losses to 3 decimals, diverged in words, accuracy in percent, R² as it is", () => {
+  assert.equal(formatLoss(0.12345), "0.123");
+  assert.equal(formatLoss(null), "diverged");
+  assert.equal(formatLoss(undefined), "–");
+  assert.equal(formatLoss(12345), "1.23e+4");
+  assert.equal(formatScore(0.955, "binary"), "95.5%");
+  assert.equal(formatScore(0.5, "regression"), "0.500");
+  assert.equal(formatScore(null, "binary"), "–");
+  assert.equal(describeModel([2], [{ type: "dense", output_shape: [4] }, { type: "dense", output_shape: [1] }], 17), "2 → 4 → 1 · 17 parameters");
+});
+
+test("mergeSeries: the union of steps, a gap where a series has no point", () => {
+  const a = new Map([[10, 0.5], [20, 0.4]]);
+  const b = new Map([[5, 0.9], [20, null], [30, 0.1]]);
+  assert.deepEqual(mergeSeries([a, b]), [[5, 10, 20, 30], [null, 0.5, 0.4, null], [0.9, null, null, 0.1]]);
+  assert.deepEqual(mergeSeries([]), [[]]);
+  assert.equal(plottable(0, true), null);
+  assert.equal(plottable(Infinity), null);
+  assert.equal(plottable(null), null);
+  assert.equal(plottable(0), 0);
+});
+
+test("judgeAnswer: right, wrong (with the answer) or skipped", () => {
+  const q = { text: "?", choices: ["one", "two", "none"], answer: 1 };
+  assert.deepEqual(judgeAnswer(q, 1), { right: true, text: "Your answer, “two”, was right." });
+  assert.equal(judgeAnswer(q, 0).right, false);
+  assert.match(judgeAnswer(q, 0).text, /You answered “one”; the answer is “two”/);
+  assert.equal(judgeAnswer(q, null).right, null);
+  assert.equal(formatMeasure(0.123456), "0.1235");
+  assert.equal(formatMeasure(3.2e-7), "3.20e-7");
+  assert.equal(formatMeasure(null), "∞");
+});
+
+test("the menu: lessons in order; links keep the address's other settings", () => {
+  const sorted = sortLessons([{ id: "b", title: "B", concept: "", order: 2 }, { id: "a", title: "A", concept: "", order: 1 }]);
+  assert.deepEqual(sorted.map((l) => l.id), ["a", "b"]);
+  assert.equal(lessonHref("perceptron", ""), "/?lesson=perceptron");
+  assert.equal(lessonHref("perceptron", "?lesson=old&seed=3&layers=dense:8:tanh,dense:2:tanh"), "/?lesson=perceptron&seed=3&layers=dense:8:tanh,dense:2:tanh");
+  assert.equal(playgroundHref("?lesson=perceptron&seed=3&hide=lr"), "/?seed=3&hide=lr");
+  assert.equal(playgroundHref("?lesson=perceptron"), "/");
+});
+
+test("weightLayers: depth counts the layers with weights", () => {
+  assert.equal(weightLayers([{ params: 12 }, { params: 0 }, { params: 5 }]), 2);
+});
+
+test("paceFor: the steps per second that train the lesson in about that many seconds", () => {
+  assert.equal(paceFor(300, 10), 30);
+  assert.equal(paceFor(5, 10), 1); // never slower than a step a second
+  assert.equal(paceFor(300, 0), null);
+});
