@@ -53,6 +53,13 @@ class DataSpec(StrictModel):
     val_fraction: float | None = Field(
         None, ge=0.05, le=0.9, description="Fraction of the examples held out for validation."
     )
+    flip: float = Field(
+        0.0,
+        ge=0.0,
+        le=0.5,
+        description="Classification only: fraction of the labels, training and validation "
+        "alike, changed to another class at random (label noise).",
+    )
     features: list[Feature] = Field(
         default_factory=lambda: list[Feature](["x1", "x2"]),
         min_length=1,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.data.base import DataError, Dataset
+from app.data.label_noise import flip_labels
 from app.data.registry import DATASETS, DatasetInfo
 from app.data.request import DataRequest
 from app.data.tabular import Table, parse_csv, read_upload
@@ -52,7 +53,7 @@ def build_dataset(
         data_dir=data_dir,
         limits=limits,
     )
-    return info.build(request)
+    return flip_labels(info.build(request), data.flip, seed)
 
 
 def check_limits(data: DataSpec, info: DatasetInfo, limits: Limits) -> None:

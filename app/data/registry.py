@@ -26,6 +26,11 @@ POINT_USES = ("n_samples", "noise", "val_fraction", "features")
 SEQUENCE_USES = ("n_samples", "noise", "val_fraction", "seq_len")
 
 
+def with_flip(uses: tuple[str, ...], task: CatalogTask) -> tuple[str, ...]:
+    """`uses` plus `flip` (label noise, app/data/label_noise.py) for data that may have classes."""
+    return uses if task == "regression" else (*uses, "flip")
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
     """What the catalog says about one dataset, and the function that builds it.
@@ -63,7 +68,7 @@ def point_set(description: str, task: CatalogTask, max_classes: int = 2) -> Data
         default_val_fraction=0.5,
         default_seq_len=None,
         max_classes=max_classes,
-        uses=POINT_USES + (("n_classes",) if max_classes > 2 else ()),
+        uses=with_flip(POINT_USES + (("n_classes",) if max_classes > 2 else ()), task),
         build=build_points,
     )
 
@@ -78,7 +83,7 @@ def image_set(description: str, build: Builder) -> DatasetInfo:
         default_val_fraction=0.2,
         default_seq_len=None,
         max_classes=2,
-        uses=("n_samples", "val_fraction"),
+        uses=("n_samples", "val_fraction", "flip"),
         build=build,
     )
 
@@ -95,7 +100,7 @@ def sequence_set(
         default_val_fraction=0.2,
         default_seq_len=seq_len,
         max_classes=2,
-        uses=SEQUENCE_USES,
+        uses=with_flip(SEQUENCE_USES, task),
         build=build,
     )
 
@@ -153,7 +158,7 @@ DATASETS: dict[str, DatasetInfo] = {
         default_val_fraction=0.2,
         default_seq_len=8,
         max_classes=2,
-        uses=("n_samples", "val_fraction", "seq_len"),
+        uses=("n_samples", "val_fraction", "seq_len", "flip"),
         build=build_names,
     ),
     "csv": DatasetInfo(
@@ -164,7 +169,7 @@ DATASETS: dict[str, DatasetInfo] = {
         default_val_fraction=0.2,
         default_seq_len=None,
         max_classes=2,
-        uses=("file", "target", "task", "val_fraction"),
+        uses=("file", "target", "task", "val_fraction", "flip"),
         build=build_csv,
     ),
 }
