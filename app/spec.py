@@ -149,6 +149,13 @@ class AvgPool2d(StrictModel):
     )
 
 
+class GlobalMaxPool(StrictModel):
+    """Keeps each channel's largest value over the whole image: (C, H, W) -> C values, so the
+    layers after it know what was found, not where."""
+
+    type: Literal["globalmaxpool"] = "globalmaxpool"
+
+
 class Flatten(StrictModel):
     """Turns any input into one long vector (inserted automatically before dense layers)."""
 
@@ -235,6 +242,7 @@ Layer = Annotated[
     | Conv2d
     | MaxPool2d
     | AvgPool2d
+    | GlobalMaxPool
     | Flatten
     | Reshape
     | Dropout
@@ -252,6 +260,7 @@ LAYER_TYPES: tuple[type[StrictModel], ...] = (
     Conv2d,
     MaxPool2d,
     AvgPool2d,
+    GlobalMaxPool,
     Flatten,
     Reshape,
     Dropout,

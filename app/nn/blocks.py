@@ -78,6 +78,13 @@ class ConvBlock(nn.Module):
         return self.act(self.conv(self.pad(x)))
 
 
+class GlobalMaxPool(nn.Module):
+    """Each channel's maximum over the whole map: (B, C, H, W) -> (B, C)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.amax(dim=(2, 3))
+
+
 class Reshape(nn.Module):
     def __init__(self, shape: tuple[int, ...]) -> None:
         super().__init__()

@@ -31,6 +31,7 @@ from app.spec import (
     Dropout,
     Embedding,
     Flatten,
+    GlobalMaxPool,
     Layer,
     LayerNorm,
     MaxPool2d,
@@ -173,7 +174,7 @@ def _describe(shape: Shape) -> str:
     return "an input of shape " + "x".join(map(str, shape))
 
 
-_NEEDS_IMAGE = (Conv2d, MaxPool2d, AvgPool2d)
+_NEEDS_IMAGE = (Conv2d, MaxPool2d, AvgPool2d, GlobalMaxPool)
 _NEEDS_SEQUENCE = (RNN, LSTM, GRU, Attention)
 
 
@@ -254,6 +255,10 @@ def _pool(layer: MaxPool2d | AvgPool2d, shape: Shape, where: str, mi: ModelInput
     return pool, (c, (h - k) // s + 1, (w - k) // s + 1), ""
 
 
+def _global_max_pool(layer: GlobalMaxPool, shape: Shape, where: str, mi: ModelInput) -> Built:
+    return blocks.GlobalMaxPool(), shape[:1], f"the largest of each {shape[1]}x{shape[2]} map"
+
+
 def _flatten(layer: Flatten, shape: Shape, where: str, mi: ModelInput) -> Built:
     return nn.Flatten(), (math.prod(shape),), ""
 
@@ -324,6 +329,7 @@ LAYER_BUILDERS: dict[type, Callable[..., Built]] = {
     Conv2d: _conv2d,
     MaxPool2d: _pool,
     AvgPool2d: _pool,
+    GlobalMaxPool: _global_max_pool,
     Flatten: _flatten,
     Reshape: _reshape,
     Dropout: _dropout,

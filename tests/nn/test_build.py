@@ -19,6 +19,7 @@ from app.spec import (
     Dropout,
     Embedding,
     Flatten,
+    GlobalMaxPool,
     LayerNorm,
     MaxPool2d,
     Reshape,
@@ -72,6 +73,11 @@ CASES = [
         [((3, 4, 4), 1 * 3 * 9 + 3), ((3, 4, 4), 6), ((3, 4, 4), 2 * 48), ((3, 3, 3), 0)],
     ),
     (IMAGE, [Conv2d(filters=2, kernel=4)], [((2, 8, 8), 1 * 2 * 16 + 2)]),  # even 'same'
+    (
+        IMAGE,
+        [Conv2d(filters=5, kernel=3), GlobalMaxPool(), Dense(units=3)],
+        [((5, 8, 8), 1 * 5 * 9 + 5), ((5,), 0), ((3,), 5 * 3 + 3)],
+    ),
     (
         SEQUENCE,
         [RNN(hidden=5, return_sequence=True), LSTM(hidden=4, bidirectional=True)],
@@ -129,6 +135,17 @@ def test_every_layer_type_has_a_case() -> None:
     assert covered == set(LAYER_BUILDERS)
 
 
+def test_global_max_pool_keeps_each_maps_largest_value_wherever_it_is() -> None:
+    model, _ = build_model([GlobalMaxPool()], IMAGE)
+    x = torch.zeros(2, 1, 8, 8)
+    x[0, 0, 1, 6], x[1, 0, 7, 0] = 3.0, 3.0  # the same dot in two places
+    pooled = model.globalmaxpool0(x)
+    assert pooled.shape == (2, 1) and pooled.tolist() == [[3.0], [3.0]]
+    x.requires_grad_(True)
+    model.globalmaxpool0(x).sum().backward()
+    assert x.grad is not None and x.grad.sum() == 2  # the gradient reaches only the maxima
+
+
 def test_submodules_are_named_after_the_spec_layers() -> None:
     model, _ = build_model([Dense(units=3), Dropout(), Dense(units=2)], POINTS)
     assert [name for name, _ in model.named_children()] == [
@@ -146,6 +163,8 @@ def test_submodules_are_named_after_the_spec_layers() -> None:
         (POINTS, [Dense(), MaxPool2d()], "model.layers.1", "add a reshape layer first"),
         (POINTS, [LSTM()], "model.layers.0", "needs a sequence"),
         (IMAGE, [RNN()], "model.layers.0", "needs a sequence"),
+        (POINTS, [GlobalMaxPool()], "model.layers.0", "needs an image"),
+        (IMAGE, [GlobalMaxPool(), MaxPool2d()], "model.layers.1", "needs an image"),
         (IMAGE, [Conv2d(kernel=9)], "model.layers.0", "kernel 9 is larger than its 8x8 input"),
         (
             IMAGE,
