@@ -53,6 +53,9 @@ class Dataset:
     # example, cut after step L, is a valid example of length L with the same label, so
     # accuracy can be measured against the length the network must remember over.
     label_at_start: bool = False
+    # Lookup data only: per validation example, the step that holds the answer, (N_val,)
+    # int64; what the attention lesson checks the last step's attention weights against.
+    answer_positions: torch.Tensor | None = None
     # 2-D point data only: raw (x1, x2) coordinates of each example, for plotting,
     # the square domain they live in, and the map from raw points to model inputs,
     # used to draw each neuron's output over the plane.

@@ -7,7 +7,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from app.data.base import Dataset, InputKind
+from app.data.dots import build_dots
 from app.data.images import build_digits, build_mnist
+from app.data.lookup import build_lookup
 from app.data.points import build_points
 from app.data.request import DataRequest
 from app.data.sequences import (
@@ -16,6 +18,7 @@ from app.data.sequences import (
     build_single_sine,
     build_sum_of_sines,
 )
+from app.data.shifted_digits import build_shifted_digits
 from app.data.tabular import build_csv
 from app.data.text import build_names
 
@@ -121,6 +124,23 @@ DATASETS: dict[str, DatasetInfo] = {
     "mnist": image_set(
         "Handwritten digits, 28×28 pixels (a bundled 14,000-image MNIST subset).", build_mnist
     ),
+    "shifted_digits": image_set(
+        "The 8×8 digits, each at a random place on a 12×12 canvas: a convolution finds a "
+        "stroke wherever it is, a dense layer must learn each place apart.",
+        build_shifted_digits,
+    ),
+    "dots": DatasetInfo(
+        description="Two dots on a 16×16 canvas: close (3-4 pixels apart) or far (8 or "
+        "more)? One 3×3 filter never sees both; stacked convolutions and pooling do.",
+        input_kind="image",
+        task="binary",
+        default_n_samples=2000,
+        default_val_fraction=0.2,
+        default_seq_len=None,
+        max_classes=2,
+        uses=("n_samples", "val_fraction", "flip"),
+        build=build_dots,
+    ),
     "sine": sequence_set(
         "Forecast the next value of a sine wave from a window of past values.",
         task="regression",
@@ -149,6 +169,14 @@ DATASETS: dict[str, DatasetInfo] = {
         n_samples=2000,
         seq_len=40,
         build=build_adding,
+    ),
+    "lookup": sequence_set(
+        "Key-value pairs, then a key: answer its value (chance 12.5%). Attention looks the "
+        "pair up; a recurrent net must carry every pair to the end.",
+        task="multiclass",
+        n_samples=2000,
+        seq_len=7,
+        build=build_lookup,
     ),
     "names": DatasetInfo(
         description="Next-character prediction on US-census first names.",
