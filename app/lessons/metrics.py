@@ -1,0 +1,163 @@
+"""The metrics a lesson measures on a trained run (the table in docs/lessons.md).
+
+Each is a plain float. Non-finite figures keep their meaning in comparisons: a diverged
+run's losses and `loss_ratio` are inf (so "loss_ratio > 2" holds for it), while a figure
+that does not exist (NaN: the accuracy of a model that outputs NaN) fails every assertion.
+JSON shows both as null.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import torch
+
+from app.lessons.model import Measure, Metric
+from app.lessons.trace import Trace, Watch
+from app.nn.blocks import DenseBlock, SelfAttention
+from app.train import Metrics, Run
+from app.train.probes.common import capture
+from app.train.run import evaluating
+
+PROBE_CAP = 1024  # val examples for unit_spread and attention_peak
+
+
+class MetricError(ValueError):
+    """A metric cannot be measured on this run (e.g. attention_peak without lookup data)."""
+
+
+@dataclass
+class Finished:
+    """A run after its steps, with its trace; the final evaluation is made once, if asked."""
+
+    run: Run
+    trace: Trace
+    steps: int
+
+    @cached_property
+    def final(self) -> Metrics:
+        return self.run.evaluate()
+
+    @property
+    def diverged(self) -> bool:
+        return self.run.status.reason == "diverged"
+
+
+def measure(m: Measure, done: Finished) -> float:
+    if m.metric == "steps_to":
+        return float(done.trace.reached.get(Watch.of_measure(m), done.steps + 1))
+    return METRICS[m.metric](done)
+
+
+def _loss(value: float, done: Finished) -> float:
+    return math.inf if done.diverged or not math.isfinite(value) else value
+
+
+def loss_ratio(done: Finished) -> float:
+    final = _loss(done.final.train_loss, done)
+    initial = done.trace.initial_loss
+    if math.isinf(final):
+        return math.inf
+    return final / initial if initial > 0 else math.nan
+
+
+def loss_gap(done: Finished) -> float:
+    return _loss(done.final.val_loss, done) - _loss(done.final.train_loss, done)
+
+
+def grad_ratio(done: Finished) -> float:
+    """First layer's gradient norm / the output layer's, each averaged over the window."""
+    grads = done.trace.grads
+    if not grads:
+        return math.nan
+    first = next(iter(grads[0]))  # grad_norms lists the layers with parameters, input first
+    top = statistics.fmean(g["output"] for g in grads)
+    bottom = statistics.fmean(g[first] for g in grads)
+    if top == 0:
+        return math.inf if bottom > 0 else math.nan
+    return bottom / top
+
+
+def dead_fraction(done: Finished) -> float:
+    stats = done.run.observe("activation_stats")["activation_stats"]
+    dead = [entry["dead"] for entry in stats.values() if "dead" in entry]
+    return statistics.fmean(dead) if dead else 0.0
+
+
+@torch.no_grad()
+def unit_spread(done: Finished) -> float:
+    """The largest gap between two units' outputs of one dense hidden layer, over the val
+    inputs: 0 when every unit of every layer computes the same function."""
+    run = done.run
+    names = [
+        n
+        for n, m in run.model.named_children()
+        if n != "output" and isinstance(m, DenseBlock) and m.linear.out_features > 1
+    ]
+    if not names:
+        return 0.0
+    with evaluating(run.model), capture(run.model, names) as outs:
+        run.model(run.x_val[:PROBE_CAP])
+    spreads = [float((outs[n].amax(dim=1) - outs[n].amin(dim=1)).max()) for n in names]
+    return max(spreads)
+
+
+@torch.no_grad()
+def attention_peak(done: Finished) -> float:
+    """The share of val examples whose last query attends most to the key holding the
+    answer, for the best head of any attention layer. Needs the dataset's
+    `answer_positions` (val set, (N,) int64), which the `lookup` data provides."""
+    run = done.run
+    answers = run.data.answer_positions
+    if answers is None:
+        raise MetricError("attention_peak needs data that marks the answer's place (lookup)")
+    layers = [m for m in run.model.modules() if isinstance(m, SelfAttention)]
+    if not layers:
+        raise MetricError("attention_peak needs a model with an attention layer")
+    for layer in layers:
+        layer.record = True
+    try:
+        with evaluating(run.model):
+            run.model(run.x_val[:PROBE_CAP])
+    finally:
+        for layer in layers:
+            layer.record = False
+    target = answers[:PROBE_CAP].to(run.device)[:, None]  # (B, 1)
+    shares = []
+    for layer in layers:
+        assert layer.weights is not None
+        looks = layer.weights[:, :, -1, :].argmax(dim=-1)  # (B, heads): key of the last query
+        shares.append(float((looks == target).float().mean(dim=0).max()))
+    return max(shares)
+
+
+METRICS: dict[Metric, Callable[[Finished], float]] = {
+    "val_accuracy": lambda d: d.final.val_score,
+    "train_accuracy": lambda d: d.final.train_score,
+    "val_loss": lambda d: _loss(d.final.val_loss, d),
+    "train_loss": lambda d: _loss(d.final.train_loss, d),
+    "initial_loss": lambda d: d.trace.initial_loss,
+    "loss_ratio": loss_ratio,
+    "loss_gap": loss_gap,
+    "grad_ratio": grad_ratio,
+    "dead_fraction": dead_fraction,
+    "unit_spread": unit_spread,
+    "roughness": lambda d: roughness(d.trace.losses, d.diverged),
+    "attention_peak": attention_peak,
+    "diverged": lambda d: 1.0 if d.diverged else 0.0,
+}
+
+
+def roughness(losses: list[float], diverged: bool = False) -> float:
+    """The mean |Δ log L| between consecutive steps: 0 for a smooth descent, large when the
+    loss jumps about. inf for a run that diverged."""
+    if diverged or not all(math.isfinite(x) for x in losses):
+        return math.inf
+    if len(losses) < 2:
+        return 0.0
+    logs = [math.log(max(x, 1e-12)) for x in losses]
+    return statistics.fmean(abs(b - a) for a, b in zip(logs, logs[1:], strict=False))
