@@ -1,4 +1,5 @@
-"""The `nnplayground` command: train and validate specs headless, or serve the web app."""
+"""The `nnplayground` command: train and validate specs headless, check lessons, or serve the
+web app."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from app.nn import SpecError
 from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
+
+if TYPE_CHECKING:
+    from app.lessons import Lesson
 
 EXIT_INVALID = 2
 DEFAULT_EPOCHS = 20  # when neither the spec nor the command line says
@@ -59,7 +63,29 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
     serve.set_defaults(func=_serve)
+    _add_lesson_commands(sub)
     return parser
+
+
+def _add_lesson_commands(sub: Any) -> None:
+    lesson = sub.add_parser("lesson", help="list the lessons, or check one on a seed")
+    commands = lesson.add_subparsers(required=True, metavar="ACTION")
+    listing = commands.add_parser("list", help="every lesson: id, runs, steps, title")
+    listing.set_defaults(func=_lesson_list)
+    check = commands.add_parser(
+        "check", help="train a lesson's runs headless on the CPU and judge its check"
+    )
+    check.add_argument(
+        "id",
+        help="the lesson's id (see `nnplayground lesson list`), or a lesson file (.json)",
+    )
+    check.add_argument("--seed", type=int, default=0, help="seed of every run (default 0)")
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help="also print the result as one JSON object on the last line",
+    )
+    check.set_defaults(func=_lesson_check)
 
 
 def _load(path: Path) -> ExperimentSpec | None:
@@ -207,6 +233,66 @@ class Progress:
     def close(self) -> None:
         if self.enabled and self.tty:
             print(file=sys.stderr)
+
+
+def _lesson_list(args: argparse.Namespace) -> int:
+    from app.lessons import LESSONS, LessonFileError
+    from app.lessons.report import listing_lines
+
+    try:
+        lessons = list(LESSONS.values())
+    except LessonFileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    print("\n".join(listing_lines(lessons)))
+    return 0
+
+
+def _lesson_check(args: argparse.Namespace) -> int:
+    """Exit 0 when the lesson holds on the seed, 1 when not, 2 when it cannot be checked."""
+    import torch
+
+    from app.lessons import LessonError, LessonFileError, check_lesson
+    from app.lessons.report import check_lines
+
+    if not 0 <= args.seed < 2**31:
+        print("error: --seed must be 0 to 2147483647", file=sys.stderr)
+        return EXIT_INVALID
+    torch.set_num_threads(Settings().torch_threads)
+    try:
+        lesson = _find_lesson(args.id)
+        if lesson is None:
+            return EXIT_INVALID
+        result = check_lesson(lesson, args.seed)
+    except (LessonFileError, LessonError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    print("\n".join(check_lines(result)))
+    if args.json:
+        last = {k: v for k, v in result.to_json().items() if k in JSON_KEYS}
+        print(json.dumps(last, allow_nan=False))
+    return 0 if result.holds else 1
+
+
+def _find_lesson(name: str) -> Lesson | None:
+    """A shipped lesson by id, or a lesson file being written (a path ending in .json);
+    None after saying why there is none. Raises LessonFileError for a bad file."""
+    from app.lessons import LESSONS, LessonFileError, parse_lesson
+
+    if name.endswith(".json"):
+        path = Path(name)
+        try:
+            return parse_lesson(path.read_bytes(), path.name)
+        except OSError as e:
+            raise LessonFileError(f"cannot read {path}: {e.strerror}") from None
+    lesson = LESSONS.get(name)
+    if lesson is None:
+        shown = name if len(name) <= 40 else name[:40] + "..."
+        print(f"error: no lesson {shown!r}; the lessons are: {', '.join(LESSONS)}", file=sys.stderr)
+    return lesson
+
+
+JSON_KEYS = ("lesson", "seed", "holds", "measured", "seconds")
 
 
 def _serve(args: argparse.Namespace) -> int:
