@@ -20,7 +20,7 @@ from app.web import ws
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.guards import SocketCounter
 from app.web.paths import static_dir, templates_dir, vendor_dir
-from app.web.routes import api, pages, uploads
+from app.web.routes import api, lessons, pages, uploads
 from app.web.sessions import SessionRegistry
 from app.worker.pool import WorkerPool
 
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
     app.include_router(uploads.router)
+    app.include_router(lessons.router)
     app.include_router(pages.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
