@@ -113,7 +113,8 @@ export async function fetchLesson(id) {
 
 /**
  * Trains the lesson's runs headless on the server and measures its check (up to half a
- * minute; the server runs one check at a time).
+ * minute; the server runs one check at a time). A refusal throws an Error whose `status`
+ * is the HTTP status (429: the server was busy with other checks for a minute).
  * @param {string} id
  * @param {number} seed
  * @returns {Promise<LessonCheck>}
@@ -125,6 +126,9 @@ export async function checkLesson(id, seed) {
     body: JSON.stringify({ seed }),
   });
   const answer = await response.json().catch(() => ({ detail: `HTTP ${response.status}` }));
-  if (!response.ok) throw new Error(typeof answer.detail === "string" ? answer.detail : `the check failed (HTTP ${response.status})`);
+  if (!response.ok) {
+    const error = new Error(typeof answer.detail === "string" ? answer.detail : `the check failed (HTTP ${response.status})`);
+    throw Object.assign(error, { status: response.status }); // 429: another check ran too long
+  }
   return answer;
 }

@@ -27,6 +27,8 @@ import { createVerdict } from "./verdict.js";
 
 const VIEW_FPS = 15; // per arm: up to four arms share the server and the page
 const CHART_INTERVAL_MS = 100;
+const CHECK_TRIES = 5; // a busy server (429) is asked again this many times in all…
+const CHECK_RETRY_MS = 2000; // …this long apart (it has already waited a minute itself)
 /** @type {[string, string][]} how long the lesson's steps take, in seconds ("0": no pacing) */
 const PACES = [["10", "about 10 seconds"], ["30", "slow motion: about 30 seconds"], ["0", "as fast as the server can"]];
 
@@ -268,7 +270,8 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
 
 /**
  * Asks the server to retrain the lesson's runs headless and measure its check; shows the
- * verdict (or why there is none) unless `current` says the page has moved on.
+ * verdict (or why there is none) unless `current` says the page has moved on. A server busy
+ * with other students' checks (429, after a minute's wait there) is asked again.
  * @param {LessonModeOptions} o
  * @param {Record<string, any>} lesson
  * @param {ReturnType<typeof createVerdict>} verdict
@@ -277,12 +280,14 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
  */
 function measure(o, lesson, verdict, chosen, current = () => true) {
   verdict.measuring(o.seed);
-  checkLesson(lesson.id, o.seed).then(
-    (check) => {
+  let tries = 0;
+  const ask = () => checkLesson(lesson.id, o.seed).then(
+    (check) => current() && verdict.show(check, { question: lesson.question, chosen: chosen ?? null, seed: o.seed }),
+    (error) => {
       if (!current()) return;
-      verdict.show(check, { question: lesson.question, chosen: chosen ?? null, seed: o.seed });
-      o.decorate(verdict.node);
+      if (error.status === 429 && ++tries < CHECK_TRIES) setTimeout(ask, CHECK_RETRY_MS);
+      else verdict.fail(error.message);
     },
-    (error) => current() && verdict.fail(error.message),
   );
+  ask();
 }

@@ -52,8 +52,8 @@ export function createLessonsMenu(container, o) {
   const links = [];
   for (const lesson of sortLessons(o.lessons)) {
     const link = /** @type {HTMLAnchorElement} */ (el("a", { href: lessonHref(lesson.id, o.search()) }, [
-      el("span", { className: "lesson-title", textContent: lesson.title }),
-      el("span", { className: "lesson-concept muted", textContent: lesson.concept }),
+      el("span", { className: "menu-title", textContent: lesson.title }),
+      el("span", { className: "menu-concept muted", textContent: lesson.concept }),
     ]));
     links.push([link, lesson.id]);
     if (lesson.id === o.current) link.setAttribute("aria-current", "page");
