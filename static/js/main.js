@@ -10,9 +10,15 @@
  * output map; images, sequences, text and tables get a row of layer columns (feature maps
  * under convolutions) and a panel of their own views (workspace.js says which views each
  * needs).
+ *
+ * `?lesson=<id>` opens lesson mode instead (lessons/lessonMode.js): the lesson's own runs,
+ * each with its socket; the playground's socket and panels are not started.
  */
 
-import { fetchCatalog, fetchExamples, fetchPoints, uploadCsv, validateSpec } from "./api.js";
+import { fetchCatalog, fetchExamples, fetchLessons, fetchPoints, uploadCsv, validateSpec } from "./api.js";
+import { applyGlossary } from "./glossary.js";
+import { startLessonMode } from "./lessons/lessonMode.js";
+import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { hotParams, isHot, isPageOnly, newLayer, parseQuery, PRESETS, specFromState, toQuery } from "./state.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
@@ -43,6 +49,12 @@ async function main() {
   const kindOf = (/** @type {string} */ dataset) => catalog.datasets[dataset]?.input_kind ?? "points";
   let state = parseQuery(location.search, kindOf);
   const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
+  const lessonId = new URLSearchParams(location.search).get("lesson");
+  mountLessonsMenu(lessonId, state.hide);
+  if (lessonId) {
+    await openLesson(lessonId, state, uPlot);
+    return;
+  }
 
   let playing = false;
   /** @type {import("./frame.js").Frame | null} */
@@ -63,7 +75,7 @@ async function main() {
   let workspace = null;
   let workspaceKey = "";
 
-  const socket = createSocket({ onEvent, onFrame, onConnection });
+  const socket = createSocket({ onEvent, onFrame, onConnection: showConnection });
   const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change });
   const dataPanel = createDataPanel($("data-panel"), {
     catalog, state, onChange: change,
@@ -374,17 +386,6 @@ async function main() {
   }
 
   /**
-   * @param {"connecting" | "open" | "lost"} connection
-   * @param {string} detail
-   */
-  function onConnection(connection, detail) {
-    const banner = $("connection");
-    banner.textContent = detail;
-    banner.dataset.state = connection;
-    if (connection === "open") setTimeout(() => banner.dataset.state === "open" && (banner.textContent = ""), 2000);
-  }
-
-  /**
    * @param {Record<string, any>} next an imported state
    */
   function importState(next) {
@@ -431,6 +432,54 @@ async function main() {
   renderNetwork();
   socket.connect();
   requestAnimationFrame(paint);
+  applyGlossary(document.body);
+}
+
+/**
+ * The header's menu of lessons (left out quietly when the server lists none or cannot).
+ * @param {string | null} current the lesson open, if any
+ * @param {string[]} hide the classroom link's hidden controls
+ */
+function mountLessonsMenu(current, hide) {
+  fetchLessons().then(
+    (lessons) => {
+      const menu = createLessonsMenu($("lessons-menu"), { lessons, current, search: () => location.search });
+      menu.node.classList.toggle("classroom-hidden", hide.includes("lessons"));
+    },
+    (error) => ($("lessons-menu").title = error.message),
+  );
+}
+
+/**
+ * Lesson mode: the playground's panels give way to the lesson's.
+ * @param {string} id
+ * @param {Record<string, any>} state the address's settings (seed, model, presentation, hide)
+ * @param {any} uPlot
+ */
+async function openLesson(id, state, uPlot) {
+  document.documentElement.classList.add("lesson-mode");
+  document.documentElement.classList.toggle("present", state.present);
+  const root = $("lesson");
+  root.hidden = false;
+  const deviceNames = { cuda: "GPU (CUDA)", cpu: "CPU" };
+  await startLessonMode({
+    root, id, seed: state.seed, search: location.search, state, hide: state.hide, uPlot,
+    onDevice: (device) => ($("device").textContent = /** @type {Record<string, string>} */ (deviceNames)[device] ?? device),
+    onConnection: showConnection,
+    decorate: (node) => void applyGlossary(node),
+  });
+  applyGlossary(document.body);
+}
+
+/**
+ * @param {"connecting" | "open" | "lost"} connection
+ * @param {string} detail
+ */
+function showConnection(connection, detail) {
+  const banner = $("connection");
+  banner.textContent = detail;
+  banner.dataset.state = connection;
+  if (connection === "open") setTimeout(() => banner.dataset.state === "open" && (banner.textContent = ""), 2000);
 }
 
 /** @param {number | null | undefined} loss null: diverged (not finite) */
