@@ -9,6 +9,7 @@ import { armParts, describeModel, formatLoss, formatScore, frameViews, highlight
 import { mergeSeries, plottable } from "../../static/js/lessons/compareChart.js";
 import { paceFor, weightLayers } from "../../static/js/lessons/lessonMode.js";
 import { lessonHref, playgroundHref, sortLessons } from "../../static/js/lessons/lessonsMenu.js";
+import { framePoint } from "../../static/js/lessons/sharedCharts.js";
 import { formatMeasure, judgeAnswer } from "../../static/js/lessons/verdict.js";
 
 const points = { input_kind: "points", task: "binary", classes: ["0", "1"], input_shape: [2] };
@@ -103,4 +104,17 @@ test("paceFor: the steps per second that train the lesson in about that many sec
   assert.equal(paceFor(300, 10), 30);
   assert.equal(paceFor(5, 10), 1); // never slower than a step a second
   assert.equal(paceFor(300, 0), null);
+});
+
+test("framePoint: a frame's metrics view as a metric point; none without it", () => {
+  const values = {
+    "metrics/step": 40, "metrics/epoch": 2, "metrics/train_loss": 0.5, "metrics/val_loss": null,
+    "metrics/train_score": 0.8, "metrics/val_score": 0.75, "metrics/lr": 0.03,
+    "metrics/grad_norms/dense0": 0.01, "metrics/grad_norms/output": 0.2, "activation_stats/dense0/dead": 0.1,
+  };
+  assert.deepEqual(framePoint(values), {
+    step: 40, train_loss: 0.5, val_loss: null, train_score: 0.8, val_score: 0.75,
+    grad_norms: { dense0: 0.01, output: 0.2 },
+  });
+  assert.equal(framePoint({ "activation_stats/dense0/dead": 0.1 }), null);
 });

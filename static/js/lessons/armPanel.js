@@ -138,6 +138,7 @@ export function createArmPanel(container, o) {
   const gradLayers = o.layers.filter((l) => l.params > 0).map((l) => l.name);
   /** @type {ReturnType<typeof createCompareChart> | null} */
   let grads = null;
+  let shownStep = -1; // the readouts' step: a late, older point must not overwrite them
 
   for (const part of parts) {
     const section = el("section", { className: "arm-view", "data-view": part });
@@ -216,17 +217,18 @@ export function createArmPanel(container, o) {
       node.dataset.finished = String(finished);
       stateNote.textContent = finished ? "trained" : state === "running" ? "training…" : state;
     },
-    /** @param {Record<string, any>[]} points a metrics event's points */
+    /** @param {Record<string, any>[]} points metric points (a metrics event's, or a frame's) */
     pushMetrics(points) {
-      const last = points[points.length - 1];
-      if (last) showReadouts(last.train_loss, last.val_loss, last.val_score);
-      if (!grads) return;
-      for (const p of points) gradLayers.forEach((layer, i) => grads?.push(i, p.step, p.grad_norms?.[layer]));
+      for (const p of points) {
+        if (p.step >= shownStep) {
+          shownStep = p.step;
+          showReadouts(p.train_loss, p.val_loss, p.val_score);
+        }
+        gradLayers.forEach((layer, i) => grads?.push(i, p.step, p.grad_norms?.[layer]));
+      }
     },
     /** @param {Frame} frame */
     update(frame) {
-      const v = frame.header.values;
-      if ("metrics/train_loss" in v) showReadouts(v["metrics/train_loss"], v["metrics/val_loss"], v["metrics/val_score"]);
       for (const d of drawers) d.update?.(frame);
     },
     flush() {
@@ -243,6 +245,7 @@ export function createArmPanel(container, o) {
     reset() {
       for (const d of drawers) d.reset?.();
       grads?.reset(gradLayers);
+      shownStep = -1;
       showReadouts(undefined, undefined, undefined);
       note.textContent = "";
     },

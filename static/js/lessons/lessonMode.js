@@ -22,7 +22,7 @@ import { createArmPanel, frameViews } from "./armPanel.js";
 import { PALETTE } from "./compareChart.js";
 import { playgroundHref } from "./lessonsMenu.js";
 import { createQuestion } from "./question.js";
-import { createSharedCharts } from "./sharedCharts.js";
+import { createSharedCharts, framePoint } from "./sharedCharts.js";
 import { createVerdict } from "./verdict.js";
 
 const VIEW_FPS = 15; // per arm: up to four arms share the server and the page
@@ -80,7 +80,10 @@ export async function startLessonMode(o) {
   const question = createQuestion(intro, lesson.question, { onAnswer: (c) => answered(c), trains: runs.length > 0 });
   intro.append(controls, verdict.node, back);
 
-  const lessonRun = runs.length ? await mountArms(o, lesson, runs, { work, controls, verdict, question }, () => chosen) : await mountScaleOnly(o, work);
+  /** @type {{answered: () => void} | null} null until the runs (or the scale) are drawn */
+  let lessonRun = null;
+  lessonRun = runs.length ? await mountArms(o, lesson, runs, { work, controls, verdict, question }, () => chosen) : await mountScaleOnly(o, work);
+  if (chosen !== undefined) lessonRun.answered(); // answered while the runs were being set up
   o.decorate(o.root);
   for (const node of o.root.querySelectorAll("[data-control]")) {
     node.classList.toggle("classroom-hidden", o.hide.includes(/** @type {HTMLElement} */ (node).dataset.control ?? ""));
@@ -90,7 +93,7 @@ export async function startLessonMode(o) {
   /** @param {number | null} c */
   function answered(c) {
     chosen = c;
-    lessonRun.answered();
+    lessonRun?.answered();
     if (runs.length) return;
     question.setLocked(true); // a prediction: nothing to train, so the verdict comes at once
     measure(o, lesson, verdict, chosen);
@@ -184,7 +187,13 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
         charts.push(i, points);
         panel.pushMetrics(points);
       },
-      onFrame: (frame) => void (entry.pending = frame),
+      onFrame: (frame) => {
+        entry.pending = frame;
+        const point = framePoint(frame.header.values);
+        if (!point) return;
+        charts.push(i, [point]);
+        panel.pushMetrics([point]);
+      },
       onDone: (event) => event.reason !== "max_epochs" && panel.setNote(event.detail),
       onError: (event) => panel.setNote(event.field === "views" || !event.field ? event.message : `${event.field}: ${event.message}`),
       onConnection: (state, detail) => o.onConnection(state, state === "open" ? detail : `${name}: ${detail}`),

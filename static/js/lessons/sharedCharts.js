@@ -74,6 +74,24 @@ export function createSharedCharts(container, uPlot, o) {
 }
 
 /**
+ * The metric point a frame's `metrics` view carries (the same `Run.evaluate()` as a
+ * metrics event's points, at the frame's step), or null when the frame has none. Frames
+ * come many times an epoch, so they fill the curves between the epochs' points.
+ * @param {Record<string, any>} values a frame header's values
+ * @returns {Record<string, any> | null}
+ */
+export function framePoint(values) {
+  if (typeof values["metrics/step"] !== "number") return null;
+  /** @type {Record<string, number | null>} */
+  const grads = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (key.startsWith("metrics/grad_norms/")) grads[key.slice("metrics/grad_norms/".length)] = /** @type {number | null} */ (value);
+  }
+  const at = (/** @type {string} */ name) => values[`metrics/${name}`] ?? null;
+  return { step: values["metrics/step"], train_loss: at("train_loss"), val_loss: at("val_loss"), train_score: at("train_score"), val_score: at("val_score"), grad_norms: grads };
+}
+
+/**
  * @param {string} name
  * @param {Split} split
  */
