@@ -54,6 +54,7 @@ Tracked = Literal["train_loss", "train_accuracy", "val_accuracy"]  # what steps_
 Op = Literal["<", "<=", ">", ">="]
 
 MAX_STEPS = 5_000
+EVERY = 10  # steps_to looks every this many steps unless the measure says
 BIG = 1e12  # bound of thresholds and offsets: any figure a lesson compares is far smaller
 Number = Annotated[float, Field(ge=-BIG, le=BIG)]
 
@@ -86,15 +87,16 @@ class Measure(StrictModel):
     of: Tracked | None = None
     below: Number | None = None
     above: Number | None = None
-    every: int = Field(10, ge=1, le=MAX_STEPS, description="steps_to: steps between looks.")
+    every: int | None = Field(
+        None, ge=1, le=MAX_STEPS, description="steps_to: steps between looks (default 10)."
+    )
 
     @model_validator(mode="after")
     def _options_fit_the_metric(self) -> Measure:
         if self.metric != "steps_to":
-            given = [k for k in ("of", "below", "above") if getattr(self, k) is not None]
-            if given or "every" in self.model_fields_set:
-                extra = given + (["every"] if "every" in self.model_fields_set else [])
-                raise ValueError(f"{', '.join(extra)}: only the steps_to metric takes these")
+            given = [k for k in ("of", "below", "above", "every") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)}: only the steps_to metric takes these")
             return self
         if self.of is None:
             raise ValueError("of: steps_to needs `of` (train_loss, train_accuracy, val_accuracy)")
@@ -117,7 +119,7 @@ class Assertion(StrictModel):
     def _one_right_side(self) -> Assertion:
         if (self.value is None) == (self.than is None):
             raise ValueError("value/than: an assertion compares with exactly one of them")
-        if self.than is None and {"times", "plus"} & self.model_fields_set:
+        if self.than is None and (self.times != 1 or self.plus != 0):
             raise ValueError("times/plus: only an assertion with `than` takes these")
         return self
 

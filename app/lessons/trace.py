@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from app.lessons.model import Measure, Tracked
+from app.lessons.model import EVERY, Measure, Tracked
 from app.train import Run
 from app.train.objective import correct, r2_score
 from app.train.run import EVAL_CHUNK, TRAIN_EVAL_CAP, evaluating
@@ -34,7 +34,7 @@ class Watch:
     @classmethod
     def of_measure(cls, m: Measure) -> Watch:
         assert m.of is not None, "the model requires `of` for steps_to"
-        return cls(m.of, m.below, m.above, m.every)
+        return cls(m.of, m.below, m.above, m.every or EVERY)
 
     def holds(self, value: float) -> bool:
         if self.below is not None:
