@@ -171,8 +171,8 @@ DATASETS: dict[str, DatasetInfo] = {
         build=build_adding,
     ),
     "lookup": sequence_set(
-        "Key-value pairs, then a key: answer its value (chance 12.5%). Attention looks the "
-        "pair up; a recurrent net must carry every pair to the end.",
+        "seq_len - 1 key-value pairs (at most 8), then a key: answer its value (chance "
+        "12.5%). Attention looks the pair up; a recurrent net must carry every pair to the end.",
         task="multiclass",
         n_samples=2000,
         seq_len=7,
