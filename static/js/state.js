@@ -67,6 +67,7 @@ export const LAYER_FIELDS = {
   batchnorm: [],
   layernorm: [],
   flatten: [],
+  globalmaxpool: [],
   conv2d: [
     { name: "filters", kind: "int", default: 8, min: 1, max: 256 },
     { name: "kernel", kind: "int", default: 3, min: 1, max: 11 },
@@ -110,6 +111,7 @@ export const PROPS = [
   { name: "seed", kind: "int", default: 0, min: 0, max: 2 ** 31 - 1, path: "seed" },
   { name: "dataset", kind: "string", default: "circle", path: "data.dataset" },
   { name: "noise", kind: "number", default: 0, min: 0, max: 1, path: "data.noise" },
+  { name: "flip", kind: "number", default: 0, min: 0, max: 0.5, path: "data.flip" },
   { name: "val_fraction", kind: "number", default: 0.5, min: 0.05, max: 0.9, path: "data.val_fraction" },
   { name: "n_classes", kind: "int", default: 2, min: 2, max: 4, path: "data.n_classes" },
   { name: "features", kind: "list", default: ["x1", "x2"], choices: FEATURES, path: "data.features" },

@@ -80,13 +80,14 @@ test("every layer type the builder offers survives the URL, short when at defaul
     { type: "maxpool2d", kernel: 2 },
     { type: "avgpool2d", kernel: 3, stride: 1 },
     { type: "flatten" },
+    { type: "globalmaxpool" },
     { type: "embedding", dim: 8 },
     { type: "lstm", hidden: 64, layers: 2, bidirectional: true, return_sequence: true },
     { type: "attention", heads: 4, positional: "learned", causal: true },
     { type: "gru", hidden: 32, layers: 1, bidirectional: false, return_sequence: false },
   ];
   const text = formatLayers(layers);
-  assert.equal(text, "conv2d:16:5:2:valid:tanh:he,maxpool2d:2,avgpool2d:3:1,flatten,embedding:8,lstm:64:2:1:1,attention:4:learned:1,gru:32:1");
+  assert.equal(text, "conv2d:16:5:2:valid:tanh:he,maxpool2d:2,avgpool2d:3:1,flatten,globalmaxpool,embedding:8,lstm:64:2:1:1,attention:4:learned:1,gru:32:1");
   assert.deepEqual(parseLayers(text), layers);
   assert.deepEqual(newLayer("conv2d"), { type: "conv2d", filters: 8, kernel: 3, stride: 1, padding: "same", activation: "relu" });
 });

@@ -15,7 +15,7 @@ import { button, checkbox, el, select } from "./controls.js";
 export const LAYER_TYPES_BY_KIND = {
   points: ["dense", "dropout", "batchnorm", "layernorm"],
   table: ["dense", "dropout", "batchnorm", "layernorm"],
-  image: ["conv2d", "maxpool2d", "avgpool2d", "dense", "dropout", "batchnorm", "flatten"],
+  image: ["conv2d", "maxpool2d", "avgpool2d", "globalmaxpool", "dense", "dropout", "batchnorm", "flatten"],
   sequence: ["rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
   tokens: ["embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
 };

@@ -74,6 +74,10 @@ export function createDataPanel(container, o) {
     name: "noise", label: "Noise", min: 0, max: 1, step: 0.05, value: o.state.noise,
     format: (v) => `${Math.round(v * 100)}%`, onChange: (v) => o.onChange({ noise: v }),
   });
+  const flip = slider({
+    name: "flip", label: "Wrong labels", min: 0, max: 0.5, step: 0.05, value: o.state.flip,
+    format: (v) => `${Math.round(v * 100)}%`, onChange: (v) => o.onChange({ flip: v }),
+  });
   const seqLen = slider({
     name: "seq_len", label: "Sequence length", min: 2, max: 100, step: 1, value: o.state.seq_len ?? 20,
     format: (v) => `${v} steps`, onChange: (v) => o.onChange({ seq_len: v }),
@@ -87,7 +91,7 @@ export function createDataPanel(container, o) {
     onClick: () => o.onChange({ seed: Math.floor(Math.random() * 1_000_000) }),
   });
   const csv = csvControls();
-  container.append(problemSelect.node, tiles, csv.node, classes.node, seqLen.node, ratio.node, noise.node, batch.node, regenerate);
+  container.append(problemSelect.node, tiles, csv.node, classes.node, seqLen.node, ratio.node, noise.node, flip.node, batch.node, regenerate);
 
   /** @type {Map<string, HTMLButtonElement>} */
   const tileButtons = new Map();
@@ -164,6 +168,8 @@ export function createDataPanel(container, o) {
     seqLen.node.hidden = !uses.has("seq_len");
     seqLen.set(state.seq_len ?? info.default_seq_len ?? 20);
     noise.node.hidden = !uses.has("noise");
+    flip.node.hidden = !uses.has("flip");
+    flip.set(state.flip);
     ratio.set(Math.round((1 - state.val_fraction) * 100));
     noise.set(state.noise);
     batch.set(Math.min(100, state.batch_size));

@@ -16,7 +16,7 @@ const HIDEABLE = {
   noise: "noise", batch_size: "batch size", regenerate: "regenerate", input: "features",
   layers: "layer builder", lr: "learning rate", activation: "activation", regularization: "regularization",
   reg_rate: "regularization rate", optimizer: "optimizer", speed: "speed", training: "training settings", share: "this panel",
-  seq_len: "sequence length", file: "CSV upload", norm: "feature-map scale",
+  flip: "wrong labels", seq_len: "sequence length", file: "CSV upload", norm: "feature-map scale",
   lessons: "lessons menu", back: "lesson: back to the playground",
 };
 
