@@ -223,3 +223,15 @@ def test_the_plan_pauses_only_where_a_measure_looks() -> None:
     watch = {"metric": "steps_to", "of": "val_accuracy", "above": 0.9, "every": 30}
     assert plan(watch, {"metric": "loss_ratio"}).stops(100) == [30, 60, 90, 100]
     assert plan({"metric": "loss_ratio"}).initial_loss
+
+
+def test_vanishing_gradients_fails_when_the_relu_arm_is_sigmoid_again() -> None:
+    """A second broken variant: the ReLU + He arm made a copy of the sigmoid arm, so its
+    first layer's gradient vanishes too and the lesson's check must fail."""
+    from app.lessons.registry import LESSONS
+
+    doc = LESSONS["vanishing-gradients"].model_dump()
+    doc["runs"]["relu_he"] = doc["runs"]["sigmoid"]
+    result = check_lesson(Lesson.model_validate(doc), seed=0)
+    assert not result.holds
+    assert result.measured["ratio_relu"] < 1e-4
