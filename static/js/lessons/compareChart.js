@@ -7,7 +7,7 @@
  * drawn across (spanGaps). Points are buffered and drawn at most once per `flush`.
  */
 
-import { logTicks } from "../views/charts.js";
+import { logTicks, missingNote, yScale } from "../views/charts.js";
 import { el } from "../views/controls.js";
 
 const HEIGHT = 170;
@@ -57,7 +57,7 @@ export function createCompareChart(container, uPlot, options) {
   let plot = null;
   let dirty = false;
 
-  if (!uPlot) box.append(el("p", { className: "chart-missing", textContent: "Charts need the uPlot library: run `npm ci` in the project folder, then restart the server." }));
+  if (!uPlot) box.append(missingNote());
 
   const width = () => Math.max(200, box.clientWidth || 300);
 
@@ -70,7 +70,7 @@ export function createCompareChart(container, uPlot, options) {
         height: HEIGHT,
         legend: { show: true, live: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false }, y: options.logY ? { distr: 3 } : options.range ? { range: options.range } : {} },
+        scales: { x: { time: false }, y: yScale(options) },
         axes: [
           { label: "step", size: 30, labelSize: 14 },
           { label: options.yLabel ?? "", size: 50, values: options.logY ? logTicks : undefined },

@@ -34,9 +34,7 @@ export function createChart(container, uPlot, options) {
   let marker = null;
   let series = options.series;
 
-  if (!uPlot) {
-    box.append(el("p", { className: "chart-missing", textContent: "Charts need the uPlot library: run `npm ci` in the project folder, then restart the server." }));
-  }
+  if (!uPlot) box.append(missingNote());
 
   function build() {
     if (!uPlot) return;
@@ -50,7 +48,7 @@ export function createChart(container, uPlot, options) {
         cursor: { drag: { x: false, y: false } },
         scales: {
           x: { time: false },
-          y: options.logY ? { distr: 3 } : options.range ? { range: options.range } : {},
+          y: yScale(options),
         },
         axes: [
           { label: "epoch", size: 30, labelSize: 14 },
@@ -125,6 +123,19 @@ export function createChart(container, uPlot, options) {
       caption.textContent = text;
     },
   };
+}
+
+/** What a chart says in place of itself when uPlot is not installed. */
+export function missingNote() {
+  return el("p", { className: "chart-missing", textContent: "Charts need the uPlot library: run `npm ci` in the project folder, then restart the server." });
+}
+
+/**
+ * The y scale every chart takes from its options: log, a fixed range, or automatic.
+ * @param {{logY?: boolean, range?: [number, number]}} options
+ */
+export function yScale(options) {
+  return options.logY ? { distr: 3 } : options.range ? { range: options.range } : {};
 }
 
 /**

@@ -6,7 +6,7 @@
  * epochs.) `set` draws at once, so call it from the page's paint loop, not per message.
  */
 
-import { logTicks } from "./charts.js";
+import { logTicks, missingNote, yScale } from "./charts.js";
 import { el } from "./controls.js";
 
 const HEIGHT = 170;
@@ -34,9 +34,7 @@ export function createSeriesChart(container, uPlot, options) {
   /** @type {any} */
   let plot = null;
 
-  if (!uPlot) {
-    box.append(el("p", { className: "chart-missing", textContent: "Charts need the uPlot library: run `npm ci` in the project folder, then restart the server." }));
-  }
+  if (!uPlot) box.append(missingNote());
 
   const width = () => Math.max(200, box.clientWidth || 300);
 
@@ -51,7 +49,7 @@ export function createSeriesChart(container, uPlot, options) {
         cursor: { drag: { x: false, y: false } },
         scales: {
           x: { time: false },
-          y: options.logY ? { distr: 3 } : options.range ? { range: options.range } : {},
+          y: yScale(options),
         },
         axes: [
           { label: options.xLabel, size: 30, labelSize: 14 },
