@@ -16,8 +16,18 @@ from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic import BaseModel
 
 from app.data import DATASETS
+from app.data.gan import GAN_SETS
 from app.settings import Limits
-from app.spec import FEATURES, LAYER_TYPES, SPEC_VERSION, DataSpec, ExperimentSpec, TrainSpec
+from app.spec import (
+    FEATURES,
+    LAYER_TYPES,
+    SPEC_VERSION,
+    DataSpec,
+    ExperimentSpec,
+    GanNet,
+    GanSpec,
+    TrainSpec,
+)
 
 ACTIVATIONS: dict[str, str] = {
     "relu": "max(0, x): fast, but a unit stuck below zero stops learning (dead ReLU).",
@@ -184,7 +194,30 @@ def build_catalog(limits: Limits) -> dict[str, Any]:
         "data_params": describe_fields(DataSpec, skip=()),
         "train_params": describe_fields(TrainSpec, skip=()),
         "spec_defaults": ExperimentSpec().model_dump(),
+        "gan": {
+            "datasets": {
+                name: {"description": entry.description, "input_kind": entry.input_kind}
+                for name, entry in GAN_SETS.items()
+            },
+            "params": describe_fields(GanSpec, skip=("generator", "discriminator")),
+            "net_params": describe_fields(GanNet, skip=("layers",)),
+            "losses": GAN_LOSSES,
+            "spec_defaults": GAN_EXAMPLE.model_dump(exclude={"model", "train"}),
+        },
     }
+
+
+GAN_LOSSES = {
+    "classic": "the minimax game: the generator minimizes log(1 - D(G(z))); its gradient "
+    "vanishes while the discriminator rejects every fake",
+    "non_saturating": "the generator maximizes log D(G(z)): the same goal with strong "
+    "gradients early (the usual choice)",
+    "least_squares": "LSGAN: squared distances of the discriminator's output to 1 (real) "
+    "and 0 (fake)",
+}
+GAN_EXAMPLE = ExperimentSpec.model_validate(
+    {"kind": "gan", "data": {"dataset": "gaussians8"}, "gan": GanSpec().model_dump()}
+)
 
 
 def _dataset_entry(info: Any) -> dict[str, Any]:

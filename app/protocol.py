@@ -17,20 +17,22 @@ import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter
 
 from app.settings import DEFAULT_LIMITS as L
-from app.spec import ExperimentSpec, Optimizer, Schedule, StrictModel
+from app.spec import ExperimentSpec, GanLoss, Optimizer, Schedule, StrictModel, TrainOnly
 from app.train.probes import VIEWS
+from app.train.probes.gan import GAN_VIEWS
 
 PROTOCOL_VERSION = 1
 
 
 def _known_view(name: str) -> str:
-    if name not in VIEWS or name == "predict":
+    if name not in _STREAMABLE:
         shown = name if len(name) <= 30 else name[:30] + "..."  # never echo a long input
         raise ValueError(f"unknown view {shown!r}; views are {', '.join(_STREAMABLE)}")
     return name
 
 
-_STREAMABLE = [v for v in VIEWS if v != "predict"]
+# Supervised views, then the GAN views a supervised run lacks (both share `metrics`).
+_STREAMABLE = [v for v in VIEWS if v != "predict"] + [v for v in GAN_VIEWS if v not in VIEWS]
 ViewName = Annotated[str, AfterValidator(_known_view)]
 
 
@@ -85,6 +87,13 @@ class HotParams(StrictModel):
     lr_gamma: float | None = Field(None, gt=0.0, le=1.0)
     lr_period: int | None = Field(None, ge=1, le=L.max_epochs)
     dropout: float | None = Field(None, ge=0.0, le=0.95)
+    # GANs only (a supervised run refuses these, and a GAN the ones above but batch_size)
+    g_lr: float | None = Field(None, gt=0.0, le=L.max_lr)
+    d_lr: float | None = Field(None, gt=0.0, le=L.max_lr)
+    d_steps: int | None = Field(None, ge=1, le=L.max_d_steps)
+    gan_loss: GanLoss | None = None
+    train_only: TrainOnly | None = None
+    max_steps: int | None = Field(None, ge=1, le=L.max_gan_steps)
 
 
 class Set(StrictModel):
@@ -138,7 +147,7 @@ class View(StrictModel):
     """What this viewer wants drawn, and how often. An empty `views` stops frames."""
 
     type: Literal["view"]
-    views: list[ViewName] = Field(default_factory=list, max_length=len(VIEWS))
+    views: list[ViewName] = Field(default_factory=list, max_length=len(_STREAMABLE))
     fps: int = Field(20, ge=1, le=60, description="Frames per second at most.")
     grid: int = Field(10, ge=2, le=L.max_grid, description="Neuron map resolution.")
     boundary_grid: int = Field(100, ge=2, le=L.max_grid, description="Output map resolution.")

@@ -45,6 +45,10 @@ class Limits(BaseModel):
     max_csv_bytes: int = 5 * 1024**2
     max_csv_rows: int = 100_000
     max_csv_columns: int = 64
+    max_latent_size: int = 256
+    max_d_steps: int = 10
+    max_gan_steps: int = 10_000_000
+    max_drawn_points: int = 1000
 
 
 DEFAULT_LIMITS = Limits()

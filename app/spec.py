@@ -87,6 +87,16 @@ class DataSpec(StrictModel):
     task: Literal["auto", "binary", "multiclass", "regression"] = Field(
         "auto", description="CSV data only: the task, inferred from the target when 'auto'."
     )
+    points: (
+        list[tuple[Annotated[float, Field(ge=-10, le=10)], Annotated[float, Field(ge=-10, le=10)]]]
+        | None
+    ) = Field(
+        None,
+        min_length=3,
+        max_length=L.max_drawn_points,
+        description="GAN data 'drawn' only: the points a person drew, as [x, y] pairs; the "
+        "real samples are drawn around them.",
+    )
 
 
 # --- Layers: a discriminated union on `type`; each class's docstring is its catalog entry. ---
@@ -154,6 +164,14 @@ class GlobalMaxPool(StrictModel):
     layers after it know what was found, not where."""
 
     type: Literal["globalmaxpool"] = "globalmaxpool"
+
+
+class Upsample(StrictModel):
+    """Repeats each pixel scale x scale times (nearest neighbour): how a generator grows a
+    small image into a big one before a convolution smooths it."""
+
+    type: Literal["upsample"] = "upsample"
+    scale: int = Field(2, ge=2, le=4, description="Factor by which height and width grow.")
 
 
 class Flatten(StrictModel):
@@ -243,6 +261,7 @@ Layer = Annotated[
     | MaxPool2d
     | AvgPool2d
     | GlobalMaxPool
+    | Upsample
     | Flatten
     | Reshape
     | Dropout
@@ -261,6 +280,7 @@ LAYER_TYPES: tuple[type[StrictModel], ...] = (
     MaxPool2d,
     AvgPool2d,
     GlobalMaxPool,
+    Upsample,
     Flatten,
     Reshape,
     Dropout,
@@ -340,15 +360,95 @@ class TrainSpec(StrictModel):
         return self
 
 
+# --- Generative adversarial networks (kind "gan") ---
+
+GanOptimizer = Literal["sgd", "adam", "rmsprop"]
+GanLoss = Literal["classic", "non_saturating", "least_squares"]
+TrainOnly = Literal["both", "discriminator", "generator"]
+
+
+class GanNet(StrictModel):
+    """One of the two networks: its hidden layers (the layer catalog) and its optimizer.
+    The generator's output layer is implied by the data (2 values, or an image with sigmoid
+    pixels); the discriminator's is one logit."""
+
+    layers: list[Layer] = Field(
+        default_factory=lambda: list[Layer]([Dense(units=32, activation="leaky_relu")] * 2),
+        max_length=L.max_layers,
+        description="Hidden layers, input to output.",
+    )
+    optimizer: GanOptimizer = Field("adam", description="Optimizer name.")
+    lr: float = Field(1e-3, gt=0.0, le=L.max_lr, description="Learning rate.")
+    beta1: float = Field(0.5, ge=0.0, lt=1.0, description="Adam's first-moment decay.")
+    beta2: float = Field(0.999, ge=0.0, lt=1.0, description="Adam's second-moment decay.")
+    momentum: float = Field(0.0, ge=0.0, le=0.999, description="SGD and RMSprop momentum.")
+
+
+class GanSpec(StrictModel):
+    """A generator turns random latent vectors into samples; a discriminator tells them from
+    real ones. One training step is `d_steps` discriminator updates, then one generator
+    update."""
+
+    latent_size: int = Field(
+        2, ge=1, le=L.max_latent_size, description="Numbers in each latent (noise) vector."
+    )
+    latent: Literal["uniform", "normal"] = Field(
+        "uniform", description="Latent distribution: uniform on [-1, 1] or standard normal."
+    )
+    generator: GanNet = Field(default_factory=GanNet)
+    discriminator: GanNet = Field(default_factory=GanNet)
+    d_steps: int = Field(
+        1, ge=1, le=L.max_d_steps, description="Discriminator updates per generator update."
+    )
+    loss: GanLoss = Field(
+        "non_saturating",
+        description="classic (minimax), non_saturating (the generator maximizes log D), or "
+        "least_squares (LSGAN).",
+    )
+    train_only: TrainOnly = Field(
+        "both",
+        description="Freeze one side: train both, the discriminator only or the generator only.",
+    )
+    batch_size: int = Field(64, ge=1, le=L.max_batch_size, description="Samples per update.")
+    max_steps: int | None = Field(
+        None, ge=1, le=L.max_gan_steps, description="Stop after this many steps; null: never."
+    )
+
+
 class ExperimentSpec(StrictModel):
-    """One experiment: data, hidden layers and training, reproducible from `seed`."""
+    """One experiment: data, hidden layers and training, reproducible from `seed`. A GAN
+    (`kind: "gan"`) keeps its two networks and their training in `gan`; `model` and `train`
+    must then be left out (or left at their defaults)."""
 
     version: Literal[1] = Field(1, description="Spec format version.")
+    kind: Literal["supervised", "gan"] = Field(
+        "supervised", description="supervised (inputs to targets) or gan (generate data)."
+    )
     description: str = Field("", max_length=2000, description="What this experiment shows.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seeds the data, weights and batches.")
     data: DataSpec = Field(default_factory=DataSpec)
     model: ModelSpec = Field(default_factory=ModelSpec)
     train: TrainSpec = Field(default_factory=TrainSpec)
+    gan: GanSpec | None = Field(None, description="kind 'gan' only: the two networks.")
+
+    @model_validator(mode="after")
+    def _kind_matches(self) -> ExperimentSpec:
+        if self.kind == "gan":
+            if self.gan is None:
+                raise ValueError("kind 'gan' needs a 'gan' section (generator, discriminator)")
+            # Left out, or at their defaults (as a spec dumped whole and read back has them).
+            unused = [
+                name
+                for name, default in (("model", ModelSpec()), ("train", TrainSpec()))
+                if getattr(self, name) != default
+            ]
+            if unused:
+                raise ValueError(
+                    f"kind 'gan' keeps its networks in 'gan': leave out {', '.join(sorted(unused))}"
+                )
+        elif self.gan is not None:
+            raise ValueError("'gan' is for kind 'gan' only; add \"kind\": \"gan\"")
+        return self
 
 
 def format_errors(

@@ -159,6 +159,50 @@ def render(limits: Limits | None = None) -> str:
         "its state afresh; other changes keep it.",
         "",
     ]
+    gan = cat["gan"]
+    lines += [
+        '## GANs: `kind: "gan"`',
+        "",
+        "A generative adversarial network: a generator turns latent vectors into samples, a "
+        "discriminator tells them from real ones (docs/gan.md). The spec names `kind: "
+        '"gan"`, the real data in `data`, and the two networks in `gan` (leave out '
+        "`model` and `train`). Both layer lists use the layer catalog above; the generator's "
+        "output layer is implied by the data (2 linear values, or sigmoid pixels through a "
+        "3x3 convolution when its last layer is an image of the data's size, else a dense "
+        "layer), the discriminator's is one logit.",
+        "",
+        "```json",
+        json.dumps(gan["spec_defaults"], indent=2),
+        "```",
+        "",
+        "### `gan`",
+        "",
+        *_param_table(gan["params"]),
+        "",
+        "### `gan.generator` and `gan.discriminator`",
+        "",
+        "`layers` (hidden layers, as in `model.layers`) and:",
+        "",
+        *_param_table(gan["net_params"]),
+        "",
+        "Losses: " + "; ".join(f"`{k}`: {v}" for k, v in gan["losses"].items()),
+        "",
+        "Live changes: `g_lr`, `d_lr`, `d_steps`, `gan_loss`, `train_only`, `batch_size`, "
+        "`max_steps`.",
+        "",
+        "### GAN datasets",
+        "",
+        "2-D sets live in the square [-2, 2]²; `noise` widens them, `n_samples` (default "
+        "2,000) sets their size. Images: all of the set, or `n_samples` of it.",
+        "",
+        "| name | samples | description |",
+        "|---|---|---|",
+        *[
+            f"| `{k}` | {v['input_kind']} | {v['description']} |"
+            for k, v in gan["datasets"].items()
+        ],
+        "",
+    ]
     lines += [
         "## Limits",
         "",

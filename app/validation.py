@@ -10,7 +10,9 @@ from typing import Any
 
 from app.data import build_dataset
 from app.data.base import DataError, Dataset
+from app.data.gan import GanData, build_gan_data
 from app.nn import ModelInput, SpecError, build_model
+from app.nn.gan import build_discriminator, build_generator
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import ExperimentSpec
 from app.train.objective import resolve_loss
@@ -21,12 +23,14 @@ def check_spec(
     *,
     data_dir: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
-    data: Dataset | None = None,
+    data: Dataset | GanData | None = None,
 ) -> dict[str, Any]:
     """The validated summary (data, per-layer shapes and parameters, output, totals), or
     `SpecError` naming the field and the reason. `data`, if given, is the spec's dataset
     already built (by `load_data`)."""
     data = data or load_data(spec, data_dir=data_dir, limits=limits)
+    if isinstance(data, GanData):
+        return _check_gan(spec, data, limits)
     try:
         loss = resolve_loss(data.task, spec.train.loss)
     except ValueError as e:
@@ -57,11 +61,51 @@ def check_spec(
     }
 
 
-def load_data(spec: ExperimentSpec, *, data_dir: Path | None, limits: Limits) -> Dataset:
-    """The spec's dataset, with data errors turned into `SpecError`s."""
+def _check_gan(spec: ExperimentSpec, data: GanData, limits: Limits) -> dict[str, Any]:
+    """A GAN's summary: its real samples and each network's layers, output and totals."""
+    gan = spec.gan
+    assert gan is not None
+    if gan.batch_size < 2 and any(
+        layer.type == "batchnorm"
+        for net in (gan.generator, gan.discriminator)
+        for layer in net.layers
+    ):
+        raise SpecError("gan.batch_size", "batch norm needs at least 2 examples per batch")
+    shape = data.shape
+    networks = {}
+    for side, build in (("generator", build_generator), ("discriminator", build_discriminator)):
+        _, report = build(gan, shape, limits=limits, device="meta")
+        networks[side] = {
+            "input_shape": report.input_shape,
+            "layers": [dataclasses.asdict(layer) for layer in report.layers],
+            "output_activation": report.output_activation,
+            "total_params": report.total_params,
+            "activation_bytes": report.activation_bytes,
+        }
+    return {
+        "kind": "gan",
+        "data": {
+            "input_kind": data.input_kind,
+            "input_shape": list(shape),
+            "examples": len(data.real),
+            "domain": data.domain,
+            "modes": None if data.modes is None else len(data.modes),
+        },
+        **networks,
+        "latent_size": gan.latent_size,
+        "loss": gan.loss,
+        "total_params": sum(n["total_params"] for n in networks.values()),
+    }
+
+
+def load_data(spec: ExperimentSpec, *, data_dir: Path | None, limits: Limits) -> Dataset | GanData:
+    """The spec's dataset (a GAN's real samples for kind 'gan'), with data errors turned
+    into `SpecError`s."""
     if spec.data.n_samples is not None and spec.data.n_samples > limits.max_samples:
         raise SpecError("data.n_samples", f"must be at most {limits.max_samples:,} on this server")
     try:
+        if spec.kind == "gan":
+            return build_gan_data(spec.data, spec.seed)
         return build_dataset(spec.data, spec.seed, data_dir=data_dir, limits=limits)
     except DataError as e:
         raise SpecError(e.field, str(e)) from None

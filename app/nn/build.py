@@ -37,6 +37,7 @@ from app.spec import (
     MaxPool2d,
     Reshape,
     StrictModel,
+    Upsample,
 )
 
 Shape = tuple[int, ...]
@@ -82,6 +83,18 @@ class ModelReport:
     output_activation: str = ""
     total_params: int = 0
     activation_bytes: int = 0  # one training batch, forward and backward, float32
+    activation_elems: int = 0  # values per example kept for backward, while building
+
+    def add(self, name: str, kind: str, shape: list[int], module: nn.Module, note: str) -> None:
+        self.layers.append(LayerReport(name, kind, shape, _count(module), note))
+        if name == "output":
+            self.activation_elems += math.prod(shape)
+
+    def finish(self, batch_size: int) -> None:
+        """Totals: parameters, and activation bytes (x4 bytes per float, x2 for the
+        gradient kept for backward)."""
+        self.total_params = sum(r.params for r in self.layers)
+        self.activation_bytes = self.activation_elems * batch_size * 8
 
 
 OUTPUT_ACTIVATION: dict[Task, str] = {
@@ -101,62 +114,60 @@ def build_model(
 ) -> tuple[nn.Sequential, ModelReport]:
     """Builds the hidden layers plus the task's output layer as an ``nn.Sequential`` whose
     children are named ``<type><index>`` and ``output``; checks the limits."""
-    shape = model_input.shape
-    report = ModelReport(input_shape=list(shape))
-    modules: OrderedDict[str, nn.Module] = OrderedDict()
-    activation_elems = 0
     with torch.device(device):
-        for index, layer in enumerate(layers):
-            where = f"model.layers.{index}"
-            _check_input_kind(layer, index, shape, model_input)
-            module, out_shape, note = LAYER_BUILDERS[type(layer)](layer, shape, where, model_input)
-            name = f"{layer.type}{index}"
-            modules[name] = module
-            activation_elems += _activation_elements(layer, shape, out_shape)
-            report.layers.append(
-                LayerReport(
-                    name,
-                    layer.type,
-                    list(out_shape),
-                    _count(module),
-                    note,
-                )
-            )
-            shape = out_shape
+        modules, report, shape = build_hidden(layers, model_input)
         if model_input.kind == "tokens" and not layers:
             raise SpecError("model.layers", "text input needs an embedding layer first")
         flat = math.prod(shape)
         modules["output"] = blocks.DenseBlock(
             flat, model_input.output_dim, "linear", len(shape) > 1
         )
-        report.layers.append(
-            LayerReport(
-                "output",
-                "dense",
-                [model_input.output_dim],
-                _count(modules["output"]),
-                f"{OUTPUT_ACTIVATION[model_input.task]} output",
-            )
+        report.add(
+            "output",
+            "dense",
+            [model_input.output_dim],
+            modules["output"],
+            f"{OUTPUT_ACTIVATION[model_input.task]} output",
         )
         model = nn.Sequential(modules)
     report.output_activation = OUTPUT_ACTIVATION[model_input.task]
-    report.total_params = sum(r.params for r in report.layers)
-    # x4 bytes per float, x2 for the gradient kept for backward.
-    report.activation_bytes = (activation_elems + model_input.output_dim) * batch_size * 8
-    _check_limits(report, limits)
+    report.finish(batch_size)
+    check_limits(report, limits, "model.layers")
     return model, report
 
 
-def _check_limits(report: ModelReport, limits: Limits) -> None:
+def build_hidden(
+    layers: Sequence[Layer], model_input: ModelInput, where: str = "model.layers"
+) -> tuple[OrderedDict[str, nn.Module], ModelReport, Shape]:
+    """The hidden layers' modules, named ``<type><index>``, their report, and the shape they
+    output. `where` is the layer list's path in the spec, for errors. Builds on the current
+    default device (``torch.device(...)`` as a context picks it)."""
+    shape = model_input.shape
+    report = ModelReport(input_shape=list(shape))
+    modules: OrderedDict[str, nn.Module] = OrderedDict()
+    for index, layer in enumerate(layers):
+        at = f"{where}.{index}"
+        _check_input_kind(layer, index, shape, model_input, at)
+        module, out_shape, note = LAYER_BUILDERS[type(layer)](layer, shape, at, model_input)
+        name = f"{layer.type}{index}"
+        modules[name] = module
+        report.activation_elems += _activation_elements(layer, shape, out_shape)
+        report.add(name, layer.type, list(out_shape), module, note)
+        shape = out_shape
+    return modules, report, shape
+
+
+def check_limits(report: ModelReport, limits: Limits, where: str) -> None:
+    """Raises SpecError at `where` when the model is over the parameter or memory limit."""
     if report.total_params > limits.max_params:
         raise SpecError(
-            "model.layers",
+            where,
             f"the model has {report.total_params:,} parameters; the limit is {limits.max_params:,}",
         )
     if report.activation_bytes > limits.max_activation_bytes:
         mb, limit = report.activation_bytes / 2**20, limits.max_activation_bytes / 2**20
         raise SpecError(
-            "model.layers",
+            where,
             f"one training batch needs about {mb:,.0f} MB of "
             f"activations; the limit is {limit:,.0f} MB (use smaller layers or batches)",
         )
@@ -174,12 +185,12 @@ def _describe(shape: Shape) -> str:
     return "an input of shape " + "x".join(map(str, shape))
 
 
-_NEEDS_IMAGE = (Conv2d, MaxPool2d, AvgPool2d, GlobalMaxPool)
+_NEEDS_IMAGE = (Conv2d, MaxPool2d, AvgPool2d, GlobalMaxPool, Upsample)
 _NEEDS_SEQUENCE = (RNN, LSTM, GRU, Attention)
 
 
-def _check_input_kind(layer: Layer, index: int, shape: Shape, mi: ModelInput) -> None:
-    where, kind = f"model.layers.{index}", layer.type
+def _check_input_kind(layer: Layer, index: int, shape: Shape, mi: ModelInput, where: str) -> None:
+    kind = layer.type
     tokens_now = mi.kind == "tokens" and index == 0
     if isinstance(layer, Embedding):
         if not tokens_now:
@@ -259,6 +270,11 @@ def _global_max_pool(layer: GlobalMaxPool, shape: Shape, where: str, mi: ModelIn
     return blocks.GlobalMaxPool(), shape[:1], f"the largest of each {shape[1]}x{shape[2]} map"
 
 
+def _upsample(layer: Upsample, shape: Shape, where: str, mi: ModelInput) -> Built:
+    c, h, w = shape
+    return nn.Upsample(scale_factor=layer.scale), (c, h * layer.scale, w * layer.scale), ""
+
+
 def _flatten(layer: Flatten, shape: Shape, where: str, mi: ModelInput) -> Built:
     return nn.Flatten(), (math.prod(shape),), ""
 
@@ -330,6 +346,7 @@ LAYER_BUILDERS: dict[type, Callable[..., Built]] = {
     MaxPool2d: _pool,
     AvgPool2d: _pool,
     GlobalMaxPool: _global_max_pool,
+    Upsample: _upsample,
     Flatten: _flatten,
     Reshape: _reshape,
     Dropout: _dropout,

@@ -24,9 +24,10 @@ from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import Dropout, ExperimentSpec, Layer, TrainSpec
 from app.train import objective, optim
 from app.train.objective import LossFn
+from app.train.rng import OwnRng
 
 State = Literal["ready", "running", "paused", "done"]
-DoneReason = Literal["max_epochs", "early_stopped", "diverged", "failed"]
+DoneReason = Literal["max_epochs", "max_steps", "early_stopped", "diverged", "failed"]
 EVAL_CHUNK = 1024  # examples per forward pass when evaluating
 TRAIN_EVAL_CAP = 4096  # train-set metrics are measured on at most this many examples
 
@@ -139,12 +140,11 @@ class Run:
                 batch_size=spec.train.batch_size,
                 limits=self.limits,
             )
-            self._rng_state = torch.random.get_rng_state()  # dropout's draws continue from here
+            self._rng = OwnRng(self.device)  # dropout's draws continue from here
         self.model.to(self.device)
         self.loss_fn = objective.make_loss(self.task, spec.train.loss)
         self.optimizer = optim.make_optimizer(self.model, spec.train)
         self._shuffle = torch.Generator().manual_seed(spec.seed + 1)
-        self._cuda_rng: torch.Tensor | None = None
         self.step_count = 0
         self.epoch = 0
         self._order = self._new_order()
@@ -201,7 +201,7 @@ class Run:
         model, loss_fn, x, y = self.model, self.loss_fn, self.x_train, self.y_train
         l1, clip = self.spec.train.l1, self.spec.train.grad_clip
         batch, n_train = self.spec.train.batch_size, len(x)
-        with self._own_rng():
+        with self._rng.active():
             model.train()
             for _ in range(n):
                 end = min(self._pos + batch, n_train)
@@ -287,20 +287,6 @@ class Run:
     def lr(self) -> float:
         """The learning rate now: the base rate times the schedule's factor for this epoch."""
         return self.spec.train.lr * optim.lr_factor(self.spec.train, self.epoch)
-
-    @contextlib.contextmanager
-    def _own_rng(self) -> Iterator[None]:
-        """Dropout draws from this run's own stream, so runs sharing a process (the worker
-        time-slices many) stay reproducible whatever their interleaving."""
-        cuda = [self.device] if self.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=cuda):
-            torch.random.set_rng_state(self._rng_state)
-            if cuda and self._cuda_rng is not None:
-                torch.cuda.set_rng_state(self._cuda_rng, self.device)
-            yield
-            self._rng_state = torch.random.get_rng_state()
-            if cuda:
-                self._cuda_rng = torch.cuda.get_rng_state(self.device)
 
     # --- live changes ---
 

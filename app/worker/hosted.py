@@ -14,7 +14,7 @@ from app.nn import SpecError
 from app.protocol import encode_frame
 from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
-from app.train import Run
+from app.train import GanRun, Run, create_run
 from app.train.generate import GenerateError, generate_text
 from app.train.probes import ObserveError, check_example_input, feature_map_channels
 from app.train.run import WeightEditError
@@ -33,6 +33,9 @@ MAP_VIEWS = frozenset(
         "hidden_states",
         "attention",
         "misclassified",
+        "gan_discriminator",
+        "gan_images",
+        "gan_interpolation",
     }
 )
 # Maps quantized per index along axis 0 (each feature map, filter, image over its own
@@ -40,7 +43,9 @@ MAP_VIEWS = frozenset(
 SLICED_VIEWS = frozenset({"feature_maps", "filters", "misclassified"})
 # Views that cost a pass over (part of) the validation set: in a frame at most
 # `slow_view_hz` times a second, absent from the others (the page keeps the last).
-SLOW_VIEWS = frozenset({"confusion", "misclassified", "accuracy_by_length", "time_grads"})
+SLOW_VIEWS = frozenset(
+    {"confusion", "misclassified", "accuracy_by_length", "time_grads", "gan_quality"}
+)
 # Any other view whose last observation took longer than this is slow too (e.g. `metrics`
 # on MNIST evaluates 14,000 images: a quarter second on one CPU thread), so a big dataset
 # does not hold back the cheap views a drawing pad waits for.
@@ -54,7 +59,7 @@ SLOW_COST_FACTOR = 6.0
 
 
 class HostedRun:
-    def __init__(self, run_id: str, run: Run, settings: Settings, emit: Emit) -> None:
+    def __init__(self, run_id: str, run: Run | GanRun, settings: Settings, emit: Emit) -> None:
         self.id, self.run, self.settings, self.emit = run_id, run, settings, emit
         self.playing = False
         self.pending_steps = 0  # from a `step n` command
@@ -84,7 +89,7 @@ class HostedRun:
             spec = ExperimentSpec.model_validate(spec_dict)
             data = load_data(spec, data_dir=settings.data_dir, limits=settings.limits)
             check_spec(spec, data=data, limits=settings.limits)
-            run = Run(spec, settings.device, data=data, limits=settings.limits)
+            run = create_run(spec, settings.device, data=data, limits=settings.limits)
         except (ValidationError, SpecError) as e:
             # The run does not exist: `closed` tells the pool and the session so, at once.
             emit({"type": "error", "run": run_id, "code": "invalid", **_where(e), "closed": True})
@@ -136,11 +141,21 @@ class HostedRun:
         change), with the slow views as soon as they may be computed."""
         self.framed_step = self.slow_framed_step = -1
 
+    def _supervised(self, field: str, what: str) -> Run | None:
+        """The run if it is supervised; if not, tells the client that `what` needs one."""
+        if isinstance(self.run, GanRun):
+            self._invalid(field, f"{what} is for supervised runs; a GAN has no input to give")
+            return None
+        return self.run
+
     def _view(self, message: dict[str, Any]) -> None:
         """A new view set; a given input is checked now, so a bad one keeps the old view."""
         if message.get("input") is not None:
+            run = self._supervised("input", "a view's input")
+            if run is None:
+                return
             try:
-                check_example_input(self.run, message["input"])
+                check_example_input(run, message["input"])
             except ObserveError as e:
                 self._invalid("input", str(e))
                 return
@@ -154,8 +169,11 @@ class HostedRun:
             self._refresh_frame()
 
     def _edit_weight(self, message: dict[str, Any]) -> None:
+        run = self._supervised("param", "editing a weight")
+        if run is None:
+            return
         try:
-            self.run.edit_weight(message["param"], message["index"], message["value"])
+            run.edit_weight(message["param"], message["index"], message["value"])
         except WeightEditError as e:
             self._invalid(e.field, str(e))
             return
@@ -171,8 +189,11 @@ class HostedRun:
             self._invalid("params", str(e))
 
     def _predict(self, message: dict[str, Any]) -> None:
+        run = self._supervised("input", "predict")
+        if run is None:
+            return
         try:
-            out = self.run.observe("predict", inputs=message["input"])["predict"]
+            out = run.observe("predict", inputs=message["input"])["predict"]
         except (ObserveError, ValueError, TypeError) as e:
             self._invalid("input", str(e))
             return
@@ -182,9 +203,12 @@ class HostedRun:
 
     def _generate(self, message: dict[str, Any]) -> None:
         """Samples text from a character model; the request's id seeds the sampling."""
+        run = self._supervised("generate", "text generation")
+        if run is None:
+            return
         try:
             text = generate_text(
-                self.run,
+                run,
                 message["prefix"],
                 message["length"],
                 message["temperature"],
@@ -381,7 +405,7 @@ class HostedRun:
         kind = self.run.data.input_kind
         for name, value in observed.items():
             _split(name, value, maps if _is_map(name, kind) else exact, values)
-        if "feature_maps" in observed:  # the page shows "16 of 64 channels"
+        if "feature_maps" in observed and isinstance(self.run, Run):  # "16 of 64 channels"
             for layer, channels in feature_map_channels(self.run).items():
                 values[f"feature_maps_channels/{layer}"] = channels
         sliced = frozenset(n for n in maps if n.partition("/")[0] in SLICED_VIEWS)

@@ -23,6 +23,7 @@ from app.spec import (
     LayerNorm,
     MaxPool2d,
     Reshape,
+    Upsample,
 )
 
 POINTS = ModelInput((2,), "points", "binary", 1)
@@ -73,6 +74,7 @@ CASES = [
         [((3, 4, 4), 1 * 3 * 9 + 3), ((3, 4, 4), 6), ((3, 4, 4), 2 * 48), ((3, 3, 3), 0)],
     ),
     (IMAGE, [Conv2d(filters=2, kernel=4)], [((2, 8, 8), 1 * 2 * 16 + 2)]),  # even 'same'
+    (IMAGE, [Upsample(scale=3), MaxPool2d(kernel=2)], [((1, 24, 24), 0), ((1, 12, 12), 0)]),
     (
         IMAGE,
         [Conv2d(filters=5, kernel=3), GlobalMaxPool(), Dense(units=3)],

@@ -1,0 +1,31 @@
+"""A run's own stream of torch's global random numbers (dropout draws from the global
+generator), so runs that share a process (a worker time-slices many) stay reproducible
+whatever their interleaving."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+
+class OwnRng:
+    """Holds a run's generator state between uses; `active()` swaps it in and out."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self._cpu = torch.random.get_rng_state()  # continues from the caller's state now
+        self._cuda: torch.Tensor | None = None
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        cuda = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            torch.random.set_rng_state(self._cpu)
+            if cuda and self._cuda is not None:
+                torch.cuda.set_rng_state(self._cuda, self.device)
+            yield
+            self._cpu = torch.random.get_rng_state()
+            if cuda:
+                self._cuda = torch.cuda.get_rng_state(self.device)
