@@ -8,7 +8,10 @@ digit: each training batch of real digits carries one junk image for every eight
 drawn afresh from five kinds (uniform noise at a random contrast, a constant image, sparse
 salt noise, smooth blobs, and the pixel average of two real digits of different classes).
 The last kind makes it strict about blurry in-between digits, the look of a generator that
-has not committed to a class. Nothing about junk is reported.
+has not committed to a class. Nothing about junk is reported. Since the real digits have
+spotless backgrounds, junk alone would teach "any speckle means junk" and fail a generator's
+sigmoid pixels; so half the real digits in each batch are made fainter and lightly speckled
+(still labelled as their digit), and junk has to differ in shape, not in background.
 
 Each judge is trained once, deterministically (a fixed seed, with the caller's random
 streams saved and restored), on all the pooled images of its dataset. It is kept in the
@@ -79,7 +82,7 @@ def build_mnist_judge() -> nn.Module:
 
 
 RECIPES: dict[str, Recipe] = {
-    "digits": Recipe(side=8, epochs=60, build=build_digits_judge),
+    "digits": Recipe(side=8, epochs=50, build=build_digits_judge),
     "mnist": Recipe(side=28, epochs=12, build=build_mnist_judge),
 }
 
@@ -174,7 +177,8 @@ def load_judge(path: Path, recipe: Recipe) -> nn.Module | None:
         return None
     model = recipe.build()
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        # our own file handle: np.load leaves its own open when the file is not a zip
+        with path.open("rb") as file, np.load(file, allow_pickle=False) as npz:
             state = {name: torch.from_numpy(npz[name]) for name in npz.files}
         model.load_state_dict(state, strict=True)  # names and shapes must match
     except (OSError, EOFError, ValueError, KeyError, RuntimeError, zipfile.BadZipFile) as err:
