@@ -115,21 +115,42 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
         return 0
+    if summary.get("kind") == "gan":
+        _print_gan_summary(spec, summary)
+        return 0
     data = summary["data"]
     print(
         f"data: {spec.data.dataset}, {data['task']}, input {_shape(data['input_shape'])}, "
         f"{data['train_examples']} train / {data['val_examples']} val examples"
     )
-    for layer in summary["layers"]:
+    _print_layers(summary["layers"])
+    out = summary["output"]
+    print(f"output: {out['units']} units, {out['activation']}, loss {out['loss']}")
+    print(f"total: {summary['total_params']:,} parameters")
+    return 0
+
+
+def _print_layers(layers: list[dict[str, Any]]) -> None:
+    for layer in layers:
         note = f"  ({layer['note']})" if layer["note"] else ""
         print(
             f"  {layer['name']:<14} {_shape(layer['output_shape']):>12} "
             f"{layer['params']:>10,} params{note}"
         )
-    out = summary["output"]
-    print(f"output: {out['units']} units, {out['activation']}, loss {out['loss']}")
+
+
+def _print_gan_summary(spec: ExperimentSpec, summary: dict[str, Any]) -> None:
+    data = summary["data"]
+    print(
+        f"data: {spec.data.dataset}, GAN, samples {_shape(data['input_shape'])}, "
+        f"{data['examples']} real examples"
+    )
+    for side in ("generator", "discriminator"):
+        net = summary[side]
+        print(f"{side}: input {_shape(net['input_shape'])}, {net['total_params']:,} parameters")
+        _print_layers(net["layers"])
+    print(f"latent: {summary['latent_size']} values; loss {summary['loss']}")
     print(f"total: {summary['total_params']:,} parameters")
-    return 0
 
 
 def _shape(shape: list[int]) -> str:
@@ -139,7 +160,7 @@ def _shape(shape: list[int]) -> str:
 def _train(args: argparse.Namespace) -> int:
     import torch
 
-    from app.train import Run
+    from app.train import GanRun, create_run
     from app.validation import check_spec
 
     spec = _load(args.spec)
@@ -149,16 +170,21 @@ def _train(args: argparse.Namespace) -> int:
     torch.set_num_threads(settings.torch_threads)
     try:
         check_spec(spec, data_dir=settings.data_dir, limits=settings.limits)
-        run = Run(spec, args.device, data_dir=settings.data_dir, limits=settings.limits)
+        run = create_run(spec, args.device, data_dir=settings.data_dir, limits=settings.limits)
     except (SpecError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INVALID
-    steps_per_epoch = math.ceil(len(run.x_train) / spec.train.batch_size)
+    if isinstance(run, GanRun):
+        steps_per_epoch, max_epochs = run.steps_per_epoch, None
+    else:
+        steps_per_epoch = math.ceil(len(run.x_train) / spec.train.batch_size)
+        max_epochs = spec.train.max_epochs
     if args.steps is not None:
         total = args.steps
+    elif isinstance(run, GanRun) and args.epochs is None and run.gan.max_steps is not None:
+        total = run.gan.max_steps
     else:
-        epochs = args.epochs or spec.train.max_epochs or DEFAULT_EPOCHS
-        total = epochs * steps_per_epoch
+        total = (args.epochs or max_epochs or DEFAULT_EPOCHS) * steps_per_epoch
     progress = Progress(total, enabled=sys.stderr.isatty() or not args.json)
     started = time.perf_counter()
     while run.step_count < total and not run.done:
@@ -174,10 +200,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _result(run: Any, seconds: float) -> dict[str, Any]:
-    metrics = run.evaluate()
+    from app.train import GanRun
+
     status = run.status
-    score = run.score_name
-    return {
+    head = {
         "state": status.state,
         "reason": status.reason,
         "detail": status.detail,
@@ -185,11 +211,28 @@ def _result(run: Any, seconds: float) -> dict[str, Any]:
         "steps": run.step_count,
         "epochs": run.epoch,
         "seconds": round(seconds, 3),
+    }
+    if isinstance(run, GanRun):
+        return head | _gan_result(run)
+    metrics = run.evaluate()
+    score = run.score_name
+    return head | {
         "train_loss": _finite(metrics.train_loss),
         "val_loss": _finite(metrics.val_loss),
         f"train_{score}": _finite(metrics.train_score),
         f"val_{score}": _finite(metrics.val_score),
     }
+
+
+def _gan_result(run: Any) -> dict[str, Any]:
+    """The last metrics point and the quality readout (modes, or the digit judge's)."""
+    last = vars(run.history[-1]) if run.history else {}
+    quality = {
+        k: v for k, v in run.observe("gan_quality")["gan_quality"].items() if k != "mode_counts"
+    }
+    quality.pop("class_counts", None)
+    scores = {k: _finite(last.get(k, math.nan)) for k in ("d_loss", "g_loss", "d_real", "d_fake")}
+    return scores | {k: _finite(v) if isinstance(v, float) else v for k, v in quality.items()}
 
 
 def _finite(x: float) -> float | None:
@@ -219,10 +262,12 @@ class Progress:
         self.last_line = now
         done = min(run.step_count / self.total, 1.0)
         bar = "#" * int(done * 30)
-        loss = run.history[-1].val_loss if run.history else float("nan")
-        line = (
-            f"[{bar:<30}] {done:4.0%} step {run.step_count} epoch {run.epoch} val_loss {loss:.4f}"
-        )
+        last = run.history[-1] if run.history else None
+        if last is not None and hasattr(last, "g_loss"):  # a GAN
+            losses = f"d_loss {last.d_loss:.4f} g_loss {last.g_loss:.4f}"
+        else:
+            losses = f"val_loss {last.val_loss if last else float('nan'):.4f}"
+        line = f"[{bar:<30}] {done:4.0%} step {run.step_count} epoch {run.epoch} {losses}"
         print(
             ("\r" + line) if self.tty else line,
             end="" if self.tty else "\n",

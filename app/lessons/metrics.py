@@ -19,7 +19,7 @@ import torch
 from app.lessons.model import Measure, Metric
 from app.lessons.trace import Trace, Watch
 from app.nn.blocks import DenseBlock, SelfAttention
-from app.train import Metrics, Run
+from app.train import GanRun, Metrics, Run
 from app.train.probes.common import capture
 from app.train.run import evaluating
 
@@ -34,13 +34,29 @@ class MetricError(ValueError):
 class Finished:
     """A run after its steps, with its trace; the final evaluation is made once, if asked."""
 
-    run: Run
+    run: Run | GanRun
     trace: Trace
     steps: int
 
     @cached_property
     def final(self) -> Metrics:
-        return self.run.evaluate()
+        return self.supervised.evaluate()
+
+    @property
+    def supervised(self) -> Run:
+        assert isinstance(self.run, Run), "the lesson model lets only GAN metrics see a GanRun"
+        return self.run
+
+    @cached_property
+    def gan_quality(self) -> dict[str, float]:
+        """The GAN's quality readout (app/train/probes/gan.py) and its last scores."""
+        assert isinstance(self.run, GanRun), "the lesson model keeps GAN metrics to GAN runs"
+        quality = self.run.observe("gan_quality")["gan_quality"]
+        last = self.run.history[-1] if self.run.history else None
+        return quality | {
+            "d_real": last.d_real if last else math.nan,
+            "d_fake": last.d_fake if last else math.nan,
+        }
 
     @property
     def diverged(self) -> bool:
@@ -82,8 +98,20 @@ def grad_ratio(done: Finished) -> float:
     return bottom / top
 
 
+def modes_covered(done: Finished) -> float:
+    if "modes_covered" not in done.gan_quality:
+        raise MetricError("modes_covered needs the gaussians8 data, whose 8 modes are known")
+    return float(done.gan_quality["modes_covered"])
+
+
+def on_data(done: Finished) -> float:
+    if "on_data" not in done.gan_quality:
+        raise MetricError("on_data needs 2-D GAN data")
+    return done.gan_quality["on_data"]
+
+
 def dead_fraction(done: Finished) -> float:
-    stats = done.run.observe("activation_stats")["activation_stats"]
+    stats = done.supervised.observe("activation_stats")["activation_stats"]
     dead = [entry["dead"] for entry in stats.values() if "dead" in entry]
     return statistics.fmean(dead) if dead else 0.0
 
@@ -92,7 +120,7 @@ def dead_fraction(done: Finished) -> float:
 def unit_spread(done: Finished) -> float:
     """The largest gap between two units' outputs of one dense hidden layer, over the val
     inputs: 0 when every unit of every layer computes the same function."""
-    run = done.run
+    run = done.supervised
     names = [
         n
         for n, m in run.model.named_children()
@@ -111,7 +139,7 @@ def attention_peak(done: Finished) -> float:
     """The share of val examples whose last query attends most to the key holding the
     answer, for the best head of any attention layer. Needs the dataset's
     `answer_positions` (val set, (N,) int64), which the `lookup` data provides."""
-    run = done.run
+    run = done.supervised
     answers = run.data.answer_positions
     if answers is None:
         raise MetricError("attention_peak needs data that marks the answer's place (lookup)")
@@ -149,6 +177,10 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "roughness": lambda d: roughness(d.trace.losses, d.diverged),
     "attention_peak": attention_peak,
     "diverged": lambda d: 1.0 if d.diverged else 0.0,
+    "modes_covered": modes_covered,
+    "on_data": on_data,
+    "d_real": lambda d: d.gan_quality["d_real"],
+    "d_fake": lambda d: d.gan_quality["d_fake"],
 }
 
 

@@ -33,6 +33,8 @@ View = Literal[
     "attention",
     "confusion",
     "scale",
+    "gan_plane",
+    "gan_losses",
 ]
 Metric = Literal[
     "val_accuracy",
@@ -49,7 +51,13 @@ Metric = Literal[
     "roughness",
     "attention_peak",
     "diverged",
+    "modes_covered",
+    "on_data",
+    "d_real",
+    "d_fake",
 ]
+# Metrics of a GAN run (kind "gan"); every other metric but `diverged` needs a supervised one.
+GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})
 Tracked = Literal["train_loss", "train_accuracy", "val_accuracy"]  # what steps_to can follow
 Op = Literal["<", "<=", ">", ">="]
 
@@ -181,6 +189,10 @@ class Lesson(StrictModel):
                     f"measures.{name}.run: no run named {measure.run!r}; "
                     f"the runs are {_listing(self.runs)}"
                 )
+            gan_run = self.runs[measure.run].kind == "gan"
+            if measure.metric != "diverged" and gan_run != (measure.metric in GAN_METRICS):
+                needs = "a GAN run" if measure.metric in GAN_METRICS else "a supervised run"
+                raise ValueError(f"measures.{name}.metric: {measure.metric} needs {needs}")
         for i, assertion in enumerate(self.check):
             for key in ("measure", "than"):
                 used = getattr(assertion, key)

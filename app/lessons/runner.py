@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.data import DataError, Dataset, build_dataset
+from app.data.gan import GanData, build_gan_data
 from app.lessons.metrics import Finished, MetricError, measure
 from app.lessons.model import Assertion, Lesson, Measure
 from app.lessons.trace import Plan, Trace, record, split_quality
 from app.nn import SpecError
 from app.spec import ExperimentSpec
-from app.train import Run
+from app.train import Run, create_run
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -83,7 +84,7 @@ def check_lesson(lesson: Lesson, seed: int) -> CheckResult:
     """Trains each measured run for `lesson.steps` steps on `seed` and judges the check."""
     started = time.perf_counter()
     seed = ExperimentSpec(seed=seed).seed  # validated: 0 <= seed < 2**31
-    datasets: dict[str, Dataset] = {}
+    datasets: dict[str, Dataset | GanData] = {}
     measured: dict[str, float] = {}
     for run_name, spec in lesson.runs.items():
         wanted = {n: m for n, m in lesson.measures.items() if m.run == run_name}
@@ -114,16 +115,21 @@ def train_run(
     spec: ExperimentSpec,
     steps: int,
     measures: list[Measure],
-    datasets: dict[str, Dataset],
+    datasets: dict[str, Dataset | GanData],
 ) -> Finished:
-    """Trains one run for `steps` steps (fewer if it stops), pausing where its trace needs."""
-    key = spec.data.model_dump_json()
+    """Trains one run for `steps` steps (fewer if it stops), pausing where its trace needs.
+    A GAN run trains straight through: its metrics are read at the end."""
+    key = spec.kind + spec.data.model_dump_json()
     try:
         if key not in datasets:
-            datasets[key] = build_dataset(spec.data, spec.seed)
-        run = Run(spec, "cpu", data=datasets[key])
+            build = build_gan_data if spec.kind == "gan" else build_dataset
+            datasets[key] = build(spec.data, spec.seed)
+        run = create_run(spec, "cpu", data=datasets[key])
     except (DataError, SpecError, ValueError) as error:
         raise LessonError(f"runs.{name}: {error}") from None
+    if not isinstance(run, Run):
+        run.step(steps)
+        return Finished(run, Trace(), steps)
     plan, trace = Plan.for_measures(measures), Trace()
     if plan.initial_loss:
         trace.initial_loss = split_quality(run, "train")[0]
