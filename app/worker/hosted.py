@@ -38,6 +38,8 @@ MAP_VIEWS = frozenset(
         "gan_interpolation",
     }
 )
+# Maps of a model's answer over the plane, at the view's `boundary_grid` (not `grid`).
+PLANE_MAPS = frozenset({"boundary", "gan_discriminator"})
 # Maps quantized per index along axis 0 (each feature map, filter, image over its own
 # range), so the page may normalize colours per map, per layer or globally.
 SLICED_VIEWS = frozenset({"feature_maps", "filters", "misclassified"})
@@ -378,7 +380,7 @@ class HostedRun:
 
     def _observe(self, name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:
         """One view, with the viewer's options (the output map at its own resolution)."""
-        grid = view["boundary_grid"] if name == "boundary" else view["grid"]
+        grid = view["boundary_grid"] if name in PLANE_MAPS else view["grid"]
         return self.run.observe(
             name,
             grid=grid,

@@ -97,12 +97,12 @@ def manifold(run: GanRun, grid: int = 20, **_: Any) -> np.ndarray:
     return to_numpy(out.reshape(rows, grid, 2))
 
 
-def discriminator(run: GanRun, boundary_grid: int = 60, **_: Any) -> np.ndarray:
+def discriminator(run: GanRun, grid: int = 60, **_: Any) -> np.ndarray:
     """The discriminator's P(real) over the plane: (grid, grid), row 0 at the top (max y),
-    over the data's square domain."""
+    over the data's square domain. (The worker passes the view's `boundary_grid`.)"""
     _points_only(run, "gan_discriminator")
     assert run.data.domain is not None
-    grid = max(2, min(boundary_grid, run.limits.max_grid))
+    grid = max(2, min(grid, run.limits.max_grid))
     axis = torch.linspace(*run.data.domain, grid)
     y, x = torch.meshgrid(axis.flip(0), axis, indexing="ij")
     plane = torch.stack([x.flatten(), y.flatten()], dim=1).to(run.device)

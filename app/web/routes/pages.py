@@ -1,4 +1,5 @@
-"""The HTML page shell (the playground itself is built by static/js)."""
+"""The HTML page shells (the pages themselves are built by static/js): the playground at /,
+the GAN page at /gan."""
 
 from __future__ import annotations
 
@@ -12,3 +13,9 @@ router = APIRouter()
 async def index(request: Request) -> HTMLResponse:
     templates = request.app.state.templates
     return templates.TemplateResponse(request, "index.html", {"version": request.app.version})
+
+
+@router.get("/gan", response_class=HTMLResponse, include_in_schema=False)
+async def gan(request: Request) -> HTMLResponse:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, "gan.html", {"version": request.app.version})
