@@ -34,9 +34,10 @@ const ACTIVATIONS = ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "ta
 const INITS = ["default", "xavier", "he", "zeros"];
 
 /**
- * @typedef {{name: string, kind: "int"|"number"|"bool"|"choice", default: any, min?: number,
+ * @typedef {{name: string, kind: "int"|"number"|"bool"|"choice"|"shape", default: any, min?: number,
  *            max?: number, choices?: string[], nullable?: boolean, omit?: boolean}} LayerField
  * `omit`: left out of the layer while at its default (the spec's default applies).
+ * `shape`: a list of 1 to 3 sizes, written `8x4x4` (a reshape's target).
  */
 
 const activation = /** @type {LayerField} */ ({ name: "activation", kind: "choice", default: "relu", choices: ACTIVATIONS });
@@ -56,8 +57,8 @@ const RECURRENT = [
 
 /**
  * Each layer type's fields in URL order: a layer reads as `type:v1:v2…`, e.g. `dense:8:relu`,
- * `conv2d:16:3:1:same:relu`, `maxpool2d:2`, `lstm:32:1:1`; missing trailing values take
- * their defaults.
+ * `conv2d:16:3:1:same:relu`, `maxpool2d:2`, `lstm:32:1:1`, `reshape:8x4x4`; missing trailing
+ * values take their defaults. (upsample and reshape are a GAN generator's: /gan.)
  * The bounds are the schema's ceilings (docs/spec.md); the server checks them again.
  * @type {Record<string, LayerField[]>}
  */
@@ -68,6 +69,8 @@ export const LAYER_FIELDS = {
   layernorm: [],
   flatten: [],
   globalmaxpool: [],
+  upsample: [{ name: "scale", kind: "int", default: 2, min: 2, max: 4 }],
+  reshape: [{ name: "shape", kind: "shape", default: [8, 4, 4], min: 1, max: 100000 }],
   conv2d: [
     { name: "filters", kind: "int", default: 8, min: 1, max: 256 },
     { name: "kernel", kind: "int", default: 3, min: 1, max: 11 },
@@ -262,6 +265,7 @@ function formatLayer(layer) {
   const fields = LAYER_FIELDS[layer.type] ?? [];
   const values = fields.map((f) => {
     const v = layer[f.name] ?? f.default;
+    if (f.kind === "shape") return v.join("x");
     return f.kind === "bool" ? (v ? "1" : "0") : v === null ? "" : String(v);
   });
   // Optional and yes/no fields at their defaults are left off the end; sizes and choices stay.
@@ -301,7 +305,7 @@ function parseLayer(item) {
   const layer = { type };
   for (const [i, f] of LAYER_FIELDS[type].entries()) {
     const text = args[i];
-    const value = text === undefined || (text === "" && f.nullable) ? f.default : parseField(f, text);
+    const value = text === undefined || (text === "" && f.nullable) ? structuredClone(f.default) : parseField(f, text);
     if (value === undefined) return undefined;
     if (!(f.omit && value === f.default)) layer[f.name] = value;
   }
@@ -315,6 +319,11 @@ function parseLayer(item) {
 function parseField(f, text) {
   if (f.kind === "bool") return text === "1" ? true : text === "0" ? false : undefined;
   if (f.kind === "choice") return f.choices?.includes(text) ? text : undefined;
+  if (f.kind === "shape") {
+    if (!/^\d{1,6}(x\d{1,6}){0,2}$/.test(text)) return undefined;
+    const sizes = text.split("x").map(Number);
+    return sizes.every((n) => n >= (f.min ?? 1) && n <= (f.max ?? Infinity)) ? sizes : undefined;
+  }
   if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text)) return undefined;
   const n = Number(text);
   if (f.kind === "int" && !Number.isInteger(n)) return undefined;

@@ -12,8 +12,8 @@ const MAX_POINTS = 4000;
 
 /**
  * @typedef {{label: string, stroke: string, dash?: number[]}} Series
- * @typedef {{title: string, series: Series[], logY?: boolean, yLabel?: string,
- *            range?: [number, number]}} ChartOptions
+ * @typedef {{title: string, series: Series[], logY?: boolean, yLabel?: string, xLabel?: string,
+ *            range?: [number, number]}} ChartOptions `xLabel`: "epoch" unless given
  */
 
 /**
@@ -51,10 +51,10 @@ export function createChart(container, uPlot, options) {
           y: yScale(options),
         },
         axes: [
-          { label: "epoch", size: 30, labelSize: 14 },
+          { label: options.xLabel ?? "epoch", size: 30, labelSize: 14 },
           { label: options.yLabel ?? "", size: 50, values: options.logY ? logTicks : undefined },
         ],
-        series: [{ label: "epoch" }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash, width: 1.5, spanGaps: true, points: { show: false } }))],
+        series: [{ label: options.xLabel ?? "epoch" }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash, width: 1.5, spanGaps: true, points: { show: false } }))],
         hooks: { draw: [drawMarker] },
       },
       data,
