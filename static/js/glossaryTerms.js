@@ -84,5 +84,11 @@ export const TERMS = Object.freeze([
   { term: "hidden state", definition: "The list of numbers a recurrent layer carries from one step to the next: its memory of what it has read so far." },
   { term: "attention", also: ["self-attention"], definition: "A layer that lets each step of a sequence look at every other step and decide which ones matter most to it right now." },
   { term: "embedding", definition: "A learned list of numbers standing for each symbol, such as a letter, so that symbols used alike can end up with similar numbers." },
+  // --- generative adversarial networks (/gan) ---
+  { term: "GAN", also: ["generative adversarial network"], definition: "Two networks trained against each other: a generator makes fake samples, a discriminator tries to tell them from real ones, and both get better." },
+  { term: "generator", definition: "In a GAN, the network that turns random numbers (a latent vector) into a sample, trying to make it look like the real data." },
+  { term: "discriminator", definition: "In a GAN, the network that looks at a sample and says how likely it is to be real rather than made by the generator." },
+  { term: "latent vector", also: ["latent", "latent space"], definition: "The random numbers a generator starts from. Each latent vector gives one sample; nearby vectors usually give similar samples." },
+  { term: "mode collapse", definition: "When a generator makes only a few kinds of samples (one blob, one digit) and ignores the rest of the real data's variety." },
   { term: "temperature", definition: "How adventurous sampling is: low picks the likeliest next letter (safe, repetitive), high picks unlikely ones more often (creative, odd)." },
 ]);

@@ -1,0 +1,384 @@
+// @ts-check
+/**
+ * Wires the GAN page (/gan): the state (mirrored in the URL, gan/state.js), the views, the
+ * socket and the server's HTTP API, as the playground's main.js does. A hot change (learning
+ * rates, D steps, loss, batch size, which side trains) retunes the live run with `set` and
+ * keeps both networks' weights; any other change validates the new spec and starts a new
+ * run. Frames are kept latest-wins and painted on the browser's animation clock.
+ */
+
+import { fetchCatalog, validateSpec } from "../api.js";
+import { applyGlossary } from "../glossary.js";
+import { createSocket } from "../socket.js";
+import { createChart } from "../views/charts.js";
+import { clearErrors, showError } from "../views/controls.js";
+import { createImages } from "./images.js";
+import { createNetEditor } from "./netEditor.js";
+import { createPlane, meanRingDistance } from "./plane.js";
+import { createPlayer } from "./player.js";
+import { presetFamily, presetSettings } from "./presets.js";
+import { createReadouts } from "./readouts.js";
+import { createSetupPanel } from "./setupPanel.js";
+import { fieldLabel, hotParams, isHot, isPageOnly, parseQuery, specField, specFromState, toQuery, viewsFor } from "./state.js";
+
+const VIEW_FPS = 30;
+const MANIFOLD_GRID = 20; // latent grid lines each way
+const HEAT_GRID = 80; // cells each way of the discriminator's map
+const CHART_INTERVAL_MS = 100;
+const RING_RADIUS = 1.5;
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** Counters a benchmark or a test can read; the sample getters copy only when read. */
+const counters = {
+  framesPainted: 0, framesReceived: 0, paintedStep: -1, step: 0, epoch: 0, stepsPerS: 0, starts: 0, done: "",
+  /** @type {Record<string, any> | null} the spec of the run last started */
+  spec: null,
+  /** @type {Record<string, any>} the latest quality readout's values */
+  quality: {},
+  /** @type {() => {real: Float32Array | null, fake: Float32Array | null}} */
+  latest: () => ({ real: null, fake: null }),
+  get fake() {
+    const fake = this.latest().fake;
+    return fake ? Array.from(fake) : null;
+  },
+  get real() {
+    const real = this.latest().real;
+    return real ? Array.from(real) : null;
+  },
+  /** Mean distance of the fakes to the ring of radius 1.5 (the ring data's shape). */
+  get ringDistance() {
+    const fake = this.latest().fake;
+    return fake ? meanRingDistance(fake, RING_RADIUS) : NaN;
+  },
+};
+Object.assign(window, { nnp: counters });
+
+async function main() {
+  const catalog = await fetchCatalog();
+  const kindOf = (/** @type {string} */ dataset) => catalog.gan.datasets[dataset]?.input_kind ?? "points";
+  const parsed = parseQuery(location.search, kindOf);
+  let state = parsed.state;
+  const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
+
+  let playing = false;
+  let live = false; // a run of the current spec was started (a `set` can retune it)
+  let restarting = true; // until this page starts its own run, frames are someone else's
+  let generation = 0;
+  let startTimer = 0;
+  /** @type {any} the validator's answer for the running spec */
+  let validated = null;
+  /** @type {import("../frame.js").Frame | null} */
+  let pending = null;
+  /** @type {number | null} the step a reset was asked at, until the server answers it */
+  let resetFrom = null;
+  /** @type {Record<string, any> | null} quality values not yet shown */
+  let quality = null;
+  /** @type {string[]} */
+  let problems = [];
+  // The digit judge behind an image GAN's quality readout trains on its first use (seconds):
+  // the samples are asked for first, the readout once they are on screen.
+  let qualityAsked = false;
+
+  const socket = createSocket({ onEvent, onFrame, onConnection: showConnection });
+  const player = createPlayer($("player"), { state, onAction: act, onChange: change });
+  const setup = createSetupPanel($("data"), $("game"), { catalog, state, kindOf, onChange: change, onPreset: (name) => change(presetSettings(family(), name)) });
+  const nets = {
+    generator: createNetEditor($("generator"), { side: "generator", title: "Generator (G)", catalog, onChange: change }),
+    discriminator: createNetEditor($("discriminator"), { side: "discriminator", title: "Discriminator (D)", catalog, onChange: change }),
+  };
+  const plane = createPlane($("plane"), { onToggle: (show) => change({ show }), onDraw: (points) => change({ points }) });
+  counters.latest = () => plane.latest();
+  const images = createImages($("images"), { at: state.at, onSlide: (at) => change({ at }) });
+  const readouts = createReadouts($("readouts"));
+  const charts = {
+    loss: createChart($("charts"), uPlot, { title: "Losses", xLabel: "step", series: [{ label: "D loss", stroke: "#0877bd" }, { label: "G loss", stroke: "#aa4488" }] }),
+    scores: createChart($("charts"), uPlot, { title: "D's verdict: mean P(real)", xLabel: "step", range: [0, 1], series: [{ label: "D(real)", stroke: "#007a59" }, { label: "D(fake)", stroke: "#aa4488", dash: [5, 3] }] }),
+  };
+  if (parsed.ignored.length) $("notes").textContent = `The link's ${parsed.ignored.join(", ")} could not be read; the defaults stand.`;
+
+  const family = () => presetFamily(state.data, kindOf(state.data));
+
+  /** @param {Record<string, any>} changes */
+  function change(changes) {
+    if ("data" in changes && changes.data !== state.data) {
+      const next = presetFamily(changes.data, kindOf(changes.data));
+      if (next !== family()) changes = { ...presetSettings(next), ...changes };
+    }
+    const names = Object.keys(changes);
+    state = { ...state, ...changes };
+    const query = toQuery(state, kindOf);
+    history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}`);
+    render();
+    if ("speed" in changes) socket.send({ type: "speed", steps_per_second: state.speed });
+    if ("show" in changes) sendView();
+    if (names.every(isPageOnly)) return;
+    if (live && names.every((k) => isHot(k) || isPageOnly(k))) {
+      socket.send({ type: "set", params: hotParams(state) });
+      return;
+    }
+    clearTimeout(startTimer);
+    generation += 1;
+    live = false;
+    restarting = true; // the running networks no longer match the controls: no more frames
+    startTimer = setTimeout(restart, 120); // a burst of clicks starts one run
+  }
+
+  function render() {
+    const kind = kindOf(state.data);
+    document.documentElement.dataset.kind = kind;
+    $("view-title").textContent = kind === "image" ? "Generated digits" : "Real and generated data";
+    player.update(state);
+    setup.update(state);
+    nets.generator.update(state, kind);
+    nets.discriminator.update(state, kind);
+    plane.setShown(state.show);
+    plane.setDrawing(state.data === "drawn" ? state.points : null);
+  }
+
+  /** Validates the state's spec, shows the networks' shapes (or the errors) and starts it. */
+  async function restart() {
+    const mine = generation;
+    if (state.data === "drawn" && state.points.length < 3) {
+      stopOld();
+      clearErrors(document);
+      resetViews(null);
+      $("done").textContent = "Draw the real data on the plane: press and drag (at least 3 points).";
+      return;
+    }
+    const answer = await validateSpec(specFromState(state));
+    if (mine !== generation) return; // a newer change will restart
+    const spec = specFromState(state); // hot settings changed meanwhile are in it
+    clearErrors(document);
+    problems = [];
+    if (!answer.valid) {
+      stopOld();
+      for (const e of answer.errors ?? []) reportError(e.field, e.message);
+      showNets(null);
+      return;
+    }
+    validated = answer;
+    showNets(answer);
+    resetViews(answer);
+    pending = null;
+    restarting = false;
+    resetFrom = null;
+    live = true;
+    counters.starts += 1;
+    counters.spec = spec;
+    socket.send({ type: "start", spec, paused: !playing });
+    sendView();
+  }
+
+  /** The old run no longer matches the controls: it stops training (and being drawn). */
+  function stopOld() {
+    socket.send({ type: "pause" });
+    playing = false;
+    player.setPlaying(false);
+  }
+
+  /** @param {any} answer the validator's summary, or null */
+  function showNets(answer) {
+    nets.generator.showInfo(answer?.generator ?? null);
+    nets.discriminator.showInfo(answer?.discriminator ?? null);
+    $("param-count").textContent = answer ? `${answer.total_params.toLocaleString("en")} parameters in all · latent size ${answer.latent_size}` : "";
+  }
+
+  /** @param {any} answer the new run's summary (null: no run) */
+  function resetViews(answer) {
+    charts.loss.reset();
+    charts.scores.reset();
+    plane.reset();
+    images.reset();
+    readouts.reset(answer?.data.input_kind ?? kindOf(state.data));
+    if (answer?.data.domain) plane.setDomain(answer.data.domain);
+    quality = null;
+    qualityAsked = false;
+    counters.quality = {};
+    counters.step = counters.epoch = 0;
+    counters.paintedStep = -1;
+    counters.done = "";
+    player.setStep(0);
+    $("done").textContent = "";
+  }
+
+  function sendView() {
+    if (!validated || !live) return;
+    const kind = validated.data.input_kind;
+    const views = viewsFor(kind, state.show).filter((v) => v !== "gan_quality" || qualityAsked || kind !== "image");
+    socket.send({ type: "view", views, fps: VIEW_FPS, grid: MANIFOLD_GRID, boundary_grid: HEAT_GRID });
+    if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
+  }
+
+  /** @param {import("./player.js").Action} action */
+  function act(action) {
+    if (action === "play") socket.send({ type: "resume" });
+    if (action === "pause") socket.send({ type: "pause" });
+    if (action === "step") socket.send({ type: "step", n: 1 });
+    if (action === "step_d" || action === "step_g") {
+      // That side alone, one step; the toggle shows it (and the link keeps it).
+      const side = action === "step_d" ? "discriminator" : "generator";
+      if (state.train !== side) change({ train: side });
+      socket.send({ type: "step", n: 1 });
+    }
+    if (action === "reset") {
+      resetFrom = counters.step;
+      if (validated) resetViews(validated);
+      socket.send({ type: "reset", seed: null });
+    }
+    playing = action === "play" || (playing && action === "reset");
+    if (action === "reset" && playing) socket.send({ type: "resume" });
+    player.setPlaying(playing);
+  }
+
+  /**
+   * The server's words next to the control the field belongs to (the nearest one that has
+   * a slot), and every problem, with the field named, under the plane.
+   * @param {string} field
+   * @param {string} message
+   */
+  function reportError(field, message) {
+    const path = specField(field);
+    let slot = path;
+    while (slot && !document.querySelector(`[data-error-for="${CSS.escape(slot)}"]`)) slot = slot.includes(".") ? slot.slice(0, slot.lastIndexOf(".")) : "";
+    const rest = slot && slot !== path ? `${path.slice(slot.length + 1)}: ` : "";
+    if (slot) showError(document, slot, `${rest}${message}`);
+    problems.push(`${fieldLabel(path)}: ${message}`);
+    showError(document, "status", problems.join("; "));
+  }
+
+  /** @param {import("../frame.js").Frame} frame kept until the next animation frame paints it */
+  function onFrame(frame) {
+    counters.framesReceived++;
+    if (restarting) return;
+    const v = frame.header.values;
+    if (Object.keys(v).some((k) => k.startsWith("gan_quality/"))) quality = v; // slow: keep it
+    pending = frame;
+  }
+
+  /** @param {import("../socket.js").ServerEvent} event */
+  function onEvent(event) {
+    if (event.type === "hello") {
+      $("device").textContent = event.device === "cuda" ? "GPU (CUDA)" : "CPU";
+      if (event.resumed && event.run && socket.run === event.run && validated && live) sendView();
+      else restart();
+    } else if (event.type === "status") {
+      showProgress(event.step, event.epoch);
+      const rate = measureRate(event.step, event.state === "running");
+      player.setRate(event.state === "running" ? (rate === null ? "…" : `${Math.round(rate).toLocaleString("en")} steps/s`) : event.state);
+      if (event.state === "done" || event.state === "paused") {
+        playing = false;
+        player.setPlaying(false);
+      }
+    } else if (event.type === "metrics") {
+      for (const p of event.points) {
+        if (!resetDone(p.step)) continue;
+        charts.loss.push(p.step, [p.d_loss, p.g_loss]);
+        charts.scores.push(p.step, [p.d_real, p.d_fake]);
+      }
+    } else if (event.type === "done") {
+      $("done").textContent = event.detail;
+      counters.done = event.reason;
+    } else if (event.type === "error" && event.field === "views") {
+      $("notes").textContent = event.message; // a view this data cannot show: a note, not a fault
+    } else if (event.type === "error") {
+      reportError(event.field ?? "", event.message);
+    }
+  }
+
+  /** @type {{at: number, step: number} | null} */
+  let rateFrom = null;
+
+  /**
+   * Steps per second as the class sees them (the server's figure is its speed while it
+   * trains, the same in slow motion): steps counted over at least half a second.
+   * @param {number} step
+   * @param {boolean} running
+   * @returns {number | null} null until measured
+   */
+  function measureRate(step, running) {
+    const now = performance.now();
+    if (!running || !rateFrom || step < rateFrom.step) {
+      rateFrom = running ? { at: now, step } : null;
+      counters.stepsPerS = 0;
+      return null;
+    }
+    if (now - rateFrom.at >= 500) {
+      counters.stepsPerS = (1000 * (step - rateFrom.step)) / (now - rateFrom.at);
+      rateFrom = { at: now, step };
+    }
+    return counters.stepsPerS || null;
+  }
+
+  /**
+   * After a reset, events of the old weights may still arrive: the first from step 0 (or
+   * below the step the reset came at) is the reset's answer.
+   * @param {number} step
+   */
+  function resetDone(step) {
+    if (resetFrom !== null && (step === 0 || step < resetFrom)) resetFrom = null;
+    return resetFrom === null;
+  }
+
+  /**
+   * @param {number} step
+   * @param {number} epoch
+   */
+  function showProgress(step, epoch) {
+    if (!resetDone(step) || step < counters.step) return;
+    counters.step = step;
+    counters.epoch = epoch;
+    player.setStep(step);
+  }
+
+  let chartsDrawnAt = 0;
+
+  /** Paints the newest frame, once, on the browser's own clock. */
+  function paint() {
+    const frame = pending;
+    pending = null;
+    if (frame && resetDone(frame.header.step)) {
+      counters.framesPainted++;
+      counters.paintedStep = frame.header.step;
+      showProgress(frame.header.step, frame.header.epoch);
+      if (kindOf(state.data) === "image") images.update(frame);
+      else plane.update(frame);
+      if (!qualityAsked) {
+        qualityAsked = true;
+        if (validated?.data.input_kind === "image") sendView();
+      }
+    }
+    if (quality && !restarting) {
+      readouts.update(quality);
+      counters.quality = Object.fromEntries(Object.entries(quality).filter(([k]) => k.startsWith("gan_quality/")).map(([k, v]) => [k.slice(12), v]));
+      quality = null;
+    }
+    const now = performance.now();
+    if (now - chartsDrawnAt >= CHART_INTERVAL_MS) {
+      chartsDrawnAt = now;
+      for (const chart of Object.values(charts)) chart.flush();
+    }
+    requestAnimationFrame(paint);
+  }
+
+  render();
+  socket.connect();
+  requestAnimationFrame(paint);
+  applyGlossary(document.body);
+}
+
+/**
+ * @param {"connecting" | "open" | "lost"} connection
+ * @param {string} detail
+ */
+function showConnection(connection, detail) {
+  const banner = $("connection");
+  banner.textContent = detail;
+  banner.dataset.state = connection;
+  if (connection === "open") setTimeout(() => banner.dataset.state === "open" && (banner.textContent = ""), 2000);
+}
+
+main().catch((error) => {
+  const banner = $("connection");
+  banner.dataset.state = "lost";
+  banner.textContent = `The page could not start: ${error.message}`;
+});
