@@ -51,6 +51,7 @@ async function main() {
   const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
   const lessonId = new URLSearchParams(location.search).get("lesson");
   mountLessonsMenu(lessonId, state.hide);
+  document.querySelector(".page-nav")?.classList.toggle("classroom-hidden", state.hide.includes("gan")); // lessons too
   if (lessonId) {
     await openLesson(lessonId, state, uPlot);
     return;
@@ -82,6 +83,7 @@ async function main() {
     loadPoints: (dataset) => fetchPoints({ dataset, n_samples: 200, noise: 0.1, n_classes: 2 }, 1),
     loadExamples: (dataset) => fetchExamples({ dataset }, 0, 1),
     upload: (file) => uploadCsv(file, catalog.limits.max_csv_bytes),
+    onOpenGan: () => location.assign("/gan"),
   });
   const stack = createLayerStack($("stack"));
   const builder = createBuilder({ catalog, onChange: (layers) => change({ layers }) });

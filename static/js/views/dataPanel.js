@@ -18,7 +18,8 @@ import { button, el, select, slider } from "./controls.js";
  *            loadPoints: (dataset: string) => Promise<Points>,
  *            loadExamples: (dataset: string) => Promise<{examples: Example[]}>,
  *            upload: (file: File) => Promise<{file: string, rows: number, columns: string[], target: string, task: string}>,
- *            onChange: (changes: Record<string, any>) => void}} Options
+ *            onChange: (changes: Record<string, any>) => void, onOpenGan?: () => void}} Options
+ * `onOpenGan`: "GANs" in the problem menu leaves for the GAN page (/gan).
  */
 
 /** The problem menu: each entry gathers the datasets of one kind. */
@@ -29,6 +30,7 @@ const GROUPS = [
   ["sequence", "Sequences"],
   ["tokens", "Text"],
   ["table", "Your own CSV"],
+  ["gan", "GANs (generate data) →"],
 ];
 
 /**
@@ -55,6 +57,11 @@ export function createDataPanel(container, o) {
   const problemSelect = select({
     name: "problem", label: "Problem type", options: /** @type {[string, string][]} */ (GROUPS), value: group,
     onChange: (g) => {
+      if (g === "gan") {
+        problemSelect.set(group); // the page is left; if it stays (a new tab), the menu is as it was
+        o.onOpenGan?.();
+        return;
+      }
       group = g;
       const first = datasets.find(([name]) => groupOf(o.catalog, name) === g);
       if (first) o.onChange({ dataset: first[0] });

@@ -17,7 +17,7 @@ const HIDEABLE = {
   layers: "layer builder", lr: "learning rate", activation: "activation", regularization: "regularization",
   reg_rate: "regularization rate", optimizer: "optimizer", speed: "speed", training: "training settings", share: "this panel",
   flip: "wrong labels", seq_len: "sequence length", file: "CSV upload", norm: "feature-map scale",
-  lessons: "lessons menu", back: "lesson: back to the playground",
+  lessons: "lessons menu", gan: "GANs link", back: "lesson: back to the playground",
 };
 
 /**
