@@ -27,6 +27,13 @@ def test_page_and_static_files(client: httpx.Client) -> None:
     assert css.status_code == 200 and "--accent" in css.text
 
 
+def test_the_gan_page_is_served(client: httpx.Client) -> None:
+    r = client.get("/gan")
+    assert r.status_code == 200 and "js/gan/main.js" in r.text and 'href="/"' in r.text
+    assert client.get("/static/js/gan/main.js").status_code == 200
+    assert 'href="/gan"' in client.get("/").text
+
+
 def test_catalog_lists_everything_with_bounds(client: httpx.Client) -> None:
     catalog = client.get("/api/catalog").json()
     assert set(catalog["datasets"]) == set(DATASETS)
