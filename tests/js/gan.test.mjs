@@ -57,6 +57,11 @@ test("image data takes its family's preset, and the link leaves it out", () => {
   assert.deepEqual(parseQuery(query, kindOf).state, conv);
   assert.equal(matchingPreset("digits", conv), "conv");
   assert.equal(matchingPreset("digits", { ...conv, latent: 17 }), "");
+  assert.equal(digits.judge, true);
+  const mnist = defaultState("mnist", kindOf);
+  assert.equal(mnist.judge, false, "MNIST's judge takes minutes to train on a CPU: asked for, not by default");
+  assert.equal(toQuery({ ...mnist, judge: true }, kindOf), "data=mnist&judge=1");
+  assert.equal(parseQuery("?data=mnist&judge=1", kindOf).state.judge, true);
   assert.equal(presetFamily("mnist", "image"), "mnist");
   assert.equal(presetFamily("moons", "points"), "points");
 });
@@ -122,6 +127,7 @@ test("hot settings become `set` params; errors' fields map back to the spec", ()
 
 test("the views asked for follow the data and the layers shown", () => {
   assert.deepEqual(viewsFor("image", []), ["metrics", "gan_images", "gan_interpolation", "gan_quality"]);
+  assert.deepEqual(viewsFor("image", [], false), ["metrics", "gan_images", "gan_interpolation"]);
   assert.deepEqual(viewsFor("points", ["heat", "manifold", "real", "fake", "arrows"]), ["metrics", "gan_quality", "gan_discriminator", "gan_manifold", "gan_samples", "gan_gradients"]);
   assert.deepEqual(viewsFor("points", ["heat"]), ["metrics", "gan_quality", "gan_discriminator"]);
   assert.deepEqual(viewsFor("points", ["real"]), ["metrics", "gan_quality", "gan_samples"]);

@@ -110,6 +110,9 @@ def test_digits_samples_sharpen_and_the_slider_walks_the_latent_space(page: Page
     page.wait_for_function("window.nnp.step > 300", timeout=SLOW)
     assert pixels(page, ".sample-grid") != grid, "the samples did not change as G trained"
     shoot(page, "gan-digits")
+    page.get_by_label("Judge the digits").uncheck()
+    expect(page.locator(".quality")).to_have_text("not judged")
+    expect(page).to_have_url(re.compile(r"judge=0"))
 
 
 def test_drawing_on_the_plane_restarts_with_the_drawn_points(page: Page) -> None:

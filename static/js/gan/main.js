@@ -89,7 +89,7 @@ async function main() {
   const plane = createPlane($("plane"), { onToggle: (show) => change({ show }), onDraw: (points) => change({ points }) });
   counters.latest = () => plane.latest();
   const images = createImages($("images"), { at: state.at, onSlide: (at) => change({ at }) });
-  const readouts = createReadouts($("readouts"));
+  const readouts = createReadouts($("readouts"), { onJudge: (judge) => change({ judge }) });
   const charts = {
     loss: createChart($("charts"), uPlot, { title: "Losses", xLabel: "step", series: [{ label: "D loss", stroke: "#0877bd" }, { label: "G loss", stroke: "#aa4488" }] }),
     scores: createChart($("charts"), uPlot, { title: "D's verdict: mean P(real)", xLabel: "step", range: [0, 1], series: [{ label: "D(real)", stroke: "#007a59" }, { label: "D(fake)", stroke: "#aa4488", dash: [5, 3] }] }),
@@ -110,7 +110,7 @@ async function main() {
     history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}`);
     render();
     if ("speed" in changes) socket.send({ type: "speed", steps_per_second: state.speed });
-    if ("show" in changes) sendView();
+    if ("show" in changes || "judge" in changes) sendView();
     if (names.every(isPageOnly)) return;
     if (live && names.every((k) => isHot(k) || isPageOnly(k))) {
       socket.send({ type: "set", params: hotParams(state) });
@@ -133,6 +133,7 @@ async function main() {
     nets.discriminator.update(state, kind);
     plane.setShown(state.show);
     plane.setDrawing(state.data === "drawn" ? state.points : null);
+    readouts.setJudge(state.judge, kind);
   }
 
   /** Validates the state's spec, shows the networks' shapes (or the errors) and starts it. */
@@ -204,7 +205,7 @@ async function main() {
   function sendView() {
     if (!validated || !live) return;
     const kind = validated.data.input_kind;
-    const views = viewsFor(kind, state.show).filter((v) => v !== "gan_quality" || qualityAsked || kind !== "image");
+    const views = viewsFor(kind, state.show, state.judge).filter((v) => v !== "gan_quality" || qualityAsked || kind !== "image");
     socket.send({ type: "view", views, fps: VIEW_FPS, grid: MANIFOLD_GRID, boundary_grid: HEAT_GRID });
     if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
   }
@@ -252,6 +253,9 @@ async function main() {
     if (restarting) return;
     const v = frame.header.values;
     if (Object.keys(v).some((k) => k.startsWith("gan_quality/"))) quality = v; // slow: keep it
+    // Latest wins per view: a slow view (the server sends a costly one less often) in a
+    // frame not yet painted stays for the paint, unless this frame brings it anew.
+    if (pending) for (const [name, array] of Object.entries(pending.arrays)) frame.arrays[name] ??= array;
     pending = frame;
   }
 
@@ -320,13 +324,13 @@ async function main() {
   }
 
   /**
-   * @param {number} step
-   * @param {number} epoch
+   * @param {number | null} step null when a run failed before it could say
+   * @param {number | null} epoch
    */
   function showProgress(step, epoch) {
-    if (!resetDone(step) || step < counters.step) return;
+    if (typeof step !== "number" || !resetDone(step) || step < counters.step) return;
     counters.step = step;
-    counters.epoch = epoch;
+    counters.epoch = epoch ?? counters.epoch;
     player.setStep(step);
   }
 

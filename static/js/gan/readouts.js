@@ -7,7 +7,7 @@
  * class, by a classifier trained on the real digits.
  */
 
-import { el } from "../views/controls.js";
+import { checkbox, el } from "../views/controls.js";
 
 /** @typedef {Record<string, number | number[] | null>} Values a frame's values */
 
@@ -38,13 +38,17 @@ export function percent(share) {
 
 /**
  * @param {HTMLElement} container
+ * @param {{onJudge: (on: boolean) => void}} o
  */
-export function createReadouts(container) {
+export function createReadouts(container, o) {
   const sentence = el("p", { className: "quality", "aria-live": "off", textContent: "–" });
   const bars = el("div", { className: "bar-strip", role: "img", "aria-label": "" });
   const caption = el("p", { className: "bar-caption muted" });
-  container.append(sentence, bars, caption);
+  const judge = checkbox({ name: "judge", label: "Judge the digits", value: true, onChange: o.onJudge });
+  judge.node.append(el("p", { className: "judge-note muted", textContent: "A classifier trained on the real digits reads the fakes. It trains the first time it is asked: seconds for 8×8 digits, minutes for MNIST on a CPU." }));
+  container.append(sentence, bars, caption, judge.node);
   let kind = "points";
+  let judged = true;
 
   /** @param {number[]} counts */
   function drawBars(counts) {
@@ -64,8 +68,23 @@ export function createReadouts(container) {
   }
 
   return {
+    /**
+     * @param {boolean} on whether image samples are judged
+     * @param {string} nextKind the data's input kind
+     */
+    setJudge(on, nextKind) {
+      judge.set(on);
+      judge.node.hidden = nextKind !== "image";
+      if (on === judged) return;
+      judged = on;
+      if (!on && nextKind === "image") {
+        sentence.textContent = "not judged";
+        bars.hidden = caption.hidden = true;
+      }
+    },
     /** @param {Values} v a frame's values that carry `gan_quality` */
     update(v) {
+      if (kind === "image" && !judged) return;
       sentence.textContent = qualityText(v, kind) || "–";
       const counts = v["gan_quality/mode_counts"] ?? v["gan_quality/class_counts"];
       bars.hidden = caption.hidden = !Array.isArray(counts);
@@ -74,7 +93,7 @@ export function createReadouts(container) {
     /** @param {string} next the data's input kind */
     reset(next) {
       kind = next;
-      sentence.textContent = "–";
+      sentence.textContent = kind === "image" && !judged ? "not judged" : "–";
       bars.replaceChildren();
       bars.hidden = caption.hidden = true;
     },

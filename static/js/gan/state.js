@@ -18,11 +18,11 @@ import { presetFamily, presetSettings } from "./presets.js";
 /**
  * @typedef {import("../state.js").Layer} Layer
  * @typedef {Record<string, any>} GanState
- * @typedef {{name: string, kind: "int"|"number"|"choice"|"string"|"layers"|"points"|"list",
+ * @typedef {{name: string, kind: "int"|"number"|"choice"|"string"|"layers"|"points"|"list"|"bool",
  *            default?: any, path?: string, min?: number, max?: number, choices?: string[],
  *            nullable?: boolean, hot?: string, page?: boolean, preset?: boolean}} GanProp
  * `hot`: the `set` parameter a live run takes it by (weights kept). `page`: how the page
- * looks, not what is trained. `preset`: its default comes from the data's preset.
+ * looks, not what is trained. `preset`: its default depends on the data (its preset).
  */
 
 /** The layers of the 2-D plane, each a checkbox (`show`). */
@@ -52,7 +52,14 @@ export const GAN_PROPS = [
   { name: "speed", kind: "number", default: null, nullable: true, min: 0.1, max: 100000, page: true },
   { name: "show", kind: "list", default: PLANE_LAYERS, choices: PLANE_LAYERS, page: true },
   { name: "at", kind: "int", default: 5, min: 0, max: 10, page: true },
+  { name: "judge", kind: "bool", page: true, preset: true },
 ];
+
+/**
+ * Image data whose quality readout is off by default: its judge (a classifier the server
+ * trains on the real digits the first time it is asked) takes minutes on a CPU for MNIST.
+ */
+const UNJUDGED = new Set(["mnist"]);
 
 const BY_NAME = Object.fromEntries(GAN_PROPS.map((p) => [p.name, p]));
 
@@ -65,7 +72,7 @@ const BY_NAME = Object.fromEntries(GAN_PROPS.map((p) => [p.name, p]));
  */
 export function defaultState(dataset = BY_NAME.data.default, kindOf = () => "points") {
   const base = Object.fromEntries(GAN_PROPS.filter((p) => !p.preset).map((p) => [p.name, structuredClone(p.default)]));
-  return { ...base, data: dataset, ...presetSettings(presetFamily(dataset, kindOf(dataset))) };
+  return { ...base, data: dataset, ...presetSettings(presetFamily(dataset, kindOf(dataset))), judge: !UNJUDGED.has(dataset) };
 }
 
 /**
@@ -130,6 +137,8 @@ export function parseValue(prop, raw) {
     }
     case "choice":
       return prop.choices?.includes(raw) ? raw : undefined;
+    case "bool":
+      return raw === "1" ? true : raw === "0" ? false : undefined;
     case "string":
       return raw.slice(0, 100);
     case "list": {
@@ -153,6 +162,7 @@ function formatValue(prop, value) {
   if (prop.kind === "layers") return formatLayers(value);
   if (prop.kind === "points") return formatPoints(value);
   if (prop.kind === "list") return value.join(",");
+  if (prop.kind === "bool") return value ? "1" : "0";
   return String(value);
 }
 
@@ -258,12 +268,13 @@ function setPath(obj, path, value) {
 
 /**
  * The views a run of this kind of data needs, given the plane's layers shown (a layer that
- * is off costs the server nothing).
+ * is off costs the server nothing) and, for images, whether the samples are judged.
  * @param {string} kind the data's input kind
  * @param {string[]} show
+ * @param {boolean} [judge]
  */
-export function viewsFor(kind, show) {
-  if (kind === "image") return ["metrics", "gan_images", "gan_interpolation", "gan_quality"];
+export function viewsFor(kind, show, judge = true) {
+  if (kind === "image") return ["metrics", "gan_images", "gan_interpolation", ...(judge ? ["gan_quality"] : [])];
   const on = new Set(show);
   return [
     "metrics",
