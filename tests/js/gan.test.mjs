@@ -4,8 +4,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { createCounters } from "../../static/js/gan/counters.js";
 import { readField } from "../../static/js/gan/netEditor.js";
 import { heatScale, meanRingDistance } from "../../static/js/gan/plane.js";
+import { createRateMeter } from "../../static/js/gan/player.js";
 import { GAN_PRESETS, matchingPreset, presetFamily, presetSettings } from "../../static/js/gan/presets.js";
 import { qualityText } from "../../static/js/gan/readouts.js";
 import {
@@ -167,4 +169,25 @@ test("the plane: a ring's distance and the discriminator's colours", () => {
   assert.ok(Math.max(...unsure) - Math.min(...unsure) < 6, "unsure is grey");
   const flat = heatScale(0.5, 0.5);
   assert.deepEqual([...flat.slice(0, 3)], [...flat.slice(765, 768)], "a flat map is one colour");
+});
+
+test("steps per second as seen: counted over a second, nothing while paused", () => {
+  const meter = createRateMeter();
+  assert.equal(meter.measure(0, true, 0), null);
+  assert.equal(meter.measure(3, true, 500), null, "not yet a second");
+  assert.equal(meter.measure(30, true, 1000), 30);
+  assert.equal(meter.measure(31, true, 1500), 30, "kept until the next second");
+  assert.equal(meter.measure(90, true, 3000), 30);
+  assert.equal(meter.measure(90, false, 3100), null);
+  assert.equal(meter.measure(0, true, 3200), null, "a reset starts again");
+});
+
+test("the counters copy the samples only when read", () => {
+  const counters = createCounters(1.5);
+  assert.equal(counters.fake, null);
+  assert.ok(Number.isNaN(counters.ringDistance));
+  counters.latest = () => ({ real: new Float32Array([0, 1]), fake: new Float32Array([3, 0, 0, 0]) });
+  assert.deepEqual(counters.fake, [3, 0, 0, 0]);
+  assert.deepEqual(counters.real, [0, 1]);
+  assert.equal(counters.ringDistance, 1.5);
 });

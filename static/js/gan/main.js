@@ -12,10 +12,11 @@ import { applyGlossary } from "../glossary.js";
 import { createSocket } from "../socket.js";
 import { createChart } from "../views/charts.js";
 import { clearErrors, showError } from "../views/controls.js";
+import { createCounters } from "./counters.js";
 import { createImages } from "./images.js";
 import { createNetEditor } from "./netEditor.js";
-import { createPlane, meanRingDistance } from "./plane.js";
-import { createPlayer } from "./player.js";
+import { createPlane } from "./plane.js";
+import { createPlayer, createRateMeter } from "./player.js";
 import { presetFamily, presetSettings } from "./presets.js";
 import { createReadouts } from "./readouts.js";
 import { createSetupPanel } from "./setupPanel.js";
@@ -28,29 +29,7 @@ const CHART_INTERVAL_MS = 100;
 const RING_RADIUS = 1.5;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** Counters a benchmark or a test can read; the sample getters copy only when read. */
-const counters = {
-  framesPainted: 0, framesReceived: 0, paintedStep: -1, step: 0, epoch: 0, stepsPerS: 0, starts: 0, done: "",
-  /** @type {Record<string, any> | null} the spec of the run last started */
-  spec: null,
-  /** @type {Record<string, any>} the latest quality readout's values */
-  quality: {},
-  /** @type {() => {real: Float32Array | null, fake: Float32Array | null}} */
-  latest: () => ({ real: null, fake: null }),
-  get fake() {
-    const fake = this.latest().fake;
-    return fake ? Array.from(fake) : null;
-  },
-  get real() {
-    const real = this.latest().real;
-    return real ? Array.from(real) : null;
-  },
-  /** Mean distance of the fakes to the ring of radius 1.5 (the ring data's shape). */
-  get ringDistance() {
-    const fake = this.latest().fake;
-    return fake ? meanRingDistance(fake, RING_RADIUS) : NaN;
-  },
-};
+const counters = createCounters(RING_RADIUS);
 Object.assign(window, { nnp: counters });
 
 async function main() {
@@ -79,6 +58,7 @@ async function main() {
   // the samples are asked for first, the readout once they are on screen.
   let qualityAsked = false;
 
+  const rateMeter = createRateMeter();
   const socket = createSocket({ onEvent, onFrame, onConnection: showConnection });
   const player = createPlayer($("player"), { state, onAction: act, onChange: change });
   const setup = createSetupPanel($("data"), $("game"), { catalog, state, kindOf, onChange: change, onPreset: (name) => change(presetSettings(family(), name)) });
@@ -267,7 +247,8 @@ async function main() {
       else restart();
     } else if (event.type === "status") {
       showProgress(event.step, event.epoch);
-      const rate = measureRate(event.step, event.state === "running");
+      const rate = rateMeter.measure(event.step, event.state === "running");
+      counters.stepsPerS = rate ?? 0;
       player.setRate(event.state === "running" ? (rate === null ? "…" : `${Math.round(rate).toLocaleString("en")} steps/s`) : event.state);
       if (event.state === "done" || event.state === "paused") {
         playing = false;
@@ -287,30 +268,6 @@ async function main() {
     } else if (event.type === "error") {
       reportError(event.field ?? "", event.message);
     }
-  }
-
-  /** @type {{at: number, step: number} | null} */
-  let rateFrom = null;
-
-  /**
-   * Steps per second as the class sees them (the server's figure is its speed while it
-   * trains, the same in slow motion): steps counted over at least half a second.
-   * @param {number} step
-   * @param {boolean} running
-   * @returns {number | null} null until measured
-   */
-  function measureRate(step, running) {
-    const now = performance.now();
-    if (!running || !rateFrom || step < rateFrom.step) {
-      rateFrom = running ? { at: now, step } : null;
-      counters.stepsPerS = 0;
-      return null;
-    }
-    if (now - rateFrom.at >= 500) {
-      counters.stepsPerS = (1000 * (step - rateFrom.step)) / (now - rateFrom.at);
-      rateFrom = { at: now, step };
-    }
-    return counters.stepsPerS || null;
   }
 
   /**

@@ -85,3 +85,32 @@ export function createPlayer(container, o) {
     },
   };
 }
+
+/**
+ * Steps per second as the class sees them (the server's own figure is its speed while it
+ * trains, the same in slow motion): the steps counted over at least a second.
+ */
+export function createRateMeter() {
+  /** @type {{at: number, step: number} | null} */
+  let from = null;
+  /** @type {number | null} */
+  let rate = null;
+  return {
+    /**
+     * @param {number | null} step the status's step
+     * @param {boolean} running
+     * @param {number} [now] ms
+     * @returns {number | null} null until measured (and while not running)
+     */
+    measure(step, running, now = performance.now()) {
+      if (!running || step === null || !from || step < from.step) {
+        from = running && step !== null ? { at: now, step } : null;
+        rate = null;
+      } else if (now - from.at >= 1000) {
+        rate = (1000 * (step - from.step)) / (now - from.at);
+        from = { at: now, step };
+      }
+      return rate;
+    },
+  };
+}
