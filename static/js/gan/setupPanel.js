@@ -67,11 +67,11 @@ export function createSetupPanel(data, game, o) {
     update(state) {
       const kind = o.kindOf(state.data);
       for (const [name, tile] of tileButtons) tile.setAttribute("aria-pressed", String(name === state.data));
-      noise.node.hidden = kind !== "points" || state.data === "drawn";
+      noise.node.hidden = kind !== "points";
       noise.set(state.noise);
       drawTools.hidden = state.data !== "drawn";
       drawnCount.textContent = `${state.points.length} point${state.points.length === 1 ? "" : "s"} drawn`;
-      regenerate.hidden = kind !== "points" || state.data === "drawn";
+      regenerate.hidden = kind !== "points";
       latent.set(state.latent);
       dist.set(state.dist);
       loss.set(state.loss);
