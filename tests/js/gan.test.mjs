@@ -17,14 +17,14 @@ import { LAYER_FIELDS } from "../../static/js/state.js";
 
 const kindOf = (d) => (d === "digits" || d === "mnist" ? "image" : "points");
 
-test("the defaults make an empty query and GAN Lab's setup", () => {
+test("the defaults make an empty query and the 2-D preset", () => {
   assert.equal(toQuery(defaultState(undefined, kindOf), kindOf), "");
   const spec = specFromState(defaultState(undefined, kindOf));
   assert.equal(spec.kind, "gan");
   assert.equal(spec.data.dataset, "gaussians8");
   assert.equal(spec.gan.latent_size, 2);
   assert.equal(spec.gan.latent, "uniform");
-  assert.deepEqual(spec.gan.generator.layers, Array(3).fill({ type: "dense", units: 32, activation: "leaky_relu" }));
+  assert.deepEqual(spec.gan.generator.layers, Array(3).fill({ type: "dense", units: 64, activation: "leaky_relu" }));
   assert.deepEqual(spec.gan.discriminator.layers, spec.gan.generator.layers);
   assert.equal(spec.gan.generator.lr, 0.001);
   assert.equal(spec.gan.batch_size, 64);

@@ -4,10 +4,11 @@
  * points, 8×8 digits, MNIST) the networks and training a run starts from. The first preset
  * of a family is its default: a link leaves out every setting equal to it.
  *
- * 2-D: GAN Lab's setup (latent 2 uniform, G and D three dense layers of 32 leaky ReLU, Adam
- * lr 0.001 with beta1 0.5, batch 64, the non-saturating loss) covers 7-8 of the 8 gaussians
- * in 2,000 steps. Images: a dense pair (fast on a CPU) and a convolutional pair built from
- * dense, reshape, upsample and conv2d.
+ * 2-D: latent 2 uniform, G and D three dense layers of 64 leaky ReLU, Adam lr 0.001 with
+ * beta1 0.5, batch 64, the non-saturating loss: it covers at least 6 of the 8 gaussians after
+ * 2,000 steps on 19 of seeds 0-19 (7-8 on most). With 32 units (GAN Lab's width) seed 2
+ * covered 5: a wider pair is steadier with leaky ReLU's 0.01 slope. Images: a dense pair
+ * (fast on a CPU) and a convolutional pair built from dense, reshape, upsample and conv2d.
  */
 
 /**
@@ -33,9 +34,9 @@ const ADAM_SLOW = { g_opt: "adam", d_opt: "adam", g_lr: 0.0002, d_lr: 0.0002, ba
 /** @type {Record<string, Record<string, Preset>>} family -> preset name -> preset */
 export const GAN_PRESETS = {
   points: {
-    ganlab: {
-      label: "3 dense layers of 32 (GAN Lab)", latent: 2, dist: "uniform",
-      g: [leaky(32), leaky(32), leaky(32)], d: [leaky(32), leaky(32), leaky(32)],
+    dense64: {
+      label: "3 dense layers of 64", latent: 2, dist: "uniform",
+      g: [leaky(64), leaky(64), leaky(64)], d: [leaky(64), leaky(64), leaky(64)],
       g_opt: "adam", d_opt: "adam", g_lr: 0.001, d_lr: 0.001, batch: 64, loss: "non_saturating", d_steps: 1,
     },
     small: {
