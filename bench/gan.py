@@ -36,6 +36,12 @@ Measured here on 2026-11-23, the same, `python bench/gan.py --seconds 8`:
 
     gan-gaussians    934     858      739      801         0.92          0.79       8.8      30.1
     gan-digits       532     495      441      488         0.93          0.83       3.4      30.1
+
+Measured here on 2026-12-06, after the 2-D example grew to three layers of 64, the same
+`python bench/gan.py`, the machine busier (the absolute rates halved; read the ratios):
+
+    gan-gaussians    451     457      380      433         1.01          0.84       8.8      30.1
+    gan-digits       384     357      311      352         0.93          0.81       3.5      30.2
 """
 
 from __future__ import annotations
