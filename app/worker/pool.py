@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import threading
 import time
@@ -80,20 +81,29 @@ class WorkerPool:
         """Ends every run and worker: asks each to stop, then kills the late ones."""
         self._stopping = True
         atexit.unregister(self._stop_replacing)
-        if self._supervisor:
+        if self._supervisor:  # wait for it: its frame holds a worker until it ends
             self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
         for run_id in list(self._runs):
             self._finish(run_id, "stopped", "the server is shutting down")
-        workers = list(self._workers.values())
-        for w in workers:
-            w.link.send(("shutdown", None, None))
-        deadline = time.monotonic() + 5
-        for w in workers:
-            await asyncio.to_thread(w.link.end, max(0.0, deadline - time.monotonic()))
+        await self._end_workers()
         if self._reader is not None:  # it may hold the last links: let them be collected
             await asyncio.to_thread(self._reader.join, 1)
+
+    async def _end_workers(self) -> None:
+        """Asks each worker to stop, kills the late ones, and forgets them. No reference to
+        a worker may outlive `stop` (not even a loop variable in a task): uvicorn ends the
+        process by re-raising SIGTERM, so nothing runs at exit, and a command queue still
+        alive then leaves its semaphores to the resource tracker, which warns."""
         with self._lock:
+            workers = list(self._workers.values())
             self._workers.clear()
+        for worker in workers:
+            worker.link.send(("shutdown", None, None))
+        deadline = time.monotonic() + 5
+        for worker in workers:
+            await asyncio.to_thread(worker.link.end, max(0.0, deadline - time.monotonic()))
 
     # --- runs ---
 
