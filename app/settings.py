@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     # (seconds) is closed with its run.
     ws_idle_timeout_s: float = Field(1800.0, gt=0)
 
+    # --- lesson checks (app/web/checks.py, docs/lessons.md) ---
+    # Each check trains in its own process; these bound how many run at once, from one
+    # client IP and on the server (beyond: 429), and how long one may take (then: 503).
+    lesson_checks_per_ip: int = Field(1, ge=1, le=1000)
+    lesson_checks_total: int = Field(2, ge=1, le=1000)
+    lesson_check_time_limit_s: float = Field(180.0, gt=0, le=3600)
+
     # --- the worker pool (app/worker) ---
     # Training processes; 0 means one per CPU core.
     workers: int = Field(0, ge=0, le=256)

@@ -18,6 +18,7 @@ from app.catalog import build_catalog
 from app.settings import Settings
 from app.web import ws
 from app.web.body_limit import BodyLimitMiddleware
+from app.web.checks import CheckSlots
 from app.web.guards import SocketCounter
 from app.web.paths import static_dir, templates_dir, vendor_dir
 from app.web.routes import api, lessons, pages, uploads
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="NN Playground", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=templates_dir())
+    app.state.check_slots = CheckSlots(settings.lesson_checks_per_ip, settings.lesson_checks_total)
     app.state.uploads = uploads.UploadFolder(settings.uploads_dir, settings.max_upload_dir_bytes)
     app.add_middleware(
         BodyLimitMiddleware,
