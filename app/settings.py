@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     # (seconds) is closed with its run.
     ws_idle_timeout_s: float = Field(1800.0, gt=0)
 
+    # --- HTTP routes (app/web, docs/http-api.md) ---
+    # Threads the expensive routes (validate, points, examples, uploads) share; more
+    # requests wait for one, so a flood of them leaves the cheap routes and the event loop
+    # free.
+    heavy_route_threads: int = Field(2, ge=1, le=64)
+
     # --- lesson checks (app/web/checks.py, docs/lessons.md) ---
     # Each check trains in its own process; these bound how many run at once, from one
     # client IP and on the server (beyond: 429), and how long one may take (then: 503).

@@ -31,9 +31,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.data import DataError, Table, parse_csv
 from app.data.tabular import FILE, TARGET, decode_csv, describe_size, too_large
-from app.settings import Limits
+from app.settings import Limits, Settings
 from app.spec import format_errors
 from app.web.body_limit import BodyLimit
+from app.web.heavy import run_heavy
 from app.web.routes.api import RawBody, SettingsDep, invalid
 
 log = logging.getLogger(__name__)
@@ -134,12 +135,18 @@ class UploadQuery(BaseModel):
         422: {"description": "The file is not a usable CSV: the error names the row or limit."},
     },
 )
-def upload(
+async def upload(
     request: Request, body: RawBody, settings: SettingsDep, uploads: UploadsDep
 ) -> JSONResponse:
     """Checks a CSV file (the raw body) as a run would read it, stores it, and describes it:
-    rows, columns, the target and the task inferred from it. A plain `def`: parsing and
-    writing run in the threadpool, off the event loop."""
+    rows, columns, the target and the task inferred from it. Parsing and writing run in the
+    heavy routes' threads (app/web/heavy.py), off the event loop."""
+    return await run_heavy(request, answer_upload, request, body, settings, uploads)
+
+
+def answer_upload(
+    request: Request, body: bytes, settings: Settings, uploads: UploadFolder
+) -> JSONResponse:
     try:
         query = UploadQuery.model_validate(dict(request.query_params))
     except ValidationError as e:
