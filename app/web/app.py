@@ -21,6 +21,7 @@ from app.web.body_limit import BodyLimitMiddleware
 from app.web.checks import CheckSlots
 from app.web.guards import SocketCounter
 from app.web.paths import static_dir, templates_dir, vendor_dir
+from app.web.request_guard import RequestGuardMiddleware
 from app.web.routes import api, lessons, pages, uploads
 from app.web.sessions import SessionRegistry
 from app.worker.pool import WorkerPool
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.limits.max_request_bytes,
         paths={uploads.PATH: uploads.body_limit(settings.limits)},
     )
+    # Added last, so outermost: Host and Origin are checked before a body is read.
+    app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
     app.include_router(uploads.router)
