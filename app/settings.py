@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # A connected session whose run is not training and that sent nothing for this long
     # (seconds) is closed with its run.
     ws_idle_timeout_s: float = Field(1800.0, gt=0)
+    # A connected session with no run that sent nothing for this long (seconds) is closed:
+    # an idle socket must not hold a place (and its buffers) for half an hour.
+    ws_idle_no_run_s: float = Field(60.0, gt=0)
 
     # --- HTTP routes (app/web, docs/http-api.md) ---
     # Threads the expensive routes (validate, points, examples, uploads) share; more

@@ -13,6 +13,7 @@ import ipaddress
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from app.settings import Settings
@@ -125,28 +126,71 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+class Reclaimable(Protocol):
+    """An open socket as the counter sees it, to pick one to close when the server is full."""
+
+    def idle_since(self) -> float | None:
+        """When (time.monotonic) it last heard from its client, if it holds no run; None if
+        it holds one (it is never closed to make room)."""
+
+    def close_to_make_room(self) -> None:
+        """Close this socket and end its session: a newcomer needs its place."""
+
+
+@dataclass(eq=False)
+class Slot:
+    """One admitted socket's place in the counts; `SocketCounter.release` frees it once."""
+
+    ip: str
+    socket: Reclaimable | None = None  # set once the socket is accepted
+    released: bool = False
+
+
 class SocketCounter:
     """Open websockets per client IP and in total. `admit` reserves a place (or refuses);
-    the caller must `release` it when the socket ends."""
+    the caller must `release` it when the socket ends. When the server is full, the socket
+    idle longest without a run is closed to make room rather than refusing the newcomer:
+    idle sockets are cheap to open, and they must not lock out everyone else."""
 
     def __init__(self, per_ip: int, total: int) -> None:
         self.per_ip, self.total = per_ip, total
         self.by_ip: Counter[str] = Counter()
-        self.count = 0
+        self.slots: set[Slot] = set()
 
-    def admit(self, ip: str) -> Refusal | None:
+    @property
+    def count(self) -> int:
+        return len(self.slots)
+
+    def admit(self, ip: str) -> Slot | Refusal:
         if self.by_ip[ip] >= self.per_ip:
             return Refusal(
                 "too_many_sockets", f"at most {self.per_ip} connections from one address"
             )
-        if self.count >= self.total:
+        if self.count >= self.total and not self.reclaim():
             return Refusal("server_full", "the server has as many connections as it allows")
+        slot = Slot(ip)
+        self.slots.add(slot)
         self.by_ip[ip] += 1
-        self.count += 1
-        return None
+        return slot
 
-    def release(self, ip: str) -> None:
-        self.count -= 1
-        self.by_ip[ip] -= 1
-        if self.by_ip[ip] <= 0:
-            del self.by_ip[ip]
+    def reclaim(self) -> bool:
+        """Closes the socket idle longest with no run, freeing its place now; False if
+        every socket holds a run."""
+        idle = [(s.socket.idle_since(), s) for s in self.slots if s.socket is not None]
+        candidates = [(since, slot) for since, slot in idle if since is not None]
+        if not candidates:
+            return False
+        _, victim = min(candidates, key=lambda c: c[0])
+        assert victim.socket is not None
+        victim.socket.close_to_make_room()
+        self.release(victim)
+        return True
+
+    def release(self, slot: Slot) -> None:
+        if slot.released:
+            return
+        slot.released = True
+        self.slots.discard(slot)
+        self.by_ip[slot.ip] -= 1
+        if self.by_ip[slot.ip] <= 0:
+            del self.by_ip[slot.ip]
