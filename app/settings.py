@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # Host header names accepted besides IP literals and "localhost" (the guard against DNS
     # rebinding), e.g. '["teacher.local"]'; "*" accepts any name.
     allowed_hosts: list[str] = Field(default_factory=list)
+    # Addresses of reverse proxies whose X-Forwarded-For (and -Proto) headers name the real
+    # client, e.g. '["10.0.0.5"]'. Empty: the header is ignored from everyone, loopback
+    # included, so a client cannot escape the per-address limits by writing it.
+    trusted_proxies: list[str] = Field(default_factory=list)
     # Open websockets per client IP and in total, checked before the handshake completes.
     ws_sockets_per_ip: int = Field(8, ge=1, le=100_000)
     ws_sockets_total: int = Field(300, ge=1, le=1_000_000)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -66,6 +67,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     _mount_vendor(app)
     return app
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for serving `create_app(settings)`. uvicorn trusts X-Forwarded-For
+    from 127.0.0.1 unless told otherwise: here only `settings.trusted_proxies` are trusted,
+    and with none the header is not read at all."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
+        "timeout_graceful_shutdown": 10,
+        "ws_max_size": settings.ws_max_message_bytes,  # uvicorn would buffer 16 MiB first
+    }
 
 
 def _mount_vendor(app: FastAPI) -> None:
