@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     # The uploads folder (data_dir/uploads) holds at most this many bytes of CSV files: a new
     # upload that would overflow it deletes the oldest uploads first.
     max_upload_dir_bytes: int = Field(200 * 1024**2, ge=0)
+    # An upload is not deleted to make room for this long (seconds) after it was uploaded,
+    # nor while a live run names it: when only such files remain, a new upload is refused.
+    upload_keep_s: float = Field(600.0, ge=0)
+    # Uploads one client address may make per window (files, and bytes in all), so one
+    # client cannot flush everyone else's files out of the folder.
+    upload_quota_files: int = Field(20, ge=1, le=100_000)
+    upload_quota_bytes: int = Field(50 * 1024**2, ge=1)
+    upload_quota_window_s: float = Field(3600.0, gt=0)
     limits: Limits = Limits()
     # Intra-op threads per training process. The playground's networks are small: one
     # thread is fastest for them, and it keeps several processes from fighting over cores.

@@ -50,7 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=templates_dir())
     app.state.check_slots = CheckSlots(settings.lesson_checks_per_ip, settings.lesson_checks_total)
-    app.state.uploads = uploads.UploadFolder(settings.uploads_dir, settings.max_upload_dir_bytes)
+    app.state.uploads = uploads.UploadFolder(
+        settings.uploads_dir, settings.max_upload_dir_bytes, settings.upload_keep_s
+    )
+    app.state.upload_quota = uploads.UploadQuota(
+        settings.upload_quota_files, settings.upload_quota_bytes, settings.upload_quota_window_s
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.limits.max_request_bytes,

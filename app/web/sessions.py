@@ -107,6 +107,7 @@ class Session:
     def __init__(self, token: str, ip: str, settings: Settings) -> None:
         self.token, self.ip = token, ip
         self.run_id: str | None = None
+        self.file: str | None = None  # the uploaded CSV file the run trains on, if any
         self.ticket = object()  # identifies the current run's callback; replaced per start
         self.last_status: Event | None = None
         self.outbox = Outbox(settings.ws_max_pending_points, settings.ws_max_pending_events)
@@ -135,12 +136,15 @@ class Session:
                 self.run_id, self.ticket = None, object()
 
         self.run_id = pool.open_run(spec, deliver, paused)
+        data = spec.get("data") or {}
+        self.file = data.get("file") if data.get("dataset") == "csv" else None
         return self.run_id
 
     def close_run(self, pool: Pool) -> None:
         if self.run_id is not None:
             pool.close_run(self.run_id)
         self.run_id, self.ticket, self.last_status = None, object(), None
+        self.file = None
         self.outbox.drop_run()
 
 
@@ -193,6 +197,11 @@ class SessionRegistry:
 
     def runs_from(self, ip: str) -> int:
         return sum(1 for s in self.sessions.values() if s.ip == ip and s.run_id is not None)
+
+    def files_in_use(self) -> frozenset[str]:
+        """The uploaded files that live runs (sessions waiting for a reconnect included)
+        train on: not to be deleted to make room."""
+        return frozenset(s.file for s in self.sessions.values() if s.run_id is not None and s.file)
 
     def end_all(self) -> None:
         for session in list(self.sessions.values()):
