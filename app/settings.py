@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     ws_max_message_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024**2)
     # Client messages per second, with a burst as large: beyond, an error and close 1008.
     ws_messages_per_s: float = Field(50.0, gt=0, le=10_000)
+    # Starts and resets (each rebuilds a run on a worker, a pause for every run there) per
+    # second from one client IP, with a burst of ws_rebuild_burst: beyond, an error event
+    # and the message is not applied (the socket stays open).
+    ws_rebuilds_per_s: float = Field(4.0, gt=0, le=1000)
+    ws_rebuild_burst: int = Field(8, ge=1, le=1000)
     # Seconds one send to a client may take; a client that does not read for longer is too
     # slow: its socket is closed and its run paused.
     ws_send_timeout_s: float = Field(5.0, gt=0, le=300)

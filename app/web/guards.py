@@ -10,6 +10,7 @@ route gets them from `RequestGuardMiddleware` (app/web/request_guard.py).
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -124,6 +125,28 @@ def origin_of(url: str) -> str:
     """'http://a.example:8000/x?y' -> 'http://a.example:8000'."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+class RateLimit:
+    """A token bucket: `rate` per second with a burst of `burst` (default: as many)."""
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        self.rate, self.burst = rate, max(burst if burst is not None else rate, 1.0)
+        self.tokens, self.at = self.burst, time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    @property
+    def full(self) -> bool:
+        """Whether it has refilled to its burst: forgetting it would change nothing."""
+        return self.tokens + (time.monotonic() - self.at) * self.rate >= self.burst
 
 
 class Reclaimable(Protocol):

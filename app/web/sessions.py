@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from app.protocol import dumps
 from app.settings import Settings
+from app.web.guards import RateLimit
 from app.worker.api import Event, Pool
 
 TOKEN_BYTES = 24  # the session token is 32 URL-safe characters
@@ -154,6 +155,7 @@ class SessionRegistry:
     def __init__(self, settings: Settings, pool: Pool) -> None:
         self.settings, self.pool = settings, pool
         self.sessions: dict[str, Session] = {}
+        self.rebuilds: dict[str, RateLimit] = {}  # starts and resets, per client IP
 
     def attach(self, socket: Attached, ip: str, token: str | None) -> tuple[Session, bool]:
         """The session named by `token` (taken over from any socket still holding it), or a
@@ -194,6 +196,16 @@ class SessionRegistry:
         if session.expiry is not None:
             session.expiry.cancel()
         self.sessions.pop(session.token, None)
+
+    def may_rebuild(self, ip: str) -> bool:
+        """Whether a client at `ip` may start or reset a run now. Building a run costs its
+        worker a moment that every run there waits out: a flood of resets must not slow
+        the others, so they are paced per address (`ws_rebuilds_per_s`)."""
+        s = self.settings
+        for known in [k for k, bucket in self.rebuilds.items() if bucket.full and k != ip]:
+            del self.rebuilds[known]  # keeps the table as small as the clients rebuilding
+        bucket = self.rebuilds.setdefault(ip, RateLimit(s.ws_rebuilds_per_s, s.ws_rebuild_burst))
+        return bucket.allow()
 
     def runs_from(self, ip: str) -> int:
         return sum(1 for s in self.sessions.values() if s.ip == ip and s.run_id is not None)

@@ -19,10 +19,10 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from app.protocol import CLIENT_MESSAGE, PROTOCOL_VERSION, Start, dumps
+from app.protocol import CLIENT_MESSAGE, PROTOCOL_VERSION, Reset, Start, dumps
 from app.settings import Settings
 from app.spec import format_errors
-from app.web.guards import Refusal, check_host, check_origin
+from app.web.guards import RateLimit, Refusal, check_host, check_origin
 from app.web.sessions import Session, SessionRegistry
 from app.worker.api import Pool, PoolBusy
 
@@ -71,22 +71,6 @@ async def refuse(websocket: WebSocket, refusal: Refusal) -> None:
     error for each one, and browsers show scripts neither.) The reason goes to the log."""
     log.info("websocket from %s refused: %s", websocket.client, refusal.message)
     await websocket.close(1008, refusal.code)
-
-
-class RateLimit:
-    """A token bucket: `rate` messages per second with a burst of as many."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate, self.tokens, self.at = rate, max(rate, 1.0), time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(max(self.rate, 1.0), self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 class Connection:
@@ -292,7 +276,15 @@ class Connection:
             self.error("invalid", *describe_error(e))
             return
         session = self.session
-        if isinstance(message, Start):
+        if isinstance(message, Start | Reset) and not self.registry.may_rebuild(self.ip):
+            s = self.settings
+            self.error(
+                "rate_limited",
+                "type",
+                f"at most {s.ws_rebuilds_per_s:g} starts or resets per second from one address "
+                f"(a burst of {s.ws_rebuild_burst}); this {message.type} was not done",
+            )
+        elif isinstance(message, Start):
             self.start(session, message)
         elif session.run_id is None:
             self.error("no_run", "type", "there is no run: send start first")
