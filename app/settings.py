@@ -134,7 +134,7 @@ class Settings(BaseSettings):
     # client IP and on the server (beyond: 429), and how long one may take (then: 503).
     lesson_checks_per_ip: int = Field(1, ge=1, le=1000)
     lesson_checks_total: int = Field(2, ge=1, le=1000)
-    lesson_check_time_limit_s: float = Field(180.0, gt=0, le=3600)
+    lesson_check_time_limit_s: float = Field(300.0, gt=0, le=3600)
 
     # --- the worker pool (app/worker) ---
     # Training processes; 0 means one per CPU core.
