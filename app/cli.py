@@ -343,18 +343,11 @@ JSON_KEYS = ("lesson", "seed", "holds", "measured", "seconds")
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.web.app import create_app
+    from app.web.app import create_app, server_options
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        timeout_graceful_shutdown=10,
-        ws_max_size=settings.ws_max_message_bytes,  # uvicorn would buffer 16 MiB first
-        log_level="info",
-    )
+    uvicorn.run(create_app(settings), **server_options(settings), log_level="info")
     return 0
 
 

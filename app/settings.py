@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     # The uploads folder (data_dir/uploads) holds at most this many bytes of CSV files: a new
     # upload that would overflow it deletes the oldest uploads first.
     max_upload_dir_bytes: int = Field(200 * 1024**2, ge=0)
+    # An upload is not deleted to make room for this long (seconds) after it was uploaded,
+    # nor while a live run names it: when only such files remain, a new upload is refused.
+    upload_keep_s: float = Field(600.0, ge=0)
+    # Uploads one client address may make per window (files, and bytes in all), so one
+    # client cannot flush everyone else's files out of the folder.
+    upload_quota_files: int = Field(20, ge=1, le=100_000)
+    upload_quota_bytes: int = Field(50 * 1024**2, ge=1)
+    upload_quota_window_s: float = Field(3600.0, gt=0)
     limits: Limits = Limits()
     # Intra-op threads per training process. The playground's networks are small: one
     # thread is fastest for them, and it keeps several processes from fighting over cores.
@@ -79,6 +87,10 @@ class Settings(BaseSettings):
     # Host header names accepted besides IP literals and "localhost" (the guard against DNS
     # rebinding), e.g. '["teacher.local"]'; "*" accepts any name.
     allowed_hosts: list[str] = Field(default_factory=list)
+    # Addresses of reverse proxies whose X-Forwarded-For (and -Proto) headers name the real
+    # client, e.g. '["10.0.0.5"]'. Empty: the header is ignored from everyone, loopback
+    # included, so a client cannot escape the per-address limits by writing it.
+    trusted_proxies: list[str] = Field(default_factory=list)
     # Open websockets per client IP and in total, checked before the handshake completes.
     ws_sockets_per_ip: int = Field(8, ge=1, le=100_000)
     ws_sockets_total: int = Field(300, ge=1, le=1_000_000)
@@ -88,6 +100,11 @@ class Settings(BaseSettings):
     ws_max_message_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024**2)
     # Client messages per second, with a burst as large: beyond, an error and close 1008.
     ws_messages_per_s: float = Field(50.0, gt=0, le=10_000)
+    # Starts and resets (each rebuilds a run on a worker, a pause for every run there) per
+    # second from one client IP, with a burst of ws_rebuild_burst: beyond, an error event
+    # and the message is not applied (the socket stays open).
+    ws_rebuilds_per_s: float = Field(4.0, gt=0, le=1000)
+    ws_rebuild_burst: int = Field(8, ge=1, le=1000)
     # Seconds one send to a client may take; a client that does not read for longer is too
     # slow: its socket is closed and its run paused.
     ws_send_timeout_s: float = Field(5.0, gt=0, le=300)
@@ -102,6 +119,22 @@ class Settings(BaseSettings):
     # A connected session whose run is not training and that sent nothing for this long
     # (seconds) is closed with its run.
     ws_idle_timeout_s: float = Field(1800.0, gt=0)
+    # A connected session with no run that sent nothing for this long (seconds) is closed:
+    # an idle socket must not hold a place (and its buffers) for half an hour.
+    ws_idle_no_run_s: float = Field(60.0, gt=0)
+
+    # --- HTTP routes (app/web, docs/http-api.md) ---
+    # Threads the expensive routes (validate, points, examples, uploads) share; more
+    # requests wait for one, so a flood of them leaves the cheap routes and the event loop
+    # free.
+    heavy_route_threads: int = Field(2, ge=1, le=64)
+
+    # --- lesson checks (app/web/checks.py, docs/lessons.md) ---
+    # Each check trains in its own process; these bound how many run at once, from one
+    # client IP and on the server (beyond: 429), and how long one may take (then: 503).
+    lesson_checks_per_ip: int = Field(1, ge=1, le=1000)
+    lesson_checks_total: int = Field(2, ge=1, le=1000)
+    lesson_check_time_limit_s: float = Field(300.0, gt=0, le=3600)
 
     # --- the worker pool (app/worker) ---
     # Training processes; 0 means one per CPU core.

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from app.settings import Settings
-from app.web.app import create_app
+from app.web.app import create_app, server_options
 
 
 def free_port() -> int:
@@ -26,7 +26,8 @@ def free_port() -> int:
 def running(settings: Settings) -> Iterator[str]:
     """Serves create_app(settings) in a thread until the block ends; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    options = {**server_options(settings), "host": "127.0.0.1", "port": port}
+    config = uvicorn.Config(create_app(settings), **options, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,8 +19,10 @@ from app.catalog import build_catalog
 from app.settings import Settings
 from app.web import ws
 from app.web.body_limit import BodyLimitMiddleware
+from app.web.checks import CheckSlots
 from app.web.guards import SocketCounter
 from app.web.paths import static_dir, templates_dir, vendor_dir
+from app.web.request_guard import RequestGuardMiddleware
 from app.web.routes import api, lessons, pages, uploads
 from app.web.sessions import SessionRegistry
 from app.worker.pool import WorkerPool
@@ -46,12 +49,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="NN Playground", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=templates_dir())
-    app.state.uploads = uploads.UploadFolder(settings.uploads_dir, settings.max_upload_dir_bytes)
+    app.state.check_slots = CheckSlots(settings.lesson_checks_per_ip, settings.lesson_checks_total)
+    app.state.uploads = uploads.UploadFolder(
+        settings.uploads_dir, settings.max_upload_dir_bytes, settings.upload_keep_s
+    )
+    app.state.upload_quota = uploads.UploadQuota(
+        settings.upload_quota_files, settings.upload_quota_bytes, settings.upload_quota_window_s
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.limits.max_request_bytes,
         paths={uploads.PATH: uploads.body_limit(settings.limits)},
     )
+    # Added last, so outermost: Host and Origin are checked before a body is read.
+    app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
     app.include_router(uploads.router)
@@ -61,6 +72,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     _mount_vendor(app)
     return app
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for serving `create_app(settings)`. uvicorn trusts X-Forwarded-For
+    from 127.0.0.1 unless told otherwise: here only `settings.trusted_proxies` are trusted,
+    and with none the header is not read at all."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
+        "timeout_graceful_shutdown": 10,
+        "ws_max_size": settings.ws_max_message_bytes,  # uvicorn would buffer 16 MiB first
+    }
 
 
 def _mount_vendor(app: FastAPI) -> None:

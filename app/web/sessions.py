@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from app.protocol import dumps
 from app.settings import Settings
+from app.web.guards import RateLimit
 from app.worker.api import Event, Pool
 
 TOKEN_BYTES = 24  # the session token is 32 URL-safe characters
@@ -107,6 +108,7 @@ class Session:
     def __init__(self, token: str, ip: str, settings: Settings) -> None:
         self.token, self.ip = token, ip
         self.run_id: str | None = None
+        self.file: str | None = None  # the uploaded CSV file the run trains on, if any
         self.ticket = object()  # identifies the current run's callback; replaced per start
         self.last_status: Event | None = None
         self.outbox = Outbox(settings.ws_max_pending_points, settings.ws_max_pending_events)
@@ -135,12 +137,15 @@ class Session:
                 self.run_id, self.ticket = None, object()
 
         self.run_id = pool.open_run(spec, deliver, paused)
+        data = spec.get("data") or {}
+        self.file = data.get("file") if data.get("dataset") == "csv" else None
         return self.run_id
 
     def close_run(self, pool: Pool) -> None:
         if self.run_id is not None:
             pool.close_run(self.run_id)
         self.run_id, self.ticket, self.last_status = None, object(), None
+        self.file = None
         self.outbox.drop_run()
 
 
@@ -150,6 +155,7 @@ class SessionRegistry:
     def __init__(self, settings: Settings, pool: Pool) -> None:
         self.settings, self.pool = settings, pool
         self.sessions: dict[str, Session] = {}
+        self.rebuilds: dict[str, RateLimit] = {}  # starts and resets, per client IP
 
     def attach(self, socket: Attached, ip: str, token: str | None) -> tuple[Session, bool]:
         """The session named by `token` (taken over from any socket still holding it), or a
@@ -191,8 +197,23 @@ class SessionRegistry:
             session.expiry.cancel()
         self.sessions.pop(session.token, None)
 
+    def may_rebuild(self, ip: str) -> bool:
+        """Whether a client at `ip` may start or reset a run now. Building a run costs its
+        worker a moment that every run there waits out: a flood of resets must not slow
+        the others, so they are paced per address (`ws_rebuilds_per_s`)."""
+        s = self.settings
+        for known in [k for k, bucket in self.rebuilds.items() if bucket.full and k != ip]:
+            del self.rebuilds[known]  # keeps the table as small as the clients rebuilding
+        bucket = self.rebuilds.setdefault(ip, RateLimit(s.ws_rebuilds_per_s, s.ws_rebuild_burst))
+        return bucket.allow()
+
     def runs_from(self, ip: str) -> int:
         return sum(1 for s in self.sessions.values() if s.ip == ip and s.run_id is not None)
+
+    def files_in_use(self) -> frozenset[str]:
+        """The uploaded files that live runs (sessions waiting for a reconnect included)
+        train on: not to be deleted to make room."""
+        return frozenset(s.file for s in self.sessions.values() if s.run_id is not None and s.file)
 
     def end_all(self) -> None:
         for session in list(self.sessions.values()):

@@ -19,10 +19,10 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from app.protocol import CLIENT_MESSAGE, PROTOCOL_VERSION, Start, dumps
+from app.protocol import CLIENT_MESSAGE, PROTOCOL_VERSION, Reset, Start, dumps
 from app.settings import Settings
 from app.spec import format_errors
-from app.web.guards import Refusal, check_host, check_origin
+from app.web.guards import RateLimit, Refusal, check_host, check_origin
 from app.web.sessions import Session, SessionRegistry
 from app.worker.api import Pool, PoolBusy
 
@@ -31,7 +31,9 @@ router = APIRouter()
 
 # Close codes besides the standard ones (1008 policy: rate; 1009: message too big).
 CLOSE_TAKEN_OVER = 4000  # another socket resumed this session
-CLOSE_IDLE = 4001  # nothing sent for ws_idle_timeout_s while the run was not training
+# Nothing sent for ws_idle_timeout_s while the run was not training, or for ws_idle_no_run_s
+# with no run; or closed, idle with no run, to make room for a newcomer on a full server.
+CLOSE_IDLE = 4001
 CLOSE_TOO_SLOW = 4002  # a send did not complete within ws_send_timeout_s, or a bound overflowed
 MESSAGE_TYPES = ", ".join(CLIENT_MESSAGE.json_schema()["discriminator"]["mapping"])
 SENT_TROUBLE = (WebSocketDisconnect, OSError, RuntimeError)  # the client is gone
@@ -48,17 +50,19 @@ async def socket_endpoint(websocket: WebSocket) -> None:
         or check_origin(websocket.headers.get("origin"), host, settings)
         or state.sockets.admit(ip)  # last: it reserves a place
     )
-    if refusal is not None:
+    if isinstance(refusal, Refusal):
         await refuse(websocket, refusal)
         return
+    slot = refusal
     try:
         await websocket.accept()
         connection = Connection(websocket, state.sessions, state.pool, settings, ip)
+        slot.socket = connection
         await connection.serve(websocket.query_params.get("session"))
     except SENT_TROUBLE:
         pass  # the client left during the handshake
     finally:
-        state.sockets.release(ip)
+        state.sockets.release(slot)
 
 
 async def refuse(websocket: WebSocket, refusal: Refusal) -> None:
@@ -67,22 +71,6 @@ async def refuse(websocket: WebSocket, refusal: Refusal) -> None:
     error for each one, and browsers show scripts neither.) The reason goes to the log."""
     log.info("websocket from %s refused: %s", websocket.client, refusal.message)
     await websocket.close(1008, refusal.code)
-
-
-class RateLimit:
-    """A token bucket: `rate` messages per second with a burst of as many."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate, self.tokens, self.at = rate, max(rate, 1.0), time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(max(self.rate, 1.0), self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 class Connection:
@@ -105,9 +93,23 @@ class Connection:
         self.keep_session = True  # False: end the session's run now rather than after grace
         self.gone = False  # the client disconnected (nothing more can be sent)
         self.tasks: list[asyncio.Task[None]] = []
+        self.last_heard = time.monotonic()  # when the client last sent a message
 
     def evict(self) -> None:
         self.close_with = (CLOSE_TAKEN_OVER, "this session was resumed by another connection")
+        for task in self.tasks:
+            task.cancel()
+
+    def idle_since(self) -> float | None:
+        session: Session | None = getattr(self, "session", None)
+        return None if session is not None and session.run_id is not None else self.last_heard
+
+    def close_to_make_room(self) -> None:
+        """The server is full and this socket idles with no run: close it (its session has
+        nothing to keep) so a newcomer can connect."""
+        log.info("websocket from %s closed to make room: idle with no run", self.ip)
+        self.keep_session = False
+        self.close_with = (CLOSE_IDLE, "closed to make room for another connection: idle, no run")
         for task in self.tasks:
             task.cancel()
 
@@ -150,6 +152,7 @@ class Connection:
                 "send_timeout_s": s.ws_send_timeout_s,
                 "resume_grace_s": s.ws_resume_grace_s,
                 "idle_timeout_s": s.ws_idle_timeout_s,
+                "idle_no_run_s": s.ws_idle_no_run_s,
                 "runs_per_session": 1,
                 "run_time_limit_s": s.run_time_limit_s,
                 "max_fps": 60,
@@ -235,17 +238,32 @@ class Connection:
         """The next message, or None once the client left or the session idled out."""
         while True:
             try:
-                message = await asyncio.wait_for(self.ws.receive(), self.settings.ws_idle_timeout_s)
+                message = await asyncio.wait_for(self.ws.receive(), self.idle_check_s())
             except asyncio.TimeoutError:
-                if self.session.training:
+                if (why := self.idle_reason()) is None:
                     continue  # watching a run train is not idling
                 self.keep_session = False
-                self.ask_close(CLOSE_IDLE, "idle for too long")
+                self.ask_close(CLOSE_IDLE, why)
                 return None
             if message["type"] == "websocket.disconnect":
                 self.gone = True
                 return None
+            self.last_heard = time.monotonic()
             return message
+
+    def idle_check_s(self) -> float:
+        """How long to wait for a message before asking whether the session idles."""
+        s = self.settings
+        return min(s.ws_idle_no_run_s, s.ws_idle_timeout_s)
+
+    def idle_reason(self) -> str | None:
+        """Why the session is to close as idle, or None if it is not."""
+        s, idle = self.settings, time.monotonic() - self.last_heard
+        if self.session.run_id is None and idle >= s.ws_idle_no_run_s:
+            return f"idle for {s.ws_idle_no_run_s:g} s with no run"
+        if not self.session.training and idle >= s.ws_idle_timeout_s:
+            return "idle for too long"
+        return None
 
     def ask_close(self, code: int, reason: str) -> None:
         self.close_with = (code, reason)
@@ -258,7 +276,15 @@ class Connection:
             self.error("invalid", *describe_error(e))
             return
         session = self.session
-        if isinstance(message, Start):
+        if isinstance(message, Start | Reset) and not self.registry.may_rebuild(self.ip):
+            s = self.settings
+            self.error(
+                "rate_limited",
+                "type",
+                f"at most {s.ws_rebuilds_per_s:g} starts or resets per second from one address "
+                f"(a burst of {s.ws_rebuild_burst}); this {message.type} was not done",
+            )
+        elif isinstance(message, Start):
             self.start(session, message)
         elif session.run_id is None:
             self.error("no_run", "type", "there is no run: send start first")

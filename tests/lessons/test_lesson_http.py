@@ -1,5 +1,5 @@
 """The lessons API against a real uvicorn server: the menu, one lesson, a check, and the
-errors (404 in words, 422 naming the field, 429 while another check holds the lock)."""
+errors (404 in words, 422 naming the field). The bounds on checks: test_lesson_check_bounds.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 from app.lessons import LESSONS
 from app.settings import Settings
-from app.web.routes import lessons as lesson_routes
 from tests.servers import running
 
 
@@ -72,17 +71,3 @@ def test_check_trains_and_answers_the_verdict(client: httpx.Client) -> None:
 def test_bad_seed_is_422_naming_the_field(client: httpx.Client, body: object, field: str) -> None:
     r = client.post("/api/lessons/symmetry/check", json=body)
     assert r.status_code == 422 and field in r.json()["detail"]
-
-
-def test_a_second_check_waits_then_hears_429(
-    client: httpx.Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The server runs in this process, so the test can hold the lock a running check holds."""
-    monkeypatch.setattr(lesson_routes, "CHECK_WAIT_S", 0.2)
-    assert lesson_routes._checking.acquire(timeout=5)
-    try:
-        r = client.post("/api/lessons/symmetry/check", json={"seed": 0})
-    finally:
-        lesson_routes._checking.release()
-    assert r.status_code == 429
-    assert r.json() == {"detail": "a lesson check is already running; try again in a moment"}

@@ -26,7 +26,8 @@ def ws_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Default limits, except: two workers; a short send timeout (the stalled-reader test)
     and resume grace;
     no cap on runs per address (every test connects from loopback and a closed session
-    keeps its run for the grace period); one extra host name and origin allowed."""
+    keeps its run for the grace period), nor on starts and resets at once; one extra host
+    name and origin allowed."""
     return Settings(
         data_dir=tmp_path_factory.mktemp("ws-data"),
         workers=2,
@@ -35,6 +36,7 @@ def ws_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # before the load tests measure speeds (a reconnect in the tests takes < 1 s).
         ws_resume_grace_s=3.0,
         ws_runs_per_ip=1000,
+        ws_rebuild_burst=1000,  # likewise: every test's starts come from loopback
         allowed_hosts=["teacher.local"],
         allowed_origins=["http://class.example.org"],
     )

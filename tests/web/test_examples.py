@@ -31,7 +31,7 @@ def app(tmp_path: Path) -> FastAPI:
 def post(app: FastAPI, body: Any, path: str = "/api/examples") -> httpx.Response:
     async def send() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             if isinstance(body, str):
                 headers = {"content-type": "application/json"}
                 return await client.post(path, content=body, headers=headers)
@@ -43,7 +43,7 @@ def post(app: FastAPI, body: Any, path: str = "/api/examples") -> httpx.Response
 def upload(app: FastAPI) -> str:
     async def send() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return await client.post("/api/uploads", content=CSV.encode())
 
     return str(asyncio.run(send()).json()["file"])

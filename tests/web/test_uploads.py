@@ -48,7 +48,7 @@ def post(app: FastAPI, path: str, content: Any = None, **kwargs: Any) -> httpx.R
 
     async def send() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return await client.post(path, content=content, **kwargs)
 
     return asyncio.run(send())

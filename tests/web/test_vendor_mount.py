@@ -37,7 +37,7 @@ def test_without_uplot_the_app_starts_warns_once_and_answers_404(
     async def get(path: str) -> httpx.Response:
         # ASGITransport runs no lifespan: no worker processes are needed to route a GET.
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return await client.get(path)
 
     assert asyncio.run(get("/vendor/uplot/uPlot.esm.js")).status_code == 404

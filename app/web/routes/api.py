@@ -11,13 +11,13 @@ import torch
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from app.data import DATASETS, DataError, Dataset, build_dataset
 from app.nn import SpecError
 from app.settings import Settings
 from app.spec import DataSpec, ExperimentSpec, StrictModel, format_errors
 from app.validation import check_spec
+from app.web.heavy import run_heavy
 
 router = APIRouter()
 
@@ -52,13 +52,16 @@ async def validate(request: Request, settings: SettingsDep) -> JSONResponse:
     except ValidationError as e:
         return invalid(format_errors(e))
     try:
-        # Building the data and the (meta) model takes milliseconds to a second: off the loop.
-        summary = await run_in_threadpool(
-            check_spec, spec, data_dir=settings.data_dir, limits=settings.limits
-        )
+        # Building the data and the (meta) model takes milliseconds to a second: off the
+        # loop, in the heavy routes' own few threads.
+        summary = await run_heavy(request, validate_spec, spec, settings)
     except SpecError as e:
         return invalid([{"field": e.field, "message": e.message}])
     return JSONResponse({"valid": True, "spec": spec.model_dump(), **summary})
+
+
+def validate_spec(spec: ExperimentSpec, settings: Settings) -> dict[str, Any]:
+    return check_spec(spec, data_dir=settings.data_dir, limits=settings.limits)
 
 
 class PointsRequest(StrictModel):
@@ -83,10 +86,14 @@ POINT_SETS = [name for name, info in DATASETS.items() if info.input_kind == "poi
         422: {"description": "Not a 2-D point set, or out of bounds: each error names its field."}
     },
 )
-def points(body: RawBody, settings: SettingsDep) -> JSONResponse:
+async def points(request: Request, body: RawBody, settings: SettingsDep) -> JSONResponse:
     """The raw 2-D points (train and val) that a run with this `data` and `seed` trains on,
-    for drawing them over the output map. A plain `def`: generating them runs in the
-    threadpool, off the event loop."""
+    for drawing them over the output map. Generating them (and the JSON) runs in the heavy
+    routes' threads (app/web/heavy.py), off the event loop."""
+    return await run_heavy(request, answer_points, body, settings)
+
+
+def answer_points(body: bytes, settings: Settings) -> JSONResponse:
     try:
         request = PointsRequest.model_validate_json(body)
     except ValidationError as e:
@@ -145,10 +152,14 @@ class ExamplesRequest(StrictModel):
     "/api/examples",
     responses={422: {"description": "Out of bounds or unbuildable: each error names its field."}},
 )
-def examples(body: RawBody, settings: SettingsDep) -> JSONResponse:
+async def examples(request: Request, body: RawBody, settings: SettingsDep) -> JSONResponse:
     """The first `count` validation examples a run with this `data` and `seed` holds, in a
     form the page can draw: images as their first channel, sequences as (steps, features),
-    tokens as text. A plain `def`: building the data runs in the threadpool."""
+    tokens as text. Building the data runs in the heavy routes' threads."""
+    return await run_heavy(request, answer_examples, body, settings)
+
+
+def answer_examples(body: bytes, settings: Settings) -> JSONResponse:
     try:
         request = ExamplesRequest.model_validate_json(body)
     except ValidationError as e:

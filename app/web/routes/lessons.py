@@ -1,30 +1,24 @@
 """The lessons: the menu, one lesson's file, and its check on a seed (docs/lessons.md).
 
-A check trains the lesson's runs headless, in this process's threadpool rather than on a
-worker: it is one short job (seconds, 30 s at most) that must answer this request, not a
-run a socket watches. Checks share this process's CPU, so one runs at a time; a second
-waits up to `CHECK_WAIT_S` for it, then is told to try again (429).
+A check trains the lesson's runs headless in a child process of its own (app/web/checks.py),
+never in this process: it answers this request, bounded per client and in total (429
+beyond), killed when its client leaves or its time limit passes.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-import torch
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
 
-from app.lessons import LESSONS, LessonError, check_lesson
+from app.lessons import LESSONS
 from app.spec import StrictModel, format_errors
-from app.web.routes.api import RawBody, SettingsDep, invalid
+from app.web.checks import run_check
+from app.web.routes.api import RawBody, invalid
 
 router = APIRouter()
-
-CHECK_WAIT_S = 60.0  # how long a check waits for the one before it
-BUSY = "a lesson check is already running; try again in a moment"
-_checking = threading.Lock()  # process-wide on purpose: the CPU is the process's, not an app's
 
 
 class CheckRequest(StrictModel):
@@ -32,7 +26,7 @@ class CheckRequest(StrictModel):
 
 
 @router.get("/api/lessons")
-def list_lessons() -> list[dict[str, Any]]:
+async def list_lessons() -> list[dict[str, Any]]:
     """The menu, in the course's order."""
     return [
         {"id": x.id, "order": x.order, "title": x.title, "concept": x.concept}
@@ -41,7 +35,7 @@ def list_lessons() -> list[dict[str, Any]]:
 
 
 @router.get("/api/lessons/{lesson_id}", responses={404: {"description": "No such lesson."}})
-def get_lesson(lesson_id: str) -> JSONResponse:
+async def get_lesson(lesson_id: str) -> JSONResponse:
     """The lesson's file, with every default filled in."""
     lesson = LESSONS.get(lesson_id)
     if lesson is None:
@@ -54,30 +48,23 @@ def get_lesson(lesson_id: str) -> JSONResponse:
     responses={
         404: {"description": "No such lesson."},
         422: {"description": "The seed is missing its bounds: the error names the field."},
-        429: {"description": "Another check ran for over a minute; try again."},
+        429: {"description": "Too many checks at once, from this client or in all."},
+        500: {"description": "The check failed on the server: the detail says why."},
+        503: {"description": "The check ran past the server's time limit."},
     },
 )
-def check(lesson_id: str, body: RawBody, settings: SettingsDep) -> JSONResponse:
+async def check(lesson_id: str, body: RawBody, request: Request) -> JSONResponse:
     """Trains the lesson's runs on `seed` and judges its check: `holds`, `measured` (null
-    for a figure that is not finite), the verdict `lines` and each assertion. A plain
-    `def`: the training and the wait for the lock run in the threadpool."""
+    for a figure that is not finite), the verdict `lines` and each assertion."""
     lesson = LESSONS.get(lesson_id)
     if lesson is None:
         return _not_found()
     try:
-        request = CheckRequest.model_validate_json(body or b"{}")
+        check_request = CheckRequest.model_validate_json(body or b"{}")
     except ValidationError as e:
         return invalid(format_errors(e))
-    if not _checking.acquire(timeout=CHECK_WAIT_S):
-        return JSONResponse({"detail": BUSY}, status_code=429)
-    try:
-        torch.set_num_threads(settings.torch_threads)
-        return JSONResponse(check_lesson(lesson, request.seed).to_json())
-    except LessonError as error:  # a shipped lesson that cannot run: our bug, said plainly
-        detail = f"lesson {lesson.id} cannot be checked: {error}"
-        return JSONResponse({"detail": detail}, status_code=500)
-    finally:
-        _checking.release()
+    outcome = await run_check(request, lesson.id, check_request.seed)
+    return JSONResponse(outcome.body, status_code=outcome.status)
 
 
 def _not_found() -> JSONResponse:
