@@ -16,6 +16,7 @@
  */
 
 import { fetchCatalog, fetchExamples, fetchLessons, fetchPoints, uploadCsv, validateSpec } from "./api.js";
+import { applyHidden } from "./classroom.js";
 import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
@@ -162,9 +163,6 @@ async function main() {
     document.documentElement.classList.toggle("present", state.present);
     document.documentElement.dataset.kind = kindOf(state.dataset);
     norm.value = state.norm;
-    for (const node of document.querySelectorAll("[data-control]")) {
-      /** @type {HTMLElement} */ (node).classList.toggle("classroom-hidden", state.hide.includes(/** @type {HTMLElement} */ (node).dataset.control));
-    }
     topBar.update(state);
     dataPanel.update(state);
     training.update(state);
@@ -173,6 +171,7 @@ async function main() {
     /** @type {HTMLInputElement} */ ($("discretize")).checked = state.discretize;
     boundary.setOptions({ showVal: state.show_val, discretize: state.discretize });
     $("layer-count").textContent = `${state.layers.length} hidden layer${state.layers.length === 1 ? "" : "s"}`;
+    applyHidden(document, state.hide);
   }
 
   /** Redraws the diagram and its layer cards at once, so quick clicks act on fresh cards. */

@@ -23,7 +23,8 @@ const SVG = "http://www.w3.org/2000/svg";
 /**
  * @typedef {import("../frame.js").Frame} Frame
  * @typedef {{name: string, kind: "features" | "layer" | "output", type: string, units: number,
- *            header?: HTMLElement, features?: string[], selected?: string[]}} Column
+ *            header?: HTMLElement, features?: string[], selected?: string[], locked?: boolean}} Column
+ *            (locked: the features are named, not toggled: a classroom link hid them)
  * @typedef {{path: SVGPathElement, param: string, index: number[], words: string, stroke?: string,
  *            width?: string}} Link
  * @typedef {{onEditWeight: (param: string, index: number[], value: number) => void,
@@ -69,7 +70,6 @@ export function createNetwork(container, handlers) {
   /** @param {Column} column */
   function renderColumn(column) {
     const box = el("div", { className: `column ${column.kind}`, "data-layer": column.name });
-    if (column.kind === "features") box.dataset.control = "input";
     box.append(column.header ?? el("div", { className: "column-head" }));
     const nodes = el("div", { className: "nodes" });
     const drawn = Math.min(column.units, MAX_DRAWN);
@@ -84,12 +84,16 @@ export function createNetwork(container, handlers) {
         const on = column.selected?.includes(feature) ?? false;
         node.classList.add("feature");
         node.classList.toggle("off", !on);
-        const toggle = el("button", {
-          type: "button", className: "feature-toggle", textContent: featureLabel(feature),
-          "aria-pressed": String(on), title: `${on ? "Remove" : "Use"} the input feature ${feature}`,
-        });
-        toggle.addEventListener("click", () => handlers.onToggleFeature(feature));
-        node.append(toggle);
+        if (column.locked) {
+          node.append(el("span", { className: "feature-name", textContent: featureLabel(feature) }));
+        } else {
+          const toggle = el("button", {
+            type: "button", className: "feature-toggle", textContent: featureLabel(feature),
+            "aria-pressed": String(on), title: `${on ? "Remove" : "Use"} the input feature ${feature}`,
+          });
+          toggle.addEventListener("click", () => handlers.onToggleFeature(feature));
+          node.append(toggle);
+        }
       } else if (column.kind !== "features") {
         const bias = el("span", { className: "bias" });
         if (hasBias(column)) bindBias(bias, column, u);
