@@ -21,6 +21,7 @@ import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { hotParams, isHot, isPageOnly, newLayer, parseQuery, PRESETS, specFromState, toQuery } from "./state.js";
+import { stepsPerEpoch } from "./progress.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
 import { createBuilder, LAYER_TYPES_BY_KIND } from "./views/builder.js";
@@ -78,7 +79,7 @@ async function main() {
   let workspaceKey = "";
 
   const socket = createSocket({ onEvent, onFrame, onConnection: showConnection });
-  const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change });
+  const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change, stepsPerEpoch: epochSteps });
   const dataPanel = createDataPanel($("data-panel"), {
     catalog, state, onChange: change,
     loadPoints: (dataset) => fetchPoints({ dataset, n_samples: 200, noise: 0.1, n_classes: 2 }, 1),
@@ -116,6 +117,11 @@ async function main() {
   });
   const norm = /** @type {HTMLSelectElement} */ ($("norm"));
   norm.addEventListener("change", () => change({ norm: norm.value }));
+
+  /** Steps in one epoch of the running network's data at today's batch size. */
+  function epochSteps() {
+    return validated ? stepsPerEpoch(validated.data.train_examples, state.batch_size) : 1;
+  }
 
   function lastActivation() {
     const dense = state.layers.filter((/** @type {any} */ l) => l.type === "dense");
@@ -254,6 +260,7 @@ async function main() {
     counters.valLoss = counters.valScore = NaN;
     counters.done = "";
     topBar.setEpoch(0);
+    topBar.restart();
     $("done").textContent = "";
     $("view-notes").textContent = "";
   }
@@ -328,7 +335,7 @@ async function main() {
       else restart();
     } else if (event.type === "status") {
       showProgress(event.step, event.epoch);
-      topBar.setRate(event.state === "running" ? `${Math.round(event.steps_per_s).toLocaleString("en")} steps/s` : event.state);
+      topBar.setStatus(event.state, event.step, event.epoch);
       if (event.state === "done" || event.state === "paused") {
         playing = false;
         topBar.setPlaying(false);
