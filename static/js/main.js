@@ -40,6 +40,7 @@ import { createWorkspace, viewsFor } from "./workspace.js";
 const VIEW_FPS = 30;
 const NEURON_GRID = 20;
 const CHART_INTERVAL_MS = 100; // curves redraw 10 times a second: smooth enough, and cheap
+const MAX_STEP_N = 10_000; // the most steps one `step` message may ask for (docs/protocol.md)
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** Counters a benchmark or a test can read: frames painted, the epoch shown. */
@@ -300,7 +301,7 @@ async function main() {
   function act(action) {
     if (action === "play") socket.send({ type: "resume" });
     if (action === "pause") socket.send({ type: "pause" });
-    if (action === "step") socket.send({ type: "step", n: 1 });
+    if (action === "step") socket.send({ type: "step", n: Math.min(epochSteps(), MAX_STEP_N) }); // one epoch
     if (action === "reset") {
       resetFrom = counters.step;
       if (validated) resetViews(validated);

@@ -30,7 +30,7 @@ HIDDEN = {
     ],
     "input": [("button", "X₁²"), ("button", "X₁"), ("button", "sin(X₂)")],
     "play": [("button", "Play")],
-    "step": [("button", "Step")],
+    "step": [("button", "Step: train one epoch")],
     "reset": [("button", "Reset")],
     "show_val": [("checkbox", "Show validation data")],
     "discretize": [("checkbox", "Discretize output")],

@@ -4,8 +4,9 @@
  * changes most (learning rate, activation, regularization and its rate, optimizer, speed),
  * with the training rate and device beside them. lr, optimizer and regularization apply to
  * the running network live; the activation (of every dense and convolution layer) rebuilds it.
- * The rate is the page's own measure, and under the epoch the step counter and how far
- * into its epoch the run is (slow motion shows it move step by step).
+ * Step trains one epoch, as TensorFlow Playground's; the rate is the page's own measure, and
+ * under the epoch the step counter and how far into its epoch the run is (slow motion shows
+ * it move step by step).
  */
 
 import { createRateMeter, formatRate } from "../progress.js";
@@ -34,8 +35,8 @@ export function createTopBar(container, o) {
   reset.setAttribute("aria-label", "Reset");
   const play = button({ label: "▶", name: "play", className: "round play", title: "Train", onClick: () => o.onAction(playing ? "pause" : "play") });
   play.setAttribute("aria-label", "Play");
-  const step = button({ label: "+1", name: "step", className: "round", title: "Train one batch (one step)", onClick: () => o.onAction("step") });
-  step.setAttribute("aria-label", "Step");
+  const step = button({ label: "+1", name: "step", className: "round", title: "Step: train one epoch", onClick: () => o.onAction("step") });
+  step.setAttribute("aria-label", "Step: train one epoch");
   const epoch = el("output", { className: "epoch", "aria-live": "off", textContent: "000,000" });
   const progress = el("output", { className: "progress", "aria-live": "off", textContent: "" });
   const rate = el("output", { className: "rate", textContent: "" });
