@@ -21,6 +21,7 @@ import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { hotParams, isHot, isPageOnly, newLayer, parseQuery, PRESETS, specFromState, toQuery } from "./state.js";
+import { layerTitle } from "./layerNames.js";
 import { stepsPerEpoch } from "./progress.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
@@ -249,7 +250,7 @@ async function main() {
     gradLayers = answer.layers.filter((/** @type {any} */ l) => l.params > 0).map((/** @type {any} */ l) => l.name);
     charts.loss.reset();
     charts.score.reset();
-    charts.grads.reset(gradLayers.map((n, i) => ({ label: n, stroke: palette[i % palette.length] })));
+    charts.grads.reset(gradLayers.map((n, i) => ({ label: layerTitle(n), stroke: palette[i % palette.length] })));
     charts.score.setTitle(answer.data.task === "regression" ? "R² (1 is perfect)" : "Accuracy");
     health.reset();
     network.reset();

@@ -110,3 +110,8 @@ def test_units_are_named_in_words_from_layer_1(page: Page) -> None:
     node = page.locator('[data-layer="dense1"] .node').nth(1)
     node.locator("canvas").hover()
     expect(page.locator(".zoom p")).to_have_text("neuron 2 of layer 2")
+    # The weights' histograms and the gradient chart count layers as the cards do.
+    expect(page.locator(".health-row strong")).to_have_text(
+        ["layer 1 (dense)", "layer 2 (dense)", "output"], timeout=TIMEOUT
+    )
+    expect(page.locator("#charts")).to_contain_text("layer 1 (dense)")
