@@ -15,9 +15,12 @@ import { FEATURES, PROPS } from "./state.js";
  * @returns {import("./views/network.js").Column[]}
  */
 export function layerColumns(state, cards, catalog) {
+  // A classroom link that hides the features fixes them: only those in use are drawn, unclickable.
+  const locked = state.hide.includes("input");
+  const shown = locked ? state.features : FEATURES;
   /** @type {import("./views/network.js").Column[]} */
   const columns = [
-    { name: "input", kind: "features", type: "features", units: FEATURES.length, features: FEATURES, selected: state.features },
+    { name: "input", kind: "features", type: "features", units: shown.length, features: shown, selected: state.features, locked },
   ];
   let units = state.features.length;
   state.layers.forEach((/** @type {any} */ layer, /** @type {number} */ i) => {

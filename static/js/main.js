@@ -16,10 +16,13 @@
  */
 
 import { fetchCatalog, fetchExamples, fetchLessons, fetchPoints, uploadCsv, validateSpec } from "./api.js";
+import { applyHidden } from "./classroom.js";
 import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { hotParams, isHot, isPageOnly, newLayer, parseQuery, PRESETS, specFromState, toQuery } from "./state.js";
+import { layerTitle } from "./layerNames.js";
+import { stepsPerEpoch } from "./progress.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
 import { createBuilder, LAYER_TYPES_BY_KIND } from "./views/builder.js";
@@ -38,6 +41,7 @@ import { createWorkspace, viewsFor } from "./workspace.js";
 const VIEW_FPS = 30;
 const NEURON_GRID = 20;
 const CHART_INTERVAL_MS = 100; // curves redraw 10 times a second: smooth enough, and cheap
+const MAX_STEP_N = 10_000; // the most steps one `step` message may ask for (docs/protocol.md)
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** Counters a benchmark or a test can read: frames painted, the epoch shown. */
@@ -77,7 +81,7 @@ async function main() {
   let workspaceKey = "";
 
   const socket = createSocket({ onEvent, onFrame, onConnection: showConnection });
-  const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change });
+  const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change, stepsPerEpoch: epochSteps });
   const dataPanel = createDataPanel($("data-panel"), {
     catalog, state, onChange: change,
     loadPoints: (dataset) => fetchPoints({ dataset, n_samples: 200, noise: 0.1, n_classes: 2 }, 1),
@@ -115,6 +119,11 @@ async function main() {
   });
   const norm = /** @type {HTMLSelectElement} */ ($("norm"));
   norm.addEventListener("change", () => change({ norm: norm.value }));
+
+  /** Steps in one epoch of the running network's data at today's batch size. */
+  function epochSteps() {
+    return validated ? stepsPerEpoch(validated.data.train_examples, state.batch_size) : 1;
+  }
 
   function lastActivation() {
     const dense = state.layers.filter((/** @type {any} */ l) => l.type === "dense");
@@ -162,9 +171,6 @@ async function main() {
     document.documentElement.classList.toggle("present", state.present);
     document.documentElement.dataset.kind = kindOf(state.dataset);
     norm.value = state.norm;
-    for (const node of document.querySelectorAll("[data-control]")) {
-      /** @type {HTMLElement} */ (node).classList.toggle("classroom-hidden", state.hide.includes(/** @type {HTMLElement} */ (node).dataset.control));
-    }
     topBar.update(state);
     dataPanel.update(state);
     training.update(state);
@@ -173,6 +179,7 @@ async function main() {
     /** @type {HTMLInputElement} */ ($("discretize")).checked = state.discretize;
     boundary.setOptions({ showVal: state.show_val, discretize: state.discretize });
     $("layer-count").textContent = `${state.layers.length} hidden layer${state.layers.length === 1 ? "" : "s"}`;
+    applyHidden(document, state.hide);
   }
 
   /** Redraws the diagram and its layer cards at once, so quick clicks act on fresh cards. */
@@ -243,7 +250,7 @@ async function main() {
     gradLayers = answer.layers.filter((/** @type {any} */ l) => l.params > 0).map((/** @type {any} */ l) => l.name);
     charts.loss.reset();
     charts.score.reset();
-    charts.grads.reset(gradLayers.map((n, i) => ({ label: n, stroke: palette[i % palette.length] })));
+    charts.grads.reset(gradLayers.map((n, i) => ({ label: layerTitle(n), stroke: palette[i % palette.length] })));
     charts.score.setTitle(answer.data.task === "regression" ? "R² (1 is perfect)" : "Accuracy");
     health.reset();
     network.reset();
@@ -255,6 +262,7 @@ async function main() {
     counters.valLoss = counters.valScore = NaN;
     counters.done = "";
     topBar.setEpoch(0);
+    topBar.restart();
     $("done").textContent = "";
     $("view-notes").textContent = "";
   }
@@ -294,7 +302,7 @@ async function main() {
   function act(action) {
     if (action === "play") socket.send({ type: "resume" });
     if (action === "pause") socket.send({ type: "pause" });
-    if (action === "step") socket.send({ type: "step", n: 1 });
+    if (action === "step") socket.send({ type: "step", n: Math.min(epochSteps(), MAX_STEP_N) }); // one epoch
     if (action === "reset") {
       resetFrom = counters.step;
       if (validated) resetViews(validated);
@@ -329,7 +337,7 @@ async function main() {
       else restart();
     } else if (event.type === "status") {
       showProgress(event.step, event.epoch);
-      topBar.setRate(event.state === "running" ? `${Math.round(event.steps_per_s).toLocaleString("en")} steps/s` : event.state);
+      topBar.setStatus(event.state, event.step, event.epoch);
       if (event.state === "done" || event.state === "paused") {
         playing = false;
         topBar.setPlaying(false);

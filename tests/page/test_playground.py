@@ -172,23 +172,6 @@ def test_importing_a_good_spec_rebuilds_the_page(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"dataset=moons"))
 
 
-def test_a_weight_edited_by_hand_reaches_the_network(page: Page) -> None:
-    open_page(page)
-    link = page.locator("svg.links path.link").first
-    link.dispatch_event("click", {"clientX": 300, "clientY": 300})
-    editor = page.locator("form.weight-editor")
-    expect(editor).to_be_visible()
-    editor.locator("input").fill("2.5")
-    editor.locator("input").press("Enter")
-    expect(editor).to_be_hidden()
-    page.wait_for_function(
-        "(() => { const p = document.querySelector('svg.links path.link');"
-        " p.dispatchEvent(new PointerEvent('pointermove', {clientX: 5, clientY: 5}));"
-        " return document.querySelector('.tip').textContent.includes('= 2.5000'); })()",
-        timeout=TIMEOUT,
-    )
-
-
 def test_server_errors_show_next_to_the_control(page: Page) -> None:
     page.goto("/?layers=" + ",".join(["dense:1024:relu"] * 6))  # 5.25 M parameters: too many
     expect(page.locator("[data-error-for=layers]")).to_contain_text("the limit is 5,000,000")

@@ -77,7 +77,8 @@ export function createBuilder(o) {
       body.append(
         el("div", { className: "units" }, [
           button({ label: "−", title: `One neuron fewer in layer ${i + 1}`, onClick: () => units > 1 && change(i, { ...layer, units: units - 1 }) }),
-          el("span", { textContent: `${units} neuron${units === 1 ? "" : "s"}` }),
+          // the word apart, so that a narrow card (presentation mode) can show the number only
+          el("span", {}, [String(units), el("span", { className: "unit-word", textContent: ` neuron${units === 1 ? "" : "s"}` })]),
           button({ label: "+", title: `One neuron more in layer ${i + 1}`, onClick: () => units < maxUnits && change(i, { ...layer, units: units + 1 }) }),
         ]),
         select({

@@ -4,6 +4,7 @@
  * sigmoid/tanh outputs, the two ways a layer stops learning.
  */
 
+import { layerTitle } from "../layerNames.js";
 import { el } from "./controls.js";
 
 const W = 160;
@@ -20,9 +21,9 @@ export function createLayerHealth(container) {
   function row(layer) {
     let r = rows.get(layer);
     if (!r) {
-      const canvas = /** @type {HTMLCanvasElement} */ (el("canvas", { width: W, height: H, "aria-label": `weights of ${layer}` }));
+      const canvas = /** @type {HTMLCanvasElement} */ (el("canvas", { width: W, height: H, "aria-label": `weights of ${layerTitle(layer)}` }));
       r = { canvas, text: el("span", { className: "stat" }), range: el("span", { className: "range" }) };
-      list.append(el("div", { className: "health-row", "data-layer": layer }, [el("strong", { textContent: layer }), canvas, r.range, r.text]));
+      list.append(el("div", { className: "health-row", "data-layer": layer }, [el("strong", { textContent: layerTitle(layer) }), canvas, r.range, r.text]));
       rows.set(layer, r);
     }
     return r;

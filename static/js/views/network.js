@@ -4,7 +4,12 @@
  * per hidden layer (its card from the builder on top), the output; every unit drawn as a
  * small heatmap of its output over the input plane, every connection coloured by its
  * weight's sign and thick by its size, each bias a small square. Hover a unit to see its map
- * large, hover a connection to read its weight, click it to edit the weight.
+ * large, hover a connection or a bias to read it, click it to type a new value.
+ *
+ * The columns lie over the connections' SVG, so only their cards and units take the pointer
+ * (site.css): the gaps where connections run are the SVG's. Each connection has a wide
+ * transparent twin that takes the pointer, as TensorFlow Playground's hover path, since a
+ * 1-px line is hard to hit. Names in words count layers from 1, as the cards do.
  */
 
 import { byteScale, css, diverging } from "../colors.js";
@@ -18,8 +23,9 @@ const SVG = "http://www.w3.org/2000/svg";
 /**
  * @typedef {import("../frame.js").Frame} Frame
  * @typedef {{name: string, kind: "features" | "layer" | "output", type: string, units: number,
- *            header?: HTMLElement, features?: string[], selected?: string[]}} Column
- * @typedef {{path: SVGPathElement, param: string | null, index: number[], stroke?: string,
+ *            header?: HTMLElement, features?: string[], selected?: string[], locked?: boolean}} Column
+ *            (locked: the features are named, not toggled: a classroom link hid them)
+ * @typedef {{path: SVGPathElement, param: string, index: number[], words: string, stroke?: string,
  *            width?: string}} Link
  * @typedef {{onEditWeight: (param: string, index: number[], value: number) => void,
  *            onToggleFeature: (feature: string) => void}} Handlers
@@ -64,7 +70,6 @@ export function createNetwork(container, handlers) {
   /** @param {Column} column */
   function renderColumn(column) {
     const box = el("div", { className: `column ${column.kind}`, "data-layer": column.name });
-    if (column.kind === "features") box.dataset.control = "input";
     box.append(column.header ?? el("div", { className: "column-head" }));
     const nodes = el("div", { className: "nodes" });
     const drawn = Math.min(column.units, MAX_DRAWN);
@@ -73,20 +78,25 @@ export function createNetwork(container, handlers) {
     for (let u = 0; u < drawn; u++) {
       const feature = column.features?.[u];
       const canvas = /** @type {HTMLCanvasElement} */ (el("canvas", { width: 1, height: 1 }));
-      const label = feature ?? `${column.name} unit ${u}`;
+      const label = feature ? featureLabel(feature) : unitWords(column, u);
       const node = el("div", { className: "node", "data-unit": u, title: "" }, [canvas]);
       if (feature) {
         const on = column.selected?.includes(feature) ?? false;
         node.classList.add("feature");
         node.classList.toggle("off", !on);
-        const toggle = el("button", {
-          type: "button", className: "feature-toggle", textContent: featureLabel(feature),
-          "aria-pressed": String(on), title: `${on ? "Remove" : "Use"} the input feature ${feature}`,
-        });
-        toggle.addEventListener("click", () => handlers.onToggleFeature(feature));
-        node.append(toggle);
+        if (column.locked) {
+          node.append(el("span", { className: "feature-name", textContent: featureLabel(feature) }));
+        } else {
+          const toggle = el("button", {
+            type: "button", className: "feature-toggle", textContent: featureLabel(feature),
+            "aria-pressed": String(on), title: `${on ? "Remove" : "Use"} the input feature ${feature}`,
+          });
+          toggle.addEventListener("click", () => handlers.onToggleFeature(feature));
+          node.append(toggle);
+        }
       } else if (column.kind !== "features") {
-        const bias = el("span", { className: "bias", title: "bias" });
+        const bias = el("span", { className: "bias" });
+        if (hasBias(column)) bindBias(bias, column, u);
         node.append(bias);
         squares.push(bias);
       }
@@ -120,41 +130,85 @@ export function createNetwork(container, handlers) {
       const f = columns[0].features?.[u];
       return f ? (columns[0].selected ?? []).indexOf(f) : u;
     };
+    /** @type {SVGPathElement[]} */
+    const hits = [];
     for (let c = 1; c < columns.length; c++) {
       const to = columns[c];
-      const dense = to.type === "dense";
-      const param = dense ? `${to.name}.linear.weight` : null;
+      const dense = hasBias(to);
       centres[c].forEach((b, j) => {
         centres[c - 1].forEach((a, i) => {
           const k = c === 1 ? inputIndex(i) : i;
           if (k < 0 || (!dense && k !== j)) return;
-          const path = document.createElementNS(SVG, "path");
           const mid = (a.right + b.left) / 2;
-          path.setAttribute("d", `M${a.right},${a.y} C${mid},${a.y} ${mid},${b.y} ${b.left},${b.y}`);
-          path.classList.add(dense ? "link" : "link-through");
+          const d = `M${a.right},${a.y} C${mid},${a.y} ${mid},${b.y} ${b.left},${b.y}`;
+          const path = svgPath(d, dense ? "link" : "link-through");
           svg.append(path);
-          if (dense) links.push({ path, param, index: [j, k] });
+          if (!dense) return;
+          const words = `weight from ${unitWords(columns[c - 1], i)} to ${unitWords(to, j)}`;
+          const link = { path, param: `${to.name}.linear.weight`, index: [j, k], words };
+          links.push(link);
+          hits.push(bindLink(svgPath(d, "link-hit"), link));
         });
       });
     }
-    for (const link of links) bindLink(link);
+    svg.append(...hits); // above every drawn line, so a thick line never hides a thin one's twin
     if (lastFrame) paintLinks(lastFrame);
   }
 
-  /** @param {Link} link */
-  function bindLink(link) {
-    const { path } = link;
-    path.addEventListener("pointermove", (e) => {
-      const w = weightOf(link);
-      tip.textContent = `${link.param} [${link.index.join(", ")}] = ${w === null ? "?" : w.toFixed(4)} (click to edit)`;
+  /**
+   * The pointer's handlers on a connection's wide twin: read on hover, edit on click.
+   * @param {SVGPathElement} hit
+   * @param {Link} link
+   */
+  function bindLink(hit, link) {
+    bindEditable(hit, link.words, () => weightOf(link), link.param, link.index);
+    hit.addEventListener("pointerenter", () => link.path.classList.add("hover"));
+    hit.addEventListener("pointerleave", () => link.path.classList.remove("hover"));
+    return hit;
+  }
+
+  /**
+   * @param {HTMLElement} square
+   * @param {Column} column
+   * @param {number} u
+   */
+  function bindBias(square, column, u) {
+    const words = `bias of ${unitWords(column, u)}`;
+    square.setAttribute("aria-label", words);
+    bindEditable(square, words, () => biasOf(column.name, u), `${column.name}.linear.bias`, [u]);
+  }
+
+  /**
+   * Hover shows the value in words; a click opens the editor on it.
+   * @param {Element} target
+   * @param {string} words
+   * @param {() => number | null} read
+   * @param {string} param
+   * @param {number[]} index
+   */
+  function bindEditable(target, words, read, param, index) {
+    target.addEventListener("pointermove", (event) => {
+      const e = /** @type {PointerEvent} */ (event);
+      const w = read();
+      tip.textContent = `${capitalize(words)}: ${w === null ? "?" : w.toFixed(4)} (click to edit)`;
       placeAt(tip, e.clientX + 12, e.clientY + 12);
     });
-    path.addEventListener("pointerleave", () => (tip.hidden = true));
-    path.addEventListener("click", (e) => {
+    target.addEventListener("pointerleave", () => (tip.hidden = true));
+    target.addEventListener("click", (event) => {
+      const e = /** @type {MouseEvent} */ (event);
+      e.stopPropagation();
       tip.hidden = true;
-      const w = weightOf(link);
-      if (link.param) editor.open(link.param, link.index, w ?? 0, e.clientX, e.clientY);
+      editor.open(param, index, read() ?? 0, e.clientX, e.clientY, words);
     });
+  }
+
+  /**
+   * @param {string} name
+   * @param {number} u
+   */
+  function biasOf(name, u) {
+    const bias = lastFrame?.arrays[`weights/${name}.linear.bias`];
+    return bias && u < bias.data.length ? bias.data[u] : null;
   }
 
   /** @param {Link} link */
@@ -189,7 +243,6 @@ export function createNetwork(container, handlers) {
       (biases.get(column.name) ?? []).forEach((square, u) => {
         if (!bias || u >= bias.data.length) return;
         square.style.background = css(diverging(bias.data[u]));
-        square.title = `bias ${bias.data[u].toFixed(4)}`;
       });
     }
     paintLinks(frame);
@@ -289,6 +342,47 @@ const FEATURE_FUNCTIONS = {
   "sin(x1)": (x1) => Math.sin(x1),
   "sin(x2)": (_, x2) => Math.sin(x2),
 };
+
+/**
+ * A connection's path in the SVG.
+ * @param {string} d
+ * @param {string} className
+ */
+function svgPath(d, className) {
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", d);
+  path.classList.add(className);
+  return path;
+}
+
+/**
+ * Whether a column's units have weights and a bias one can edit (dense layers, the output).
+ * @param {Column} column
+ */
+function hasBias(column) {
+  return column.type === "dense" || column.kind === "output";
+}
+
+/**
+ * A unit in words, layers counted from 1 as on the cards: "neuron 2 of layer 1", "X₁",
+ * "the output" (or "output 2 of 3" for classes).
+ * @param {Column} column
+ * @param {number} u the unit's index in its column as drawn
+ */
+function unitWords(column, u) {
+  if (column.kind === "features") {
+    const shown = column.features?.[u];
+    return shown ? featureLabel(shown) : `input ${u + 1}`;
+  }
+  if (column.kind === "output") return column.units === 1 ? "the output" : `output ${u + 1} of ${column.units}`;
+  const layer = Number(/\d+$/.exec(column.name)?.[0] ?? 0) + 1;
+  return `neuron ${u + 1} of layer ${layer}`;
+}
+
+/** @param {string} text */
+function capitalize(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
 
 /** @param {string} feature */
 function featureLabel(feature) {

@@ -12,6 +12,7 @@ import { button, checkbox, el, showError } from "./controls.js";
 const MAX_IMPORT_BYTES = 64 * 1024; // the server's request limit
 /** Controls a teacher may hide from a classroom link, with the words shown for each. */
 const HIDEABLE = {
+  play: "play / pause", step: "step", reset: "reset", show_val: "show validation data", discretize: "discretize output",
   problem: "problem type", dataset: "datasets", n_classes: "classes", val_fraction: "training data",
   noise: "noise", batch_size: "batch size", regenerate: "regenerate", input: "features",
   layers: "layer builder", lr: "learning rate", activation: "activation", regularization: "regularization",

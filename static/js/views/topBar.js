@@ -4,8 +4,12 @@
  * changes most (learning rate, activation, regularization and its rate, optimizer, speed),
  * with the training rate and device beside them. lr, optimizer and regularization apply to
  * the running network live; the activation (of every dense and convolution layer) rebuilds it.
+ * Step trains one epoch, as TensorFlow Playground's; the rate is the page's own measure, and
+ * under the epoch the step counter and how far into its epoch the run is (slow motion shows
+ * it move step by step).
  */
 
+import { createRateMeter, formatRate } from "../progress.js";
 import { button, el, select } from "./controls.js";
 
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
@@ -17,7 +21,8 @@ const OPTIMIZER_NAMES = { sgd: "SGD", momentum: "SGD + momentum", nesterov: "Nes
 /**
  * @typedef {{catalog: any, state: Record<string, any>,
  *            onAction: (action: "play" | "pause" | "step" | "reset") => void,
- *            onChange: (changes: Record<string, any>) => void}} Options
+ *            onChange: (changes: Record<string, any>) => void,
+ *            stepsPerEpoch: () => number}} Options
  */
 
 /**
@@ -30,10 +35,14 @@ export function createTopBar(container, o) {
   reset.setAttribute("aria-label", "Reset");
   const play = button({ label: "▶", name: "play", className: "round play", title: "Train", onClick: () => o.onAction(playing ? "pause" : "play") });
   play.setAttribute("aria-label", "Play");
-  const step = button({ label: "+1", name: "step", className: "round", title: "Train one batch (one step)", onClick: () => o.onAction("step") });
-  step.setAttribute("aria-label", "Step");
+  const step = button({ label: "+1", name: "step", className: "round", title: "Step: train one epoch", onClick: () => o.onAction("step") });
+  step.setAttribute("aria-label", "Step: train one epoch");
   const epoch = el("output", { className: "epoch", "aria-live": "off", textContent: "000,000" });
+  const progress = el("output", { className: "progress", "aria-live": "off", textContent: "" });
   const rate = el("output", { className: "rate", textContent: "" });
+  const meter = createRateMeter();
+  /** the step at which the epoch counter last moved: where the current epoch began */
+  let epochStart = { epoch: 0, step: 0 };
 
   const lr = select({
     name: "lr", label: "Learning rate", options: LEARNING_RATES.map((v) => [String(v), String(v)]),
@@ -63,7 +72,7 @@ export function createTopBar(container, o) {
   });
 
   container.append(
-    el("div", { className: "player" }, [reset, play, step, el("div", { className: "counter" }, [el("span", { textContent: "Epoch" }), epoch]), rate]),
+    el("div", { className: "player" }, [reset, play, step, el("div", { className: "counter" }, [el("span", { textContent: "Epoch" }), epoch, progress]), rate]),
     lr.node, activation.node, regularization.node, regRate.node, optimizer.node, speed.node,
   );
 
@@ -75,6 +84,23 @@ export function createTopBar(container, o) {
   function ensure(control, value) {
     if (![...control.input.options].some((opt) => opt.value === value)) control.input.append(el("option", { value, textContent: value }));
     control.set(value);
+  }
+
+  /**
+   * "step 12 · 5 of 25 in this epoch". Statuses sample the counters a few times a second,
+   * so the epoch's first step is counted on from the last one known, an epoch's length at a
+   * time (never past the step now); a reset or a resumed run starts from whole epochs.
+   * @param {number} stepNow
+   * @param {number} epochNow
+   */
+  function showProgress(stepNow, epochNow) {
+    const length = Math.max(1, o.stepsPerEpoch());
+    if (stepNow < epochStart.step || epochNow < epochStart.epoch) epochStart = { epoch: epochNow, step: epochNow * length };
+    else if (epochNow > epochStart.epoch) {
+      epochStart = { epoch: epochNow, step: Math.min(stepNow, epochStart.step + (epochNow - epochStart.epoch) * length) };
+    }
+    const into = Math.min(length, Math.max(0, stepNow - epochStart.step));
+    progress.textContent = `step ${stepNow.toLocaleString("en")} · ${into} of ${length.toLocaleString("en")} in this epoch`;
   }
 
   return {
@@ -102,9 +128,23 @@ export function createTopBar(container, o) {
     setEpoch(n) {
       epoch.textContent = n.toLocaleString("en", { minimumIntegerDigits: 6 });
     },
-    /** @param {string} text steps/s and device */
-    setRate(text) {
-      rate.textContent = text;
+    /**
+     * A status from the server: the rate measured here from its step over wall time, and
+     * the step counter with its place in the epoch.
+     * @param {string} state running, paused, ready or done
+     * @param {number} stepNow
+     * @param {number} epochNow
+     */
+    setStatus(state, stepNow, epochNow) {
+      const measured = meter.add(stepNow, performance.now());
+      rate.textContent = state !== "running" ? state : measured === null ? "…" : formatRate(measured);
+      showProgress(stepNow, epochNow);
+    },
+    /** A new run: the rate and the epoch's start are counted again. */
+    restart() {
+      meter.reset();
+      epochStart = { epoch: 0, step: 0 };
+      rate.textContent = progress.textContent = "";
     },
   };
 }

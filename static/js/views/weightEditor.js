@@ -1,10 +1,10 @@
 // @ts-check
-/** The popover in which a user types a new value for the weight they clicked. */
+/** The popover in which a user types a new value for the weight or bias they clicked. */
 
 import { el, placeAt } from "./controls.js";
 
 /**
- * The small popover that edits one weight.
+ * The small popover that edits one weight or bias, labelled in words.
  * @param {(param: string, index: number[], value: number) => void} onEdit
  */
 export function createWeightEditor(onEdit) {
@@ -34,10 +34,11 @@ export function createWeightEditor(onEdit) {
      * @param {number} value
      * @param {number} x
      * @param {number} y
+     * @param {string} words what is edited: "weight from X₁ to neuron 2 of layer 1"
      */
-    open(param, index, value, x, y) {
+    open(param, index, value, x, y, words) {
       target = { param, index };
-      label.textContent = `${param} [${index.join(", ")}]`;
+      label.textContent = words.charAt(0).toUpperCase() + words.slice(1);
       input.value = value.toFixed(3);
       placeAt(form, x + 8, y + 8);
       input.focus();
