@@ -30,6 +30,11 @@ State = Literal["ready", "running", "paused", "done"]
 DoneReason = Literal["max_epochs", "max_steps", "early_stopped", "diverged", "failed"]
 EVAL_CHUNK = 1024  # examples per forward pass when evaluating
 TRAIN_EVAL_CAP = 4096  # train-set metrics are measured on at most this many examples
+# A loss beyond this many times the run's first loss (floored at LOSS_FLOOR, so a tiny first
+# regression loss does not make a small bump count) has exploded: the run has diverged, even
+# while every number is still finite (lr 10 on plane reaches 3.7e8 before inf).
+DIVERGED_FACTOR = 1e4
+LOSS_FLOOR = 0.01
 
 
 def train_step(
@@ -151,6 +156,7 @@ class Run:
         self._pos = 0  # next example of `_order` to train on
         self.history: list[Metrics] = []
         self._done: tuple[DoneReason, str] | None = None
+        self._first_loss: float | None = None  # the reference for DIVERGED_FACTOR
         self._best: tuple[float, int, dict[str, torch.Tensor]] | None = None
         self._bad_epochs = 0
         self._apply_lr()
@@ -221,25 +227,53 @@ class Run:
         self._check_finite(losses)
 
     def _check_finite(self, losses: list[torch.Tensor]) -> bool:
-        """Marks the run diverged at the first non-finite loss among the latest steps
-        (`losses` ends at the current step); one device sync per call."""
+        """Marks the run diverged at the first non-finite or exploded loss among the latest
+        steps (`losses` ends at the current step), or when the last update left a weight
+        non-finite (its loss was still finite: the views would see NaN weights). One device
+        sync per call."""
         if not losses or self.done:
             return self.done
-        finite = torch.isfinite(torch.stack(losses)).cpu()
-        if bool(finite.all()):
-            return False
-        at = self.step_count - len(losses) + int((~finite).nonzero()[0, 0]) + 1
-        self._done = (
-            "diverged",
-            f"the loss became infinite or NaN at step {at}; try a smaller learning rate",
-        )
+        with torch.no_grad():  # non-finite if any weight is
+            norms = torch._foreach_norm([p.detach() for p in self.model.parameters()])
+        both = torch.cat([torch.stack(losses).float(), torch.stack(norms).float()]).cpu()
+        values, weights_ok = both[: len(losses)], bool(torch.isfinite(both[len(losses) :]).all())
+        if self._first_loss is None and math.isfinite(float(values[0])):
+            self._first_loss = float(values[0])
+        bad = ~torch.isfinite(values) | (values > self.loss_bound)
+        if bool(bad.any()):
+            first = int(bad.nonzero()[0, 0])
+            self._diverge(self.step_count - len(losses) + first + 1, float(values[first]))
+        elif not weights_ok:
+            self._diverge(self.step_count, math.nan, weights=True)
+        return self.done
+
+    @property
+    def loss_bound(self) -> float:
+        """The largest loss that does not count as diverged (see DIVERGED_FACTOR)."""
+        first = LOSS_FLOOR if self._first_loss is None else self._first_loss
+        return DIVERGED_FACTOR * max(first, LOSS_FLOOR)
+
+    def _diverge(self, step: int, loss: float, weights: bool = False) -> None:
+        """Ends the run as diverged; the detail says how, in words, never with the number
+        itself as a loss a page could show."""
+        if weights:
+            what = "the weights became infinite or NaN"
+        elif not math.isfinite(loss):
+            what = "the loss became infinite or NaN"
+        else:
+            what = f"the loss exploded to over {DIVERGED_FACTOR:,.0f} times its first value"
+        self._done = ("diverged", f"{what} at step {step}; try a smaller learning rate")
         self.running = False
-        return True
 
     def _end_epoch(self) -> None:
         self.epoch += 1
         self._order, self._pos = self._new_order(), 0
         metrics = self.evaluate()
+        measured = [metrics.train_loss] + ([metrics.val_loss] if len(self.x_val) else [])
+        bad = [x for x in measured if not math.isfinite(x) or x > self.loss_bound]
+        if bad:  # no metric point with a huge or NaN loss: the status says diverged
+            self._diverge(self.step_count, bad[0])
+            return
         self.history.append(metrics)
         train = self.spec.train
         if train.early_stopping is not None and self._early_stop(metrics.val_loss):

@@ -4,6 +4,7 @@ observation never changing training."""
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -400,3 +401,17 @@ def test_confusion_and_misclassified_share_one_pass_over_the_val_set() -> None:
     np.testing.assert_array_equal(together["confusion"], alone)
     wrong = together["confusion"].sum() - np.trace(together["confusion"])
     assert together["misclassified"]["count"] == wrong
+
+
+def test_views_of_a_run_with_nan_weights_do_not_raise() -> None:
+    """np.histogram raised on NaN weights ("autodetected range of [nan, nan]") and took
+    the worker down; every point view must answer for a diverged run."""
+    run = Run(spec_of({"dataset": "plane"}, [{"type": "dense", "units": 8}] * 2))
+    with torch.no_grad():
+        run.model.dense0.linear.weight[0, 0] = math.nan
+        run.model.dense1.linear.weight.fill_(math.inf)
+    views = ("metrics", "neurons", "boundary", "weights", "histograms", "activation_stats")
+    out = run.observe(*views, grid=5)
+    histograms = out["histograms"]
+    assert histograms["dense0"]["counts"].sum() == run.model.dense0.linear.weight.numel() - 1
+    assert histograms["dense1"]["counts"].sum() == 0
