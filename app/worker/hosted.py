@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from app.nn import SpecError
@@ -199,6 +200,8 @@ class HostedRun:
         except (ObserveError, ValueError, TypeError) as e:
             self._invalid("input", str(e))
             return
+        if run.status.reason == "diverged":  # null, never the huge numbers its weights give
+            out = np.full(out.shape, np.nan)
         self.emit(
             {"type": "prediction", "run": self.id, "id": message["id"], "output": out.tolist()}
         )
@@ -285,20 +288,24 @@ class HostedRun:
             self.emit({"type": "metrics", "run": self.id, "points": points})
         self._report_frame(now)
         if self.run.done and not self.done_sent:
-            self.done_sent = True
-            self.send_status()
-            status = self.run.status
-            self.emit(
-                {
-                    "type": "done",
-                    "run": self.id,
-                    "reason": status.reason,
-                    "detail": status.detail,
-                    "best_epoch": self.run.best_epoch,  # early stopping's pick, else null
-                }
-            )
+            self.send_done()
         elif now >= self.next_status_at and (self.runnable or self.next_status_at == 0.0):
             self.send_status()
+
+    def send_done(self) -> None:
+        """The run's end: its last status, then `done` with the reason; once per ending."""
+        self.done_sent = True
+        self.send_status()
+        status = self.run.status
+        self.emit(
+            {
+                "type": "done",
+                "run": self.id,
+                "reason": status.reason,
+                "detail": status.detail,
+                "best_epoch": self.run.best_epoch,  # early stopping's pick, else null
+            }
+        )
 
     def send_status(self) -> None:
         self.run.running = self.runnable

@@ -90,7 +90,11 @@ class WorkerLoop:
         except Exception as error:  # a bug must cost one run, not the worker
             log.exception("run %s failed", hosted.id)
             hosted.run.fail(f"internal error: {type(error).__name__}: {error}")
-            hosted.report(time.monotonic())
+            try:  # a view that raised once may raise again on the same weights
+                hosted.report(time.monotonic())
+            except Exception:
+                log.exception("reporting failed run %s failed too; ending it bare", hosted.id)
+                hosted.send_done()
 
     def _idle_timeout(self, now: float) -> float:
         waits = [h.wake_in(now) for h in self.runs.values()]
