@@ -1,7 +1,9 @@
 """The worker process: hosts many runs and gives each a turn of about `slice_ms` in
 round-robin, so one big run cannot starve small ones. Commands arrive on a queue; events
 leave on a pipe that only this process writes (so a worker killed mid-write breaks nothing
-but its own pipe)."""
+but its own pipe). Heartbeats come from a thread of their own, so a training step or an
+evaluation that takes a minute does not make the pool take the worker for dead; the pipe
+then has two writers, so every send holds a lock."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import logging
 import os
 import queue
 import signal
+import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -50,25 +53,39 @@ class WorkerLoop:
         )
         self.runs: dict[str, HostedRun] = {}
         self.parent = os.getppid()
-        self.next_heartbeat = 0.0
         self.stopping = False
+        self._send_lock = threading.Lock()  # the loop and the heartbeat thread both send
+        self._stopped = threading.Event()
 
     def emit(self, event: dict[str, Any]) -> None:
         try:
-            self.events.send(event)
+            with self._send_lock:
+                self.events.send(event)
         except OSError:  # the pool closed our pipe (it is stopping or gone): stop too
             self.stopping = True
 
+    def _beat(self) -> None:
+        """The heartbeat thread: every `heartbeat_s`, whatever the loop is doing (torch
+        releases the GIL while it computes). A worker whose server is gone stops."""
+        while not self._stopped.wait(self.settings.heartbeat_s):
+            if os.getppid() != self.parent:  # the server is gone: no orphans
+                self.stopping = True
+                return
+            self.emit({"type": "heartbeat", "worker": self.worker_id, "runs": len(self.runs)})
+
     def run(self) -> None:
+        beat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        beat.start()
+        try:
+            self._loop()
+        finally:
+            self._stopped.set()
+            beat.join(1)
+
+    def _loop(self) -> None:
         while not self.stopping:
             now = time.monotonic()
             self._receive(timeout=self._idle_timeout(now))
-            now = time.monotonic()
-            if now >= self.next_heartbeat:
-                if os.getppid() != self.parent:  # the server is gone: no orphans
-                    return
-                self.emit({"type": "heartbeat", "worker": self.worker_id, "runs": len(self.runs)})
-                self.next_heartbeat = now + self.settings.heartbeat_s
             turn = self._next_turn()
             if turn is not None:
                 self._guarded(turn, lambda h: h.train_turn(time.monotonic()))
@@ -98,7 +115,6 @@ class WorkerLoop:
 
     def _idle_timeout(self, now: float) -> float:
         waits = [h.wake_in(now) for h in self.runs.values()]
-        waits.append(max(0.0, self.next_heartbeat - now))
         waits.append(0.05)  # frames and statuses are due at most this late
         return min(waits)
 
