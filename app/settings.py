@@ -49,6 +49,20 @@ class Limits(BaseModel):
     max_d_steps: int = 10
     max_gan_steps: int = 10_000_000
     max_drawn_points: int = 1000
+    # --- cost (app/train/cost.py): what one step or evaluation may take on this server ---
+    # The throughput the estimates assume, in GFLOP/s: one CPU training thread here measured
+    # 70 to 90 alone and about 30 beside other busy processes (a big CNN on MNIST, two
+    # operations per multiply-add); set higher for a GPU.
+    compute_gflops: float = Field(30.0, gt=0)
+    # A spec whose one training step is estimated longer than this (seconds) is refused at
+    # validation, with the estimate in words; beyond warn_step_seconds it gets a warning.
+    max_step_seconds: float = Field(5.0, gt=0)
+    warn_step_seconds: float = Field(1.0, gt=0)
+    # One evaluation (epoch-end metrics, the metrics view, a pass over the val set for the
+    # confusion matrix) is estimated to take at most this (seconds): it measures only the
+    # first examples of each split that fit, so a big CNN cannot stall its worker for a
+    # minute. Small networks measure everything as before.
+    max_eval_seconds: float = Field(1.0, gt=0)
 
 
 DEFAULT_LIMITS = Limits()

@@ -22,7 +22,7 @@ from app.data.base import Dataset
 from app.nn import ModelInput, build_model
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import Dropout, ExperimentSpec, Layer, TrainSpec
-from app.train import objective, optim
+from app.train import cost, objective, optim
 from app.train.objective import LossFn
 from app.train.rng import OwnRng
 
@@ -147,6 +147,8 @@ class Run:
             )
             self._rng = OwnRng(self.device)  # dropout's draws continue from here
         self.model.to(self.device)
+        # Examples one evaluation may use (app/train/cost.py): all of them for small networks.
+        self.eval_size = cost.eval_examples(self.report, self.limits)
         self.loss_fn = objective.make_loss(self.task, spec.train.loss)
         self.optimizer = optim.make_optimizer(self.model, spec.train)
         self._shuffle = torch.Generator().manual_seed(spec.seed + 1)
@@ -400,12 +402,15 @@ class Run:
     @torch.no_grad()
     def evaluate(self) -> Metrics:
         """Loss and accuracy/R² on the train set (up to TRAIN_EVAL_CAP examples) and the val
-        set, plus each layer's gradient norm from the last step. Changes nothing."""
+        set, plus each layer's gradient norm from the last step. Changes nothing. A network
+        too costly to measure every example within `Limits.max_eval_seconds` is measured on
+        the first `eval_size` examples of each split (the same ones every time)."""
+        train_cap, val_cap = min(TRAIN_EVAL_CAP, self.eval_size), self.eval_size
         with evaluating(self.model):
             train_loss, train_score = self._measure(
-                self.x_train[:TRAIN_EVAL_CAP], self.y_train[:TRAIN_EVAL_CAP]
+                self.x_train[:train_cap], self.y_train[:train_cap]
             )
-            val_loss, val_score = self._measure(self.x_val, self.y_val)
+            val_loss, val_score = self._measure(self.x_val[:val_cap], self.y_val[:val_cap])
         return Metrics(
             self.step_count,
             self.epoch,

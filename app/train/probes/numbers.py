@@ -65,7 +65,7 @@ def activation_stats(run: Run, **_: Any) -> dict[str, dict[str, float]]:
     ±0.99, sigmoid below 0.01 or above 0.99)."""
     names = [n for n, m in run.model.named_children() if n != "output" and hasattr(m, "act")]
     with capture(run.model, names) as outs:
-        run.model(run.x_val[:STATS_BATCH])
+        run.model(run.x_val[: min(STATS_BATCH, run.eval_size)])
     stats = {}
     for name in names:
         act, out = getattr(run.model, name).act, outs[name]
