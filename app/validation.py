@@ -12,9 +12,11 @@ from app.data import build_dataset
 from app.data.base import DataError, Dataset
 from app.data.gan import GanData, build_gan_data
 from app.nn import ModelInput, SpecError, build_model
+from app.nn.build import ModelReport
 from app.nn.gan import build_discriminator, build_generator
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import ExperimentSpec
+from app.train import cost
 from app.train.objective import resolve_loss
 
 
@@ -44,6 +46,7 @@ def check_spec(
         limits=limits,
         device="meta",
     )
+    estimate, warnings = _step_estimate(report, spec.train.batch_size, limits)
     return {
         "data": {
             "task": data.task,
@@ -58,7 +61,31 @@ def check_spec(
         "output": {"units": data.output_dim, "activation": report.output_activation, "loss": loss},
         "total_params": report.total_params,
         "activation_bytes": report.activation_bytes,
+        "step_estimate": estimate,
+        "warnings": warnings,
     }
+
+
+def _step_estimate(
+    report: ModelReport, batch_size: int, limits: Limits
+) -> tuple[dict[str, float], list[str]]:
+    """One training step's estimated cost (app/train/cost.py) and the warnings it earns;
+    a step beyond `limits.max_step_seconds` is refused: it would hold its worker that long
+    at every turn, and its evaluations longer still."""
+    flops = cost.step_flops(report, batch_size)
+    secs = cost.seconds(flops, limits)
+    said = (
+        f"one training step of this network (a batch of {batch_size}) would take about "
+        f"{cost.in_words(secs)} on this server"
+    )
+    if secs > limits.max_step_seconds:
+        raise SpecError(
+            "model.layers",
+            f"{said}; the limit is {cost.in_words(limits.max_step_seconds)}: use fewer or "
+            "smaller layers, or a smaller batch",
+        )
+    warnings = [f"{said}: training will be slow"] if secs > limits.warn_step_seconds else []
+    return {"flops": flops, "seconds": round(secs, 6)}, warnings
 
 
 def _check_gan(spec: ExperimentSpec, data: GanData, limits: Limits) -> dict[str, Any]:
