@@ -116,3 +116,60 @@ def test_a_view_that_raises_while_reporting_the_failure_ends_only_its_run(
     assert len(done) == 1 and done[0]["reason"] == "failed"
     assert "RuntimeError: a bug in a view" in done[0]["detail"]
     assert hosted.run.done and not hosted.runnable
+
+
+BIG_CNN_LAYERS = [
+    {"type": "conv2d", "filters": 64, "kernel": 5},
+    {"type": "conv2d", "filters": 64, "kernel": 5},
+    {"type": "maxpool2d"},
+    {"type": "dense", "units": 64, "activation": "relu"},
+]
+
+
+def big_cnn(**data: Any) -> dict[str, Any]:
+    """The issue's legal CNN: /?dataset=mnist&layers=conv2d:64:5,conv2d:64:5,maxpool2d:2,
+    dense:64:relu (908k parameters; a full evaluation took about 70 s here)."""
+    raw = {"data": {"dataset": "mnist", **data}, "model": {"layers": BIG_CNN_LAYERS}}
+    return ExperimentSpec.model_validate(raw).model_dump()
+
+
+def test_a_big_cnn_beside_an_innocent_run_leaves_its_worker_alive() -> None:
+    """Training and watching the issue's CNN (its metrics view evaluated all 14,000 MNIST
+    examples in one frame, a minute: the worker missed its heartbeats and was replaced)
+    on the worker of an xor run: the worker stays, the xor run keeps training, and the
+    CNN's metrics come, measured within the evaluation budget."""
+
+    async def test(pool: WorkerPool) -> None:
+        (worker,) = pool._workers.values()
+        pid = worker.link.process.pid
+        innocent, big = Inbox(), Inbox()
+        pool.open_run(XOR, innocent)
+        run = pool.open_run(big_cnn(), big, paused=True)
+        pool.command(run, view(views=["metrics", "feature_maps", "weights"], fps=30))
+        pool.command(run, {"type": "resume"})
+        await big.until(lambda e: e["type"] == "done" or e.get("slow", False), timeout=60)
+        await big.until(lambda e: e["type"] == "status" and (e["step"] or 0) >= 10, timeout=60)
+        await innocent_keeps_training(innocent)
+        assert not [e for e in big.events if e["type"] == "done"], big.events[-3:]
+        assert worker.link.process.pid == pid and pool._workers[0] is worker
+
+    with_one_worker(test, heartbeat_timeout_s=5.0)
+
+
+def test_heartbeats_do_not_wait_for_a_long_evaluation() -> None:
+    """With the evaluation budget lifted, the CNN's metrics view takes seconds on 2,000
+    MNIST images, five times the heartbeat timeout: the heartbeat thread keeps the worker
+    (before, the loop sent heartbeats between turns and the worker was replaced)."""
+    from app.settings import Limits
+
+    async def test(pool: WorkerPool) -> None:
+        (worker,) = pool._workers.values()
+        pid = worker.link.process.pid
+        big = Inbox()
+        run = pool.open_run(big_cnn(n_samples=2000), big, paused=True)
+        pool.command(run, view(views=["metrics"]))
+        await big.until(lambda e: e["type"] in ("frame", "done"), timeout=120)
+        assert not [e for e in big.events if e["type"] == "done"], big.events[-3:]
+        assert worker.link.process.pid == pid and pool._workers[0] is worker
+
+    with_one_worker(test, heartbeat_timeout_s=0.5, limits=Limits(max_eval_seconds=1e6))
