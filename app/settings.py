@@ -63,6 +63,14 @@ class Limits(BaseModel):
     # first examples of each split that fit, so a big CNN cannot stall its worker for a
     # minute. Small networks measure everything as before.
     max_eval_seconds: float = Field(1.0, gt=0)
+    # Bytes one run may hold (its data, weights with their gradients and optimizer state,
+    # and one batch's activations), estimated at validation: beyond, the spec is refused.
+    max_run_bytes: int = Field(1024**3, gt=0)
+    # Values one view of maps over the plane may hold (units x grid x grid for `neurons`):
+    # a finer grid than fits is coarsened, as is one whose forward pass over the grid's
+    # points would cost more than max_eval_seconds. (A 4x1024 network at grid 200 held
+    # 164 M values, and its worker grew to 1.7 GB.)
+    max_view_values: int = Field(1_000_000, gt=0)
 
 
 DEFAULT_LIMITS = Limits()
@@ -129,6 +137,10 @@ class Settings(BaseSettings):
     max_runs: int = Field(200, ge=1, le=100_000)
     # A run ends ("failed: time limit") after this much wall time.
     run_time_limit_s: float = Field(3600.0, gt=0)
+    # A run whose one training step took longer than this (seconds, measured) ends as failed:
+    # validation refuses steps estimated beyond limits.max_step_seconds, this catches what
+    # the estimate missed, so no run holds its worker that long at every turn.
+    run_step_limit_s: float = Field(15.0, gt=0)
     # Workers report this often; one silent for heartbeat_timeout_s is replaced. (A worker
     # that dies is noticed at once, from its closed pipe.)
     heartbeat_s: float = Field(0.25, gt=0, le=10)

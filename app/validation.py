@@ -47,6 +47,7 @@ def check_spec(
         device="meta",
     )
     estimate, warnings = _step_estimate(report, spec.train.batch_size, limits)
+    _check_memory(report, data, limits)
     return {
         "data": {
             "task": data.task,
@@ -86,6 +87,26 @@ def _step_estimate(
         )
     warnings = [f"{said}: training will be slow"] if secs > limits.warn_step_seconds else []
     return {"flops": flops, "seconds": round(secs, 6)}, warnings
+
+
+# The spec field a person would change to shrink each part of a run's memory.
+MEMORY_FIELDS = {"data": "data.n_samples", "weights": "model.layers", "activations": "model.layers"}
+
+
+def _check_memory(report: ModelReport, data: Dataset, limits: Limits) -> None:
+    """Refuses a run that would hold more than `limits.max_run_bytes`, naming its parts."""
+    tensors = (data.x_train, data.y_train, data.x_val, data.y_val)
+    parts = cost.run_bytes(report, sum(t.element_size() * t.nelement() for t in tensors))
+    total = sum(parts.values())
+    if total <= limits.max_run_bytes:
+        return
+    largest = max(parts, key=lambda k: parts[k])
+    listed = ", ".join(f"{k} {cost.bytes_in_words(v)}" for k, v in parts.items())
+    raise SpecError(
+        MEMORY_FIELDS[largest],
+        f"this run would hold about {cost.bytes_in_words(total)} of memory ({listed}); "
+        f"the limit per run is {cost.bytes_in_words(limits.max_run_bytes)}",
+    )
 
 
 def _check_gan(spec: ExperimentSpec, data: GanData, limits: Limits) -> dict[str, Any]:

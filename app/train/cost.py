@@ -54,3 +54,20 @@ def eval_examples(report: ModelReport, limits: Limits) -> int:
 
 
 EVAL_FLOOR = 64  # examples an evaluation uses at least, whatever the network costs
+
+
+def run_bytes(report: ModelReport, data_bytes: int) -> dict[str, int]:
+    """What one run holds in memory, by part: its data tensors, its weights with their
+    gradients and up to two optimizer states (Adam's moments), one batch's activations."""
+    return {
+        "data": data_bytes,
+        "weights": 4 * 4 * report.total_params,
+        "activations": report.activation_bytes,
+    }
+
+
+def bytes_in_words(n: float) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.0f} bytes"

@@ -72,3 +72,18 @@ def test_evaluations_of_a_costly_network_use_the_first_examples_that_fit() -> No
     assert big.eval_size == 181 < len(big.x_val)
     floor = Run(spec(BIG_CNN, dataset="mnist", n_samples=2000), limits=Limits(compute_gflops=1))
     assert floor.eval_size == cost.EVAL_FLOOR
+
+
+def test_a_run_that_would_hold_too_much_memory_is_refused_naming_the_largest_part() -> None:
+    limits = Limits(max_run_bytes=10 * 1024**2)
+    wide = [{"type": "dense", "units": 1024}] * 4  # 3.1 M weights, x4 with grads and Adam's state
+    with pytest.raises(SpecError) as refused:
+        check_spec(spec(wide, dataset="xor"), limits=limits)
+    assert refused.value.field == "model.layers"
+    message = refused.value.message
+    assert message.startswith("this run would hold about 48.4 MB of memory (data 7.81 KB")
+    assert "weights 48.1 MB" in message and message.endswith("the limit per run is 10 MB")
+    with pytest.raises(SpecError) as data:
+        check_spec(spec([], dataset="mnist"), limits=Limits(max_run_bytes=1024**2))
+    assert data.value.field == "data.n_samples"
+    check_spec(spec([{"type": "dense", "units": 8}], dataset="xor"), limits=limits)
