@@ -266,6 +266,12 @@ class HostedRun:
         done = self.run.step(steps)
         elapsed = time.perf_counter() - started
         self.used_s += elapsed
+        if done and elapsed / done > self.settings.run_step_limit_s:
+            self.run.fail(
+                f"one training step took {elapsed / done:.0f} s on this server; the limit is "
+                f"{self.settings.run_step_limit_s:.0f} s: use fewer or smaller layers, or a "
+                "smaller batch"
+            )
         if done:
             self.step_seconds = 0.7 * self.step_seconds + 0.3 * (elapsed / done)
             self.rate = 0.8 * self.rate + 0.2 * (done / max(elapsed, 1e-9))

@@ -113,6 +113,25 @@ class WorkerLoop:
                 log.exception("reporting failed run %s failed too; ending it bare", hosted.id)
                 hosted.send_done()
 
+    def _open(self, run_id: str, spec: dict[str, Any]) -> HostedRun | None:
+        """Builds a run; a failure beyond a bad spec (out of memory while building) closes
+        that run with the reason in words, never the worker."""
+        try:
+            return HostedRun.open(run_id, spec, self.settings, self.emit)
+        except Exception as error:
+            log.exception("building run %s failed", run_id)
+            self.emit(
+                {
+                    "type": "error",
+                    "run": run_id,
+                    "code": "internal",
+                    "field": "spec",
+                    "message": f"the run could not be built: {type(error).__name__}: {error}",
+                    "closed": True,
+                }
+            )
+            return None
+
     def _idle_timeout(self, now: float) -> float:
         waits = [h.wake_in(now) for h in self.runs.values()]
         waits.append(0.05)  # frames and statuses are due at most this late
@@ -133,7 +152,7 @@ class WorkerLoop:
         if kind == "shutdown":
             self.stopping = True
         elif kind == "open" and run_id is not None:
-            hosted = HostedRun.open(run_id, payload["spec"], self.settings, self.emit)
+            hosted = self._open(run_id, payload["spec"])
             if hosted is None:  # its error said why, and closed it
                 return
             # A newcomer starts level with the least-served run, not ahead of everyone.

@@ -173,3 +173,76 @@ def test_heartbeats_do_not_wait_for_a_long_evaluation() -> None:
         assert worker.link.process.pid == pid and pool._workers[0] is worker
 
     with_one_worker(test, heartbeat_timeout_s=0.5, limits=Limits(max_eval_seconds=1e6))
+
+
+def test_a_run_past_its_wall_time_or_step_time_ends_failed_in_words(tmp_path: Path) -> None:
+    from tests.worker.test_hosted_frames import Hosted
+
+    timed = Hosted(XOR, tmp_path, run_time_limit_s=60)
+    timed.send({"type": "resume"})
+    timed.run.train_turn(timed.run.started_at + 1)
+    assert not timed.run.run.done
+    timed.run.train_turn(timed.run.started_at + 61)
+    timed.run.report(timed.run.started_at + 61)
+    (done,) = timed.take("done")
+    assert done["reason"] == "failed" and "time limit of 60 s" in done["detail"]
+
+    slow = Hosted(XOR, tmp_path, run_step_limit_s=1e-9)  # every step is too slow
+    slow.send({"type": "resume"})
+    slow.run.train_turn(slow.run.started_at)
+    slow.run.report(slow.run.started_at)
+    (done,) = slow.take("done")
+    assert done["reason"] == "failed"
+    assert "one training step took 0 s on this server; the limit is 0 s" in done["detail"]
+
+
+def test_a_fine_neuron_grid_on_a_wide_network_is_coarsened_beside_an_innocent_run() -> None:
+    """The issue's neurons view at grid 200 on a 4x1024 network (164 M values per frame;
+    the worker reached 1.7 GB and missed its heartbeat) beside an xor run: the frame comes
+    at a grid that fits, the xor run keeps training, the worker is the same."""
+    from app.protocol import decode_frame
+
+    wide = {
+        "data": {"dataset": "plane"},
+        "model": {"layers": [{"type": "dense", "units": 1024}] * 4},
+    }
+
+    async def test(pool: WorkerPool) -> None:
+        (worker,) = pool._workers.values()
+        pid = worker.link.process.pid
+        innocent, big = Inbox(), Inbox()
+        pool.open_run(XOR, innocent)
+        run = pool.open_run(ExperimentSpec.model_validate(wide).model_dump(), big)
+        pool.command(run, view(views=["neurons", "boundary"], grid=200, boundary_grid=200))
+        frame = await big.until(lambda e: e["type"] in ("frame", "done"), timeout=30)
+        header, arrays = decode_frame(frame["data"])
+        units = sum(a.shape[0] for name, a in arrays.items() if name.startswith("neurons/"))
+        assert units * arrays["neurons/dense0"].shape[-1] ** 2 <= 1_000_000
+        await innocent_keeps_training(innocent)
+        assert worker.link.process.pid == pid and pool._workers[0] is worker
+
+    with_one_worker(test, heartbeat_timeout_s=5.0)
+
+
+def test_a_run_that_fails_to_build_is_closed_in_words_and_the_loop_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond a bad spec (an error naming the field), building may fail for want of
+    memory: that run is closed with the reason, and the loop handles the next command."""
+    receive, send = mp.Pipe(duplex=False)
+    loop = WorkerLoop(0, mp.get_context("spawn").Queue(), send, Settings(data_dir=tmp_path))
+
+    def out_of_memory(*args: Any) -> None:
+        raise MemoryError("cannot allocate 4 GB")
+
+    monkeypatch.setattr(HostedRun, "open", out_of_memory)
+    loop._handle("open", "big", {"spec": XOR})  # raised out of the loop before
+    monkeypatch.undo()
+    loop._handle("open", "small", {"spec": XOR})
+    events = []
+    while receive.poll():
+        events.append(receive.recv())
+    error = events[0]
+    assert (error["run"], error["field"], error["closed"]) == ("big", "spec", True)
+    assert error["message"] == "the run could not be built: MemoryError: cannot allocate 4 GB"
+    assert set(loop.runs) == {"small"}
