@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     # that dies is noticed at once, from its closed pipe.)
     heartbeat_s: float = Field(0.25, gt=0, le=10)
     heartbeat_timeout_s: float = Field(20.0, gt=0)
+    # A worker has this long (seconds) from its spawn to say it is ready (importing torch
+    # took 18.6 s under load here), after which heartbeat_timeout_s applies. Runs are placed
+    # only on ready workers.
+    startup_timeout_s: float = Field(120.0, gt=0)
     # Status events while a run trains, per second.
     status_hz: float = Field(4.0, gt=0, le=60)
 
