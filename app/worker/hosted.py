@@ -53,6 +53,12 @@ SLOW_VIEWS = frozenset(
 # on MNIST evaluates 14,000 images: a quarter second on one CPU thread), so a big dataset
 # does not hold back the cheap views a drawing pad waits for.
 SLOW_VIEW_COST_S = 0.02
+# Views of the viewer's sample or drawing: never slow, whatever they cost, so they follow
+# every new input (a drawing pad's "what the network sees" kept showing a val sample when
+# `example` once took over 20 ms under load); their cost paces the frames instead.
+PER_EXAMPLE_VIEWS = frozenset(
+    {"example", "probabilities", "feature_maps", "hidden_states", "attention"}
+)
 # The next frame waits at least this many times as long as the last one took, so frames
 # cost the worker at most about a quarter of its time (the rest trains).
 FRAME_COST_FACTOR = 3.0
@@ -389,6 +395,8 @@ class HostedRun:
         return slow_cost
 
     def _is_slow(self, name: str) -> bool:
+        if name in PER_EXAMPLE_VIEWS:
+            return False
         return name in SLOW_VIEWS or self.view_cost.get(name, 0.0) > SLOW_VIEW_COST_S
 
     def _observe(self, name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:
