@@ -5,6 +5,7 @@ worker process; `emit` sends events to the web process."""
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +63,8 @@ PER_EXAMPLE_VIEWS = frozenset(
 # The next frame waits at least this many times as long as the last one took, so frames
 # cost the worker at most about a quarter of its time (the rest trains).
 FRAME_COST_FACTOR = 3.0
+# The rate in status is measured over about this many seconds of wall time.
+RATE_WINDOW_S = 1.0
 # The slow views likewise wait this many times their own cost, so they take at most about
 # a seventh of the worker's time (on MNIST: 0.4 s of passes, so about every 2.8 s).
 SLOW_COST_FACTOR = 6.0
@@ -76,7 +79,9 @@ class HostedRun:
         self.credit = 0.0  # steps earned at `speed` and not yet trained
         self.credit_at = time.monotonic()
         self.step_seconds = 1e-3  # running estimate of one step's cost
-        self.rate = 0.0  # steps per second, smoothed, for status
+        # (time, step count) after each turn that trained, the last RATE_WINDOW_S and one
+        # before: the wall-clock rate for status, whatever share of the worker this run gets
+        self.rate_marks: deque[tuple[float, int]] = deque()
         self.used_s = 0.0  # wall time spent training, for fair turns
         self.view: dict[str, Any] | None = None
         self.next_frame_at = 0.0
@@ -116,13 +121,16 @@ class HostedRun:
         elif kind == "resume":
             self.playing = True
             self.credit_at = time.monotonic()
+            self._restart_rate()
         elif kind == "step":
             self.playing, self.pending_steps = False, message["n"]
+            self._restart_rate()
         elif kind == "speed":
             self.speed, self.credit = message["steps_per_second"], 0.0
             self.credit_at = time.monotonic()
         elif kind == "reset":
             self.run.reset(message.get("seed"))
+            self._restart_rate()
             self.reported_points, self.done_sent = 0, False
             self.pending_steps = 0
             self._refresh_frame()
@@ -280,7 +288,7 @@ class HostedRun:
             )
         if done:
             self.step_seconds = 0.7 * self.step_seconds + 0.3 * (elapsed / done)
-            self.rate = 0.8 * self.rate + 0.2 * (done / max(elapsed, 1e-9))
+            self._mark_rate(time.monotonic())
         if self.speed is not None:
             self.credit -= done
         if self.pending_steps:
@@ -303,6 +311,32 @@ class HostedRun:
             self.send_done()
         elif now >= self.next_status_at and (self.runnable or self.next_status_at == 0.0):
             self.send_status()
+
+    # --- the rate status reports ---
+
+    def _restart_rate(self) -> None:
+        """Training starts (again) now: the rate counts from here."""
+        self.rate_marks.clear()
+        self.rate_marks.append((time.monotonic(), self.run.step_count))
+
+    def _mark_rate(self, now: float) -> None:
+        marks = self.rate_marks
+        if not marks:
+            marks.append((self.started_at, 0))
+        marks.append((now, self.run.step_count))
+        while len(marks) > 2 and marks[1][0] <= now - RATE_WINDOW_S:
+            marks.popleft()  # the first mark stays the last one before the window
+
+    def wall_rate(self, now: float) -> float:
+        """Steps per second of wall time over about the last RATE_WINDOW_S: what the step
+        counter advances, with the turns of the other runs on this worker counted in (the
+        rate within a turn read 3x the truth in turbo, and 661 at slow motion 1). A run
+        that stopped stepping reads lower as time passes without a step."""
+        if len(self.rate_marks) < 2:
+            return 0.0
+        (first_at, first), (last_at, last) = self.rate_marks[0], self.rate_marks[-1]
+        elapsed = max(last_at - first_at, now - last_at)
+        return (last - first) / elapsed if elapsed > 0 else 0.0
 
     def send_done(self) -> None:
         """The run's end: its last status, then `done` with the reason; once per ending."""
@@ -329,7 +363,7 @@ class HostedRun:
                 "state": status.state,
                 "step": status.step,
                 "epoch": status.epoch,
-                "steps_per_s": round(self.rate, 1) if self.runnable else 0.0,
+                "steps_per_s": round(self.wall_rate(time.monotonic()), 1) if self.runnable else 0.0,
                 "reason": status.reason,
                 "detail": status.detail,
             }
