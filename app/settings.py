@@ -149,6 +149,10 @@ class Settings(BaseSettings):
     # took 18.6 s under load here), after which heartbeat_timeout_s applies. Runs are placed
     # only on ready workers.
     startup_timeout_s: float = Field(120.0, gt=0)
+    # Address space a CPU worker may map (bytes; 0: no cap). A run whose allocation would
+    # go beyond fails alone ("out of memory"), not the worker with every run on it. A worker
+    # maps about 1 GB before its first run.
+    worker_memory_bytes: int = Field(8 * 1024**3, ge=0)
     # Status events while a run trains, per second.
     status_hz: float = Field(4.0, gt=0, le=60)
 

@@ -200,8 +200,14 @@ class Run:
         start = self.step_count
         try:
             self._train(n)
-        except (RuntimeError, ValueError) as error:  # torch reports its failures as these
-            self.fail(f"training failed at step {self.step_count + 1}: {error}")
+        except (RuntimeError, ValueError, MemoryError) as error:  # torch's failures
+            what = str(error)
+            if _out_of_memory(error):  # torch's message names a source file, not a remedy
+                what = (
+                    "out of memory: this server's workers cannot hold what it needed; "
+                    "use fewer or smaller layers, or a smaller batch"
+                )
+            self.fail(f"training failed at step {self.step_count + 1}: {what}")
         return self.step_count - start
 
     def _train(self, n: int) -> None:
@@ -452,6 +458,14 @@ class Run:
         from app.train.probes import observe
 
         return observe(self, views, **options)
+
+
+def _out_of_memory(error: Exception) -> bool:
+    """Whether an allocation failed (torch's CPU and CUDA allocators, or numpy)."""
+    text = str(error)
+    return (
+        isinstance(error, MemoryError) or "can't allocate memory" in text or "out of memory" in text
+    )
 
 
 def _listing(params: dict[str, Any], most: int = 24) -> str:

@@ -34,11 +34,23 @@ def worker_main(worker_id: int, commands: Queue, events: Connection, settings_js
     torch.set_num_threads(settings.torch_threads)
     device = resolve_device(settings.device)
     settings = settings.model_copy(update={"device": str(device)})
+    if device.type == "cpu" and settings.worker_memory_bytes:
+        cap_memory(settings.worker_memory_bytes)
     # The first optimizer torch builds imports its compiler stack (about a second): pay it
     # now, before saying ready, not when the first student presses play.
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     events.send({"type": "ready", "worker": worker_id, "device": device.type, "pid": os.getpid()})
     WorkerLoop(worker_id, commands, events, settings).run()
+
+
+def cap_memory(limit: int) -> None:
+    """Caps this process's address space: an allocation beyond fails in the run that asked
+    (torch raises RuntimeError, numpy MemoryError, both caught per run) instead of the
+    kernel's OOM killer ending the worker and every run on it. Not on CUDA, whose driver
+    maps far more address space than it uses."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
 class WorkerLoop:

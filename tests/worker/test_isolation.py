@@ -246,3 +246,33 @@ def test_a_run_that_fails_to_build_is_closed_in_words_and_the_loop_goes_on(
     assert (error["run"], error["field"], error["closed"]) == ("big", "spec", True)
     assert error["message"] == "the run could not be built: MemoryError: cannot allocate 4 GB"
     assert set(loop.runs) == {"small"}
+
+
+def test_a_run_that_outgrows_its_workers_memory_fails_alone() -> None:
+    """A batch whose activations need 3.3 GB on a worker capped at 3 GB (limits raised so
+    validation lets it through): the allocation fails in that run, which ends `failed`
+    with "out of memory" in words, not the kernel's OOM killer ending the worker."""
+    from app.settings import Limits
+
+    huge = ExperimentSpec.model_validate(
+        {
+            "data": {"dataset": "mnist"},
+            "model": {"layers": [{"type": "conv2d", "filters": 256, "kernel": 3}]},
+            "train": {"batch_size": 4096},
+        }
+    ).model_dump()
+
+    async def test(pool: WorkerPool) -> None:
+        (worker,) = pool._workers.values()
+        pid = worker.link.process.pid
+        innocent, big = Inbox(), Inbox()
+        pool.open_run(XOR, innocent)
+        pool.open_run(huge, big)
+        done = await big.until(lambda e: e["type"] in ("done", "error"), timeout=60)
+        assert done["type"] == "done" and done["reason"] == "failed", done
+        assert "at step 1: out of memory" in done["detail"]
+        await innocent_keeps_training(innocent)
+        assert worker.link.process.pid == pid and pool._workers[0] is worker
+
+    loose = Limits(max_activation_bytes=16 * 1024**3, max_run_bytes=32 * 1024**3)
+    with_one_worker(test, limits=loose, worker_memory_bytes=3 * 1024**3)
