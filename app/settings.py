@@ -49,6 +49,28 @@ class Limits(BaseModel):
     max_d_steps: int = 10
     max_gan_steps: int = 10_000_000
     max_drawn_points: int = 1000
+    # --- cost (app/train/cost.py): what one step or evaluation may take on this server ---
+    # The throughput the estimates assume, in GFLOP/s: one CPU training thread here measured
+    # 70 to 90 alone and about 30 beside other busy processes (a big CNN on MNIST, two
+    # operations per multiply-add); set higher for a GPU.
+    compute_gflops: float = Field(30.0, gt=0)
+    # A spec whose one training step is estimated longer than this (seconds) is refused at
+    # validation, with the estimate in words; beyond warn_step_seconds it gets a warning.
+    max_step_seconds: float = Field(5.0, gt=0)
+    warn_step_seconds: float = Field(1.0, gt=0)
+    # One evaluation (epoch-end metrics, the metrics view, a pass over the val set for the
+    # confusion matrix) is estimated to take at most this (seconds): it measures only the
+    # first examples of each split that fit, so a big CNN cannot stall its worker for a
+    # minute. Small networks measure everything as before.
+    max_eval_seconds: float = Field(1.0, gt=0)
+    # Bytes one run may hold (its data, weights with their gradients and optimizer state,
+    # and one batch's activations), estimated at validation: beyond, the spec is refused.
+    max_run_bytes: int = Field(1024**3, gt=0)
+    # Values one view of maps over the plane may hold (units x grid x grid for `neurons`):
+    # a finer grid than fits is coarsened, as is one whose forward pass over the grid's
+    # points would cost more than max_eval_seconds. (A 4x1024 network at grid 200 held
+    # 164 M values, and its worker grew to 1.7 GB.)
+    max_view_values: int = Field(1_000_000, gt=0)
 
 
 DEFAULT_LIMITS = Limits()
@@ -148,10 +170,22 @@ class Settings(BaseSettings):
     max_runs: int = Field(200, ge=1, le=100_000)
     # A run ends ("failed: time limit") after this much wall time.
     run_time_limit_s: float = Field(3600.0, gt=0)
+    # A run whose one training step took longer than this (seconds, measured) ends as failed:
+    # validation refuses steps estimated beyond limits.max_step_seconds, this catches what
+    # the estimate missed, so no run holds its worker that long at every turn.
+    run_step_limit_s: float = Field(15.0, gt=0)
     # Workers report this often; one silent for heartbeat_timeout_s is replaced. (A worker
     # that dies is noticed at once, from its closed pipe.)
     heartbeat_s: float = Field(0.25, gt=0, le=10)
     heartbeat_timeout_s: float = Field(20.0, gt=0)
+    # A worker has this long (seconds) from its spawn to say it is ready (importing torch
+    # took 18.6 s under load here), after which heartbeat_timeout_s applies. Runs are placed
+    # only on ready workers.
+    startup_timeout_s: float = Field(120.0, gt=0)
+    # Address space a CPU worker may map (bytes; 0: no cap). A run whose allocation would
+    # go beyond fails alone ("out of memory"), not the worker with every run on it. A worker
+    # maps about 1 GB before its first run.
+    worker_memory_bytes: int = Field(8 * 1024**3, ge=0)
     # Status events while a run trains, per second.
     status_hz: float = Field(4.0, gt=0, le=60)
 

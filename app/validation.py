@@ -12,9 +12,11 @@ from app.data import build_dataset
 from app.data.base import DataError, Dataset
 from app.data.gan import GanData, build_gan_data
 from app.nn import ModelInput, SpecError, build_model
+from app.nn.build import ModelReport
 from app.nn.gan import build_discriminator, build_generator
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import ExperimentSpec
+from app.train import cost
 from app.train.objective import resolve_loss
 
 
@@ -44,6 +46,8 @@ def check_spec(
         limits=limits,
         device="meta",
     )
+    estimate, warnings = _step_estimate(report, spec.train.batch_size, limits)
+    _check_memory(report, data, limits)
     return {
         "data": {
             "task": data.task,
@@ -58,7 +62,51 @@ def check_spec(
         "output": {"units": data.output_dim, "activation": report.output_activation, "loss": loss},
         "total_params": report.total_params,
         "activation_bytes": report.activation_bytes,
+        "step_estimate": estimate,
+        "warnings": warnings,
     }
+
+
+def _step_estimate(
+    report: ModelReport, batch_size: int, limits: Limits
+) -> tuple[dict[str, float], list[str]]:
+    """One training step's estimated cost (app/train/cost.py) and the warnings it earns;
+    a step beyond `limits.max_step_seconds` is refused: it would hold its worker that long
+    at every turn, and its evaluations longer still."""
+    flops = cost.step_flops(report, batch_size)
+    secs = cost.seconds(flops, limits)
+    said = (
+        f"one training step of this network (a batch of {batch_size}) would take about "
+        f"{cost.in_words(secs)} on this server"
+    )
+    if secs > limits.max_step_seconds:
+        raise SpecError(
+            "model.layers",
+            f"{said}; the limit is {cost.in_words(limits.max_step_seconds)}: use fewer or "
+            "smaller layers, or a smaller batch",
+        )
+    warnings = [f"{said}: training will be slow"] if secs > limits.warn_step_seconds else []
+    return {"flops": flops, "seconds": round(secs, 6)}, warnings
+
+
+# The spec field a person would change to shrink each part of a run's memory.
+MEMORY_FIELDS = {"data": "data.n_samples", "weights": "model.layers", "activations": "model.layers"}
+
+
+def _check_memory(report: ModelReport, data: Dataset, limits: Limits) -> None:
+    """Refuses a run that would hold more than `limits.max_run_bytes`, naming its parts."""
+    tensors = (data.x_train, data.y_train, data.x_val, data.y_val)
+    parts = cost.run_bytes(report, sum(t.element_size() * t.nelement() for t in tensors))
+    total = sum(parts.values())
+    if total <= limits.max_run_bytes:
+        return
+    largest = max(parts, key=lambda k: parts[k])
+    listed = ", ".join(f"{k} {cost.bytes_in_words(v)}" for k, v in parts.items())
+    raise SpecError(
+        MEMORY_FIELDS[largest],
+        f"this run would hold about {cost.bytes_in_words(total)} of memory ({listed}); "
+        f"the limit per run is {cost.bytes_in_words(limits.max_run_bytes)}",
+    )
 
 
 def _check_gan(spec: ExperimentSpec, data: GanData, limits: Limits) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from app.data.base import Dataset
 from app.nn import ModelInput, build_model
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import Dropout, ExperimentSpec, Layer, TrainSpec
-from app.train import objective, optim
+from app.train import cost, objective, optim
 from app.train.objective import LossFn
 from app.train.rng import OwnRng
 
@@ -30,6 +30,11 @@ State = Literal["ready", "running", "paused", "done"]
 DoneReason = Literal["max_epochs", "max_steps", "early_stopped", "diverged", "failed"]
 EVAL_CHUNK = 1024  # examples per forward pass when evaluating
 TRAIN_EVAL_CAP = 4096  # train-set metrics are measured on at most this many examples
+# A loss beyond this many times the run's first loss (floored at LOSS_FLOOR, so a tiny first
+# regression loss does not make a small bump count) has exploded: the run has diverged, even
+# while every number is still finite (lr 10 on plane reaches 3.7e8 before inf).
+DIVERGED_FACTOR = 1e4
+LOSS_FLOOR = 0.01
 
 
 def train_step(
@@ -142,6 +147,8 @@ class Run:
             )
             self._rng = OwnRng(self.device)  # dropout's draws continue from here
         self.model.to(self.device)
+        # Examples one evaluation may use (app/train/cost.py): all of them for small networks.
+        self.eval_size = cost.eval_examples(self.report, self.limits)
         self.loss_fn = objective.make_loss(self.task, spec.train.loss)
         self.optimizer = optim.make_optimizer(self.model, spec.train)
         self._shuffle = torch.Generator().manual_seed(spec.seed + 1)
@@ -151,6 +158,7 @@ class Run:
         self._pos = 0  # next example of `_order` to train on
         self.history: list[Metrics] = []
         self._done: tuple[DoneReason, str] | None = None
+        self._first_loss: float | None = None  # the reference for DIVERGED_FACTOR
         self._best: tuple[float, int, dict[str, torch.Tensor]] | None = None
         self._bad_epochs = 0
         self._apply_lr()
@@ -192,8 +200,14 @@ class Run:
         start = self.step_count
         try:
             self._train(n)
-        except (RuntimeError, ValueError) as error:  # torch reports its failures as these
-            self.fail(f"training failed at step {self.step_count + 1}: {error}")
+        except (RuntimeError, ValueError, MemoryError) as error:  # torch's failures
+            what = str(error)
+            if _out_of_memory(error):  # torch's message names a source file, not a remedy
+                what = (
+                    "out of memory: this server's workers cannot hold what it needed; "
+                    "use fewer or smaller layers, or a smaller batch"
+                )
+            self.fail(f"training failed at step {self.step_count + 1}: {what}")
         return self.step_count - start
 
     def _train(self, n: int) -> None:
@@ -221,25 +235,53 @@ class Run:
         self._check_finite(losses)
 
     def _check_finite(self, losses: list[torch.Tensor]) -> bool:
-        """Marks the run diverged at the first non-finite loss among the latest steps
-        (`losses` ends at the current step); one device sync per call."""
+        """Marks the run diverged at the first non-finite or exploded loss among the latest
+        steps (`losses` ends at the current step), or when the last update left a weight
+        non-finite (its loss was still finite: the views would see NaN weights). One device
+        sync per call."""
         if not losses or self.done:
             return self.done
-        finite = torch.isfinite(torch.stack(losses)).cpu()
-        if bool(finite.all()):
-            return False
-        at = self.step_count - len(losses) + int((~finite).nonzero()[0, 0]) + 1
-        self._done = (
-            "diverged",
-            f"the loss became infinite or NaN at step {at}; try a smaller learning rate",
-        )
+        with torch.no_grad():  # non-finite if any weight is
+            norms = torch._foreach_norm([p.detach() for p in self.model.parameters()])
+        both = torch.cat([torch.stack(losses).float(), torch.stack(norms).float()]).cpu()
+        values, weights_ok = both[: len(losses)], bool(torch.isfinite(both[len(losses) :]).all())
+        if self._first_loss is None and math.isfinite(float(values[0])):
+            self._first_loss = float(values[0])
+        bad = ~torch.isfinite(values) | (values > self.loss_bound)
+        if bool(bad.any()):
+            first = int(bad.nonzero()[0, 0])
+            self._diverge(self.step_count - len(losses) + first + 1, float(values[first]))
+        elif not weights_ok:
+            self._diverge(self.step_count, math.nan, weights=True)
+        return self.done
+
+    @property
+    def loss_bound(self) -> float:
+        """The largest loss that does not count as diverged (see DIVERGED_FACTOR)."""
+        first = LOSS_FLOOR if self._first_loss is None else self._first_loss
+        return DIVERGED_FACTOR * max(first, LOSS_FLOOR)
+
+    def _diverge(self, step: int, loss: float, weights: bool = False) -> None:
+        """Ends the run as diverged; the detail says how, in words, never with the number
+        itself as a loss a page could show."""
+        if weights:
+            what = "the weights became infinite or NaN"
+        elif not math.isfinite(loss):
+            what = "the loss became infinite or NaN"
+        else:
+            what = f"the loss exploded to over {DIVERGED_FACTOR:,.0f} times its first value"
+        self._done = ("diverged", f"{what} at step {step}; try a smaller learning rate")
         self.running = False
-        return True
 
     def _end_epoch(self) -> None:
         self.epoch += 1
         self._order, self._pos = self._new_order(), 0
         metrics = self.evaluate()
+        measured = [metrics.train_loss] + ([metrics.val_loss] if len(self.x_val) else [])
+        bad = [x for x in measured if not math.isfinite(x) or x > self.loss_bound]
+        if bad:  # no metric point with a huge or NaN loss: the status says diverged
+            self._diverge(self.step_count, bad[0])
+            return
         self.history.append(metrics)
         train = self.spec.train
         if train.early_stopping is not None and self._early_stop(metrics.val_loss):
@@ -366,12 +408,15 @@ class Run:
     @torch.no_grad()
     def evaluate(self) -> Metrics:
         """Loss and accuracy/R² on the train set (up to TRAIN_EVAL_CAP examples) and the val
-        set, plus each layer's gradient norm from the last step. Changes nothing."""
+        set, plus each layer's gradient norm from the last step. Changes nothing. A network
+        too costly to measure every example within `Limits.max_eval_seconds` is measured on
+        the first `eval_size` examples of each split (the same ones every time)."""
+        train_cap, val_cap = min(TRAIN_EVAL_CAP, self.eval_size), self.eval_size
         with evaluating(self.model):
             train_loss, train_score = self._measure(
-                self.x_train[:TRAIN_EVAL_CAP], self.y_train[:TRAIN_EVAL_CAP]
+                self.x_train[:train_cap], self.y_train[:train_cap]
             )
-            val_loss, val_score = self._measure(self.x_val, self.y_val)
+            val_loss, val_score = self._measure(self.x_val[:val_cap], self.y_val[:val_cap])
         return Metrics(
             self.step_count,
             self.epoch,
@@ -413,6 +458,14 @@ class Run:
         from app.train.probes import observe
 
         return observe(self, views, **options)
+
+
+def _out_of_memory(error: Exception) -> bool:
+    """Whether an allocation failed (torch's CPU and CUDA allocators, or numpy)."""
+    text = str(error)
+    return (
+        isinstance(error, MemoryError) or "can't allocate memory" in text or "out of memory" in text
+    )
 
 
 def _listing(params: dict[str, Any], most: int = 24) -> str:

@@ -41,7 +41,8 @@ class Pool(Protocol):
         """Ends every run and worker (no orphan processes)."""
 
     def open_run(self, spec: dict[str, Any], deliver: Deliver, paused: bool = False) -> str:
-        """Places a run on the least-loaded worker; returns its id. Raises PoolBusy.
+        """Places a run on the least-loaded ready worker; returns its id. Raises PoolBusy
+        (in words) when the server is full or no worker is ready.
         `spec` is a validated ExperimentSpec as a dict (model_dump)."""
 
     def command(self, run_id: str, message: dict[str, Any]) -> None:

@@ -5,9 +5,11 @@ worker process; `emit` sends events to the web process."""
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from app.nn import SpecError
@@ -52,9 +54,17 @@ SLOW_VIEWS = frozenset(
 # on MNIST evaluates 14,000 images: a quarter second on one CPU thread), so a big dataset
 # does not hold back the cheap views a drawing pad waits for.
 SLOW_VIEW_COST_S = 0.02
+# Views of the viewer's sample or drawing: never slow, whatever they cost, so they follow
+# every new input (a drawing pad's "what the network sees" kept showing a val sample when
+# `example` once took over 20 ms under load); their cost paces the frames instead.
+PER_EXAMPLE_VIEWS = frozenset(
+    {"example", "probabilities", "feature_maps", "hidden_states", "attention"}
+)
 # The next frame waits at least this many times as long as the last one took, so frames
 # cost the worker at most about a quarter of its time (the rest trains).
 FRAME_COST_FACTOR = 3.0
+# The rate in status is measured over about this many seconds of wall time.
+RATE_WINDOW_S = 1.0
 # The slow views likewise wait this many times their own cost, so they take at most about
 # a seventh of the worker's time (on MNIST: 0.4 s of passes, so about every 2.8 s).
 SLOW_COST_FACTOR = 6.0
@@ -69,7 +79,9 @@ class HostedRun:
         self.credit = 0.0  # steps earned at `speed` and not yet trained
         self.credit_at = time.monotonic()
         self.step_seconds = 1e-3  # running estimate of one step's cost
-        self.rate = 0.0  # steps per second, smoothed, for status
+        # (time, step count) after each turn that trained, the last RATE_WINDOW_S and one
+        # before: the wall-clock rate for status, whatever share of the worker this run gets
+        self.rate_marks: deque[tuple[float, int]] = deque()
         self.used_s = 0.0  # wall time spent training, for fair turns
         self.view: dict[str, Any] | None = None
         self.next_frame_at = 0.0
@@ -109,13 +121,16 @@ class HostedRun:
         elif kind == "resume":
             self.playing = True
             self.credit_at = time.monotonic()
+            self._restart_rate()
         elif kind == "step":
             self.playing, self.pending_steps = False, message["n"]
+            self._restart_rate()
         elif kind == "speed":
             self.speed, self.credit = message["steps_per_second"], 0.0
             self.credit_at = time.monotonic()
         elif kind == "reset":
             self.run.reset(message.get("seed"))
+            self._restart_rate()
             self.reported_points, self.done_sent = 0, False
             self.pending_steps = 0
             self._refresh_frame()
@@ -199,6 +214,8 @@ class HostedRun:
         except (ObserveError, ValueError, TypeError) as e:
             self._invalid("input", str(e))
             return
+        if run.status.reason == "diverged":  # null, never the huge numbers its weights give
+            out = np.full(out.shape, np.nan)
         self.emit(
             {"type": "prediction", "run": self.id, "id": message["id"], "output": out.tolist()}
         )
@@ -263,9 +280,15 @@ class HostedRun:
         done = self.run.step(steps)
         elapsed = time.perf_counter() - started
         self.used_s += elapsed
+        if done and elapsed / done > self.settings.run_step_limit_s:
+            self.run.fail(
+                f"one training step took {elapsed / done:.0f} s on this server; the limit is "
+                f"{self.settings.run_step_limit_s:.0f} s: use fewer or smaller layers, or a "
+                "smaller batch"
+            )
         if done:
             self.step_seconds = 0.7 * self.step_seconds + 0.3 * (elapsed / done)
-            self.rate = 0.8 * self.rate + 0.2 * (done / max(elapsed, 1e-9))
+            self._mark_rate(time.monotonic())
         if self.speed is not None:
             self.credit -= done
         if self.pending_steps:
@@ -285,20 +308,50 @@ class HostedRun:
             self.emit({"type": "metrics", "run": self.id, "points": points})
         self._report_frame(now)
         if self.run.done and not self.done_sent:
-            self.done_sent = True
-            self.send_status()
-            status = self.run.status
-            self.emit(
-                {
-                    "type": "done",
-                    "run": self.id,
-                    "reason": status.reason,
-                    "detail": status.detail,
-                    "best_epoch": self.run.best_epoch,  # early stopping's pick, else null
-                }
-            )
+            self.send_done()
         elif now >= self.next_status_at and (self.runnable or self.next_status_at == 0.0):
             self.send_status()
+
+    # --- the rate status reports ---
+
+    def _restart_rate(self) -> None:
+        """Training starts (again) now: the rate counts from here."""
+        self.rate_marks.clear()
+        self.rate_marks.append((time.monotonic(), self.run.step_count))
+
+    def _mark_rate(self, now: float) -> None:
+        marks = self.rate_marks
+        if not marks:
+            marks.append((self.started_at, 0))
+        marks.append((now, self.run.step_count))
+        while len(marks) > 2 and marks[1][0] <= now - RATE_WINDOW_S:
+            marks.popleft()  # the first mark stays the last one before the window
+
+    def wall_rate(self, now: float) -> float:
+        """Steps per second of wall time over about the last RATE_WINDOW_S: what the step
+        counter advances, with the turns of the other runs on this worker counted in (the
+        rate within a turn read 3x the truth in turbo, and 661 at slow motion 1). A run
+        that stopped stepping reads lower as time passes without a step."""
+        if len(self.rate_marks) < 2:
+            return 0.0
+        (first_at, first), (last_at, last) = self.rate_marks[0], self.rate_marks[-1]
+        elapsed = max(last_at - first_at, now - last_at)
+        return (last - first) / elapsed if elapsed > 0 else 0.0
+
+    def send_done(self) -> None:
+        """The run's end: its last status, then `done` with the reason; once per ending."""
+        self.done_sent = True
+        self.send_status()
+        status = self.run.status
+        self.emit(
+            {
+                "type": "done",
+                "run": self.id,
+                "reason": status.reason,
+                "detail": status.detail,
+                "best_epoch": self.run.best_epoch,  # early stopping's pick, else null
+            }
+        )
 
     def send_status(self) -> None:
         self.run.running = self.runnable
@@ -310,7 +363,7 @@ class HostedRun:
                 "state": status.state,
                 "step": status.step,
                 "epoch": status.epoch,
-                "steps_per_s": round(self.rate, 1) if self.runnable else 0.0,
+                "steps_per_s": round(self.wall_rate(time.monotonic()), 1) if self.runnable else 0.0,
                 "reason": status.reason,
                 "detail": status.detail,
             }
@@ -376,6 +429,8 @@ class HostedRun:
         return slow_cost
 
     def _is_slow(self, name: str) -> bool:
+        if name in PER_EXAMPLE_VIEWS:
+            return False
         return name in SLOW_VIEWS or self.view_cost.get(name, 0.0) > SLOW_VIEW_COST_S
 
     def _observe(self, name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:

@@ -3,8 +3,8 @@
 Workers are reached through `transport` (spawned processes on this machine). One reader
 thread takes every worker's events and hands them to the event loop. A worker that dies is
 noticed at once from its closed channel (and by a supervisor checking liveness and
-heartbeats); its runs end with `done: failed` and a new worker takes its place. Runs go to
-the worker hosting the fewest.
+heartbeats, or a start-up timeout while it starts); its runs end with `done: failed` and a
+new worker takes its place. Runs go to the ready worker hosting the fewest.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class Worker:
     slot: int
     link: transport.WorkerLink
     last_heartbeat: float = field(default_factory=time.monotonic)
+    spawned_at: float = field(default_factory=time.monotonic)
     runs: set[str] = field(default_factory=set)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     dead: bool = False  # its pipe closed: the reader thread stops watching it
@@ -65,7 +66,8 @@ class WorkerPool:
         self._reader = threading.Thread(target=self._read_events, name="pool-events", daemon=True)
         self._reader.start()
         await asyncio.wait_for(
-            asyncio.gather(*(w.ready.wait() for w in self._workers.values())), timeout=120
+            asyncio.gather(*(w.ready.wait() for w in self._workers.values())),
+            timeout=self.settings.startup_timeout_s,
         )
         self._supervisor = asyncio.create_task(self._supervise())
 
@@ -113,9 +115,13 @@ class WorkerPool:
                 f"the server is busy: it runs {self.settings.max_runs} experiments "
                 "at most; try again in a while"
             )
-        live = [w for w in self._workers.values() if not w.dead]
+        # Only a ready worker takes a run: one still starting would hold it for seconds
+        # before its first step (7.3 s to the first metrics after a kill, measured).
+        live = [w for w in self._workers.values() if not w.dead and w.ready.is_set()]
         if not live:
-            raise PoolBusy("no worker is available right now; try again in a moment")
+            raise PoolBusy(
+                "no worker is ready right now (one is starting); try again in a few seconds"
+            )
         worker = min(live, key=lambda w: len(w.runs))
         run_id = uuid.uuid4().hex[:12]
         self._runs[run_id] = (worker.slot, deliver)
@@ -205,6 +211,10 @@ class WorkerPool:
             for worker in list(self._workers.values()):
                 if not worker.link.alive():
                     self._on_death(worker.slot, f"its process ended ({worker.link.exit_reason()})")
+                elif not worker.ready.is_set():  # starting: its own, longer timeout
+                    if now - worker.spawned_at > self.settings.startup_timeout_s:
+                        limit = self.settings.startup_timeout_s
+                        self._on_death(worker.slot, f"it did not start within {limit:.0f} s")
                 elif now - worker.last_heartbeat > self.settings.heartbeat_timeout_s:
                     self._on_death(worker.slot, "it stopped responding")
 

@@ -1,7 +1,9 @@
 """The worker process: hosts many runs and gives each a turn of about `slice_ms` in
 round-robin, so one big run cannot starve small ones. Commands arrive on a queue; events
 leave on a pipe that only this process writes (so a worker killed mid-write breaks nothing
-but its own pipe)."""
+but its own pipe). Heartbeats come from a thread of their own, so a training step or an
+evaluation that takes a minute does not make the pool take the worker for dead; the pipe
+then has two writers, so every send holds a lock."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import logging
 import os
 import queue
 import signal
+import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -31,11 +34,23 @@ def worker_main(worker_id: int, commands: Queue, events: Connection, settings_js
     torch.set_num_threads(settings.torch_threads)
     device = resolve_device(settings.device)
     settings = settings.model_copy(update={"device": str(device)})
+    if device.type == "cpu" and settings.worker_memory_bytes:
+        cap_memory(settings.worker_memory_bytes)
     # The first optimizer torch builds imports its compiler stack (about a second): pay it
     # now, before saying ready, not when the first student presses play.
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     events.send({"type": "ready", "worker": worker_id, "device": device.type, "pid": os.getpid()})
     WorkerLoop(worker_id, commands, events, settings).run()
+
+
+def cap_memory(limit: int) -> None:
+    """Caps this process's address space: an allocation beyond fails in the run that asked
+    (torch raises RuntimeError, numpy MemoryError, both caught per run) instead of the
+    kernel's OOM killer ending the worker and every run on it. Not on CUDA, whose driver
+    maps far more address space than it uses."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
 class WorkerLoop:
@@ -50,25 +65,39 @@ class WorkerLoop:
         )
         self.runs: dict[str, HostedRun] = {}
         self.parent = os.getppid()
-        self.next_heartbeat = 0.0
         self.stopping = False
+        self._send_lock = threading.Lock()  # the loop and the heartbeat thread both send
+        self._stopped = threading.Event()
 
     def emit(self, event: dict[str, Any]) -> None:
         try:
-            self.events.send(event)
+            with self._send_lock:
+                self.events.send(event)
         except OSError:  # the pool closed our pipe (it is stopping or gone): stop too
             self.stopping = True
 
+    def _beat(self) -> None:
+        """The heartbeat thread: every `heartbeat_s`, whatever the loop is doing (torch
+        releases the GIL while it computes). A worker whose server is gone stops."""
+        while not self._stopped.wait(self.settings.heartbeat_s):
+            if os.getppid() != self.parent:  # the server is gone: no orphans
+                self.stopping = True
+                return
+            self.emit({"type": "heartbeat", "worker": self.worker_id, "runs": len(self.runs)})
+
     def run(self) -> None:
+        beat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        beat.start()
+        try:
+            self._loop()
+        finally:
+            self._stopped.set()
+            beat.join(1)
+
+    def _loop(self) -> None:
         while not self.stopping:
             now = time.monotonic()
             self._receive(timeout=self._idle_timeout(now))
-            now = time.monotonic()
-            if now >= self.next_heartbeat:
-                if os.getppid() != self.parent:  # the server is gone: no orphans
-                    return
-                self.emit({"type": "heartbeat", "worker": self.worker_id, "runs": len(self.runs)})
-                self.next_heartbeat = now + self.settings.heartbeat_s
             turn = self._next_turn()
             if turn is not None:
                 self._guarded(turn, lambda h: h.train_turn(time.monotonic()))
@@ -90,11 +119,33 @@ class WorkerLoop:
         except Exception as error:  # a bug must cost one run, not the worker
             log.exception("run %s failed", hosted.id)
             hosted.run.fail(f"internal error: {type(error).__name__}: {error}")
-            hosted.report(time.monotonic())
+            try:  # a view that raised once may raise again on the same weights
+                hosted.report(time.monotonic())
+            except Exception:
+                log.exception("reporting failed run %s failed too; ending it bare", hosted.id)
+                hosted.send_done()
+
+    def _open(self, run_id: str, spec: dict[str, Any]) -> HostedRun | None:
+        """Builds a run; a failure beyond a bad spec (out of memory while building) closes
+        that run with the reason in words, never the worker."""
+        try:
+            return HostedRun.open(run_id, spec, self.settings, self.emit)
+        except Exception as error:
+            log.exception("building run %s failed", run_id)
+            self.emit(
+                {
+                    "type": "error",
+                    "run": run_id,
+                    "code": "internal",
+                    "field": "spec",
+                    "message": f"the run could not be built: {type(error).__name__}: {error}",
+                    "closed": True,
+                }
+            )
+            return None
 
     def _idle_timeout(self, now: float) -> float:
         waits = [h.wake_in(now) for h in self.runs.values()]
-        waits.append(max(0.0, self.next_heartbeat - now))
         waits.append(0.05)  # frames and statuses are due at most this late
         return min(waits)
 
@@ -113,7 +164,7 @@ class WorkerLoop:
         if kind == "shutdown":
             self.stopping = True
         elif kind == "open" and run_id is not None:
-            hosted = HostedRun.open(run_id, payload["spec"], self.settings, self.emit)
+            hosted = self._open(run_id, payload["spec"])
             if hosted is None:  # its error said why, and closed it
                 return
             # A newcomer starts level with the least-served run, not ahead of everyone.

@@ -4,6 +4,7 @@ observation never changing training."""
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -400,3 +401,32 @@ def test_confusion_and_misclassified_share_one_pass_over_the_val_set() -> None:
     np.testing.assert_array_equal(together["confusion"], alone)
     wrong = together["confusion"].sum() - np.trace(together["confusion"])
     assert together["misclassified"]["count"] == wrong
+
+
+def test_views_of_a_run_with_nan_weights_do_not_raise() -> None:
+    """np.histogram raised on NaN weights ("autodetected range of [nan, nan]") and took
+    the worker down; every point view must answer for a diverged run."""
+    run = Run(spec_of({"dataset": "plane"}, [{"type": "dense", "units": 8}] * 2))
+    with torch.no_grad():
+        run.model.dense0.linear.weight[0, 0] = math.nan
+        run.model.dense1.linear.weight.fill_(math.inf)
+    views = ("metrics", "neurons", "boundary", "weights", "histograms", "activation_stats")
+    out = run.observe(*views, grid=5)
+    histograms = out["histograms"]
+    assert histograms["dense0"]["counts"].sum() == run.model.dense0.linear.weight.numel() - 1
+    assert histograms["dense1"]["counts"].sum() == 0
+
+
+def test_neuron_maps_are_coarsened_to_fit_the_view_budget() -> None:
+    """A neurons view at grid 200 on a 4x1024 network held 164 M values (a worker grew to
+    1.7 GB); the grid is coarsened until units x grid² fits `max_view_values` and a
+    forward pass over the grid fits the evaluation budget. A small network keeps 200."""
+    wide = Run(spec_of({"dataset": "plane"}, [{"type": "dense", "units": 1024}] * 4))
+    maps = wide.observe("neurons", "boundary", grid=200)
+    units = sum(m.shape[0] for m in maps["neurons"].values())
+    grid = maps["neurons"]["dense0"].shape[-1]
+    assert units == 2 + 4 * 1024 and units * grid**2 <= wide.limits.max_view_values
+    assert 2 <= grid < 20
+    assert maps["boundary"].shape[-1] <= 200  # one map, but 4 M weights per point
+    small = Run(spec_of({"dataset": "xor"}, [{"type": "dense", "units": 8}] * 2))
+    assert small.observe("neurons", grid=200)["neurons"]["dense1"].shape == (8, 200, 200)

@@ -209,6 +209,36 @@ def test_huge_learning_rate_diverges_with_the_step() -> None:
     assert run.step(10) == 0  # a finished run trains no more
 
 
+def test_a_loss_that_explodes_but_stays_finite_is_diverged() -> None:
+    """lr 10 on plane reached a loss of 3.7e8 without inf, and the page showed the number:
+    a loss beyond DIVERGED_FACTOR times the first one counts as diverged, and no metric
+    point carries it."""
+    run = Run(make_spec(data={"dataset": "plane", "n_samples": 200}))
+    run.step(3)
+    assert not run.done
+    with torch.no_grad():
+        run.model.output.linear.bias.fill_(1e5)  # a squared error of about 1e10: finite
+    run.step(100)
+    status = run.status
+    assert (status.state, status.reason) == ("done", "diverged")
+    assert "exploded" in status.detail and "at step 4" in status.detail
+    assert all(m.val_loss < 1e4 and m.train_loss < 1e4 for m in run.history)
+    assert run.observe("metrics")["metrics"]["val_loss"] is None  # never the huge number
+
+
+def test_a_step_that_leaves_a_weight_nan_is_diverged_at_once() -> None:
+    """The update after a finite loss may leave NaN weights: the same step(n) call ends the
+    run, so no view sees them on a run still training."""
+    run = Run(make_spec())
+    run.step(2)
+    with torch.no_grad():
+        run.model.dense0.linear.weight.grad = None
+        for group in run.optimizer.param_groups:
+            group["lr"] = math.inf  # the next update turns the weights inf and NaN
+    run.step(1)
+    assert run.status.reason == "diverged" and "weights" in run.status.detail
+
+
 def test_max_epochs_ends_the_run_and_can_be_raised() -> None:
     run = Run(make_spec(train={"max_epochs": 2, "batch_size": 50}))
     assert run.step(100) == 4

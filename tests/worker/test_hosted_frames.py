@@ -241,3 +241,34 @@ def test_a_new_drawing_does_not_recompute_the_slow_views(tmp_path: Path) -> None
     h.run.report(1000.01)
     ((_header, arrays),) = h.frames()
     assert "confusion" not in arrays and "feature_maps/conv2d0" in arrays
+
+
+def test_per_example_views_follow_a_new_drawing_even_when_slow(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Under load `example` once took over SLOW_VIEW_COST_S and became slow, so a paused
+    drawing pad's "what the network sees" kept showing val sample 0 while the probability
+    bars followed the drawing. Per-example views come with every new input."""
+    observe = HostedRun._observe
+
+    def example_under_load(self: HostedRun, name: str, *args: Any) -> Any:
+        if name in ("example", "feature_maps"):
+            time.sleep(hosted.SLOW_VIEW_COST_S * 2)
+        return observe(self, name, *args)
+
+    monkeypatch.setattr(HostedRun, "_observe", example_under_load)
+    h = Hosted(DIGITS, tmp_path, slow_view_hz=0.1)
+    views = ["example", "probabilities", "feature_maps", "confusion"]
+    h.send({"type": "view", "views": views, "fps": 20})
+    h.run.report(1000.0)
+    ((header, arrays),) = h.frames()
+    assert header["values"]["example/label"] == int(h.run.run.y_val[0])
+    for tick, value in enumerate([0.25, 0.5, 1.0]):
+        drawn = np.full((8, 8), value, dtype=np.float32)
+        h.send({"type": "view", "views": views, "fps": 20, "input": drawn.tolist()})
+        h.run.report(1001.0 + tick)
+        ((header, arrays),) = h.frames()
+        np.testing.assert_allclose(arrays["example/input"][0], drawn, atol=1 / 255)
+        assert header["values"]["example/label"] is None
+        assert "feature_maps/conv2d0" in arrays and "probabilities" in arrays
+        assert "confusion" not in arrays  # val-set wide: not recomputed for a drawing

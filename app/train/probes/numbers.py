@@ -17,7 +17,13 @@ if TYPE_CHECKING:
 
 
 def metrics(run: Run, **_: Any) -> dict[str, Any]:
-    return dataclasses.asdict(run.evaluate())
+    """The run's quality now. A diverged run's losses and scores are null, never the huge
+    or NaN numbers its weights give: its status says "diverged"."""
+    measured = dataclasses.asdict(run.evaluate())
+    if run.status.reason == "diverged":
+        for key in ("train_loss", "val_loss", "train_score", "val_score"):
+            measured[key] = None
+    return measured
 
 
 def history(run: Run, **_: Any) -> dict[str, np.ndarray]:
@@ -39,12 +45,16 @@ def weights(run: Run, **_: Any) -> dict[str, np.ndarray]:
 
 
 def histograms(run: Run, bins: int = 20, **_: Any) -> dict[str, dict[str, np.ndarray]]:
-    """Per layer, a histogram of its weights (not biases): counts and bin edges."""
+    """Per layer, a histogram of its finite weights (not biases): counts and bin edges. A
+    layer with no finite weight (a diverged run) gets empty counts over 0..1."""
     out = {}
     for name, child in run.model.named_children():
         weights = [p.flatten() for p in child.parameters() if p.ndim > 1]
         if weights:
-            counts, edges = np.histogram(to_numpy(torch.cat(weights)), bins=max(1, min(bins, 200)))
+            values = to_numpy(torch.cat(weights))
+            values = values[np.isfinite(values)]  # NaN or inf has no bin: np.histogram raises
+            span = None if len(values) else (0.0, 1.0)
+            counts, edges = np.histogram(values, bins=max(1, min(bins, 200)), range=span)
             out[name] = {"counts": counts, "edges": edges}
     return out
 
@@ -55,7 +65,7 @@ def activation_stats(run: Run, **_: Any) -> dict[str, dict[str, float]]:
     ±0.99, sigmoid below 0.01 or above 0.99)."""
     names = [n for n, m in run.model.named_children() if n != "output" and hasattr(m, "act")]
     with capture(run.model, names) as outs:
-        run.model(run.x_val[:STATS_BATCH])
+        run.model(run.x_val[: min(STATS_BATCH, run.eval_size)])
     stats = {}
     for name in names:
         act, out = getattr(run.model, name).act, outs[name]

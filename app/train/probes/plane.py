@@ -3,12 +3,13 @@ over it (the decision boundary)."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from app.train import objective
+from app.train import cost, objective
 from app.train.probes.common import ObserveError, capture, hidden_layer_names, to_numpy
 
 if TYPE_CHECKING:
@@ -27,9 +28,27 @@ def _plane_inputs(run: Run, grid: int) -> torch.Tensor:
     return featurize(torch.stack([x1.flatten(), x2.flatten()], dim=1)).to(run.device)
 
 
+def fit_grid(run: Run, grid: int, maps: int) -> int:
+    """The asked grid, or the finest coarser one within the view's cost: `maps` x grid²
+    values at most `limits.max_view_values`, and a forward pass over grid² points within
+    `limits.max_eval_seconds` (app/train/cost.py). At least 2."""
+    limits = run.limits
+    by_values = math.isqrt(limits.max_view_values // max(1, maps))
+    points = limits.max_eval_seconds * limits.compute_gflops * 1e9 / cost.forward_flops(run.report)
+    return max(2, min(grid, by_values, math.isqrt(int(points))))
+
+
+def _map_count(run: Run) -> int:
+    """Maps the `neurons` view draws: the input features and every hidden layer's units."""
+    hidden = [r for r in run.report.layers if r.name != "output" and len(r.output_shape) == 1]
+    return len(run.data.feature_names or ()) + sum(r.output_shape[0] for r in hidden)
+
+
 def neurons(run: Run, grid: int = 50, **_: Any) -> dict[str, np.ndarray]:
-    """Each input feature's and each hidden unit's value over the plane: (units, grid, grid)
-    per layer (key 'input' for the features); only layers with a vector output."""
+    """Each input feature's and each hidden unit's value over the plane: (units, g, g) per
+    layer (key 'input' for the features); only layers with a vector output. g is `grid`,
+    or coarser when that many maps at that grid would cost too much (`fit_grid`)."""
+    grid = fit_grid(run, _check_grid(run, grid), _map_count(run))
     x = _plane_inputs(run, grid)
     names = hidden_layer_names(run)
     with capture(run.model, names) as outs:
@@ -43,7 +62,9 @@ def neurons(run: Run, grid: int = 50, **_: Any) -> dict[str, np.ndarray]:
 
 def boundary(run: Run, grid: int = 100, **_: Any) -> np.ndarray:
     """The model's answer over the plane: P(class 1) (grid, grid) for binary data, class
-    probabilities (C, grid, grid) for multiclass, the value (D, grid, grid) for regression."""
+    probabilities (C, grid, grid) for multiclass, the value (D, grid, grid) for regression.
+    The grid is coarser when a forward pass over it would cost too much (`fit_grid`)."""
+    grid = fit_grid(run, _check_grid(run, grid), max(1, run.data.output_dim))
     pred = objective.predict(run.task, run.model(_plane_inputs(run, grid)))
     return to_numpy(pred.reshape(grid, grid) if pred.ndim == 1 else pred.T.reshape(-1, grid, grid))
 

@@ -35,7 +35,7 @@ def _val_classes(run: Run, memo: dict[str, Any]) -> torch.Tensor:
     per memo, as `confusion` and `misclassified` both need it (a CNN on MNIST's 2,800 val
     images takes a good part of a second on one CPU thread)."""
     if "val_classes" not in memo:
-        x = run.x_val
+        x = run.x_val[: run.eval_size]  # a costly network: the first examples that fit
         outs = torch.cat([run.model(x[i : i + VAL_CHUNK]) for i in range(0, len(x), VAL_CHUNK)])
         memo["val_classes"] = (
             (outs[:, 0] > 0).long() if run.task == "binary" else outs.argmax(dim=1)
@@ -49,7 +49,8 @@ def confusion(run: Run, memo: dict[str, Any] | None = None, **_: Any) -> np.ndar
     if run.task == "regression":
         raise ObserveError("a confusion matrix needs a classification task")
     classes = max(2, run.data.output_dim)
-    flat = run.y_val * classes + _val_classes(run, {} if memo is None else memo)
+    predicted = _val_classes(run, {} if memo is None else memo)
+    flat = run.y_val[: len(predicted)] * classes + predicted
     return to_numpy(torch.bincount(flat, minlength=classes * classes).reshape(classes, classes))
 
 
@@ -59,7 +60,7 @@ def misclassified(run: Run, memo: dict[str, Any] | None = None, **_: Any) -> dic
     if run.data.input_kind != "image" or run.task == "regression":
         raise ObserveError("misclassified examples need image classification data")
     predicted = _val_classes(run, {} if memo is None else memo)
-    wrong = (predicted != run.y_val).nonzero()[:, 0]
+    wrong = (predicted != run.y_val[: len(predicted)]).nonzero()[:, 0]
     shown = wrong[:MISCLASSIFIED_SHOWN]
     return {
         "images": to_numpy(run.x_val[shown, 0]),
@@ -94,7 +95,8 @@ def time_grads(run: Run, **_: Any) -> np.ndarray:
     try:
         # cuDNN computes an RNN's backward only in training mode; eval mode must stay on.
         with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
-            x, y = run.x_val[:STATS_BATCH], run.y_val[:STATS_BATCH]
+            n = min(STATS_BATCH, run.eval_size)
+            x, y = run.x_val[:n], run.y_val[:n]
             (grad,) = torch.autograd.grad(run.loss_fn(run.model(x), y), held[0])
     finally:
         hook.remove()
@@ -109,7 +111,8 @@ def accuracy_by_length(run: Run, **_: Any) -> dict[str, list[Any]]:
         raise ObserveError("accuracy by length needs data labelled by its first step (memory)")
     steps = run.data.input_shape[0]
     lengths = sorted({round(v) for v in np.linspace(min(2, steps), steps, LENGTHS_MEASURED)})
-    x, y = run.x_val[:VAL_CHUNK], run.y_val[:VAL_CHUNK]
+    n = max(1, min(VAL_CHUNK, run.eval_size // len(lengths)))  # within one evaluation's cost
+    x, y = run.x_val[:n], run.y_val[:n]
     accuracy = []
     for length in lengths:
         try:

@@ -1,0 +1,57 @@
+"""Workers while they start: a start-up timeout of their own (not the heartbeat timeout),
+and no run placed on a worker that is not ready yet."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from app.worker.api import PoolBusy
+from app.worker.pool import WorkerPool
+from tests.worker.test_pool import SMALL, Inbox, with_pool
+
+
+async def kill(pool: WorkerPool, slot: int) -> int:
+    """Kills a worker with SIGKILL; returns once the pool has spawned its replacement."""
+    old = pool._workers[slot].link.process
+    os.kill(old.pid, signal.SIGKILL)
+    for _ in range(500):
+        if pool._workers[slot].link.process.pid != old.pid:
+            return old.pid
+        await asyncio.sleep(0.01)
+    raise AssertionError("no replacement spawned in 5 s")
+
+
+def test_a_replacement_is_not_killed_by_the_heartbeat_timeout_while_it_starts() -> None:
+    """A heartbeat timeout shorter than a worker's start-up (spawn, import torch): the
+    replacement used to be taken for silent and killed before it was ready, again and
+    again; with the start-up timeout it starts and trains."""
+
+    async def test(pool: WorkerPool) -> None:
+        await kill(pool, 0)
+        await asyncio.wait_for(pool._workers[0].ready.wait(), 60)
+        inbox = Inbox()
+        pool.open_run(SMALL, inbox)
+        await inbox.until(lambda e: e["type"] == "metrics", timeout=30)
+
+    with_pool(test, workers=1, heartbeat_timeout_s=0.3, startup_timeout_s=60)
+
+
+def test_runs_go_only_to_ready_workers_and_none_ready_is_busy_in_words() -> None:
+    async def test(pool: WorkerPool) -> None:
+        await kill(pool, 0)
+        assert not pool._workers[0].ready.is_set()
+        runs = [pool.open_run(SMALL, Inbox(), paused=True) for _ in range(3)]
+        assert {pool._runs[r][0] for r in runs} == {1}  # none on the starting worker
+        await kill(pool, 1)
+        with pytest.raises(PoolBusy, match="no worker is ready right now"):
+            pool.open_run(SMALL, Inbox())
+        await asyncio.wait_for(pool._workers[0].ready.wait(), 60)
+        inbox = Inbox()
+        pool.open_run(SMALL, inbox)
+        await inbox.until(lambda e: e["type"] == "metrics", timeout=30)
+
+    with_pool(test, workers=2)
