@@ -11,9 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from fastapi import FastAPI
 
 from app.settings import Settings
 from app.web.app import create_app, server_options
+
+# The app behind each URL `running` serves, for tests that look at its pool.
+SERVED_APPS: dict[str, FastAPI] = {}
 
 
 def free_port() -> int:
@@ -23,11 +27,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(settings: Settings) -> Iterator[str]:
-    """Serves create_app(settings) in a thread until the block ends; yields its base URL."""
+def running(settings: Settings, workers_ready: bool = True) -> Iterator[str]:
+    """Serves create_app(settings) in a thread until the block ends; yields its base URL.
+    The server answers before its workers are ready; with `workers_ready` (the default)
+    this waits for them too, so a test's timings measure training, not start-up."""
     port = free_port()
     options = {**server_options(settings), "host": "127.0.0.1", "port": port}
-    config = uvicorn.Config(create_app(settings), **options, log_level="warning")
+    app = create_app(settings)
+    config = uvicorn.Config(app, **options, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -36,8 +43,14 @@ def running(settings: Settings) -> Iterator[str]:
         assert thread.is_alive(), "uvicorn failed to start"
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
+    while workers_ready and not all(w.ready.is_set() for w in app.state.pool._workers.values()):
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.02)
+    url = f"http://127.0.0.1:{port}"
+    SERVED_APPS[url] = app
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
+        SERVED_APPS.pop(url, None)
         srv.should_exit = True
         thread.join(timeout=20)

@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = pool = WorkerPool(settings)
         app.state.sessions = sessions = SessionRegistry(settings, pool)
         app.state.sockets = SocketCounter(settings.ws_sockets_per_ip, settings.ws_sockets_total)
-        await pool.start()
+        await pool.start(wait=False)  # serve the page while the workers import torch
         try:
             yield
         finally:

@@ -229,7 +229,7 @@ class Connection:
                 self.error("invalid", "", "messages must be JSON text, not binary")
                 continue
             try:
-                self.handle(text)
+                await self.handle(text)
             except Exception:  # a bug costs this message, not the session
                 log.exception("handling a websocket message failed")
                 self.error("internal", "", "the server failed to handle this message")
@@ -269,7 +269,7 @@ class Connection:
         self.close_with = (code, reason)
         self.session.outbox.wake.set()
 
-    def handle(self, text: str) -> None:
+    async def handle(self, text: str) -> None:
         try:
             message = CLIENT_MESSAGE.validate_json(text)
         except ValidationError as e:
@@ -285,17 +285,20 @@ class Connection:
                 f"(a burst of {s.ws_rebuild_burst}); this {message.type} was not done",
             )
         elif isinstance(message, Start):
-            self.start(session, message)
+            await self.start(session, message)
         elif session.run_id is None:
             self.error("no_run", "type", "there is no run: send start first")
         else:
             self.pool.command(session.run_id, message.model_dump())
 
-    def start(self, session: Session, message: Start) -> None:
+    async def start(self, session: Session, message: Start) -> None:
         limit = self.settings.ws_runs_per_ip
         if session.run_id is None and self.registry.runs_from(self.ip) >= limit:
             self.error("busy", "", f"at most {limit} runs from one address")
             return
+        # Just after the server starts, its workers may still be importing torch: the first
+        # start waits for one (later messages queue behind it, in order).
+        await self.pool.wait_ready(self.settings.startup_timeout_s)
         try:
             session.open_run(self.pool, message.spec.model_dump(), message.paused)
         except PoolBusy as e:

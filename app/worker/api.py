@@ -35,7 +35,11 @@ class PoolBusy(Exception):
 class Pool(Protocol):
     device: str  # "cpu" or "cuda", what the workers train on
 
-    async def start(self) -> None: ...
+    async def start(self, wait: bool = True) -> None:
+        """Spawns the workers; with `wait`, returns once every one is ready."""
+
+    async def wait_ready(self, timeout: float) -> bool:
+        """Waits up to `timeout` s until some worker can take a run; whether one can."""
 
     async def stop(self) -> None:
         """Ends every run and worker (no orphan processes)."""

@@ -56,7 +56,10 @@ class WorkerPool:
 
     # --- life cycle ---
 
-    async def start(self) -> None:
+    async def start(self, wait: bool = True) -> None:
+        """Spawns the workers; with `wait`, returns once every one is ready. The server
+        starts with `wait=False` and serves the page at once (two workers importing torch
+        on two busy cores took 18 s here), and a `start` waits in `wait_ready`."""
         self._loop = asyncio.get_running_loop()
         # If the interpreter exits before stop() (a server thread cut short), multiprocessing
         # ends the workers; they must not be taken for crashed and respawned then.
@@ -65,11 +68,21 @@ class WorkerPool:
             self._spawn(slot)
         self._reader = threading.Thread(target=self._read_events, name="pool-events", daemon=True)
         self._reader.start()
-        await asyncio.wait_for(
-            asyncio.gather(*(w.ready.wait() for w in self._workers.values())),
-            timeout=self.settings.startup_timeout_s,
-        )
         self._supervisor = asyncio.create_task(self._supervise())
+        if wait:
+            await asyncio.wait_for(
+                asyncio.gather(*(w.ready.wait() for w in self._workers.values())),
+                timeout=self.settings.startup_timeout_s,
+            )
+
+    async def wait_ready(self, timeout: float) -> bool:
+        """Waits up to `timeout` s until some worker can take a run; whether one can."""
+        deadline = time.monotonic() + timeout
+        while not any(w.ready.is_set() and not w.dead for w in self._workers.values()):
+            if self._stopping or time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.05)  # a replacement worker may appear in the meantime
+        return True
 
     def _spawn(self, slot: int) -> None:
         link = transport.spawn(slot, self.settings)

@@ -9,6 +9,7 @@ import signal
 
 import pytest
 
+from app.settings import Settings
 from app.worker.api import PoolBusy
 from app.worker.pool import WorkerPool
 from tests.worker.test_pool import SMALL, Inbox, with_pool
@@ -55,3 +56,23 @@ def test_runs_go_only_to_ready_workers_and_none_ready_is_busy_in_words() -> None
         await inbox.until(lambda e: e["type"] == "metrics", timeout=30)
 
     with_pool(test, workers=2)
+
+
+def test_start_without_waiting_returns_at_once_and_wait_ready_waits_for_a_worker() -> None:
+    """What the server does: serve at once, and let the first `start` wait."""
+
+    async def main() -> None:
+        pool = WorkerPool(Settings(workers=1))
+        await pool.start(wait=False)
+        try:
+            assert not pool._workers[0].ready.is_set()  # importing torch takes > 1 s
+            with pytest.raises(PoolBusy):
+                pool.open_run(SMALL, Inbox())
+            assert await pool.wait_ready(60)
+            inbox = Inbox()
+            pool.open_run(SMALL, inbox)
+            await inbox.until(lambda e: e["type"] == "metrics", timeout=30)
+        finally:
+            await pool.stop()
+
+    asyncio.run(main())
