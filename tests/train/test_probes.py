@@ -400,3 +400,18 @@ def test_confusion_and_misclassified_share_one_pass_over_the_val_set() -> None:
     np.testing.assert_array_equal(together["confusion"], alone)
     wrong = together["confusion"].sum() - np.trace(together["confusion"])
     assert together["misclassified"]["count"] == wrong
+
+
+def test_a_diverged_network_can_still_be_observed() -> None:
+    """A run whose weights went NaN or infinite still answers every point view: the
+    histograms count the finite weights (none here), so the frame after a divergence
+    cannot fail, and with it the worker hosting other runs."""
+    run = Run(POINTS)
+    run.step(2)
+    with torch.no_grad():
+        for p in run.model.parameters():
+            p.fill_(float("nan"))
+        next(run.model.parameters()).view(-1)[0] = float("inf")
+    v = run.observe("neurons", "boundary", "weights", "histograms", "activation_stats", grid=10)
+    assert v["histograms"]["dense0"]["counts"].sum() == 0
+    assert np.isfinite(v["histograms"]["dense0"]["edges"]).all()

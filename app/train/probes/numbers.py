@@ -44,7 +44,11 @@ def histograms(run: Run, bins: int = 20, **_: Any) -> dict[str, dict[str, np.nda
     for name, child in run.model.named_children():
         weights = [p.flatten() for p in child.parameters() if p.ndim > 1]
         if weights:
-            counts, edges = np.histogram(to_numpy(torch.cat(weights)), bins=max(1, min(bins, 200)))
+            values = to_numpy(torch.cat(weights))
+            # A diverged run's weights are NaN or infinite: numpy cannot bin them (it
+            # raises), so only the finite ones are counted.
+            values = values[np.isfinite(values)]
+            counts, edges = np.histogram(values, bins=max(1, min(bins, 200)))
             out[name] = {"counts": counts, "edges": edges}
     return out
 
