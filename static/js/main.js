@@ -34,6 +34,7 @@ import { createTopBar } from "./views/topBar.js";
 import { createTrainingPanel } from "./views/trainingPanel.js";
 import { errorSlot, layerColumns } from "./layout.js";
 import { createWorkspace, viewsFor } from "./workspace.js";
+import { formatLoss } from "./readouts.js";
 
 const VIEW_FPS = 30;
 const NEURON_GRID = 20;
@@ -67,6 +68,8 @@ async function main() {
   let restarting = true; // until this page starts its own run, frames are someone else's
   /** @type {number | null} the step a reset was asked at, until the server answers it */
   let resetFrom = null;
+  /** why the current run ended ("diverged", "failed"…), "" while it can train */
+  let ended = "";
   /** @type {string[]} the layers in the gradient-flow chart, input side first */
   let gradLayers = [];
   /** @type {number[][] | null} a digit drawn on the pad, which the per-example views show */
@@ -196,8 +199,11 @@ async function main() {
     }
   }
 
-  /** Validates the state's spec, shows its shapes (or errors) and starts it as a new run. */
-  async function restart() {
+  /**
+   * Validates the state's spec, shows its shapes (or errors) and starts it as a new run.
+   * @param {{stepAfter?: boolean}} [o] `stepAfter`: train one step of the new run (Step)
+   */
+  async function restart({ stepAfter = false } = {}) {
     const mine = generation;
     if (kindOf(state.dataset) === "table" && !state.file) {
       // Nothing to train until a file is chosen: the old network stops, no error is due.
@@ -234,6 +240,7 @@ async function main() {
     restarting = false;
     resetFrom = null;
     socket.send({ type: "start", spec, paused: !playing });
+    if (stepAfter) socket.send({ type: "step", n: 1 });
     sendView();
   }
 
@@ -254,6 +261,7 @@ async function main() {
     counters.epoch = counters.step = 0;
     counters.valLoss = counters.valScore = NaN;
     counters.done = "";
+    ended = "";
     topBar.setEpoch(0);
     $("done").textContent = "";
     $("view-notes").textContent = "";
@@ -292,6 +300,16 @@ async function main() {
 
   /** @param {"play" | "pause" | "step" | "reset"} action */
   function act(action) {
+    if (ended && (action === "play" || action === "step")) {
+      // A finished run (diverged, failed, done) trains no more: Play starts the network
+      // on screen afresh, as a new run, with the settings shown now.
+      playing = action === "play";
+      topBar.setPlaying(playing);
+      generation += 1;
+      restarting = true;
+      void restart({ stepAfter: action === "step" });
+      return;
+    }
     if (action === "play") socket.send({ type: "resume" });
     if (action === "pause") socket.send({ type: "pause" });
     if (action === "step") socket.send({ type: "step", n: 1 });
@@ -328,12 +346,10 @@ async function main() {
       if (event.resumed && event.run && socket.run === event.run && validated) sendView();
       else restart();
     } else if (event.type === "status") {
+      if (restarting) return; // the run being replaced: its progress is not the diagram's
       showProgress(event.step, event.epoch);
-      topBar.setRate(event.state === "running" ? `${Math.round(event.steps_per_s).toLocaleString("en")} steps/s` : event.state);
-      if (event.state === "done" || event.state === "paused") {
-        playing = false;
-        topBar.setPlaying(false);
-      }
+      if (topBar.showStatus(/** @type {any} */ (event)) === false) playing = false;
+      if (event.state === "done") endRun(event.reason ?? "done");
     } else if (event.type === "metrics") {
       for (const p of event.points) {
         if (!resetDone(p.step)) continue;
@@ -347,6 +363,7 @@ async function main() {
     } else if (event.type === "done") {
       $("done").textContent = event.detail;
       counters.done = event.reason;
+      endRun(event.reason);
       if (event.reason === "early_stopped" && event.best_epoch) {
         charts.loss.mark(event.best_epoch);
         charts.score.mark(event.best_epoch);
@@ -358,9 +375,24 @@ async function main() {
       // A view this network cannot show (accuracy by length for a model that reads one
       // length only): the server stopped sending it; say so quietly, it is not a mistake.
       $("view-notes").textContent = event.message;
+    } else if (event.type === "error" && event.code === "no_run") {
+      // The session's run is gone (its worker died): the next command needs a new one.
+      endRun("failed");
     } else if (event.type === "error") {
       reportError(event.field ?? "", event.message);
     }
+  }
+
+  /**
+   * The run trains no more; a diverged one's losses read "diverged" from now on (a late
+   * frame must not show the last, huge, finite loss instead).
+   * @param {string} reason
+   */
+  function endRun(reason) {
+    ended = reason;
+    playing = false;
+    topBar.setPlaying(false);
+    if (reason === "diverged") $("train-loss").textContent = $("val-loss").textContent = "diverged";
   }
 
   /**
@@ -376,10 +408,11 @@ async function main() {
   /**
    * Statuses and frames both carry the progress; a frame painted late must not move the
    * counter back, so the step orders them (a reset starts again from step 0).
-   * @param {number} step
-   * @param {number} epoch
+   * @param {number | null} step null in a failed run's status
+   * @param {number | null} epoch
    */
   function showProgress(step, epoch) {
+    if (typeof step !== "number" || typeof epoch !== "number") return; // a failed run's status
     if (!resetDone(step) || step < counters.step) return;
     counters.step = step;
     if (epoch === counters.epoch) return;
@@ -417,7 +450,7 @@ async function main() {
       }
       health.update(frame);
       const v = frame.header.values;
-      if (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null) {
+      if (ended !== "diverged" && (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null)) {
         $("train-loss").textContent = formatLoss(v["metrics/train_loss"]);
         $("val-loss").textContent = formatLoss(v["metrics/val_loss"]);
       }
@@ -484,10 +517,6 @@ function showConnection(connection, detail) {
   if (connection === "open") setTimeout(() => banner.dataset.state === "open" && (banner.textContent = ""), 2000);
 }
 
-/** @param {number | null | undefined} loss null: diverged (not finite) */
-function formatLoss(loss) {
-  return typeof loss === "number" ? loss.toFixed(3) : "diverged";
-}
 
 main().catch((error) => {
   const banner = $("connection");

@@ -15,6 +15,30 @@ const SPEEDS = [["1", "slow: 1 step/s"], ["5", "5 steps/s"], ["25", "25 steps/s"
 const OPTIMIZER_NAMES = { sgd: "SGD", momentum: "SGD + momentum", nesterov: "Nesterov", adam: "Adam", adamw: "AdamW", rmsprop: "RMSprop", adagrad: "Adagrad" };
 
 /**
+ * @typedef {{state: string, step?: number | null, epoch?: number | null, steps_per_s?: number | null,
+ *            reason?: string | null, detail?: string}} Status a `status` event (docs/protocol.md)
+ */
+
+/** @param {number} n */
+export function formatEpoch(n) {
+  return n.toLocaleString("en", { minimumIntegerDigits: 6 });
+}
+
+/**
+ * What the top bar shows of a status. A run that failed outside its worker's care (the
+ * worker died) reports no step or epoch (null): the last ones shown stay.
+ * @param {Status} status
+ * @returns {{epoch: number | null, rate: string, playing: boolean | null}}
+ */
+export function statusDisplay(status) {
+  const epoch = typeof status.epoch === "number" && Number.isFinite(status.epoch) ? status.epoch : null;
+  const perSecond = typeof status.steps_per_s === "number" && Number.isFinite(status.steps_per_s) ? status.steps_per_s : 0;
+  if (status.state === "running") return { epoch, rate: `${Math.round(perSecond).toLocaleString("en")} steps/s`, playing: null };
+  const rate = status.state === "done" && status.reason ? String(status.reason).replace("_", " ") : status.state;
+  return { epoch, rate, playing: status.state === "done" || status.state === "paused" ? false : null };
+}
+
+/**
  * @typedef {{catalog: any, state: Record<string, any>,
  *            onAction: (action: "play" | "pause" | "step" | "reset") => void,
  *            onChange: (changes: Record<string, any>) => void}} Options
@@ -34,6 +58,8 @@ export function createTopBar(container, o) {
   step.setAttribute("aria-label", "Step");
   const epoch = el("output", { className: "epoch", "aria-live": "off", textContent: "000,000" });
   const rate = el("output", { className: "rate", textContent: "" });
+  // Why Play cannot train now (the network on screen is invalid): beside it, in words.
+  const blocked = el("span", { className: "play-blocked field-error", role: "alert" });
 
   const lr = select({
     name: "lr", label: "Learning rate", options: LEARNING_RATES.map((v) => [String(v), String(v)]),
@@ -63,7 +89,7 @@ export function createTopBar(container, o) {
   });
 
   container.append(
-    el("div", { className: "player" }, [reset, play, step, el("div", { className: "counter" }, [el("span", { textContent: "Epoch" }), epoch]), rate]),
+    el("div", { className: "player" }, [reset, play, step, el("div", { className: "counter" }, [el("span", { textContent: "Epoch" }), epoch]), rate, blocked]),
     lr.node, activation.node, regularization.node, regRate.node, optimizer.node, speed.node,
   );
 
@@ -95,12 +121,35 @@ export function createTopBar(container, o) {
       playing = on;
       play.textContent = on ? "❚❚" : "▶";
       play.setAttribute("aria-label", on ? "Pause" : "Play");
-      play.title = on ? "Pause" : "Train";
+      if (!play.disabled) play.title = on ? "Pause" : "Train";
       play.classList.toggle("playing", on);
     },
-    /** @param {number} n */
+    /** @param {number | null | undefined} n a failed run's status has none: kept as shown */
     setEpoch(n) {
-      epoch.textContent = n.toLocaleString("en", { minimumIntegerDigits: 6 });
+      if (typeof n === "number" && Number.isFinite(n)) epoch.textContent = formatEpoch(n);
+    },
+    /**
+     * A status event: the epoch (kept when the status has none), the rate or state, and
+     * Play's face (a finished or paused run is not playing).
+     * @param {Status} status
+     * @returns {boolean | null} whether the run plays now; null: the status does not say
+     */
+    showStatus(status) {
+      const shown = statusDisplay(status);
+      if (shown.epoch !== null) epoch.textContent = formatEpoch(shown.epoch);
+      rate.textContent = shown.rate;
+      if (shown.playing === false) this.setPlaying(false);
+      return shown.playing;
+    },
+    /**
+     * Play and Step off, with the reason beside them ("" turns them back on): the page
+     * trains only the network it shows, never a hidden older one.
+     * @param {string} reason
+     */
+    setBlocked(reason) {
+      play.disabled = step.disabled = Boolean(reason);
+      blocked.textContent = reason ? `Cannot train: ${reason}` : "";
+      play.title = reason ? `Cannot train: ${reason}` : playing ? "Pause" : "Train";
     },
     /** @param {string} text steps/s and device */
     setRate(text) {

@@ -1,0 +1,44 @@
+"""The page does what it says about its run: a run that ends (diverged, failed, done) reads
+so and Play starts again; Play trains only the network on screen; a reload resumes the run.
+Real Chromium, real mouse and keyboard, a real server."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+TIMEOUT = 30_000  # ms: a shared 2-core machine trains and paints at once
+
+DIVERGES = "/?dataset=plane&lr=10&layers=dense:8:relu,dense:8:relu"
+
+
+def open_page(page: Page, query: str = "/") -> None:
+    page.goto(query)
+    page.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
+
+
+def play(page: Page) -> None:
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+
+
+def test_a_diverged_run_reads_diverged_and_play_trains_again(page: Page) -> None:
+    open_page(page, DIVERGES)
+    play(page)
+    expect(page.locator("#done")).to_contain_text("infinite or NaN", timeout=TIMEOUT)
+    expect(page.locator("#train-loss")).to_have_text("diverged")
+    expect(page.locator("#val-loss")).to_have_text("diverged")
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    # A smaller learning rate, picked with the real mouse and keyboard, and Play again.
+    lr = page.get_by_role("combobox", name="Learning rate")
+    lr.focus()
+    page.keyboard.press("Home")  # the smallest rate: far from diverging
+    expect(page).to_have_url(re.compile(r"lr=0\.00001"))
+    play(page)
+    page.wait_for_function("window.nnp.epoch > 3", timeout=TIMEOUT)
+    expect(page.locator("#done")).to_have_text("")
+    page.wait_for_function(
+        "Number.isFinite(Number(document.getElementById('train-loss').textContent))",
+        timeout=TIMEOUT,
+    )
