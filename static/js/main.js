@@ -207,7 +207,7 @@ async function main() {
     const mine = generation;
     if (kindOf(state.dataset) === "table" && !state.file) {
       // Nothing to train until a file is chosen: the old network stops, no error is due.
-      socket.send({ type: "pause" });
+      block("choose a CSV file to train on (under Data)");
       $("done").textContent = "Choose a CSV file to train on (under Data).";
       return;
     }
@@ -218,8 +218,10 @@ async function main() {
     clearErrors(document);
     if (!answer.valid) {
       for (const e of answer.errors ?? []) reportError(e.field, e.message);
+      block(`fix the network first (${answer.errors?.[0]?.message ?? "it is not valid"})`);
       return;
     }
+    topBar.setBlocked("");
     validated = answer;
     if (kindOf(state.dataset) === "points") builder.showInfo(document, answer.layers);
     else renderNetwork();
@@ -242,6 +244,31 @@ async function main() {
     socket.send({ type: "start", spec, paused: !playing });
     if (stepAfter) socket.send({ type: "step", n: 1 });
     sendView();
+  }
+
+  /**
+   * The network on screen cannot train: the run before it (still the session's) is paused
+   * and hidden, never trained by Play in its place; Play says why it is off.
+   * @param {string} reason
+   */
+  function block(reason) {
+    restarting = true; // its frames and statuses are not the diagram's
+    validated = null;
+    socket.send({ type: "pause" });
+    playing = false;
+    topBar.setPlaying(false);
+    topBar.setBlocked(reason);
+    pending = null;
+    network.reset();
+    boundary.reset();
+    stack.reset();
+    workspace?.reset();
+    for (const chart of Object.values(charts)) chart.reset();
+    $("train-loss").textContent = $("val-loss").textContent = "–";
+    $("param-count").textContent = "";
+    counters.epoch = counters.step = 0;
+    topBar.setEpoch(0);
+    topBar.setRate("");
   }
 
   /** @param {any} answer the validator's summary of the new run */

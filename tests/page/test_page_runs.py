@@ -42,3 +42,34 @@ def test_a_diverged_run_reads_diverged_and_play_trains_again(page: Page) -> None
         "Number.isFinite(Number(document.getElementById('train-loss').textContent))",
         timeout=TIMEOUT,
     )
+
+
+TOO_BIG = "/?layers=" + ",".join(["dense:1024:relu"] * 6)  # 5.25 M parameters: over the limit
+
+
+def test_play_never_trains_a_hidden_older_network(page: Page) -> None:
+    open_page(page)
+    play(page)
+    page.wait_for_function("window.nnp.epoch > 3", timeout=TIMEOUT)
+    page.goto(TOO_BIG)  # the same tab: its session, and the run training in it, go on
+    expect(page.locator("[data-error-for=layers]")).to_contain_text("the limit is 5,000,000")
+    expect(page.locator(".card")).to_have_count(6)  # the new network is the one shown
+    play_button = page.get_by_role("button", name="Play")
+    expect(play_button).to_be_disabled()
+    expect(page.locator(".play-blocked")).to_contain_text("Cannot train: fix the network")
+    assert "Cannot train" in (play_button.get_attribute("title") or "")
+    box = play_button.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(1500)  # a window for a wrongly started training to show
+    assert page.evaluate("[window.nnp.step, window.nnp.epoch]") == [0, 0]
+    expect(page.locator("#train-loss")).to_have_text("–")
+    expect(page.locator(".epoch")).to_have_text("000,000")
+    # Two layers fewer, with the mouse: the network fits, and Play trains it.
+    page.get_by_role("button", name="Remove the last hidden layer").click()
+    page.get_by_role("button", name="Remove the last hidden layer").click()
+    expect(page.locator("#param-count")).to_have_text("3,152,897 parameters", timeout=TIMEOUT)
+    expect(page.locator(".play-blocked")).to_have_text("")
+    play(page)
+    page.wait_for_function("window.nnp.step > 0", timeout=TIMEOUT)
+    expect(page.locator("#train-loss")).not_to_have_text("–", timeout=TIMEOUT)
