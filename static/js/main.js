@@ -65,11 +65,15 @@ async function main() {
   let validated = /** @type {any} */ (null);
   let startTimer = 0;
   let generation = 0; // of structural changes: a restart that sees it move was overtaken
+  let resumedAt = -1; // the generation a resumed run was adopted at
   let restarting = true; // until this page starts its own run, frames are someone else's
   /** @type {number | null} the step a reset was asked at, until the server answers it */
   let resetFrom = null;
   /** why the current run ended ("diverged", "failed"…), "" while it can train */
   let ended = "";
+  /** @type {import("./socket.js").ServerEvent | null} the resumed run's first status, adopted */
+  let resumedStatus = null;
+  let adopting = false; // a run resumed after a reload: its first status says if it plays
   /** @type {string[]} the layers in the gradient-flow chart, input side first */
   let gradLayers = [];
   /** @type {number[][] | null} a digit drawn on the pad, which the per-example views show */
@@ -79,7 +83,8 @@ async function main() {
   let workspace = null;
   let workspaceKey = "";
 
-  const socket = createSocket({ onEvent, onFrame, onConnection: showConnection });
+  const shownSpec = () => JSON.stringify(specFromState(state));
+  const socket = createSocket({ onEvent, onFrame, onConnection: showConnection }, { shown: shownSpec });
   const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change });
   const dataPanel = createDataPanel($("data-panel"), {
     catalog, state, onChange: change,
@@ -152,7 +157,10 @@ async function main() {
     }
     if ("norm" in changes) stack.setNorm(state.norm);
     if (keepsRun) {
-      if (Object.keys(changes).some(isHot)) socket.send({ type: "set", params: hotParams(state) });
+      if (Object.keys(changes).some(isHot)) {
+        socket.send({ type: "set", params: hotParams(state) });
+        if (!restarting) socket.setShown(shownSpec()); // the run trains what is shown
+      }
       return;
     }
     clearTimeout(startTimer);
@@ -201,9 +209,11 @@ async function main() {
 
   /**
    * Validates the state's spec, shows its shapes (or errors) and starts it as a new run.
-   * @param {{stepAfter?: boolean}} [o] `stepAfter`: train one step of the new run (Step)
+   * @param {{stepAfter?: boolean, resume?: boolean}} [o] `stepAfter`: train one step of the
+   *   new run (Step); `resume`: the session's run (resumed after a reload) is this spec's,
+   *   so it goes on instead of a new one
    */
-  async function restart({ stepAfter = false } = {}) {
+  async function restart({ stepAfter = false, resume = false } = {}) {
     const mine = generation;
     if (kindOf(state.dataset) === "table" && !state.file) {
       // Nothing to train until a file is chosen: the old network stops, no error is due.
@@ -241,8 +251,13 @@ async function main() {
     pending = null;
     restarting = false;
     resetFrom = null;
-    socket.send({ type: "start", spec, paused: !playing });
-    if (stepAfter) socket.send({ type: "step", n: 1 });
+    if (resume && mine === resumedAt) {
+      adoptStatus();
+    } else {
+      socket.send({ type: "start", spec, paused: !playing });
+      socket.setShown(JSON.stringify(spec));
+      if (stepAfter) socket.send({ type: "step", n: 1 });
+    }
     sendView();
   }
 
@@ -371,8 +386,18 @@ async function main() {
     if (event.type === "hello") {
       $("device").textContent = event.device === "cuda" ? "GPU (CUDA)" : "CPU";
       if (event.resumed && event.run && socket.run === event.run && validated) sendView();
-      else restart();
+      else if (event.resumed && event.run && event.shown === shownSpec()) {
+        // A reload (or this tab reopened): the run showing this very spec goes on.
+        adopting = true;
+        resumedStatus = null;
+        resumedAt = generation;
+        restart({ resume: true });
+      } else restart();
     } else if (event.type === "status") {
+      if (adopting) {
+        resumedStatus = event;
+        if (!restarting) adoptStatus();
+      }
       if (restarting) return; // the run being replaced: its progress is not the diagram's
       showProgress(event.step, event.epoch);
       if (topBar.showStatus(/** @type {any} */ (event)) === false) playing = false;
@@ -408,6 +433,19 @@ async function main() {
     } else if (event.type === "error") {
       reportError(event.field ?? "", event.message);
     }
+  }
+
+  /** The resumed run's state becomes the page's: playing or not, its counter, its end. */
+  function adoptStatus() {
+    const status = resumedStatus;
+    if (!status) return; // the first status is still on its way
+    adopting = false;
+    resumedStatus = null;
+    playing = status.state === "running";
+    topBar.setPlaying(playing);
+    topBar.showStatus(/** @type {any} */ (status));
+    showProgress(status.step, status.epoch);
+    if (status.state === "done") endRun(status.reason ?? "done");
   }
 
   /**

@@ -4,6 +4,7 @@ Real Chromium, real mouse and keyboard, a real server."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import Page, expect
@@ -73,3 +74,66 @@ def test_play_never_trains_a_hidden_older_network(page: Page) -> None:
     play(page)
     page.wait_for_function("window.nnp.step > 0", timeout=TIMEOUT)
     expect(page.locator("#train-loss")).not_to_have_text("–", timeout=TIMEOUT)
+
+
+class Heard:
+    """The JSON events a page receives on its websockets, in order."""
+
+    def __init__(self, page: Page) -> None:
+        self.events: list[dict] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._receive))
+
+    def _receive(self, payload: str | bytes) -> None:
+        if isinstance(payload, str):
+            self.events.append(json.loads(payload))
+
+    def last(self, kind: str) -> dict:
+        return [e for e in self.events if e["type"] == kind][-1]
+
+
+def train_past(page: Page, steps: int) -> int:
+    play(page)
+    page.wait_for_function(f"window.nnp.step > {steps}", timeout=TIMEOUT)
+    return int(page.evaluate("window.nnp.step"))
+
+
+def test_a_reload_resumes_the_run_where_it_was(page: Page) -> None:
+    heard = Heard(page)
+    open_page(page)
+    lr = page.get_by_role("combobox", name="Learning rate")
+    lr.focus()
+    page.keyboard.press("ArrowDown")  # 0.03 -> 0.1, live: the same run
+    expect(page).to_have_url(re.compile(r"lr=0\.1"))
+    reached = train_past(page, 100)
+    run = heard.last("status")["run"]
+    page.reload()
+    page.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
+    hello = heard.last("hello")
+    assert hello["resumed"] is True and hello["run"] == run
+    # the counter goes on from where it was (never back near 0), the run still plays
+    page.wait_for_function(f"window.nnp.step > {reached}", timeout=TIMEOUT)
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Learning rate")).to_have_value("0.1")
+    assert all(e.get("run") in (None, run) for e in heard.events if e["type"] == "status")
+    assert not any(e["type"] == "error" for e in heard.events)
+
+
+def test_a_closed_tab_reopened_within_the_grace_resumes_its_run(page: Page) -> None:
+    heard = Heard(page)
+    open_page(page, "/?dataset=xor")
+    reached = train_past(page, 50)
+    run = heard.last("status")["run"]
+    url = page.url
+    # a second tab open beside it never takes its run
+    beside = page.context.new_page()
+    beside_heard = Heard(beside)
+    open_page(beside, url)
+    assert beside_heard.last("hello")["resumed"] is False
+    beside.close()
+    page.close(run_before_unload=True)
+    reopened = page.context.new_page()
+    reopened_heard = Heard(reopened)
+    open_page(reopened, url)
+    hello = reopened_heard.last("hello")
+    assert hello["resumed"] is True and hello["run"] == run
+    reopened.wait_for_function(f"window.nnp.step > {reached}", timeout=TIMEOUT)

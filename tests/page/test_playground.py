@@ -298,14 +298,3 @@ def test_reset_starts_the_counter_and_curves_again(page: Page) -> None:
     expect(page.locator("figure.chart").first).to_have_attribute("data-points", "0")
     play(page)
     page.wait_for_function("window.nnp.epoch > 3", timeout=TIMEOUT)
-
-
-def test_a_reloaded_page_trains_its_own_new_run(page: Page) -> None:
-    open_page(page)
-    play(page)
-    page.wait_for_function("window.nnp.epoch > 20", timeout=TIMEOUT)
-    page.reload()  # the same tab: its session (and the old, still training run) resumes
-    page.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
-    assert epoch(page) == 0
-    play(page)
-    page.wait_for_function("window.nnp.epoch > 5", timeout=TIMEOUT)
