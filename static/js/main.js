@@ -19,7 +19,7 @@ import { fetchCatalog, fetchExamples, fetchLessons, fetchPoints, uploadCsv, vali
 import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
-import { hotParams, isHot, isPageOnly, newLayer, parseQuery, PRESETS, specFromState, toQuery } from "./state.js";
+import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery } from "./state.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
 import { createBuilder, LAYER_TYPES_BY_KIND } from "./views/builder.js";
@@ -48,7 +48,8 @@ Object.assign(window, { nnp: counters });
 async function main() {
   const catalog = await fetchCatalog();
   const kindOf = (/** @type {string} */ dataset) => catalog.datasets[dataset]?.input_kind ?? "points";
-  let state = parseQuery(location.search, kindOf);
+  const link = readQuery(location.search, kindOf, Object.keys(catalog.datasets));
+  let state = link.state;
   const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
   const lessonId = new URLSearchParams(location.search).get("lesson");
   mountLessonsMenu(lessonId, state.hide);
@@ -57,6 +58,9 @@ async function main() {
     await openLesson(lessonId, state, uPlot);
     return;
   }
+  showLinkProblems(link.problems);
+  // The address says what the page shows: what could not be read is left out of it.
+  if (link.problems.length) history.replaceState(null, "", `${location.pathname}${toQuery(state, kindOf) ? "?" + toQuery(state, kindOf) : ""}`);
 
   let playing = false;
   /** @type {import("./frame.js").Frame | null} */
@@ -569,6 +573,20 @@ async function openLesson(id, state, uPlot) {
     decorate: (node) => void applyGlossary(node),
   });
   applyGlossary(document.body);
+}
+
+/**
+ * What in the link could not be read and what stands instead, above the panels.
+ * @param {string[]} problems
+ */
+function showLinkProblems(problems) {
+  const box = $("link-problems");
+  box.replaceChildren();
+  if (!problems.length) return;
+  box.append(
+    el("p", { textContent: "Parts of this link could not be read; the page shows what it could:" }),
+    el("ul", {}, problems.map((p) => el("li", { textContent: p }))),
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 TIMEOUT = 30_000  # ms: a shared 2-core machine trains and paints at once
@@ -137,3 +138,30 @@ def test_a_closed_tab_reopened_within_the_grace_resumes_its_run(page: Page) -> N
     hello = reopened_heard.last("hello")
     assert hello["resumed"] is True and hello["run"] == run
     reopened.wait_for_function(f"window.nnp.step > {reached}", timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize(
+    ("query", "words", "trains"),
+    [
+        ("layers=dense:4:re", "layer 1: 're' is not an activation; using tanh", "dense:4:tanh"),
+        ("layers=dense:8:relu,dense:4:relu,", "layer 3 is empty (a stray comma?)", None),
+        (
+            "layers=" + ",".join(["dense:2:relu"] * 50),
+            "50 layers asked; at most 32 — the rest were dropped",
+            None,
+        ),
+        ("dataset=nonsense", "'nonsense' is not a dataset; using circle", None),
+    ],
+)
+def test_a_mistyped_link_names_its_bad_parts_and_trains_what_it_shows(
+    page: Page, query: str, words: str, trains: str | None
+) -> None:
+    open_page(page, f"/?{query}")
+    expect(page.locator("#link-problems")).to_contain_text(words)
+    expect(page.locator("[data-error-for=status]")).to_have_text("")
+    expect(page.locator(".play-blocked")).to_have_text("")
+    if trains:
+        expect(page).to_have_url(re.compile(f"layers={trains}"))
+    play(page)
+    page.wait_for_function("window.nnp.step > 0", timeout=TIMEOUT)
+    expect(page.locator("#train-loss")).not_to_have_text("–", timeout=TIMEOUT)
