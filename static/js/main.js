@@ -196,7 +196,10 @@ async function main() {
     // One set of cards on the page at a time: their info and error slots are found by name.
     if (kind === "points") {
       stack.clear();
-      network.render(layerColumns(state, builder.cards(state.layers), catalog));
+      const columns = layerColumns(state, builder.cards(state.layers), catalog);
+      // The features' column heads their error ("keep at least one input feature").
+      columns[0].header = el("div", { className: "column-head" }, [el("span", { className: "field-error", role: "alert", "data-error-for": "features" })]);
+      network.render(columns);
       if (points) network.drawFeatures(points.domain);
       return;
     }

@@ -165,3 +165,18 @@ def test_a_mistyped_link_names_its_bad_parts_and_trains_what_it_shows(
     play(page)
     page.wait_for_function("window.nnp.step > 0", timeout=TIMEOUT)
     expect(page.locator("#train-loss")).not_to_have_text("–", timeout=TIMEOUT)
+
+
+def test_unticking_every_feature_says_so_next_to_the_features(page: Page) -> None:
+    open_page(page)
+    for name in ("X₁", "X₂"):
+        page.locator(".feature-toggle", has_text=name).first.click()
+    slot = page.locator(".column.features [data-error-for=features]")
+    expect(slot).to_have_text("keep at least one input feature")
+    expect(slot).to_be_visible()
+    expect(page.locator("[data-error-for=status]")).to_have_text("")
+    expect(page.locator(".play-blocked")).to_contain_text("keep at least one input feature")
+    page.locator(".feature-toggle", has_text="X₁").first.click()  # one back: it trains again
+    expect(slot).to_have_text("")
+    play(page)
+    page.wait_for_function("window.nnp.step > 0", timeout=TIMEOUT)

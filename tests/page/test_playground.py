@@ -134,10 +134,10 @@ POINTS = "document.getElementById('boundary-points').toDataURL()"
     ("content", "message"),
     [
         ("{not json", "not JSON"),
-        ('{"train": {"lr": 50}}', "train.lr: must be less than or equal to 10"),
+        ('{"train": {"lr": 50}}', "train.lr: learning rate must be at most 10"),
         (
             '{"model": {"layers": [{"type": "dense", "units": 0}]}}',
-            "model.layers.0.units: must be greater than or equal to 1",
+            "model.layers.0.units: units must be at least 1",
         ),
         ('{"data": {"dataset": "nope"}}', "data.dataset"),
     ],
