@@ -161,6 +161,9 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
     send(/** @type {Record<string, any>} */ message) {
       if (!ws || ws.readyState !== WebSocket.OPEN) return false;
       if (message.type === "start") {
+        // A new run shows what its page says it shows (setShown), not what an earlier run
+        // of this tab showed (the GAN page, say, which says nothing).
+        if (tokenKey !== null) sessionStorage.removeItem(shownKey);
         if (run) replaced.add(run);
         startsPending += 1;
         run = null;

@@ -180,3 +180,20 @@ def test_unticking_every_feature_says_so_next_to_the_features(page: Page) -> Non
     expect(slot).to_have_text("")
     play(page)
     page.wait_for_function("window.nnp.step > 0", timeout=TIMEOUT)
+
+
+def test_back_from_the_gan_page_the_playground_starts_its_own_run(page: Page) -> None:
+    """The GAN page shares the tab's session and replaces its run with a GAN: coming back,
+    the playground must not take the GAN's run for its own."""
+    heard = Heard(page)
+    open_page(page)
+    page.goto("/gan")
+    page.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
+    gan_run = heard.last("status")["run"]
+    page.go_back()
+    page.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
+    hello = heard.last("hello")
+    assert hello["resumed"] is True and hello["run"] == gan_run
+    page.wait_for_function("window.nnp.framesPainted > 0 && window.nnp.step === 0", timeout=TIMEOUT)
+    assert heard.last("status")["run"] != gan_run
+    expect(page.locator(".card")).to_have_count(2)
