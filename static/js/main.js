@@ -261,6 +261,7 @@ async function main() {
     if (resume && mine === resumedAt) {
       adoptStatus();
     } else {
+      adopting = false; // a run of this page's own: nothing resumed to adopt
       socket.send({ type: "start", spec, paused: !playing });
       socket.setShown(JSON.stringify(spec));
       if (stepAfter) socket.send({ type: "step", n: 1 });
@@ -409,6 +410,7 @@ async function main() {
       showProgress(event.step, event.epoch);
       if (topBar.showStatus(/** @type {any} */ (event)) === false) playing = false;
       if (event.state === "done") endRun(event.reason ?? "done");
+      else ended = ""; // revived (a reset, a larger epoch budget): Play resumes it again
     } else if (event.type === "metrics") {
       for (const p of event.points) {
         if (!resetDone(p.step)) continue;
