@@ -198,3 +198,15 @@ def test_back_from_the_gan_page_the_playground_starts_its_own_run(page: Page) ->
     page.wait_for_function("window.nnp.framesPainted > 0 && window.nnp.step === 0", timeout=TIMEOUT)
     assert heard.last("status")["run"] != gan_run
     expect(page.locator(".card")).to_have_count(2)
+
+
+def test_play_after_the_epoch_budget_trains_the_network_again(page: Page) -> None:
+    open_page(page, "/?max_epochs=3&speed=100")  # about a second an epoch: each run seen
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#done")).to_contain_text("trained the 3 epochs", timeout=TIMEOUT)
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    page.wait_for_function("window.nnp.epoch === 3", timeout=TIMEOUT)
+    page.get_by_role("button", name="Play").click()  # a new run of the same network
+    page.wait_for_function("window.nnp.done === '' && window.nnp.epoch < 3", timeout=TIMEOUT)
+    page.wait_for_function("window.nnp.done === 'max_epochs'", timeout=TIMEOUT)
+    expect(page.locator(".epoch")).to_have_text("000,003")
