@@ -7,7 +7,7 @@ unknown keys are refused, and NaN/Infinity are rejected everywhere.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -451,6 +451,28 @@ class ExperimentSpec(StrictModel):
         return self
 
 
+# How a field reads in a sentence ("learning rate must be at most 10"); others read as
+# their name with spaces ("batch size").
+FIELD_WORDS = {
+    "lr": "learning rate",
+    "n_samples": "number of samples",
+    "n_classes": "number of classes",
+    "val_fraction": "validation share",
+    "seq_len": "sequence length",
+    "max_epochs": "epoch budget",
+    "grad_clip": "gradient clipping",
+    "lr_gamma": "schedule factor",
+    "lr_period": "schedule period",
+    "p": "drop rate",
+    "steps_per_second": "speed",
+    "fps": "frame rate",
+    "n": "number of steps",
+}
+# What a list holds, for "keep at least one input feature".
+ITEM_WORDS = {"features": "input feature", "layers": "layer", "views": "view"}
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three"}
+
+
 def format_errors(
     error: ValidationError, prefix: tuple[str | int, ...] = ()
 ) -> list[dict[str, str]]:
@@ -468,6 +490,37 @@ def format_errors(
             for i, p in enumerate(loc)
             if not (p in tags and i > 0 and isinstance(loc[i - 1], int))
         ]
-        message = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
+        names = [p for p in loc if isinstance(p, str) and p not in ("spec", "params", "body")]
+        message = _in_words(dict(err), names[-1] if names else "")
         out.append({"field": ".".join(str(p) for p in loc) or "body", "message": message})
     return out
+
+
+def _in_words(err: dict[str, Any], name: str) -> str:
+    """The common pydantic errors as a sentence about the field ("learning rate must be at
+    most 10", "keep at least one input feature"); the rest in pydantic's words, lightly
+    edited."""
+    label = FIELD_WORDS.get(name, name.replace("_", " "))
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    bounds = {
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+    }
+    if kind in bounds and label:
+        words, key = bounds[kind]
+        bound = ctx[key]
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)  # "at most 10", not "10.0"
+        return f"{label} must be {words} {bound}"
+    if kind in ("too_short", "too_long") and label and ctx.get("field_type") == "List":
+        n = ctx["min_length" if kind == "too_short" else "max_length"]
+        item = ITEM_WORDS.get(name, "item")
+        count = f"{NUMBER_WORDS.get(n, n)} {item}{'' if n == 1 else 's'}"
+        return f"keep at least {count}" if kind == "too_short" else f"at most {count} allowed"
+    if kind == "missing" and label:
+        return f"{label} is missing"
+    message = str(err["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
+    return f"{label} {message}" if label and message.startswith("must be") else message

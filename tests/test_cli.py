@@ -69,7 +69,7 @@ def test_validate_prints_shapes_and_params() -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"train": {"lr": NaN}}', "train.lr: must be a finite number"),
+        ('{"train": {"lr": NaN}}', "train.lr: learning rate must be a finite number"),
         ('{"model": {"layers": [{"type": "lstm"}]}}', "model.layers.0: lstm needs a sequence"),
         ('{"data": {"dataset": "nope"}}', "data.dataset: unknown dataset 'nope'"),
         ("not json", "Invalid JSON"),

@@ -84,28 +84,28 @@ def test_tensorflow_playground_view_fits_20_kb() -> None:
     ("raw", "field", "fragment"),
     [
         ('{"type": "teleport"}', "", "does not match any of the expected tags"),
-        ('{"type": "step", "n": 0}', "n", "greater than or equal to 1"),
+        ('{"type": "step", "n": 0}', "n", "at least 1"),
         ('{"type": "step", "n": 1e9}', "n", ""),
-        ('{"type": "view", "views": ["neurons"], "fps": 61}', "fps", "less than or equal to 60"),
+        ('{"type": "view", "views": ["neurons"], "fps": 61}', "fps", "at most 60"),
         ('{"type": "view", "views": ["secrets"]}', "views.0", "unknown view"),
         ('{"type": "set", "params": {"lr": NaN}}', "params.lr", "finite number"),
         ('{"type": "set", "params": {"units": 3}}', "params.units", "Extra inputs"),
         (
             '{"type": "start", "spec": {"train": {"lr": 50}}}',
             "spec.train.lr",
-            "less than or equal to 10",
+            "at most 10",
         ),
-        ('{"type": "speed", "steps_per_second": -1}', "steps_per_second", "greater than 0"),
+        ('{"type": "speed", "steps_per_second": -1}', "steps_per_second", "more than 0"),
         ('{"type": "pause", "extra": 1}', "extra", "Extra inputs"),
         (
             '{"type": "edit_weight", "param": "output.linear.bias", "index": [0], "value": 1e9}',
             "value",
-            "less than or equal to 1000",
+            "at most 1000",
         ),
         (
             '{"type": "edit_weight", "param": "output.linear.bias", "index": [0], "value": -1e9}',
             "value",
-            "greater than or equal to -1000",
+            "at least -1000",
         ),
         (
             '{"type": "edit_weight", "param": "output.linear.bias", "index": [0], "value": NaN}',
@@ -120,10 +120,10 @@ def test_tensorflow_playground_view_fits_20_kb() -> None:
         (
             '{"type": "edit_weight", "param": "w", "index": [1000001], "value": 1}',
             "index.0",
-            "less than or equal to 1000000",
+            "at most 1000000",
         ),
         ('{"type": "edit_weight", "param": "w", "index": [-1], "value": 1}', "index.0", ""),
-        ('{"type": "edit_weight", "param": "w", "index": [0]}', "value", "Field required"),
+        ('{"type": "edit_weight", "param": "w", "index": [0]}', "value", "is missing"),
         ('{"type": "edit_weight", "param": "", "index": [0], "value": 1}', "param", ""),
     ],
 )
@@ -232,11 +232,11 @@ def test_a_view_input_may_be_a_64x64_image_or_a_text() -> None:
     ("raw", "field", "fragment"),
     [
         ({"prefix": "e" * (MAX_PREFIX_CHARS + 1)}, "prefix", "at most 100 characters"),
-        ({"length": 0}, "length", "greater than or equal to 1"),
-        ({"length": MAX_GENERATED_CHARS + 1}, "length", "less than or equal to 500"),
-        ({"temperature": 0.01}, "temperature", "greater than or equal to 0.05"),
-        ({"temperature": 5.5}, "temperature", "less than or equal to 5"),
-        ({"id": -1}, "id", "greater than or equal to 0"),
+        ({"length": 0}, "length", "at least 1"),
+        ({"length": MAX_GENERATED_CHARS + 1}, "length", "at most 500"),
+        ({"temperature": 0.01}, "temperature", "at least 0.05"),
+        ({"temperature": 5.5}, "temperature", "at most 5"),
+        ({"id": -1}, "id", "at least 0"),
     ],
 )
 def test_generate_is_bounded(raw: dict, field: str, fragment: str) -> None:

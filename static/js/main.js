@@ -16,13 +16,13 @@
  */
 
 import { fetchCatalog, fetchExamples, fetchLessons, fetchPoints, uploadCsv, validateSpec } from "./api.js";
-import { applyHidden } from "./classroom.js";
 import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
-import { hotParams, isHot, isPageOnly, newLayer, parseQuery, PRESETS, specFromState, toQuery } from "./state.js";
+import { applyHidden } from "./classroom.js";
 import { layerTitle } from "./layerNames.js";
 import { stepsPerEpoch } from "./progress.js";
+import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery } from "./state.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
 import { createBuilder, LAYER_TYPES_BY_KIND } from "./views/builder.js";
@@ -37,6 +37,7 @@ import { createTopBar } from "./views/topBar.js";
 import { createTrainingPanel } from "./views/trainingPanel.js";
 import { errorSlot, layerColumns } from "./layout.js";
 import { createWorkspace, viewsFor } from "./workspace.js";
+import { formatLoss } from "./readouts.js";
 
 const VIEW_FPS = 30;
 const NEURON_GRID = 20;
@@ -51,7 +52,8 @@ Object.assign(window, { nnp: counters });
 async function main() {
   const catalog = await fetchCatalog();
   const kindOf = (/** @type {string} */ dataset) => catalog.datasets[dataset]?.input_kind ?? "points";
-  let state = parseQuery(location.search, kindOf);
+  const link = readQuery(location.search, kindOf, Object.keys(catalog.datasets));
+  let state = link.state;
   const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
   const lessonId = new URLSearchParams(location.search).get("lesson");
   mountLessonsMenu(lessonId, state.hide);
@@ -60,6 +62,9 @@ async function main() {
     await openLesson(lessonId, state, uPlot);
     return;
   }
+  showLinkProblems(link.problems);
+  // The address says what the page shows: what could not be read is left out of it.
+  if (link.problems.length) history.replaceState(null, "", `${location.pathname}${toQuery(state, kindOf) ? "?" + toQuery(state, kindOf) : ""}`);
 
   let playing = false;
   /** @type {import("./frame.js").Frame | null} */
@@ -68,9 +73,15 @@ async function main() {
   let validated = /** @type {any} */ (null);
   let startTimer = 0;
   let generation = 0; // of structural changes: a restart that sees it move was overtaken
+  let resumedAt = -1; // the generation a resumed run was adopted at
   let restarting = true; // until this page starts its own run, frames are someone else's
   /** @type {number | null} the step a reset was asked at, until the server answers it */
   let resetFrom = null;
+  /** why the current run ended ("diverged", "failed"…), "" while it can train */
+  let ended = "";
+  /** @type {import("./socket.js").ServerEvent | null} the resumed run's first status, adopted */
+  let resumedStatus = null;
+  let adopting = false; // a run resumed after a reload: its first status says if it plays
   /** @type {string[]} the layers in the gradient-flow chart, input side first */
   let gradLayers = [];
   /** @type {number[][] | null} a digit drawn on the pad, which the per-example views show */
@@ -80,7 +91,8 @@ async function main() {
   let workspace = null;
   let workspaceKey = "";
 
-  const socket = createSocket({ onEvent, onFrame, onConnection: showConnection });
+  const shownSpec = () => JSON.stringify(specFromState(state));
+  const socket = createSocket({ onEvent, onFrame, onConnection: showConnection }, { shown: shownSpec });
   const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change, stepsPerEpoch: epochSteps });
   const dataPanel = createDataPanel($("data-panel"), {
     catalog, state, onChange: change,
@@ -120,11 +132,6 @@ async function main() {
   const norm = /** @type {HTMLSelectElement} */ ($("norm"));
   norm.addEventListener("change", () => change({ norm: norm.value }));
 
-  /** Steps in one epoch of the running network's data at today's batch size. */
-  function epochSteps() {
-    return validated ? stepsPerEpoch(validated.data.train_examples, state.batch_size) : 1;
-  }
-
   function lastActivation() {
     const dense = state.layers.filter((/** @type {any} */ l) => l.type === "dense");
     return dense.length ? dense[dense.length - 1].activation : "tanh";
@@ -158,7 +165,10 @@ async function main() {
     }
     if ("norm" in changes) stack.setNorm(state.norm);
     if (keepsRun) {
-      if (Object.keys(changes).some(isHot)) socket.send({ type: "set", params: hotParams(state) });
+      if (Object.keys(changes).some(isHot)) {
+        socket.send({ type: "set", params: hotParams(state) });
+        if (!restarting) socket.setShown(shownSpec()); // the run trains what is shown
+      }
       return;
     }
     clearTimeout(startTimer);
@@ -178,8 +188,8 @@ async function main() {
     /** @type {HTMLInputElement} */ ($("show-val")).checked = state.show_val;
     /** @type {HTMLInputElement} */ ($("discretize")).checked = state.discretize;
     boundary.setOptions({ showVal: state.show_val, discretize: state.discretize });
-    $("layer-count").textContent = `${state.layers.length} hidden layer${state.layers.length === 1 ? "" : "s"}`;
     applyHidden(document, state.hide);
+    $("layer-count").textContent = `${state.layers.length} hidden layer${state.layers.length === 1 ? "" : "s"}`;
   }
 
   /** Redraws the diagram and its layer cards at once, so quick clicks act on fresh cards. */
@@ -188,7 +198,10 @@ async function main() {
     // One set of cards on the page at a time: their info and error slots are found by name.
     if (kind === "points") {
       stack.clear();
-      network.render(layerColumns(state, builder.cards(state.layers), catalog));
+      const columns = layerColumns(state, builder.cards(state.layers), catalog);
+      // The features' column heads their error ("keep at least one input feature").
+      columns[0].header = el("div", { className: "column-head" }, [el("span", { className: "field-error", role: "alert", "data-error-for": "features" })]);
+      network.render(columns);
       if (points) network.drawFeatures(points.domain);
       return;
     }
@@ -203,12 +216,17 @@ async function main() {
     }
   }
 
-  /** Validates the state's spec, shows its shapes (or errors) and starts it as a new run. */
-  async function restart() {
+  /**
+   * Validates the state's spec, shows its shapes (or errors) and starts it as a new run.
+   * @param {{stepAfter?: boolean, resume?: boolean}} [o] `stepAfter`: train one step of the
+   *   new run (Step); `resume`: the session's run (resumed after a reload) is this spec's,
+   *   so it goes on instead of a new one
+   */
+  async function restart({ stepAfter = false, resume = false } = {}) {
     const mine = generation;
     if (kindOf(state.dataset) === "table" && !state.file) {
       // Nothing to train until a file is chosen: the old network stops, no error is due.
-      socket.send({ type: "pause" });
+      block("choose a CSV file to train on (under Data)");
       $("done").textContent = "Choose a CSV file to train on (under Data).";
       return;
     }
@@ -219,8 +237,10 @@ async function main() {
     clearErrors(document);
     if (!answer.valid) {
       for (const e of answer.errors ?? []) reportError(e.field, e.message);
+      block(`fix the network first (${answer.errors?.[0]?.message ?? "it is not valid"})`);
       return;
     }
+    topBar.setBlocked("");
     validated = answer;
     if (kindOf(state.dataset) === "points") builder.showInfo(document, answer.layers);
     else renderNetwork();
@@ -240,8 +260,40 @@ async function main() {
     pending = null;
     restarting = false;
     resetFrom = null;
-    socket.send({ type: "start", spec, paused: !playing });
+    if (resume && mine === resumedAt) {
+      adoptStatus();
+    } else {
+      adopting = false; // a run of this page's own: nothing resumed to adopt
+      socket.send({ type: "start", spec, paused: !playing });
+      socket.setShown(JSON.stringify(spec));
+      if (stepAfter) sendStepEpoch();
+    }
     sendView();
+  }
+
+  /**
+   * The network on screen cannot train: the run before it (still the session's) is paused
+   * and hidden, never trained by Play in its place; Play says why it is off.
+   * @param {string} reason
+   */
+  function block(reason) {
+    restarting = true; // its frames and statuses are not the diagram's
+    validated = null;
+    socket.send({ type: "pause" });
+    playing = false;
+    topBar.setPlaying(false);
+    topBar.setBlocked(reason);
+    pending = null;
+    network.reset();
+    boundary.reset();
+    stack.reset();
+    workspace?.reset();
+    for (const chart of Object.values(charts)) chart.reset();
+    $("train-loss").textContent = $("val-loss").textContent = "–";
+    $("param-count").textContent = "";
+    counters.epoch = counters.step = 0;
+    topBar.setEpoch(0);
+    topBar.restart();
   }
 
   /** @param {any} answer the validator's summary of the new run */
@@ -261,6 +313,7 @@ async function main() {
     counters.epoch = counters.step = 0;
     counters.valLoss = counters.valScore = NaN;
     counters.done = "";
+    ended = "";
     topBar.setEpoch(0);
     topBar.restart();
     $("done").textContent = "";
@@ -298,11 +351,31 @@ async function main() {
     if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
   }
 
+  /** Steps in one epoch of the running network's data at today's batch size. */
+  function epochSteps() {
+    return validated ? stepsPerEpoch(validated.data.train_examples, state.batch_size) : 1;
+  }
+
+  /** Step trains one epoch, as TensorFlow Playground's does. */
+  function sendStepEpoch() {
+    socket.send({ type: "step", n: Math.min(epochSteps(), MAX_STEP_N) });
+  }
+
   /** @param {"play" | "pause" | "step" | "reset"} action */
   function act(action) {
+    if (ended && (action === "play" || action === "step")) {
+      // A finished run (diverged, failed, done) trains no more: Play starts the network
+      // on screen afresh, as a new run, with the settings shown now.
+      playing = action === "play";
+      topBar.setPlaying(playing);
+      generation += 1;
+      restarting = true;
+      void restart({ stepAfter: action === "step" });
+      return;
+    }
     if (action === "play") socket.send({ type: "resume" });
     if (action === "pause") socket.send({ type: "pause" });
-    if (action === "step") socket.send({ type: "step", n: Math.min(epochSteps(), MAX_STEP_N) }); // one epoch
+    if (action === "step") sendStepEpoch();
     if (action === "reset") {
       resetFrom = counters.step;
       if (validated) resetViews(validated);
@@ -334,14 +407,23 @@ async function main() {
     if (event.type === "hello") {
       $("device").textContent = event.device === "cuda" ? "GPU (CUDA)" : "CPU";
       if (event.resumed && event.run && socket.run === event.run && validated) sendView();
-      else restart();
+      else if (event.resumed && event.run && event.shown === shownSpec()) {
+        // A reload (or this tab reopened): the run showing this very spec goes on.
+        adopting = true;
+        resumedStatus = null;
+        resumedAt = generation;
+        restart({ resume: true });
+      } else restart();
     } else if (event.type === "status") {
-      showProgress(event.step, event.epoch);
-      topBar.setStatus(event.state, event.step, event.epoch);
-      if (event.state === "done" || event.state === "paused") {
-        playing = false;
-        topBar.setPlaying(false);
+      if (adopting) {
+        resumedStatus = event;
+        if (!restarting) adoptStatus();
       }
+      if (restarting) return; // the run being replaced: its progress is not the diagram's
+      showProgress(event.step, event.epoch);
+      if (topBar.showStatus(/** @type {any} */ (event)) === false) playing = false;
+      if (event.state === "done") endRun(event.reason ?? "done");
+      else ended = ""; // revived (a reset, a larger epoch budget): Play resumes it again
     } else if (event.type === "metrics") {
       for (const p of event.points) {
         if (!resetDone(p.step)) continue;
@@ -355,6 +437,7 @@ async function main() {
     } else if (event.type === "done") {
       $("done").textContent = event.detail;
       counters.done = event.reason;
+      endRun(event.reason);
       if (event.reason === "early_stopped" && event.best_epoch) {
         charts.loss.mark(event.best_epoch);
         charts.score.mark(event.best_epoch);
@@ -366,9 +449,37 @@ async function main() {
       // A view this network cannot show (accuracy by length for a model that reads one
       // length only): the server stopped sending it; say so quietly, it is not a mistake.
       $("view-notes").textContent = event.message;
+    } else if (event.type === "error" && event.code === "no_run") {
+      // The session's run is gone (its worker died): the next command needs a new one.
+      endRun("failed");
     } else if (event.type === "error") {
       reportError(event.field ?? "", event.message);
     }
+  }
+
+  /** The resumed run's state becomes the page's: playing or not, its counter, its end. */
+  function adoptStatus() {
+    const status = resumedStatus;
+    if (!status) return; // the first status is still on its way
+    adopting = false;
+    resumedStatus = null;
+    playing = status.state === "running";
+    topBar.setPlaying(playing);
+    topBar.showStatus(/** @type {any} */ (status));
+    showProgress(status.step, status.epoch);
+    if (status.state === "done") endRun(status.reason ?? "done");
+  }
+
+  /**
+   * The run trains no more; a diverged one's losses read "diverged" from now on (a late
+   * frame must not show the last, huge, finite loss instead).
+   * @param {string} reason
+   */
+  function endRun(reason) {
+    ended = reason;
+    playing = false;
+    topBar.setPlaying(false);
+    if (reason === "diverged") $("train-loss").textContent = $("val-loss").textContent = "diverged";
   }
 
   /**
@@ -384,10 +495,11 @@ async function main() {
   /**
    * Statuses and frames both carry the progress; a frame painted late must not move the
    * counter back, so the step orders them (a reset starts again from step 0).
-   * @param {number} step
-   * @param {number} epoch
+   * @param {number | null} step null in a failed run's status
+   * @param {number | null} epoch
    */
   function showProgress(step, epoch) {
+    if (typeof step !== "number" || typeof epoch !== "number") return; // a failed run's status
     if (!resetDone(step) || step < counters.step) return;
     counters.step = step;
     if (epoch === counters.epoch) return;
@@ -425,7 +537,7 @@ async function main() {
       }
       health.update(frame);
       const v = frame.header.values;
-      if (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null) {
+      if (ended !== "diverged" && (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null)) {
         $("train-loss").textContent = formatLoss(v["metrics/train_loss"]);
         $("val-loss").textContent = formatLoss(v["metrics/val_loss"]);
       }
@@ -482,6 +594,20 @@ async function openLesson(id, state, uPlot) {
 }
 
 /**
+ * What in the link could not be read and what stands instead, above the panels.
+ * @param {string[]} problems
+ */
+function showLinkProblems(problems) {
+  const box = $("link-problems");
+  box.replaceChildren();
+  if (!problems.length) return;
+  box.append(
+    el("p", { textContent: "Parts of this link could not be read; the page shows what it could:" }),
+    el("ul", {}, problems.map((p) => el("li", { textContent: p }))),
+  );
+}
+
+/**
  * @param {"connecting" | "open" | "lost"} connection
  * @param {string} detail
  */
@@ -492,10 +618,6 @@ function showConnection(connection, detail) {
   if (connection === "open") setTimeout(() => banner.dataset.state === "open" && (banner.textContent = ""), 2000);
 }
 
-/** @param {number | null | undefined} loss null: diverged (not finite) */
-function formatLoss(loss) {
-  return typeof loss === "number" ? loss.toFixed(3) : "diverged";
-}
 
 main().catch((error) => {
   const banner = $("connection");

@@ -5,12 +5,51 @@
  * in the URL), and drops events of any run but the current one. Views never see it: main.js
  * passes them what arrives. Several sockets on one page (a lesson's arms) each need their
  * own `tokenKey`, or none (`null`: no resume, every connect is a new session).
+ *
+ * A reload keeps sessionStorage, so the tab resumes its session. A closed tab loses it: as
+ * it goes (`pagehide`) the tab leaves its token in localStorage, "released", with what it
+ * showed (`shown`: the page's spec) and the server's grace period. A new tab that has no
+ * token of its own and shows the same thing within that time takes the token, removing it,
+ * so one tab at most resumes it; a tab that is still open never gives its token away, so
+ * two open tabs never take each other's run.
  */
 
 import { decodeFrame } from "./frame.js";
 
 const TOKEN_KEY = "nnp.session";
+const RELEASED_KEY = "nnp.released";
+const MAX_RELEASED = 16;
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
+
+/**
+ * @typedef {{token: string, shown: string, expires: number}} Released a closed tab's token
+ */
+
+/**
+ * The token a tab connects with: its own (a reload), else the latest released one that
+ * shows the same (a closed tab reopened) and has not expired. A claimed or own token leaves the list.
+ * @param {Released[]} released
+ * @param {{own: string | null, shown: string, now: number}} tab
+ * @returns {{token: string | null, shown: string, released: Released[]}}
+ */
+export function claimToken(released, { own, shown, now }) {
+  const live = released.filter((r) => r.expires > now && r.token !== own);
+  if (own) return { token: own, shown: "", released: live };
+  const mine = shown ? live.findLast((r) => r.shown === shown) : undefined; // the last closed
+  return { token: mine?.token ?? null, shown: mine?.shown ?? "", released: live.filter((r) => r !== mine) };
+}
+
+/**
+ * The list with this tab's token released (newest last, expired ones and the oldest
+ * beyond a few dropped).
+ * @param {Released[]} released
+ * @param {Released} mine
+ * @param {number} now
+ * @returns {Released[]}
+ */
+export function releaseToken(released, mine, now) {
+  return [...released.filter((r) => r.expires > now && r.token !== mine.token), mine].slice(-MAX_RELEASED);
+}
 
 /**
  * @typedef {{type: string, run?: string | null, [key: string]: any}} ServerEvent
@@ -20,7 +59,8 @@ const RETRY_MS = [250, 500, 1000, 2000, 4000];
  *   onFrame: (frame: import("./frame.js").Frame) => void,
  *   onConnection: (state: Connection, detail: string) => void,
  * }} Handlers
- * @typedef {{url?: string, tokenKey?: string | null}} SocketOptions
+ * @typedef {{url?: string, tokenKey?: string | null, shown?: () => string}} SocketOptions
+ *   `shown`: what the page shows now (its spec as text), which a released token must match
  */
 
 /**
@@ -28,17 +68,40 @@ const RETRY_MS = [250, 500, 1000, 2000, 4000];
  * @param {SocketOptions} [options] `url` defaults to this page's own server; `tokenKey`
  *   is where sessionStorage keeps the resume token ("nnp.session"; null: no resume)
  */
-export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KEY } = {}) {
+export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KEY, shown = () => "" } = {}) {
   /** @type {WebSocket | null} */
   let ws = null;
   let attempt = 0;
   /** @type {string | null} */
   let run = null;
   let closed = false;
+  let graceMs = 0;
+  const shownKey = `${tokenKey}.shown`;
+
+  /** This tab's token: its own, or one a closed tab showing the same released. */
+  function takeToken() {
+    if (tokenKey === null) return null;
+    const claim = claimToken(readReleased(), { own: sessionStorage.getItem(tokenKey), shown: shown(), now: Date.now() });
+    writeReleased(claim.released);
+    if (claim.token && claim.shown) {
+      sessionStorage.setItem(tokenKey, claim.token);
+      sessionStorage.setItem(shownKey, claim.shown);
+    }
+    return claim.token;
+  }
+
+  if (tokenKey !== null) {
+    addEventListener("pagehide", () => {
+      const token = sessionStorage.getItem(tokenKey);
+      const what = sessionStorage.getItem(shownKey) ?? "";
+      if (!token || !what || !graceMs) return; // nothing another tab could take over
+      writeReleased(releaseToken(readReleased(), { token, shown: what, expires: Date.now() + graceMs }, Date.now()));
+    });
+  }
 
   function connect() {
     handlers.onConnection("connecting", attempt ? "reconnecting…" : "connecting…");
-    const token = tokenKey === null ? null : sessionStorage.getItem(tokenKey);
+    const token = takeToken();
     ws = new WebSocket(token ? `${url}?session=${encodeURIComponent(token)}` : url);
     ws.binaryType = "arraybuffer";
     ws.onmessage = (message) => receive(message.data);
@@ -66,10 +129,16 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
     const event = JSON.parse(data);
     if (event.type === "hello") {
       attempt = 0;
-      if (tokenKey !== null) sessionStorage.setItem(tokenKey, event.session);
+      graceMs = (event.limits?.resume_grace_s ?? 0) * 1000;
+      let was = "";
+      if (tokenKey !== null) {
+        was = event.resumed ? sessionStorage.getItem(shownKey) ?? "" : "";
+        sessionStorage.setItem(tokenKey, event.session);
+        if (!event.resumed) sessionStorage.removeItem(shownKey);
+      }
       run = event.run ?? null;
       handlers.onConnection("open", event.resumed ? "reconnected" : "connected");
-      handlers.onEvent(event);
+      handlers.onEvent({ ...event, shown: was }); // what the page showed of the resumed run
       return;
     }
     // The server answers `start`s in order, so the k-th run id not seen before belongs to
@@ -92,6 +161,9 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
     send(/** @type {Record<string, any>} */ message) {
       if (!ws || ws.readyState !== WebSocket.OPEN) return false;
       if (message.type === "start") {
+        // A new run shows what its page says it shows (setShown), not what an earlier run
+        // of this tab showed (the GAN page, say, which says nothing).
+        if (tokenKey !== null) sessionStorage.removeItem(shownKey);
         if (run) replaced.add(run);
         startsPending += 1;
         run = null;
@@ -102,12 +174,36 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
     get run() {
       return run;
     },
+    /**
+     * Records what the page shows of the session's run (its spec as text): a reload, or
+     * a tab reopened, resumes the run only when it shows the same.
+     * @param {string} what
+     */
+    setShown(what) {
+      if (tokenKey !== null) sessionStorage.setItem(shownKey, what);
+    },
     connect,
     close() {
       closed = true;
       ws?.close(1000);
     },
   };
+}
+
+/** @returns {Released[]} */
+function readReleased() {
+  try {
+    const list = JSON.parse(localStorage.getItem(RELEASED_KEY) ?? "[]");
+    return Array.isArray(list) ? list.filter((r) => typeof r?.token === "string" && typeof r.shown === "string" && typeof r.expires === "number") : [];
+  } catch {
+    return []; // written by something else: start a new list
+  }
+}
+
+/** @param {Released[]} list */
+function writeReleased(list) {
+  if (list.length) localStorage.setItem(RELEASED_KEY, JSON.stringify(list));
+  else localStorage.removeItem(RELEASED_KEY);
 }
 
 function defaultUrl() {

@@ -165,6 +165,11 @@ export function defaultState(kind = "points") {
   return { ...state, ...structuredClone(PRESETS[kind] ?? {}) };
 }
 
+/** The most hidden layers a link may hold (the schema's limit, docs/spec.md). */
+export const MAX_LAYERS = 32;
+/** Parameters of the address that are not settings of the state table. */
+const OTHER_PARAMS = ["lesson"];
+
 /**
  * @param {string} search location.search (with or without the leading "?")
  * @param {(dataset: string) => string} [kindOf] a dataset's input kind (from the catalog),
@@ -172,15 +177,108 @@ export function defaultState(kind = "points") {
  * @returns {State}
  */
 export function parseQuery(search, kindOf = () => "points") {
+  return readQuery(search, kindOf).state;
+}
+
+/**
+ * The state a link describes, and what in it could not be read, in words a person can act
+ * on ("layer 3: 're' is not an activation; using tanh"). What cannot be read falls back to
+ * a default, so the page always has a network it can train; the words say which.
+ * @param {string} search location.search
+ * @param {(dataset: string) => string} [kindOf]
+ * @param {string[] | null} [datasets] the catalog's datasets (null: not checked here)
+ * @returns {{state: State, problems: string[]}}
+ */
+export function readQuery(search, kindOf = () => "points", datasets = null) {
   const params = new URLSearchParams(search);
-  const state = defaultState(kindOf(params.get("dataset") ?? BY_NAME.dataset.default));
+  /** @type {string[]} */
+  const problems = [];
+  let dataset = params.get("dataset") ?? BY_NAME.dataset.default;
+  if (datasets && !datasets.includes(dataset)) {
+    problems.push(`${quote(dataset)} is not a dataset; using ${BY_NAME.dataset.default}`);
+    dataset = BY_NAME.dataset.default;
+  }
+  const kind = kindOf(dataset);
+  const state = defaultState(kind);
+  state.dataset = dataset;
   for (const prop of PROPS) {
     const raw = params.get(prop.name);
-    if (raw === null) continue;
-    const value = parseValue(prop, raw);
+    if (raw === null || prop.name === "dataset") continue;
+    const value = prop.kind === "layers" ? readLayers(raw, state[prop.name], problems) : parseValue(prop, raw);
     if (value !== undefined) state[prop.name] = value;
+    else problems.push(`${prop.name}: ${whyNot(prop, raw)}; using ${formatValue(prop, state[prop.name]) || "none"}`);
+    if (prop.kind === "list" && prop.choices) {
+      for (const item of new Set(raw.split(",").filter((i) => i && !prop.choices?.includes(i)))) {
+        problems.push(`${prop.name}: ${quote(item)} is not one of ${prop.choices.join(", ")}; dropped`);
+      }
+    }
   }
-  return state;
+  for (const key of new Set(params.keys())) {
+    if (!BY_NAME[key] && !OTHER_PARAMS.includes(key)) problems.push(`${quote(key)} is not a setting of this page; ignored`);
+  }
+  return { state, problems };
+}
+
+/**
+ * A link's layers, leniently: a bad value takes its default, a layer of no known type is
+ * dropped, layers past the limit are cut off, each said in `problems`.
+ * @param {string} raw
+ * @param {Layer[]} preset the network used when no layer can be read
+ * @param {string[]} problems
+ * @returns {Layer[]}
+ */
+function readLayers(raw, preset, problems) {
+  if (raw === "") return [];
+  let items = raw.split(",");
+  if (items.length > MAX_LAYERS) {
+    problems.push(`${items.length} layers asked; at most ${MAX_LAYERS} — the rest were dropped`);
+    items = items.slice(0, MAX_LAYERS);
+  }
+  const fallback = preset.find((l) => "activation" in l)?.activation ?? "relu";
+  /** @type {Layer[]} */
+  const layers = [];
+  items.forEach((item, i) => {
+    const where = `layer ${i + 1}`;
+    if (item === "") return void problems.push(`${where} is empty (a stray comma?); dropped`);
+    const layer = parseLayer(item, (/** @type {string} */ why) => problems.push(`${where}: ${why}`), fallback);
+    if (layer) layers.push(layer);
+  });
+  if (layers.length) return layers;
+  problems.push("no layer could be read; using the default network");
+  return structuredClone(preset);
+}
+
+/**
+ * Why a value does not parse, in words.
+ * @param {Prop} prop
+ * @param {string} raw
+ */
+function whyNot(prop, raw) {
+  if (prop.kind === "int" || prop.kind === "number") return numberProblem(prop, raw) ?? `${quote(raw)} is not valid`;
+  if (prop.kind === "bool") return `${quote(raw)} is not 1 or 0`;
+  if (prop.pattern) return `${quote(raw)} is not the name of an uploaded CSV file`;
+  if (prop.choices) return `${quote(raw)} is not one of ${prop.choices.join(", ")}`;
+  return `${quote(raw)} is not valid`;
+}
+
+/**
+ * @param {{kind: string, min?: number, max?: number}} f
+ * @param {string} text
+ * @returns {string | null} what is wrong with the number, null if nothing
+ */
+function numberProblem(f, text) {
+  if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text)) return `${quote(text)} is not a number`;
+  const n = Number(text);
+  if (f.kind === "int" && !Number.isInteger(n)) return `${quote(text)} is not a whole number`;
+  if (f.min !== undefined && n < f.min) return `${text} is less than ${f.min}`;
+  if (f.max !== undefined && n > f.max) return `${text} is more than ${f.max}`;
+  if (!Number.isFinite(n)) return `${quote(text)} is not a number`;
+  return null;
+}
+
+/** @param {string} text a piece of the address, quoted and cut short for the page */
+function quote(text) {
+  return `'${text.length > 40 ? `${text.slice(0, 40)}…` : text}'`;
 }
 
 /**
@@ -296,20 +394,59 @@ export function parseLayers(raw) {
 
 /**
  * @param {string} item one `type:v1:v2…`
+ * @param {(why: string) => void} [report] given: a bad value takes its default (a number
+ *   out of bounds the nearest bound) and is reported; not given: the layer is refused
+ * @param {string} [activation] the activation a bad one is replaced by
  * @returns {Layer | undefined}
  */
-function parseLayer(item) {
+function parseLayer(item, report, activation) {
   const [type, ...args] = item.split(":");
-  if (!Object.hasOwn(LAYER_FIELDS, type)) return undefined;
+  if (!Object.hasOwn(LAYER_FIELDS, type)) {
+    report?.(`${quote(type)} is not a layer type; dropped`);
+    return undefined;
+  }
   /** @type {Layer} */
   const layer = { type };
   for (const [i, f] of LAYER_FIELDS[type].entries()) {
     const text = args[i];
-    const value = text === undefined || (text === "" && f.nullable) ? structuredClone(f.default) : parseField(f, text);
-    if (value === undefined) return undefined;
+    let value = text === undefined || (text === "" && f.nullable) ? structuredClone(f.default) : parseField(f, text);
+    if (value === undefined && !report) return undefined;
+    if (value === undefined && report) {
+      value = fieldFallback(f, /** @type {string} */ (text), activation);
+      report(`${fieldProblem(f, /** @type {string} */ (text))}; using ${f.kind === "shape" ? value.join("x") : value}`);
+    }
     if (!(f.omit && value === f.default)) layer[f.name] = value;
   }
+  if (report && args.length > LAYER_FIELDS[type].length) report(`${type} takes at most ${LAYER_FIELDS[type].length} values; the rest were ignored`);
   return layer;
+}
+
+/**
+ * @param {LayerField} f
+ * @param {string} text a value that does not parse
+ */
+function fieldProblem(f, text) {
+  if (f.kind === "choice") return `${quote(text)} is not ${/^[aeiou]/.test(f.name) ? "an" : "a"} ${f.name.replace("_", " ")}`;
+  if (f.kind === "bool") return `${f.name.replace("_", " ")} ${quote(text)} is not 1 or 0`;
+  if (f.kind === "shape") return `${quote(text)} is not a shape like 8x4x4`;
+  return `${f.name} ${numberProblem(f, text) ?? quote(text)}`;
+}
+
+/**
+ * The value a bad one is replaced by: the nearest bound for a number out of bounds, the
+ * given activation for an activation, otherwise the field's default.
+ * @param {LayerField} f
+ * @param {string} text
+ * @param {string} [activation]
+ */
+function fieldFallback(f, text, activation) {
+  if (f.name === "activation" && activation && f.choices?.includes(activation)) return activation;
+  if ((f.kind === "int" || f.kind === "number") && numberProblem({ kind: "number" }, text) === null) {
+    const n = Number(text);
+    const bounded = Math.min(f.max ?? Infinity, Math.max(f.min ?? -Infinity, n));
+    if (f.kind === "number" || Number.isInteger(bounded)) return bounded;
+  }
+  return structuredClone(f.default);
 }
 
 /**

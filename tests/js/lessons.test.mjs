@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { hasFinished, remainingSteps } from "../../static/js/lessons/arm.js";
-import { armParts, describeModel, formatLoss, formatScore, frameViews, highlightedPart } from "../../static/js/lessons/armPanel.js";
+import { armParts, describeGan, describeModel, formatLoss, formatScore, frameViews, highlightedPart } from "../../static/js/lessons/armPanel.js";
 import { mergeSeries, plottable } from "../../static/js/lessons/compareChart.js";
 import { paceFor, weightLayers } from "../../static/js/lessons/lessonMode.js";
 import { lessonHref, playgroundHref, sortLessons } from "../../static/js/lessons/lessonsMenu.js";
-import { framePoint } from "../../static/js/lessons/sharedCharts.js";
+import { chartKinds, framePoint } from "../../static/js/lessons/sharedCharts.js";
 import { formatMeasure, judgeAnswer } from "../../static/js/lessons/verdict.js";
 
 const points = { input_kind: "points", task: "binary", classes: ["0", "1"], input_shape: [2] };
@@ -117,4 +117,17 @@ test("framePoint: a frame's metrics view as a metric point; none without it", ()
     grad_norms: { dense0: 0.01, output: 0.2 },
   });
   assert.equal(framePoint({ "activation_stats/dense0/dead": 0.1 }), null);
+});
+
+test("a GAN's arm draws the plane and its charts are each network's loss", () => {
+  const gaussians = { input_kind: "points", task: "", classes: [], input_shape: [2] };
+  assert.deepEqual(armParts(["gan_plane", "gan_losses"], gaussians, [], true), ["gan_plane"]);
+  assert.deepEqual(frameViews(["gan_plane"]), ["metrics", "gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"]);
+  assert.deepEqual(chartKinds(false, true).map((k) => [k.key, k.title, k.split]), [["d_loss", "Discriminator loss", null], ["g_loss", "Generator loss", null]]);
+  assert.deepEqual(chartKinds(false, false).map((k) => k.split), ["train", "val"]);
+  const point = framePoint({ "metrics/step": 40, "metrics/epoch": 2, "metrics/d_loss": 1.2, "metrics/g_loss": 0.8, "metrics/d_real": 0.6, "metrics/d_fake": null });
+  assert.deepEqual([point?.step, point?.d_loss, point?.g_loss, point?.d_real, point?.d_fake], [40, 1.2, 0.8, 0.6, null]);
+  assert.equal("d_loss" in (framePoint({ "metrics/step": 1, "metrics/train_loss": 0.5 }) ?? {}), false);
+  const net = (/** @type {number[]} */ ...sizes) => ({ input_shape: [2], layers: sizes.map((n) => ({ name: "", type: "dense", output_shape: [n], params: 1 })) });
+  assert.equal(describeGan({ generator: net(64, 2), discriminator: net(64, 1), latent_size: 2 }, 17219), "G 2 → 64 → 2 · D 2 → 64 → 1 · 17,219 parameters");
 });

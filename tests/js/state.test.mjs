@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  defaultState, formatLayers, hotParams, newLayer, parseLayers, parseQuery, PRESETS, specFromState, stateFromSpec, toQuery,
+  defaultState, dense, formatLayers, hotParams, newLayer, parseLayers, parseQuery, PRESETS, readQuery, specFromState, stateFromSpec, toQuery,
 } from "../../static/js/state.js";
 
 test("the defaults make an empty query and TensorFlow Playground's default net", () => {
@@ -38,15 +38,18 @@ test("values outside their bounds or not parsing fall back to the defaults", () 
   const d = defaultState();
   for (const key of ["lr", "noise", "seed", "batch_size", "optimizer", "show_val"]) assert.deepEqual(state[key], d[key], key);
   assert.equal(state.dataset, "<script>", "datasets are checked by the server, which names the field");
-  assert.deepEqual(parseQuery("layers=dense:0:relu").layers, d.layers);
-  assert.deepEqual(parseQuery("layers=dense:4:evil").layers, d.layers);
-  assert.deepEqual(parseQuery("layers=conv2d:0").layers, d.layers);
+  // A layer's bad value takes its default (a number the nearest bound); an unknown type is
+  // dropped; nothing readable leaves the default network (readQuery says which, below).
+  assert.deepEqual(parseQuery("layers=dense:0:relu").layers, [dense(1, "relu")]);
+  assert.deepEqual(parseQuery("layers=dense:4:evil").layers, [dense(4, "tanh")]);
+  assert.equal(parseQuery("layers=conv2d:0").layers[0].filters, 1);
   assert.deepEqual(parseQuery("layers=conv7d:8").layers, d.layers);
-  assert.deepEqual(parseQuery("layers=lstm:32:9").layers, d.layers);
-  assert.deepEqual(parseQuery("layers=attention:2:bogus").layers, d.layers);
+  assert.equal(parseQuery("layers=lstm:32:9").layers[0].layers, 4);
+  assert.equal(parseQuery("layers=attention:2:bogus").layers[0].positional, "sinusoidal");
   assert.deepEqual(parseQuery("layers=toString").layers, d.layers);
   assert.equal(parseQuery("file=../etc/passwd.csv").file, null);
-  assert.deepEqual(parseQuery("layers=dropout:2").layers, d.layers);
+  assert.deepEqual(parseQuery("layers=dropout:2").layers, [{ type: "dropout", p: 0.95 }]);
+  assert.equal(parseLayers("dense:4:evil"), undefined, "parseLayers alone stays strict (the GAN page's)");
   assert.deepEqual(parseQuery("features=x1,bogus,x1").features, ["x1"]);
 });
 
@@ -125,4 +128,38 @@ test("an imported spec of another kind takes that kind's defaults for what it le
   assert.equal(state.grad_clip, 1);
   assert.equal(state.seq_len, 15);
   assert.deepEqual(state.layers, [{ type: "rnn", hidden: 32, layers: 1, bidirectional: false, return_sequence: false }]);
+});
+
+test("a mistyped link says what it could not read and what stands instead", () => {
+  const datasets = ["circle", "xor", "spiral", "plane"];
+  const read = (/** @type {string} */ q) => readQuery(q, () => "points", datasets);
+  let r = read("?layers=dense:4:re");
+  assert.deepEqual(r.state.layers, [dense(4, "tanh")]);
+  assert.deepEqual(r.problems, ["layer 1: 're' is not an activation; using tanh"]);
+  r = read("?layers=dense:8:relu,dense:4:relu,");
+  assert.deepEqual(r.state.layers, [dense(8, "relu"), dense(4, "relu")]);
+  assert.deepEqual(r.problems, ["layer 3 is empty (a stray comma?); dropped"]);
+  r = read(`?layers=${Array(50).fill("dense:2:relu").join(",")}`);
+  assert.equal(r.state.layers.length, 32);
+  assert.deepEqual(r.problems, ["50 layers asked; at most 32 — the rest were dropped"]);
+  r = read("?dataset=nonsense&lr=0.1");
+  assert.equal(r.state.dataset, "circle");
+  assert.equal(r.state.lr, 0.1);
+  assert.deepEqual(r.problems, ["'nonsense' is not a dataset; using circle"]);
+  r = read("?lr=50&features=x1,x3&layers=dense:2:relu,conv7d:3&lern_rate=1&lesson=x");
+  assert.deepEqual(r.problems, [
+    "features: 'x3' is not one of x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2); dropped",
+    "layer 2: 'conv7d' is not a layer type; dropped",
+    "lr: 50 is more than 10; using 0.03",
+    "'lern_rate' is not a setting of this page; ignored",
+  ]);
+  assert.deepEqual(r.state.features, ["x1"]);
+  r = read("?dataset=spiral&layers=dense:2.5:tanh,dropout:2&seed=abc");
+  assert.deepEqual(r.problems, [
+    "seed: 'abc' is not a number; using 0",
+    "layer 1: units '2.5' is not a whole number; using 8",
+    "layer 2: p 2 is more than 0.95; using 0.95",
+  ]);
+  assert.deepEqual(read("?dataset=xor&layers=dense:8:relu&lr=0.3").problems, []);
+  assert.equal(read(`?dataset=${"<b>".repeat(30)}`).problems[0].length < 80, true, "a long value is cut short");
 });

@@ -73,5 +73,5 @@ def test_a_bad_file_exits_2_naming_the_field(tmp_path: Path) -> None:
     (tmp_path / "perceptron.json").write_text(json.dumps(doc))
     result = cli("check", str(tmp_path / "perceptron.json"))
     assert result.returncode == 2
-    assert "perceptron.json: question.answer: must be less than or equal to 5" in result.stderr
+    assert "perceptron.json: question.answer: answer must be at most 5" in result.stderr
     assert cli("check", "symmetry", "--seed", "-1").returncode == 2

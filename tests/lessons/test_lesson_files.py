@@ -69,8 +69,8 @@ def test_answer_out_of_range_is_refused() -> None:
     ("change", "expected"),
     [
         (lambda d: d.update(colour="red"), "colour: Extra inputs are not permitted"),
-        (lambda d: d.update(steps=5001), "steps: must be less than or equal to 5000"),
-        (lambda d: d.update(order=0), "order: must be greater than or equal to 1"),
+        (lambda d: d.update(steps=5001), "steps: steps must be at most 5000"),
+        (lambda d: d.update(order=0), "order: order must be at least 1"),
         (lambda d: d["measures"]["acc_single"].update(run="deep"), "no run named 'deep'"),
         (lambda d: d["verdict"].append("{acc_deep:.0%}"), "verdict.2: {acc_deep} is not a"),
         (lambda d: d["verdict"].append("{acc_single:d}"), "verdict.2: cannot format"),

@@ -63,8 +63,8 @@ def test_check_trains_and_answers_the_verdict(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"seed": -1}, "seed: must be greater than or equal to 0"),
-        ({"seed": 2**31}, "seed: must be less than or equal to 2147483647"),
+        ({"seed": -1}, "seed: seed must be at least 0"),
+        ({"seed": 2**31}, "seed: seed must be at most 2147483647"),
         ({"seed": 1, "steps": 5}, "steps: Extra inputs are not permitted"),
     ],
 )

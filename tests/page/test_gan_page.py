@@ -165,10 +165,10 @@ def test_drawing_on_the_plane_restarts_with_the_drawn_points(page: Page) -> None
 def test_a_bad_value_in_the_link_is_named_next_to_its_field(page: Page) -> None:
     page.goto("/gan?latent=0")
     expect(page.locator('[data-error-for="gan.latent_size"]')).to_contain_text(
-        "must be greater than or equal to 1"
+        "latent size must be at least 1"
     )
     expect(page.locator('[data-error-for="status"]')).to_contain_text(
-        "latent size: must be greater than or equal to 1"
+        "latent size must be at least 1"
     )
     latent = page.get_by_label("Latent size")
     latent.fill("3")

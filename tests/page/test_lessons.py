@@ -150,3 +150,30 @@ def test_a_lesson_on_a_phone_stacks_and_a_classroom_link_hides_the_way_out(page:
     expect(page.get_by_role("link", name="Back to the playground")).to_be_hidden()
     expect(page.locator("html")).to_have_class(re.compile("present"))
     shoot(page, "lesson-phone")
+
+
+def test_the_gan_lesson_trains_in_the_page_with_charts_for_gans(page: Page) -> None:
+    lesson = LESSONS["gan"]
+    runs = list(lesson.runs)
+    open_lesson(page, "?lesson=gan")
+    expect(page.locator(f"{ARMS} h3")).to_have_text(runs)
+    answer = lesson.question.choices[lesson.question.answer]
+    page.get_by_role("radio", name=answer, exact=True).check()
+    wait_for_every_arm(page, "a.dataset.step === '0'")
+    page.get_by_role("button", name="Play").click()
+    wait_for_every_arm(page, "Number(a.dataset.step) > 0")
+    # the GAN's own charts: each network's loss, over steps, no "validation data" in sight
+    charts = page.locator(".shared-charts figure.compare-chart")
+    expect(charts).to_have_count(2)
+    expect(page.locator(".shared-charts")).to_contain_text("Discriminator loss")
+    expect(page.locator(".shared-charts")).to_contain_text("Generator loss")
+    expect(page.locator(".shared-charts")).not_to_contain_text("validation")
+    for chart in charts.all():
+        expect(chart).to_have_attribute("data-points", re.compile(r"^[1-9]"), timeout=TIMEOUT)
+    # each arm draws its plane and reads out both losses
+    for arm in page.locator(ARMS).all():
+        expect(arm.locator("[data-view=gan_plane] canvas.plane-overlay")).to_be_visible()
+        expect(arm.locator(".arm-loss")).to_have_text(re.compile(r"^\d+\.\d{3}$"), timeout=TIMEOUT)
+    expect(page.locator(".look-here[data-view=gan_plane]")).to_have_count(len(runs))
+    shoot(page, "lesson-gan")
+    page.get_by_role("button", name="Pause").click()

@@ -415,6 +415,7 @@ def test_views_of_a_run_with_nan_weights_do_not_raise() -> None:
     histograms = out["histograms"]
     assert histograms["dense0"]["counts"].sum() == run.model.dense0.linear.weight.numel() - 1
     assert histograms["dense1"]["counts"].sum() == 0
+    assert np.isfinite(histograms["dense1"]["edges"]).all()
 
 
 def test_neuron_maps_are_coarsened_to_fit_the_view_budget() -> None:

@@ -223,7 +223,8 @@ async function main() {
     while (slot && !document.querySelector(`[data-error-for="${CSS.escape(slot)}"]`)) slot = slot.includes(".") ? slot.slice(0, slot.lastIndexOf(".")) : "";
     const rest = slot && slot !== path ? `${path.slice(slot.length + 1)}: ` : "";
     if (slot) showError(document, slot, `${rest}${message}`);
-    problems.push(`${fieldLabel(path)}: ${message}`);
+    const label = fieldLabel(path);
+    problems.push(message.startsWith(label) ? message : `${label}: ${message}`); // the server may name it already
     showError(document, "status", problems.join("; "));
   }
 

@@ -5,6 +5,10 @@
  * through time, attention, the hidden state, feature maps, the confusion matrix), drawn by
  * the playground's own view factories. The lesson's `highlight` view is marked "look here"
  * in every arm. `frameViews` says which websocket views the card needs.
+ *
+ * A GAN's arm (`gan` given: the validator's summary of kind "gan") reads out the
+ * discriminator's and the generator's losses and how real D finds the fakes, and draws the
+ * GAN page's plane (`gan_plane`: D's verdict, real and fake points, G's manifold, arrows).
  */
 
 import { createAttentionMaps } from "../views/attentionMaps.js";
@@ -16,6 +20,8 @@ import { createLayerStack, stackEnds } from "../views/layerStack.js";
 import { createScaleView } from "../views/scaleView.js";
 import { createSeriesChart } from "../views/seriesChart.js";
 import { createTimeHeatmap } from "../views/timeHeatmap.js";
+import { createPlane } from "../gan/plane.js";
+import { PLANE_LAYERS } from "../gan/state.js";
 import { createCompareChart } from "./compareChart.js";
 
 /**
@@ -23,8 +29,11 @@ import { createCompareChart } from "./compareChart.js";
  * @typedef {{name: string, type: string, output_shape: number[], params: number}} LayerInfo
  * @typedef {{input_kind: string, task: string, classes: string[], input_shape: number[],
  *            features?: string[]}} DataInfo the validator's summary of the data
+ * @typedef {{input_shape: number[], layers: LayerInfo[]}} GanNet one network of a GAN's summary
+ * @typedef {{generator: GanNet, discriminator: GanNet, latent_size: number}} GanInfo
  * @typedef {{name: string, color: string, views: string[], highlight: string | null,
- *            data: DataInfo, layers: LayerInfo[], params: number, steps: number, uPlot: any}} ArmPanelOptions
+ *            data: DataInfo, layers: LayerInfo[], params: number, steps: number, uPlot: any,
+ *            gan?: GanInfo | null}} ArmPanelOptions
  */
 
 const RECURRENT = ["rnn", "lstm", "gru"];
@@ -36,12 +45,14 @@ const CONVOLUTIONAL = ["conv2d", "maxpool2d", "avgpool2d"];
  * @param {string[]} views the lesson's views
  * @param {DataInfo} data
  * @param {{type: string}[]} layers the validator's layers
+ * @param {boolean} [gan] a GAN's run: only the GAN's parts
  * @returns {string[]}
  */
-export function armParts(views, data, layers) {
+export function armParts(views, data, layers, gan = false) {
   const has = (/** @type {string[]} */ types) => layers.some((l) => types.includes(l.type));
   const wanted = new Set(views);
   const points = data.input_kind === "points";
+  if (gan) return wanted.has("gan_plane") && points ? ["gan_plane"] : [];
   const sequences = data.input_kind === "sequence" || data.input_kind === "tokens";
   /** @type {[string, boolean][]} */
   const parts = [
@@ -69,6 +80,7 @@ export function frameViews(parts) {
   const needs = {
     boundary: ["boundary"], histograms: ["histograms", "activation_stats"], feature_maps: ["feature_maps", "example"],
     hidden_states: ["hidden_states"], time_grads: ["time_grads"], attention: ["attention"], confusion: ["confusion"],
+    gan_plane: ["gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -103,9 +115,14 @@ export function formatScore(v, task) {
  * @param {ArmPanelOptions} o
  */
 export function createArmPanel(container, o) {
-  const parts = armParts(o.views, o.data, o.layers);
+  const gan = o.gan ?? null;
+  const parts = armParts(o.views, o.data, o.layers, Boolean(gan));
   const marked = highlightedPart(o.highlight, parts);
   const scoreName = o.data.task === "regression" ? "R²" : "accuracy";
+  // What the three readouts are: a GAN has two losses and D's score for the fakes.
+  const names = gan
+    ? ["discriminator loss", "generator loss", "D's P(real) for fakes"]
+    : ["training loss", "validation loss", `validation ${scoreName}`];
   const counter = el("output", { className: "arm-step", textContent: `0 / ${o.steps}` });
   const readouts = {
     loss: el("dd", { className: "arm-loss", textContent: "–" }),
@@ -119,12 +136,12 @@ export function createArmPanel(container, o) {
   const body = el("div", { className: "arm-views" });
   const node = el("article", { className: "arm", "data-arm": o.name, "aria-label": `run ${o.name}` }, [
     el("h3", {}, [swatch, o.name]),
-    el("p", { className: "arm-model muted", textContent: describeModel(o.data.input_shape, o.layers, o.params) }),
+    el("p", { className: "arm-model muted", textContent: gan ? describeGan(gan, o.params) : describeModel(o.data.input_shape, o.layers, o.params) }),
     el("dl", { className: "arm-readouts" }, [
       el("div", {}, [el("dt", { textContent: "step" }), el("dd", {}, [counter])]),
-      el("div", {}, [el("dt", { textContent: "training loss" }), readouts.loss]),
-      el("div", {}, [el("dt", { textContent: "validation loss" }), readouts.valLoss]),
-      el("div", {}, [el("dt", { textContent: `validation ${scoreName}` }), readouts.score]),
+      el("div", {}, [el("dt", { textContent: names[0] }), readouts.loss]),
+      el("div", {}, [el("dt", { textContent: names[1] }), readouts.valLoss]),
+      el("div", {}, [el("dt", { textContent: names[2] }), readouts.score]),
     ]),
     stateNote, body, note,
   ]);
@@ -198,6 +215,12 @@ export function createArmPanel(container, o) {
       section.append(el("h4", { textContent: "Confusion matrix (validation)" }));
       const confusion = createConfusion(section, { labels: o.data.classes });
       drawers.push({ update: (f) => f.arrays.confusion && confusion.update(/** @type {Float32Array} */ (f.arrays.confusion.data)), reset: confusion.reset });
+    } else if (part === "gan_plane") {
+      section.append(el("h4", { textContent: "The plane: real data, fakes and D's verdict" }));
+      const plane = createPlane(section, { onToggle: (show) => plane.setShown(show), onDraw: () => {} });
+      plane.setShown(PLANE_LAYERS);
+      if (/** @type {any} */ (o.data).domain) plane.setDomain(/** @type {any} */ (o.data).domain);
+      drawers.push({ update: plane.update, reset: plane.reset });
     } else if (part === "scale") {
       createScaleView(section, { layers: o.layers.filter((l) => l.params > 0).length, params: o.params, name: o.name });
     }
@@ -222,7 +245,8 @@ export function createArmPanel(container, o) {
       for (const p of points) {
         if (p.step >= shownStep) {
           shownStep = p.step;
-          showReadouts(p.train_loss, p.val_loss, p.val_score);
+          if (gan) showReadouts(p.d_loss, p.g_loss, p.d_fake);
+          else showReadouts(p.train_loss, p.val_loss, p.val_score);
         }
         gradLayers.forEach((layer, i) => grads?.push(i, p.step, p.grad_norms?.[layer]));
       }
@@ -259,8 +283,18 @@ export function createArmPanel(container, o) {
   function showReadouts(loss, valLoss, score) {
     readouts.loss.textContent = formatLoss(loss);
     readouts.valLoss.textContent = formatLoss(valLoss);
-    readouts.score.textContent = formatScore(score, o.data.task);
+    readouts.score.textContent = gan ? (typeof score === "number" && Number.isFinite(score) ? score.toFixed(2) : "–") : formatScore(score, o.data.task);
   }
+}
+
+/**
+ * A GAN in one line: "G 2 → 64 → 64 → 64 → 2 · D 2 → 64 → 64 → 64 → 1 · 17,155 parameters".
+ * @param {GanInfo} gan
+ * @param {number} params
+ */
+export function describeGan(gan, params) {
+  const line = (/** @type {GanNet} */ net) => [net.input_shape.join("×"), ...net.layers.map((l) => l.output_shape.join("×"))].join(" → ");
+  return `G ${line(gan.generator)} · D ${line(gan.discriminator)} · ${params.toLocaleString("en")} parameters`;
 }
 
 /**

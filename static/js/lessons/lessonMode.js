@@ -142,10 +142,12 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
   const specs = runs.map(([, spec]) => ({ ...spec, seed: o.seed }));
   const answers = await Promise.all(specs.map((spec) => validateSpec(spec)));
   const regression = answers.some((a) => a.valid && a.data.task === "regression");
+  // A GAN's summary has two networks (generator, discriminator), not `layers`.
+  const gan = answers.some((a) => a.valid && a.kind === "gan");
   const chartsBox = el("div", { className: "shared-charts" });
   const armsBox = el("div", { className: "arms", "data-count": String(runs.length) });
   work.append(chartsBox, armsBox);
-  const charts = createSharedCharts(chartsBox, o.uPlot, { arms: runs.map(([name]) => name), regression, highlight: lesson.highlight ?? null });
+  const charts = createSharedCharts(chartsBox, o.uPlot, { arms: runs.map(([name]) => name), regression, highlight: lesson.highlight ?? null, gan });
 
   let playing = false;
   let checked = false;
@@ -171,9 +173,10 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
     }
     const panel = createArmPanel(armsBox, {
       name, color: PALETTE[i % PALETTE.length], views: lesson.views ?? [], highlight: lesson.highlight ?? null,
-      data: answer.data, layers: answer.layers, params: answer.total_params, steps: lesson.steps, uPlot: o.uPlot,
+      data: answer.data, layers: answer.layers ?? [], params: answer.total_params, steps: lesson.steps, uPlot: o.uPlot,
+      gan: answer.kind === "gan" ? /** @type {any} */ (answer) : null,
     });
-    if (answer.data.input_kind === "points") fetchPoints(specs[i].data, o.seed).then(panel.setPoints, (e) => panel.setNote(String(e.message)));
+    if (answer.data.input_kind === "points" && answer.kind !== "gan") fetchPoints(specs[i].data, o.seed).then(panel.setPoints, (e) => panel.setNote(String(e.message)));
     const view = { type: "view", views: frameViews(panel.parts), fps: VIEW_FPS, grid: 10, boundary_grid: 60, sample: 0 };
     const entry = { name, arm: /** @type {ReturnType<typeof createArm> | null} */ (null), panel, pending: /** @type {any} */ (null) };
     const pace = paceFor(lesson.steps, Number(speed.input.value));

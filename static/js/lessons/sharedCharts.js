@@ -4,7 +4,8 @@
  * with a series per arm over training steps, so the runs compare at a glance. Each chart
  * shows the training or the validation data, as its own menu says (loss on the training
  * data, what the optimizer lowers; accuracy on the validation data, what carries over to
- * data the network has not seen).
+ * data the network has not seen). A GAN's lesson has no validation data and no accuracy:
+ * its charts are the discriminator's and the generator's losses over steps.
  */
 
 import { el } from "../views/controls.js";
@@ -12,20 +13,38 @@ import { createCompareChart } from "./compareChart.js";
 
 /**
  * @typedef {"train" | "val"} Split
+ * @typedef {{name: string, key: string, title: string, split: Split | null}} Kind a chart;
+ *   `split` null: the point's `key` itself (no menu of data)
  */
+
+/**
+ * The two charts a lesson shows.
+ * @param {boolean} regression
+ * @param {boolean} gan
+ * @returns {Kind[]}
+ */
+export function chartKinds(regression, gan) {
+  if (gan) {
+    return [
+      { name: "d_loss", key: "d_loss", title: "Discriminator loss", split: null },
+      { name: "g_loss", key: "g_loss", title: "Generator loss", split: null },
+    ];
+  }
+  return [
+    { name: "loss", key: "loss", title: "Loss", split: "train" },
+    { name: "accuracy", key: "score", title: regression ? "R² (1 is perfect)" : "Accuracy", split: "val" },
+  ];
+}
 
 /**
  * @param {HTMLElement} container
  * @param {any} uPlot
- * @param {{arms: string[], regression: boolean, highlight: string | null}} o
+ * @param {{arms: string[], regression: boolean, highlight: string | null, gan?: boolean}} o
  */
 export function createSharedCharts(container, uPlot, o) {
-  /** @type {{name: "loss" | "accuracy", key: string, title: string, split: Split}[]} */
-  const kinds = [
-    { name: "loss", key: "loss", title: "Loss", split: "train" },
-    { name: "accuracy", key: "score", title: o.regression ? "R² (1 is perfect)" : "Accuracy", split: "val" },
-  ];
-  /** @type {{x: number, values: Record<string, number | null>}[][]} every arm's metric points */
+  const kinds = chartKinds(o.regression, Boolean(o.gan));
+  const valueOf = (/** @type {Kind} */ kind, /** @type {Record<string, any>} */ p) => (kind.split ? p[`${kind.split}_${kind.key}`] : p[kind.key]) ?? null;
+  /** @type {{x: number, values: Record<string, any>}[][]} every arm's metric points */
   let history = o.arms.map(() => []);
   const charts = kinds.map((kind) => {
     const section = el("section", { className: "shared-chart", "data-view": kind.name });
@@ -36,6 +55,7 @@ export function createSharedCharts(container, uPlot, o) {
     container.append(section);
     const chart = createCompareChart(section, uPlot, { title: title(kind.title, kind.split), range: kind.name === "accuracy" && !o.regression ? [0, 1] : undefined });
     chart.reset(o.arms);
+    if (kind.split === null) return { kind, chart };
     const menu = /** @type {HTMLSelectElement} */ (el("select", { "aria-label": `${kind.title}: which data` }, [
       el("option", { value: "train", textContent: "on the training data" }),
       el("option", { value: "val", textContent: "on the validation data" }),
@@ -45,7 +65,7 @@ export function createSharedCharts(container, uPlot, o) {
       kind.split = /** @type {Split} */ (menu.value);
       chart.setTitle(title(kind.title, kind.split));
       chart.reset(o.arms);
-      history.forEach((points, arm) => points.forEach((p) => chart.push(arm, p.x, p.values[`${kind.split}_${kind.key}`])));
+      history.forEach((points, arm) => points.forEach((p) => chart.push(arm, p.x, valueOf(kind, p.values))));
       chart.flush();
     });
     section.append(el("label", { className: "chart-split" }, ["Show ", menu]));
@@ -59,8 +79,8 @@ export function createSharedCharts(container, uPlot, o) {
      */
     push(arm, points) {
       for (const p of points) {
-        history[arm].push({ x: p.step, values: { train_loss: p.train_loss, val_loss: p.val_loss, train_score: p.train_score, val_score: p.val_score } });
-        for (const { kind, chart } of charts) chart.push(arm, p.step, p[`${kind.split}_${kind.key}`]);
+        history[arm].push({ x: p.step, values: p });
+        for (const { kind, chart } of charts) chart.push(arm, p.step, valueOf(kind, p));
       }
     },
     flush() {
@@ -88,13 +108,18 @@ export function framePoint(values) {
     if (key.startsWith("metrics/grad_norms/")) grads[key.slice("metrics/grad_norms/".length)] = /** @type {number | null} */ (value);
   }
   const at = (/** @type {string} */ name) => values[`metrics/${name}`] ?? null;
-  return { step: values["metrics/step"], train_loss: at("train_loss"), val_loss: at("val_loss"), train_score: at("train_score"), val_score: at("val_score"), grad_norms: grads };
+  /** @type {Record<string, any>} */
+  const point = { step: values["metrics/step"], train_loss: at("train_loss"), val_loss: at("val_loss"), train_score: at("train_score"), val_score: at("val_score"), grad_norms: grads };
+  // A GAN's metrics: each network's loss and D's mean P(real) on real and fake samples.
+  for (const name of ["d_loss", "g_loss", "d_real", "d_fake"]) if (`metrics/${name}` in values) point[name] = at(name);
+  return point;
 }
 
 /**
  * @param {string} name
- * @param {Split} split
+ * @param {Split | null} split
  */
 function title(name, split) {
+  if (split === null) return `${name} over the steps`;
   return `${name} on the ${split === "train" ? "training" : "validation"} data`;
 }

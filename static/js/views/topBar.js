@@ -19,6 +19,33 @@ const SPEEDS = [["1", "slow: 1 step/s"], ["5", "5 steps/s"], ["25", "25 steps/s"
 const OPTIMIZER_NAMES = { sgd: "SGD", momentum: "SGD + momentum", nesterov: "Nesterov", adam: "Adam", adamw: "AdamW", rmsprop: "RMSprop", adagrad: "Adagrad" };
 
 /**
+ * @typedef {{state: string, step?: number | null, epoch?: number | null, steps_per_s?: number | null,
+ *            reason?: string | null, detail?: string}} Status a `status` event (docs/protocol.md)
+ */
+
+/** @param {number} n */
+export function formatEpoch(n) {
+  return n.toLocaleString("en", { minimumIntegerDigits: 6 });
+}
+
+/** @param {unknown} n @returns {n is number} */
+const isNumber = (n) => typeof n === "number" && Number.isFinite(n);
+
+/**
+ * What the top bar shows of a status. A run that failed outside its worker's care (the
+ * worker died) reports no step or epoch (null): the last ones shown stay.
+ * @param {Status} status
+ * @param {number | null} measured steps per second as the page measured them (null: not yet)
+ * @returns {{epoch: number | null, rate: string, playing: boolean | null}}
+ */
+export function statusDisplay(status, measured) {
+  const epoch = isNumber(status.epoch) ? status.epoch : null;
+  if (status.state === "running") return { epoch, rate: measured === null ? "…" : formatRate(measured), playing: null };
+  const rate = status.state === "done" && status.reason ? String(status.reason).replace("_", " ") : status.state;
+  return { epoch, rate, playing: status.state === "done" || status.state === "paused" ? false : null };
+}
+
+/**
  * @typedef {{catalog: any, state: Record<string, any>,
  *            onAction: (action: "play" | "pause" | "step" | "reset") => void,
  *            onChange: (changes: Record<string, any>) => void,
@@ -43,6 +70,8 @@ export function createTopBar(container, o) {
   const meter = createRateMeter();
   /** the step at which the epoch counter last moved: where the current epoch began */
   let epochStart = { epoch: 0, step: 0 };
+  // Why Play cannot train now (the network on screen is invalid): beside it, in words.
+  const blocked = el("span", { className: "play-blocked field-error", role: "alert" });
 
   const lr = select({
     name: "lr", label: "Learning rate", options: LEARNING_RATES.map((v) => [String(v), String(v)]),
@@ -72,7 +101,7 @@ export function createTopBar(container, o) {
   });
 
   container.append(
-    el("div", { className: "player" }, [reset, play, step, el("div", { className: "counter" }, [el("span", { textContent: "Epoch" }), epoch, progress]), rate]),
+    el("div", { className: "player" }, [reset, play, step, el("div", { className: "counter" }, [el("span", { textContent: "Epoch" }), epoch, progress]), rate, blocked]),
     lr.node, activation.node, regularization.node, regRate.node, optimizer.node, speed.node,
   );
 
@@ -121,24 +150,38 @@ export function createTopBar(container, o) {
       playing = on;
       play.textContent = on ? "❚❚" : "▶";
       play.setAttribute("aria-label", on ? "Pause" : "Play");
-      play.title = on ? "Pause" : "Train";
+      if (!play.disabled) play.title = on ? "Pause" : "Train";
       play.classList.toggle("playing", on);
     },
-    /** @param {number} n */
+    /** @param {number | null | undefined} n a failed run's status has none: kept as shown */
     setEpoch(n) {
-      epoch.textContent = n.toLocaleString("en", { minimumIntegerDigits: 6 });
+      if (isNumber(n)) epoch.textContent = formatEpoch(n);
     },
     /**
-     * A status from the server: the rate measured here from its step over wall time, and
-     * the step counter with its place in the epoch.
-     * @param {string} state running, paused, ready or done
-     * @param {number} stepNow
-     * @param {number} epochNow
+     * A status event: the epoch (kept when the status has none), the rate measured here
+     * from its step over wall time (or the state), the step counter with its place in the
+     * epoch, and Play's face (a finished or paused run is not playing).
+     * @param {Status} status
+     * @returns {boolean | null} whether the run plays now; null: the status does not say
      */
-    setStatus(state, stepNow, epochNow) {
-      const measured = meter.add(stepNow, performance.now());
-      rate.textContent = state !== "running" ? state : measured === null ? "…" : formatRate(measured);
-      showProgress(stepNow, epochNow);
+    showStatus(status) {
+      const measured = isNumber(status.step) ? meter.add(status.step, performance.now()) : null;
+      const shown = statusDisplay(status, measured);
+      if (shown.epoch !== null) epoch.textContent = formatEpoch(shown.epoch);
+      rate.textContent = shown.rate;
+      if (isNumber(status.step) && shown.epoch !== null) showProgress(status.step, shown.epoch);
+      if (shown.playing === false) this.setPlaying(false);
+      return shown.playing;
+    },
+    /**
+     * Play and Step off, with the reason beside them ("" turns them back on): the page
+     * trains only the network it shows, never a hidden older one.
+     * @param {string} reason
+     */
+    setBlocked(reason) {
+      play.disabled = step.disabled = Boolean(reason);
+      blocked.textContent = reason ? `Cannot train: ${reason}` : "";
+      play.title = reason ? `Cannot train: ${reason}` : playing ? "Pause" : "Train";
     },
     /** A new run: the rate and the epoch's start are counted again. */
     restart() {
