@@ -4,7 +4,6 @@ training, and the worker process stays the same."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 import multiprocessing as mp
 from pathlib import Path
@@ -18,7 +17,7 @@ from app.spec import ExperimentSpec
 from app.worker.hosted import HostedRun
 from app.worker.pool import WorkerPool
 from app.worker.process import WorkerLoop
-from tests.worker.test_pool import Inbox
+from tests.worker.test_pool import Inbox, with_pool
 
 XOR = ExperimentSpec.model_validate({"data": {"dataset": "xor"}}).model_dump()
 RELU_8_8 = [{"type": "dense", "units": 8, "activation": "relu"}] * 2
@@ -44,15 +43,7 @@ async def innocent_keeps_training(innocent: Inbox, steps: int = 200) -> None:
 
 
 def with_one_worker(test: Any, **settings: Any) -> Any:
-    async def main() -> Any:
-        pool = WorkerPool(Settings(**{"workers": 1, **settings}))
-        await pool.start()
-        try:
-            return await test(pool)
-        finally:
-            await pool.stop()
-
-    return asyncio.run(main())
+    return with_pool(test, **{"workers": 1, **settings})
 
 
 def test_diverging_runs_end_diverged_beside_an_innocent_one() -> None:
