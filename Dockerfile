@@ -5,11 +5,12 @@
 # run them with the NVIDIA container toolkit, `docker run --gpus all ...`):
 #   docker build --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128 -t nnplayground:cu128 .
 
-# Front-end libraries (uPlot) from the npm registry, exactly as package-lock.json pins them.
+# Front-end libraries (uPlot) from the npm registry, exactly as package-lock.json pins them
+# (not the dev tools: TypeScript only checks the page in a checkout).
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /frontend
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM python:3.11-slim-bookworm
 

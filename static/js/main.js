@@ -26,7 +26,7 @@ import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromSta
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
 import { createBuilder, LAYER_TYPES_BY_KIND } from "./views/builder.js";
-import { createChart } from "./views/charts.js";
+import { createChart, loadUPlot } from "./views/charts.js";
 import { clearErrors, el, showError } from "./views/controls.js";
 import { createDataPanel } from "./views/dataPanel.js";
 import { createLayerHealth } from "./views/layerHealth.js";
@@ -54,7 +54,7 @@ async function main() {
   const kindOf = (/** @type {string} */ dataset) => catalog.datasets[dataset]?.input_kind ?? "points";
   const link = readQuery(location.search, kindOf, Object.keys(catalog.datasets));
   let state = link.state;
-  const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
+  const uPlot = await loadUPlot();
   const lessonId = new URLSearchParams(location.search).get("lesson");
   mountLessonsMenu(lessonId, state.hide);
   document.querySelector(".page-nav")?.classList.toggle("classroom-hidden", state.hide.includes("gan")); // lessons too

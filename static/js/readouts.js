@@ -4,7 +4,8 @@
 /**
  * A loss readout: three decimals, or three digits with an exponent once it is large (a
  * run on its way to diverging), "diverged" when it is not finite (null on the wire).
- * @param {number | null | undefined} loss
+ * @param {unknown} loss a frame's value as the wire has it: anything but a finite number
+ *   reads "diverged"
  */
 export function formatLoss(loss) {
   if (typeof loss !== "number" || !Number.isFinite(loss)) return "diverged";

@@ -569,6 +569,7 @@ function setPath(obj, path, value) {
 /**
  * @param {Record<string, any>} obj
  * @param {string} path
+ * @returns {any} the value there (a leaf, not a record); undefined when the path is absent
  */
 function getPath(obj, path) {
   return path.split(".").reduce((node, key) => (node == null ? undefined : node[key]), obj);

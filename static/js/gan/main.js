@@ -10,7 +10,7 @@
 import { fetchCatalog, validateSpec } from "../api.js";
 import { applyGlossary } from "../glossary.js";
 import { createSocket } from "../socket.js";
-import { createChart } from "../views/charts.js";
+import { createChart, loadUPlot } from "../views/charts.js";
 import { clearErrors, showError } from "../views/controls.js";
 import { createCounters } from "./counters.js";
 import { createImages } from "./images.js";
@@ -37,7 +37,7 @@ async function main() {
   const kindOf = (/** @type {string} */ dataset) => catalog.gan.datasets[dataset]?.input_kind ?? "points";
   const parsed = parseQuery(location.search, kindOf);
   let state = parsed.state;
-  const uPlot = await import("/vendor/uplot/uPlot.esm.js").then((m) => m.default, () => null);
+  const uPlot = await loadUPlot();
 
   let playing = false;
   let live = false; // a run of the current spec was started (a `set` can retune it)

@@ -91,7 +91,7 @@ export function createArm(o, h) {
     } else if (event.type === "status") {
       state = event.state;
       step = event.step; // socket.js drops the statuses of runs this arm replaced
-      finished = hasFinished(event, o.steps);
+      finished = hasFinished({ state, step }, o.steps);
       if (state === "paused" || state === "done") {
         const resume = pausing && wantTraining;
         pausing = false;

@@ -24,6 +24,7 @@ import { playgroundHref } from "./lessonsMenu.js";
 import { createQuestion } from "./question.js";
 import { createSharedCharts, framePoint } from "./sharedCharts.js";
 import { createVerdict } from "./verdict.js";
+/** @typedef {ReturnType<typeof createVerdict>} Verdict */
 
 const VIEW_FPS = 15; // per arm: up to four arms share the server and the page
 const CHART_INTERVAL_MS = 100;
@@ -54,6 +55,7 @@ export function paceFor(steps, seconds) {
 /** @param {LessonModeOptions} o */
 export async function startLessonMode(o) {
   const back = el("a", { href: playgroundHref(o.search), className: "back", "data-control": "back", textContent: "← Back to the playground" });
+  /** @type {Record<string, any>} */
   let lesson;
   try {
     lesson = await fetchLesson(o.id);
@@ -133,12 +135,13 @@ export function weightLayers(layers) {
  * @param {LessonModeOptions} o
  * @param {Record<string, any>} lesson
  * @param {[string, Record<string, any>][]} runs
- * @param {{work: HTMLElement, controls: HTMLElement, verdict: ReturnType<typeof createVerdict>,
+ * @param {{work: HTMLElement, controls: HTMLElement, verdict: Verdict,
  *          question: ReturnType<typeof createQuestion>}} parts where the arms, the buttons
  *   and the verdict go, and the question (locked while the runs train)
  * @param {() => number | null | undefined} chosen
  */
 async function mountArms(o, lesson, runs, { work, controls, verdict, question }, chosen) {
+  /** @type {Record<string, any>[]} */
   const specs = runs.map(([, spec]) => ({ ...spec, seed: o.seed }));
   const answers = await Promise.all(specs.map((spec) => validateSpec(spec)));
   const regression = answers.some((a) => a.valid && a.data.task === "regression");
@@ -286,7 +289,7 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
  * with other students' checks (429, after a minute's wait there) is asked again.
  * @param {LessonModeOptions} o
  * @param {Record<string, any>} lesson
- * @param {ReturnType<typeof createVerdict>} verdict
+ * @param {Verdict} verdict
  * @param {number | null | undefined} chosen
  * @param {() => boolean} [current]
  */

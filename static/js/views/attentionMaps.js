@@ -6,6 +6,7 @@
  */
 
 import { POSITIVE, css, mix, paintBytes } from "../colors.js";
+import { mapRange } from "../frame.js";
 import { el } from "./controls.js";
 
 /** @type {import("../colors.js").RGB} */
@@ -84,7 +85,7 @@ export function createAttentionMaps(container) {
       layout = shape;
       for (const [layer, a] of layers) {
         const [heads, steps] = a.shape;
-        const lut = sequentialScale(a.min ?? 0, a.max ?? 0);
+        const lut = sequentialScale(...mapRange(a));
         for (let h = 0; h < heads; h++) {
           const canvas = /** @type {HTMLCanvasElement} */ (canvases.get(`${layer}/${h}`));
           const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
@@ -93,7 +94,7 @@ export function createAttentionMaps(container) {
           ctx.putImageData(image, 0, 0);
         }
       }
-      const tops = layers.map(([n, a]) => `${layers.length > 1 ? `${n} ` : ""}${+(a.max ?? 0).toPrecision(2)}`);
+      const tops = layers.map(([n, a]) => `${layers.length > 1 ? `${n} ` : ""}${+mapRange(a)[1].toPrecision(2)}`);
       high.textContent = `${tops.join(" · ")} (largest weight)`;
       return true;
     },

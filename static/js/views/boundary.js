@@ -6,6 +6,7 @@
  */
 
 import { CLASS_COLORS, NEUTRAL, byteScale, css, diverging, mix, paintBytes } from "../colors.js";
+import { mapRange } from "../frame.js";
 
 /**
  * @typedef {{x: number[][], y: number[]}} PointSet
@@ -35,8 +36,7 @@ export function createBoundary(mapCanvas, pointsCanvas) {
       image = ctx.createImageData(size, size);
     }
     const bytes = /** @type {Uint8Array} */ (map.data);
-    const min = map.min ?? 0;
-    const max = map.max ?? 0;
+    const [min, max] = mapRange(map);
     const task = points?.task ?? "binary";
     if (task === "multiclass" || (map.shape.length === 3 && map.shape[0] > 1 && task !== "regression")) {
       paintClasses(image, bytes, map.shape[0], size, min, max, discretize);

@@ -20,7 +20,7 @@ export const LAYER_TYPES_BY_KIND = {
   tokens: ["embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
 };
 
-/** Field names in words a student reads on the card. */
+/** @type {Record<string, string>} Field names in words a student reads on the card. */
 const LABELS = {
   p: "drop rate", hidden: "hidden units", layers: "stacked", return_sequence: "output every step",
   dim: "vector size", positional: "positions", bidirectional: "both directions",

@@ -9,6 +9,8 @@
 import { el } from "./controls.js";
 
 const MAX_POINTS = 4000;
+// Where our server serves uPlot's ES module: a URL, not a path TypeScript could resolve.
+const UPLOT_MODULE = "/vendor/uplot/uPlot.esm.js";
 
 /**
  * @typedef {{label: string, stroke: string, dash?: number[]}} Series
@@ -123,6 +125,14 @@ export function createChart(container, uPlot, options) {
       caption.textContent = text;
     },
   };
+}
+
+/**
+ * uPlot's default export, or null when it is not installed (the charts then say so).
+ * @returns {Promise<typeof import("uplot") | null>}
+ */
+export function loadUPlot() {
+  return import(UPLOT_MODULE).then((m) => m.default, () => null);
 }
 
 /** What a chart says in place of itself when uPlot is not installed. */

@@ -48,7 +48,7 @@ export function createLayerHealth(container) {
         if (typeof dead === "number") parts.push(`dead ${(dead * 100).toFixed(0)}%`);
         if (typeof saturated === "number") parts.push(`saturated ${(saturated * 100).toFixed(0)}%`);
         r.text.textContent = parts.join(" · ");
-        r.text.classList.toggle("warn", (dead ?? 0) > 0.5 || (saturated ?? 0) > 0.5);
+        r.text.classList.toggle("warn", [dead, saturated].some((v) => typeof v === "number" && v > 0.5));
       }
     },
     reset() {

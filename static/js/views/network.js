@@ -13,6 +13,7 @@
  */
 
 import { byteScale, css, diverging } from "../colors.js";
+import { mapRange } from "../frame.js";
 import { createHeatmap } from "./heatmap.js";
 import { el, placeAt } from "./controls.js";
 import { createWeightEditor } from "./weightEditor.js";
@@ -256,8 +257,7 @@ export function createNetwork(container, handlers) {
    */
   function paintUnits(array, heatmaps, column) {
     const size = array.shape[array.shape.length - 1];
-    const min = array.min ?? 0;
-    const max = array.max ?? 0;
+    const [min, max] = mapRange(array);
     const probability = column.kind === "output" && column.type !== "regression";
     // Unit outputs on TF Playground's [-1, 1] scale; unbounded layers scaled to fit.
     const reach = probability ? 1 : Math.max(1, Math.abs(min), Math.abs(max));

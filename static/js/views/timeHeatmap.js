@@ -6,6 +6,7 @@
  */
 
 import { NEGATIVE, NEUTRAL, POSITIVE, byteScale, css } from "../colors.js";
+import { mapRange } from "../frame.js";
 import { el } from "./controls.js";
 
 /** Units drawn at most: more rows than this are too thin to read. */
@@ -79,8 +80,9 @@ export function createTimeHeatmap(container) {
         canvas.style.setProperty("--rows", String(rows));
         image = ctx.createImageData(steps, rows);
       }
-      const half = symmetricRange(array.min ?? 0, array.max ?? 0);
-      const lut = byteScale(array.min ?? 0, array.max ?? 0, (v) => v / half);
+      const [min, max] = mapRange(array);
+      const half = symmetricRange(min, max);
+      const lut = byteScale(min, max, (v) => v / half);
       paintTransposed(image.data, /** @type {Uint8Array} */ (array.data), steps, units, rows, lut);
       ctx.putImageData(image, 0, 0);
       low.textContent = `−${formatValue(half)}`;
