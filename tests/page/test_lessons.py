@@ -12,7 +12,7 @@ from app.lessons import LESSONS
 from tests.page.browser import shoot
 from tests.page.test_playground import TIMEOUT
 
-# ms: the server retrains the lesson's runs headless for the verdict (half a minute on a
+# ms: the server retrains the lesson's runs headless for the verdict (10-20 s, more on a
 # shared 2-core machine) after the page has trained them (about 10 s at the lesson's pace)
 VERDICT_TIMEOUT = 150_000
 COMPARISON = "activations"  # four arms, 200 steps: the fastest comparison to check

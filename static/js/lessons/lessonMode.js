@@ -29,7 +29,7 @@ import { createVerdict } from "./verdict.js";
 const VIEW_FPS = 15; // per arm: up to four arms share the server and the page
 const CHART_INTERVAL_MS = 100;
 const CHECK_TRIES = 5; // a busy server (429) is asked again this many times in all…
-const CHECK_RETRY_MS = 2000; // …this long apart (it has already waited a minute itself)
+const CHECK_RETRY_MS = 2000; // …this long apart (the server answers 429 at once when full)
 /** @type {[string, string][]} how long the lesson's steps take, in seconds ("0": no pacing) */
 const PACES = [["10", "about 10 seconds"], ["30", "slow motion: about 30 seconds"], ["0", "as fast as the server can"]];
 

@@ -50,7 +50,7 @@ export function createVerdict(container) {
       node.dataset.state = "measuring";
       node.replaceChildren(
         el("h3", { id: "verdict-title", textContent: "Verdict" }),
-        el("p", { className: "measuring", textContent: `measuring… (the server trains the same runs on seed ${seed} and measures them; this can take half a minute)` }),
+        el("p", { className: "measuring", textContent: `measuring… (the server trains the same runs on seed ${seed} and measures them; most lessons take 10 to 20 seconds, the GAN lesson one to two minutes)` }),
       );
     },
     /**
