@@ -17,8 +17,9 @@ For each N, after a warm-up, over a window:
   times its `prediction` answer: a client message through the web process, the pipe and
   the worker's loop (answered between two steps) and back; what a click waits for;
 - GET /healthz p95 (ms), probed every 100 ms from one more client;
-- the server's CPU (% of one core, the process and its children, from /proc) and its RSS
-  (MiB, summed over the same processes, the highest sample).
+- the server's CPU (% of one core, the process and its children, from /proc; in brackets
+  the web process alone) and its RSS (MiB, summed over the same processes, the highest
+  sample).
 
 Between levels the students' sockets close and the bench waits until the server's CPU falls
 quiet: the closed sessions' runs pause when their socket closes (docs/protocol.md), so the
@@ -111,18 +112,23 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
+def process_ticks(pid: int) -> int:
+    """utime + stime clock ticks of one process (fields 14 and 15 of /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def tree_usage(root: int) -> tuple[int, float]:
     """(utime + stime clock ticks, RSS in MiB) summed over `root`'s process tree."""
     ticks, rss_kib = 0, 0.0
     for pid in process_tree(root):
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += process_ticks(pid)
             with open(f"/proc/{pid}/statm") as f:
                 rss_kib += int(f.read().split()[1]) * PAGE_KIB
         except (OSError, IndexError, ValueError):
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+            continue  # it ended meanwhile
     return ticks, rss_kib / 1024
 
 
@@ -215,7 +221,8 @@ class Level:
     frames_per_s: float
     predict_p95_ms: float
     healthz_p95_ms: float
-    cpu_percent: float
+    cpu_percent: float  # the server's process and its workers
+    web_cpu_percent: float  # the web process alone
     rss_mib: float
     load_before: float
     load_after: float
@@ -242,12 +249,14 @@ async def measure(url: str, pid: int, n: int, warmup: float, window: float) -> L
         await asyncio.sleep(warmup)  # the warm-up: rates settle before the window opens
         start = time.monotonic()
         end = start + window
-        ticks_before = tree_usage(pid)[0]
+        ticks_before, web_before = tree_usage(pid)[0], process_ticks(pid)
         health = asyncio.create_task(probe_health(url, end))
         peak_rss = asyncio.create_task(sample_rss(pid, end))
         await asyncio.gather(*(ping(s, end) for s in students))
         healthz, rss = await health, await peak_rss
-        cpu = cpu_percent(ticks_before, tree_usage(pid)[0], time.monotonic() - start)
+        took = time.monotonic() - start
+        cpu = cpu_percent(ticks_before, tree_usage(pid)[0], took)
+        web_cpu = cpu_percent(web_before, process_ticks(pid), took)
     finally:
         for s in students:
             await s.client.close()
@@ -264,6 +273,7 @@ async def measure(url: str, pid: int, n: int, warmup: float, window: float) -> L
         percentile(rtts, 95),
         percentile(healthz, 95),
         cpu,
+        web_cpu,
         rss,
         load_before,
         os.getloadavg()[0],
@@ -274,12 +284,13 @@ async def measure(url: str, pid: int, n: int, warmup: float, window: float) -> L
 def table(levels: list[Level]) -> str:
     head = (
         "    N  epochs/s min  median  frames/s  predict p95 ms  healthz p95 ms"
-        "  CPU %  RSS MiB  load 1m  settled s"
+        "  CPU % (web)  RSS MiB  load 1m  settled s"
     )
     rows = [
         f"{v.students:5d}  {v.epochs_min:12.1f}  {v.epochs_median:6.1f}  {v.frames_per_s:8.1f}"
-        f"  {v.predict_p95_ms:14.0f}  {v.healthz_p95_ms:14.1f}  {v.cpu_percent:5.0f}"
-        f"  {v.rss_mib:7.0f}  {v.load_before:4.1f}-{v.load_after:<4.1f}  {v.settled_s:9.1f}"
+        f"  {v.predict_p95_ms:14.0f}  {v.healthz_p95_ms:14.1f}"
+        f"  {v.cpu_percent:5.0f} ({v.web_cpu_percent:3.0f})  {v.rss_mib:7.0f}"
+        f"  {v.load_before:4.1f}-{v.load_after:<4.1f}  {v.settled_s:9.1f}"
         for v in levels
     ]
     return "\n".join([head, *rows])
