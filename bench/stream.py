@@ -77,6 +77,14 @@ async def steps_per_second(
     return (last["step"] - first["step"]) / (time.monotonic() - deadline + seconds)
 
 
+async def pause(client: Client) -> None:
+    """Pauses the client's run and waits until it says so: the next measurement must not
+    share the cores with this one's runs (a closed socket's run is paused by the server too,
+    but only once the server has seen the close)."""
+    await client.pause()
+    await client.wait_for(lambda e: e["type"] == "status" and e["state"] != "running", 30)
+
+
 async def start_latency(url: str, runs: int) -> tuple[float, float]:
     """Medians: start -> first metrics event, and pause -> the paused status (its step is
     the last one trained)."""
@@ -105,6 +113,7 @@ async def frames(url: str, fps: int, seconds: float) -> tuple[float, float]:
             if isinstance(message, bytes):
                 count, size = count + 1, size + len(message)
         elapsed = time.monotonic() - started
+        await pause(c)
     return count / elapsed, size / max(count, 1)
 
 
@@ -114,6 +123,7 @@ async def streaming_cost(url: str, seconds: float) -> tuple[float, float]:
         bare = await steps_per_second(c, seconds)
         await c.view(fps=30, **TFP_VIEW)
         streamed = await steps_per_second(c, seconds)
+        await pause(c)
     return bare, streamed
 
 
@@ -141,6 +151,8 @@ async def concurrent(url: str, n: int, seconds: float) -> tuple[float, float]:
         rates: Any = await asyncio.gather(probe(), *(steps_per_second(c, seconds) for c in clients))
         slowest = min(rates[1:]) / STEPS_PER_EPOCH
         p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
+        for c in clients:
+            await pause(c)
         return slowest, p95
     finally:
         for c in clients:

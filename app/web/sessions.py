@@ -1,5 +1,6 @@
 """Websocket sessions: what outlives one socket (the run, the events waiting to be sent) so a
-page reload within a grace period finds its run again.
+page reload within a grace period finds its run again (paused meanwhile, played again by the
+resume if it was training).
 
 A `Session` is named by a random token. It holds at most one run and an `Outbox` of events
 for its client, bounded by design: the latest status and frame replace older ones, metric
@@ -114,6 +115,13 @@ class Session:
         self.outbox = Outbox(settings.ws_max_pending_points, settings.ws_max_pending_events)
         self.socket: Attached | None = None
         self.expiry: asyncio.TimerHandle | None = None
+        # The run was training when its socket closed and was paused for the grace period:
+        # a resume of the session plays it again.
+        self.resume_on_attach = False
+        # A resume was sent to the worker: statuses still saying "paused" or "ready" predate
+        # it (the pause sent at the close may be answered only now) and would tell the page
+        # the run stopped; they are dropped until the first status after the resume.
+        self.resuming = False
 
     @property
     def training(self) -> bool:
@@ -130,6 +138,9 @@ class Session:
                 return
             closed = event.pop("closed", False)
             if event["type"] == "status":
+                if self.resuming and event["state"] in ("paused", "ready"):
+                    return
+                self.resuming = False
                 self.last_status = event
             self.outbox.put(event)
             if closed:  # the pool forgot the run (it could not be built, or its worker
@@ -146,6 +157,7 @@ class Session:
             pool.close_run(self.run_id)
         self.run_id, self.ticket, self.last_status = None, object(), None
         self.file = None
+        self.resume_on_attach = self.resuming = False
         self.outbox.drop_run()
 
 
@@ -173,14 +185,25 @@ class SessionRegistry:
         session.socket = socket
         session.outbox.keep_newest = False
         session.outbox.overflow = False
-        if resumed and session.last_status is not None:
+        if resumed and session.resume_on_attach and session.run_id is not None:
+            session.resume_on_attach, session.resuming = False, True
+            session.outbox.status = None  # "paused" no more: the resume's status follows
+            self.pool.command(session.run_id, {"type": "resume"})
+        elif resumed and session.last_status is not None:
             session.outbox.status = session.last_status  # the run's state, again
         session.outbox.wake.set()  # whatever waited while detached goes out now
         return session, resumed
 
-    def detach(self, session: Session, socket: Attached, keep: bool = True) -> None:
+    def detach(
+        self, session: Session, socket: Attached, keep: bool = True, replay: bool = True
+    ) -> None:
         """The socket ended: the session waits `ws_resume_grace_s` for a reconnect (or ends
-        now if not `keep`). A socket that was taken over detaches nothing."""
+        now if not `keep`). A socket that was taken over detaches nothing.
+
+        Meanwhile its run is paused: nobody watches it, and a class that reloads or leaves
+        must not spend, for the whole grace, the CPU the open pages need. A resume plays it
+        again if it was training when the socket closed (and `replay`: not after a client
+        too slow to read, whose run stays paused)."""
         if session.socket is not socket:
             return
         session.socket = None
@@ -188,6 +211,11 @@ class SessionRegistry:
         if not keep or self.settings.ws_resume_grace_s <= 0:
             self.end(session)
             return
+        if session.run_id is not None:
+            # A resume sent by the previous attach and not yet answered counts as training.
+            session.resume_on_attach = replay and (session.training or session.resuming)
+            session.resuming = False
+            self.pool.command(session.run_id, {"type": "pause"})
         loop = asyncio.get_running_loop()
         session.expiry = loop.call_later(self.settings.ws_resume_grace_s, self.end, session)
 

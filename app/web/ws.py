@@ -91,6 +91,7 @@ class Connection:
         self.rate = RateLimit(settings.ws_messages_per_s)
         self.close_with: tuple[int, str] | None = None  # set once the socket is to close
         self.keep_session = True  # False: end the session's run now rather than after grace
+        self.replay = True  # False: a resume of the session leaves its run paused
         self.gone = False  # the client disconnected (nothing more can be sent)
         self.tasks: list[asyncio.Task[None]] = []
         self.last_heard = time.monotonic()  # when the client last sent a message
@@ -129,7 +130,7 @@ class Connection:
         finally:
             for task in self.tasks:
                 task.cancel()
-            self.registry.detach(session, self, keep=self.keep_session)
+            self.registry.detach(session, self, keep=self.keep_session, replay=self.replay)
             for result in await asyncio.gather(*self.tasks, return_exceptions=True):
                 if isinstance(result, Exception):  # a bug: log it, close 1011
                     log.error("websocket task failed", exc_info=result)
@@ -199,6 +200,7 @@ class Connection:
         """The client stopped reading: close it and pause its run (resumable on reconnect)."""
         log.info("websocket from %s closed as too slow: %s", self.ip, why)
         self.close_with = (CLOSE_TOO_SLOW, f"too slow: {why}")
+        self.replay = False
         if self.session.run_id is not None:
             self.pool.command(self.session.run_id, {"type": "pause"})
 

@@ -32,8 +32,8 @@ def ws_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_dir=tmp_path_factory.mktemp("ws-data"),
         workers=2,
         ws_send_timeout_s=2.0,
-        # Closed sessions' runs train on for this grace period: short, so they are gone
-        # before the load tests measure speeds (a reconnect in the tests takes < 1 s).
+        # Closed sessions keep their runs (paused) for this grace period: short, so they
+        # are gone before the load tests count runs (a reconnect in the tests takes < 1 s).
         ws_resume_grace_s=3.0,
         ws_runs_per_ip=1000,
         ws_rebuild_burst=1000,  # likewise: every test's starts come from loopback
