@@ -23,7 +23,7 @@ import pytest
 
 from app.lessons.isolated import PROCESS_NAME
 from app.settings import Settings
-from tests.servers import running
+from tests.servers import SERVED_APPS, running
 
 LONG = "gan"
 SPEC = {"data": {"dataset": "spiral", "n_samples": 200}}
@@ -69,10 +69,13 @@ def check_from(url: str, address: str, lesson: str = LONG) -> Iterator[socket.so
 
 
 @pytest.fixture(autouse=True)
-def no_checks_left() -> Iterator[None]:
-    """Each test leaves its checks behind when it closes their sockets: wait for them."""
+def no_checks_left(server: str) -> Iterator[None]:
+    """Each test leaves its checks behind when it closes their sockets: wait for them, and
+    for the server to give their places back (it does so just after reaping the process,
+    so a test that went on at once could find the total still taken)."""
     yield
-    wait_until(lambda: not check_processes(), 10, "every check's process ended")
+    slots = SERVED_APPS[server].state.check_slots
+    wait_until(lambda: not check_processes() and not slots.by_ip, 10, "every check ended and left")
 
 
 def test_a_check_whose_client_leaves_is_killed(server: str) -> None:
