@@ -420,6 +420,7 @@ async function main() {
         if (!restarting) adoptStatus();
       }
       if (restarting) return; // the run being replaced: its progress is not the diagram's
+      if (typeof event.step === "number" && !resetDone(event.step)) return; // from before a reset
       showProgress(event.step, event.epoch);
       if (topBar.showStatus(/** @type {any} */ (event)) === false) playing = false;
       if (event.state === "done") endRun(event.reason ?? "done");

@@ -158,17 +158,17 @@ export function createTopBar(container, o) {
       if (isNumber(n)) epoch.textContent = formatEpoch(n);
     },
     /**
-     * A status event: the epoch (kept when the status has none), the rate measured here
-     * from its step over wall time (or the state), the step counter with its place in the
-     * epoch, and Play's face (a finished or paused run is not playing).
+     * A status event: the rate measured here from its step over wall time (or the state),
+     * the step counter with its place in the epoch, and Play's face (a finished or paused
+     * run is not playing). The epoch counter moves only by `setEpoch`: the page orders
+     * statuses and frames, and drops those from before a reset.
      * @param {Status} status
      * @returns {boolean | null} whether the run plays now; null: the status does not say
      */
     showStatus(status) {
       const measured = isNumber(status.step) ? meter.add(status.step, performance.now()) : null;
       const shown = statusDisplay(status, measured);
-      if (shown.epoch !== null) epoch.textContent = formatEpoch(shown.epoch);
-      rate.textContent = shown.rate;
+      rate.textContent = shown.rate; // the epoch counter is the page's to move (setEpoch)
       if (isNumber(status.step) && shown.epoch !== null) showProgress(status.step, shown.epoch);
       if (shown.playing === false) this.setPlaying(false);
       return shown.playing;
