@@ -94,6 +94,18 @@ class Metrics:
     grad_norms: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class Measured:
+    """One evaluation's numbers, before they become a Metrics point (which adds the step,
+    epoch and learning rate): what a group of runs measures for each of its runs at once."""
+
+    train_loss: float
+    train_score: float
+    val_loss: float
+    val_score: float
+    grad_norms: dict[str, float]
+
+
 class WeightEditError(ValueError):
     """`Run.edit_weight` cannot apply; `field` is the part at fault: param, index or value."""
 
@@ -246,13 +258,22 @@ class Run:
         with torch.no_grad():  # non-finite if any weight is
             norms = torch._foreach_norm([p.detach() for p in self.model.parameters()])
         both = torch.cat([torch.stack(losses).float(), torch.stack(norms).float()]).cpu()
-        values, weights_ok = both[: len(losses)], bool(torch.isfinite(both[len(losses) :]).all())
-        if self._first_loss is None and math.isfinite(float(values[0])):
-            self._first_loss = float(values[0])
-        bad = ~torch.isfinite(values) | (values > self.loss_bound)
-        if bool(bad.any()):
-            first = int(bad.nonzero()[0, 0])
-            self._diverge(self.step_count - len(losses) + first + 1, float(values[first]))
+        weights_ok = bool(torch.isfinite(both[len(losses) :]).all())
+        return self.check_losses(both[: len(losses)].tolist(), weights_ok)
+
+    def check_losses(self, values: Sequence[float], weights_ok: bool = True) -> bool:
+        """`_check_finite` on losses already read (the latest steps', ending at the current
+        step): what a group of runs trained together (app/train/group) calls per run."""
+        if not values or self.done:
+            return self.done
+        if self._first_loss is None and math.isfinite(values[0]):
+            self._first_loss = values[0]
+        bound = self.loss_bound
+        first = next(
+            (i for i, v in enumerate(values) if not (math.isfinite(v) and v <= bound)), None
+        )
+        if first is not None:
+            self._diverge(self.step_count - len(values) + first + 1, values[first])
         elif not weights_ok:
             self._diverge(self.step_count, math.nan, weights=True)
         return self.done
@@ -275,12 +296,14 @@ class Run:
         self._done = ("diverged", f"{what} at step {step}; try a smaller learning rate")
         self.running = False
 
-    def _end_epoch(self) -> None:
+    def _end_epoch(self, measured: Measured | None = None) -> None:
+        """Bookkeeping at an epoch's end: a new order, the metrics (measured now, or as a
+        group measured them for this run), divergence, early stopping, the schedule."""
         self.epoch += 1
         self._order, self._pos = self._new_order(), 0
-        metrics = self.evaluate()
-        measured = [metrics.train_loss] + ([metrics.val_loss] if len(self.x_val) else [])
-        bad = [x for x in measured if not math.isfinite(x) or x > self.loss_bound]
+        metrics = self._metrics(measured or self.measure())
+        losses = [metrics.train_loss] + ([metrics.val_loss] if len(self.x_val) else [])
+        bad = [x for x in losses if not math.isfinite(x) or x > self.loss_bound]
         if bad:  # no metric point with a huge or NaN loss: the status says diverged
             self._diverge(self.step_count, bad[0])
             return
@@ -407,28 +430,41 @@ class Run:
 
     # --- measuring ---
 
-    @torch.no_grad()
     def evaluate(self) -> Metrics:
         """Loss and accuracy/R² on the train set (up to TRAIN_EVAL_CAP examples) and the val
-        set, plus each layer's gradient norm from the last step. Changes nothing. A network
-        too costly to measure every example within `Limits.max_eval_seconds` is measured on
-        the first `eval_size` examples of each split (the same ones every time)."""
-        train_cap, val_cap = min(TRAIN_EVAL_CAP, self.eval_size), self.eval_size
+        set, plus each layer's gradient norm from the last step. Changes nothing."""
+        return self._metrics(self.measure())
+
+    def _metrics(self, measured: Measured) -> Metrics:
+        m = measured
+        return Metrics(
+            self.step_count,
+            self.epoch,
+            m.train_loss,
+            m.val_loss,
+            m.train_score,
+            m.val_score,
+            self.lr,
+            m.grad_norms,
+        )
+
+    @torch.no_grad()
+    def measure(self) -> Measured:
+        """What `evaluate` reports, measured now. A network too costly to measure every
+        example within `Limits.max_eval_seconds` is measured on the first `eval_size`
+        examples of each split (the same ones every time)."""
+        train_cap, val_cap = self.eval_caps
         with evaluating(self.model):
             train_loss, train_score = self._measure(
                 self.x_train[:train_cap], self.y_train[:train_cap]
             )
             val_loss, val_score = self._measure(self.x_val[:val_cap], self.y_val[:val_cap])
-        return Metrics(
-            self.step_count,
-            self.epoch,
-            train_loss,
-            val_loss,
-            train_score,
-            val_score,
-            self.lr,
-            self.grad_norms(),
-        )
+        return Measured(train_loss, train_score, val_loss, val_score, self.grad_norms())
+
+    @property
+    def eval_caps(self) -> tuple[int, int]:
+        """How many train and val examples an evaluation measures (the first ones)."""
+        return min(TRAIN_EVAL_CAP, self.eval_size), self.eval_size
 
     def _measure(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         if len(x) == 0:
