@@ -29,3 +29,14 @@ class OwnRng:
             self._cpu = torch.random.get_rng_state()
             if cuda:
                 self._cuda = torch.cuda.get_rng_state(self.device)
+
+    def generator(self) -> torch.Generator:
+        """A generator that continues this run's stream (CPU): what a group of runs trained
+        together draws the run's dropout from, then hands back with `take`."""
+        generator = torch.Generator()
+        generator.set_state(self._cpu)
+        return generator
+
+    def take(self, generator: torch.Generator) -> None:
+        """The stream continues from where `generator` left it."""
+        self._cpu = generator.get_state()
