@@ -166,6 +166,9 @@ class Settings(BaseSettings):
     # Each run trains in turns of about this long before the worker moves to the next, so a
     # big run cannot starve small ones.
     slice_ms: float = Field(5.0, gt=0, le=1000)
+    # Small dense runs of one worker train together, one batched step for all of them
+    # (app/train/group); false: each run trains alone in its turn (to compare, or debug).
+    group_runs: bool = True
     # Runs on the whole server, beyond which starting one answers "server busy".
     max_runs: int = Field(200, ge=1, le=100_000)
     # A run ends ("failed: time limit") after this much wall time.

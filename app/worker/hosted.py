@@ -18,6 +18,7 @@ from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
 from app.train import GanRun, Run, create_run
 from app.train.generate import GenerateError, generate_text
+from app.train.group.layout import DenseLayout, layout_of
 from app.train.probes import ObserveError, check_example_input, feature_map_channels
 from app.train.run import WeightEditError
 from app.validation import check_spec, load_data
@@ -93,6 +94,9 @@ class HostedRun:
         self.next_status_at = 0.0
         self.started_at = time.monotonic()
         self.done_sent = False
+        self.solo = False  # set when its group failed: it trains alone from then on
+        self.layout: DenseLayout | None = None
+        self.refresh_layout()
 
     @classmethod
     def open(
@@ -111,6 +115,14 @@ class HostedRun:
         hosted = cls(run_id, run, settings, emit)
         hosted.send_status()
         return hosted
+
+    def refresh_layout(self) -> None:
+        """Whether (and how) the run may train in a group, after anything that changed it."""
+        self.layout = layout_of(self.run) if self.settings.group_runs else None
+
+    @property
+    def groupable(self) -> bool:
+        return self.layout is not None and not self.solo
 
     # --- commands ---
 
@@ -133,9 +145,11 @@ class HostedRun:
             self._restart_rate()
             self.reported_points, self.done_sent = 0, False
             self.pending_steps = 0
+            self.refresh_layout()
             self._refresh_frame()
         elif kind == "set":
             self._set({k: v for k, v in message["params"].items() if v is not None})
+            self.refresh_layout()
         elif kind == "view":
             self._view(message)
         elif kind == "predict":
@@ -262,30 +276,48 @@ class HostedRun:
             return max(0.0, (1 - self.credit) / self.speed)
         return 0.0
 
+    def over_time(self, now: float) -> bool:
+        """Ends the run when it reached the server's time limit; returns whether it did."""
+        if now - self.started_at <= self.settings.run_time_limit_s:
+            return False
+        self.run.fail(
+            f"the run reached the server's time limit of {self.settings.run_time_limit_s:.0f} s"
+        )
+        return True
+
+    def allowance(self) -> int | None:
+        """Steps this run may train in this turn (None: as many as the turn allows); call
+        when `ready`."""
+        steps = None if self.speed is None else int(self.credit)
+        if self.pending_steps:
+            steps = self.pending_steps if steps is None else min(steps, self.pending_steps)
+        return steps
+
     def train_turn(self, now: float) -> None:
-        """Trains for about one slice, or as many steps as the pace allows; call when ready."""
-        if now - self.started_at > self.settings.run_time_limit_s:
-            self.run.fail(
-                f"the run reached the server's time limit of {self.settings.run_time_limit_s:.0f} s"
-            )
+        """Trains alone for about one slice, or as many steps as the pace allows; call when
+        ready."""
+        if self.over_time(now):
             return
         steps = max(1, int(self.settings.slice_ms / 1000 / self.step_seconds))
-        if self.speed is not None:
-            steps = min(steps, int(self.credit))
-        if self.pending_steps:
-            steps = min(steps, self.pending_steps)
+        allowed = self.allowance()
+        steps = steps if allowed is None else min(steps, allowed)
         if steps <= 0:
             return
         started = time.perf_counter()
         done = self.run.step(steps)
         elapsed = time.perf_counter() - started
-        self.used_s += elapsed
         if done and elapsed / done > self.settings.run_step_limit_s:
             self.run.fail(
                 f"one training step took {elapsed / done:.0f} s on this server; the limit is "
                 f"{self.settings.run_step_limit_s:.0f} s: use fewer or smaller layers, or a "
                 "smaller batch"
             )
+        self.account(done, elapsed, elapsed)
+
+    def account(self, done: int, used: float, elapsed: float) -> None:
+        """After a turn that trained `done` steps in `elapsed` seconds, `used` of them this
+        run's share (a group's turn is shared by its runs): fairness, pace, rate."""
+        self.used_s += used
         if done:
             self.step_seconds = 0.7 * self.step_seconds + 0.3 * (elapsed / done)
             self._mark_rate(time.monotonic())

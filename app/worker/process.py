@@ -22,6 +22,7 @@ import torch
 
 from app.settings import Settings
 from app.train import resolve_device
+from app.worker.grouping import Groups
 from app.worker.hosted import HostedRun
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class WorkerLoop:
             settings,
         )
         self.runs: dict[str, HostedRun] = {}
+        self.groups = Groups(settings)
         self.parent = os.getppid()
         self.stopping = False
         self._send_lock = threading.Lock()  # the loop and the heartbeat thread both send
@@ -99,7 +101,9 @@ class WorkerLoop:
             now = time.monotonic()
             self._receive(timeout=self._idle_timeout(now))
             turn = self._next_turn()
-            if turn is not None:
+            if turn is not None and not (
+                turn.groupable and self.groups.turn(turn, self.runs, time.monotonic())
+            ):
                 self._guarded(turn, lambda h: h.train_turn(time.monotonic()))
             for hosted in list(self.runs.values()):
                 self._guarded(hosted, lambda h: h.report(time.monotonic()))
@@ -173,9 +177,12 @@ class WorkerLoop:
             hosted.playing = not payload.get("paused", False)
             hosted.send_status()
         elif kind == "close" and run_id is not None:
+            self.groups.release(run_id)
             self.runs.pop(run_id, None)
         elif kind == "message" and run_id in self.runs:
             hosted = self.runs[run_id]
+            if payload.get("type") in ("reset", "set"):  # they change its network or optimizer
+                self.groups.release(run_id)
             try:
                 hosted.handle(payload)
             except Exception as error:
