@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -519,10 +520,28 @@ def _has_batchnorm(layers: Sequence[Layer]) -> bool:
 
 @contextlib.contextmanager
 def evaluating(model: nn.Module) -> Iterator[None]:
-    """Eval mode (no dropout, frozen batch-norm statistics), then the previous mode back."""
+    """Eval mode (no dropout, frozen batch-norm statistics), then the previous mode back.
+    Nothing to do for a model that no mode changes (switching walks every module: a
+    class's frames spent a tenth of a worker on it)."""
+    if not _mode_matters(model):
+        yield
+        return
     was_training = model.training
     model.eval()
     try:
         yield
     finally:
         model.train(was_training)
+
+
+_MODAL = (nn.Dropout, nn.modules.batchnorm._BatchNorm, nn.MultiheadAttention)
+_modal_models: weakref.WeakKeyDictionary[nn.Module, bool] = weakref.WeakKeyDictionary()
+
+
+def _mode_matters(model: nn.Module) -> bool:
+    """Whether train and eval mode compute differently for this model (dropout, batch norm,
+    attention's dropout), remembered per model: a model's modules never change."""
+    modal = _modal_models.get(model)
+    if modal is None:
+        modal = _modal_models[model] = any(isinstance(m, _MODAL) for m in model.modules())
+    return modal
