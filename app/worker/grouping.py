@@ -19,6 +19,7 @@ from app.settings import Settings
 from app.train import Run
 from app.train.group.group import RunGroup
 from app.train.group.layout import GroupKey
+from app.train.group.views import plane_views
 from app.worker.hosted import HostedRun
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,10 @@ REBUILD_S = 0.5  # a group is rebuilt (to take in newcomers, or drop idle runs) 
 # A group's turn lasts this many slices at most (one per member up to it): a group of 50
 # runs does in one turn what 50 turns would, with one round of reports after it.
 GROUP_SLICES = 8
+PLANE_VIEWS = frozenset({"neurons", "boundary"})  # what a group computes for all its frames
+# Frames due this soon are prepared with the others: the batch itself takes a few
+# milliseconds, and a frame that falls due meanwhile would be observed alone.
+PREPARE_AHEAD_S = 0.05
 
 
 @dataclass
@@ -71,6 +76,26 @@ class Groups:
                 hosted.solo = True
             self._dissolve(key)
         return True
+
+    def prepare_frames(self, now: float) -> None:
+        """Computes, in one pass per group, the plane views of every member whose frame is
+        due (HostedRun.prepare); the rest of each frame is observed run by run."""
+        for key, entry in list(self.entries.items()):
+            asks: dict[tuple[int, int], list[int]] = {}
+            for row, hosted in enumerate(entry.hosted):
+                view = hosted.view
+                due = hosted.frame_due(now + PREPARE_AHEAD_S)
+                if view is not None and PLANE_VIEWS & set(view["views"]) and due:
+                    asks.setdefault((view["grid"], view["boundary_grid"]), []).append(row)
+            try:
+                for (grid, boundary_grid), rows in asks.items():
+                    started = time.perf_counter()
+                    computed = plane_views(entry.group, rows, grid, boundary_grid)
+                    share = (time.perf_counter() - started) / len(rows)
+                    for row, views in computed.items():
+                        entry.hosted[row].prepare(views, share)
+            except Exception:  # the frames observe run by run instead
+                log.exception("views of group %s failed", key)
 
     def _build(self, key: GroupKey, runs: dict[str, HostedRun], now: float) -> Entry | None:
         if key in self.entries:

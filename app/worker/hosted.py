@@ -95,6 +95,9 @@ class HostedRun:
         self.started_at = time.monotonic()
         self.done_sent = False
         self.solo = False  # set when its group failed: it trains alone from then on
+        self.prepared: dict[str, Any] = {}  # views its group computed for the next frame
+        self.prepared_step = -1
+        self.prepared_cost = 0.0
         self.layout: DenseLayout | None = None
         self.refresh_layout()
 
@@ -171,6 +174,7 @@ class HostedRun:
         """The next frame goes out even if no step was trained (a paused viewer sees the
         change), with the slow views as soon as they may be computed."""
         self.framed_step = self.slow_framed_step = -1
+        self.prepared = {}  # computed before the change
 
     def _supervised(self, field: str, what: str) -> Run | None:
         """The run if it is supervised; if not, tells the client that `what` needs one."""
@@ -407,17 +411,33 @@ class HostedRun:
         are expensive, and only when the step count changed (or the view, or a weight), or
         when the slow views are due and stale."""
         view = self.view
-        if view is None or now < self.next_frame_at:
+        if view is None or not (self.frame_due(now) or self._prepared_now()):
             return
         with_slow = self._slow_views_due(now)
-        if self.run.step_count == self.framed_step and not with_slow:
-            return
         started = time.perf_counter()
         slow_cost = self.send_frame(now, with_slow)  # may drop a view it cannot show
-        fast_cost = time.perf_counter() - started - slow_cost
+        fast_cost = time.perf_counter() - started - slow_cost + self.prepared_cost
+        self.prepared_cost = 0.0
         period = max(1 / view["fps"], FRAME_COST_FACTOR * fast_cost)
         due = self.next_frame_at if now - self.next_frame_at < period else now  # keep cadence
         self.next_frame_at = due + period
+
+    def frame_due(self, now: float) -> bool:
+        """Whether `report` would send a frame now."""
+        if self.view is None or now < self.next_frame_at:
+            return False
+        return self.run.step_count != self.framed_step or self._slow_views_due(now)
+
+    def _prepared_now(self) -> bool:
+        """Whether its group prepared this frame (a little ahead of time): send it now."""
+        return self.prepared_step == self.run.step_count and bool(self.prepared)
+
+    def prepare(self, views: dict[str, Any], cost: float) -> None:
+        """Views its group computed for this run's next frame, at its viewer's grids and
+        the current weights: the frame takes them instead of observing them again. `cost`:
+        this run's share of the seconds they took, which paces its frames as their own."""
+        self.prepared, self.prepared_step = views, self.run.step_count
+        self.prepared_cost = cost
 
     def _slow_views_due(self, now: float) -> bool:
         view = self.view
@@ -467,6 +487,8 @@ class HostedRun:
 
     def _observe(self, name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:
         """One view, with the viewer's options (the output map at its own resolution)."""
+        if self.prepared_step == self.run.step_count and name in self.prepared:
+            return self.prepared.pop(name)
         grid = view["boundary_grid"] if name in PLANE_MAPS else view["grid"]
         return self.run.observe(
             name,

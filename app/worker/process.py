@@ -105,6 +105,7 @@ class WorkerLoop:
                 turn.groupable and self.groups.turn(turn, self.runs, time.monotonic())
             ):
                 self._guarded(turn, lambda h: h.train_turn(time.monotonic()))
+            self.groups.prepare_frames(time.monotonic())
             for hosted in list(self.runs.values()):
                 self._guarded(hosted, lambda h: h.report(time.monotonic()))
 

@@ -45,6 +45,7 @@ class DenseLayout:
     activations: tuple[str, ...]
     dropout: tuple[float, ...]  # p of the dropout after each dense layer (0: none)
     modules: tuple[str, ...]  # each dense layer's name in the model, then "output"
+    hidden: tuple[tuple[str, int], ...]  # each hidden layer's name, and the dense it shows
 
 
 def layout_of(run: object) -> DenseLayout | None:
@@ -66,6 +67,7 @@ def layout_of(run: object) -> DenseLayout | None:
     activations: list[str] = []
     dropout: list[float] = []
     modules: list[str] = []
+    hidden: list[tuple[str, int]] = []
     after_dense = False  # a dropout layer must follow a dense one directly
     for index, layer in enumerate(run.spec.model.layers):
         if isinstance(layer, Dense) and layer.units <= MAX_WIDTH:
@@ -73,9 +75,11 @@ def layout_of(run: object) -> DenseLayout | None:
             activations.append(layer.activation)
             dropout.append(0.0)
             modules.append(f"dense{index}")
+            hidden.append((f"dense{index}", len(units) - 1))
             after_dense = True
         elif isinstance(layer, Dropout) and after_dense:
             dropout[-1], after_dense = layer.p, False
+            hidden.append((f"dropout{index}", len(units) - 1))  # in eval mode: the same
         else:
             return None
     if len(units) > MAX_DEPTH:
@@ -83,5 +87,11 @@ def layout_of(run: object) -> DenseLayout | None:
     loss = objective.resolve_loss(run.task, train.loss)
     key = GroupKey(run.task, loss, run.data.output_dim, train.optimizer, str(run.device))
     return DenseLayout(
-        key, features, tuple(units), tuple(activations), tuple(dropout), (*modules, "output")
+        key,
+        features,
+        tuple(units),
+        tuple(activations),
+        tuple(dropout),
+        (*modules, "output"),
+        tuple(hidden),
     )

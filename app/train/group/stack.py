@@ -53,6 +53,14 @@ ACTIVATIONS: dict[str, tuple[Forward, Derivative | None]] = {
 }
 
 
+# For views only (a picture quantized to 256 levels), tanh as 2 sigmoid(2z) - 1: torch's
+# sigmoid is about six times faster than its tanh on this kind of CPU, and a 100x100
+# boundary for every run of a class is mostly tanh. Equal to within 1e-6.
+VIEW_ACTIVATIONS = ACTIVATIONS | {
+    "tanh": (lambda z: torch.sigmoid(2 * z).mul_(2).sub_(1), None),
+}
+
+
 @dataclass
 class Slot:
     """One hidden layer position of the stack, and how each run uses it."""
@@ -69,12 +77,14 @@ class Slot:
             None if self.depth is None else self.depth[rows],
         )
 
-    def activate(self, z: Tensor) -> Tensor:
+    def activate(
+        self, z: Tensor, table: dict[str, tuple[Forward, Derivative | None]] = ACTIVATIONS
+    ) -> Tensor:
         (name, _), *others = self.activations
-        f = ACTIVATIONS[name][0](z)
+        f = table[name][0](z)
         for name, runs in others:
             assert runs is not None
-            f = torch.where(runs, ACTIVATIONS[name][0](z), f)
+            f = torch.where(runs, table[name][0](z), f)
         return f
 
     def derivative(self, z: Tensor, f: Tensor) -> Tensor | None:
@@ -177,6 +187,23 @@ class DenseStack:
         out = torch.baddbmm(params[-1], h, params[-2].transpose(1, 2))
         cache.append((h, out, out))
         return out, cache
+
+    @torch.no_grad()
+    def observe(self, x_t: Tensor, rows: Tensor) -> tuple[list[Tensor], Tensor]:
+        """`forward` without training's needs, on many points, laid out point-last: inputs
+        (E, D, P) for the runs `rows`; each slot's activation (E, D, P) and the outputs
+        (E, O, P). Point-last makes the points the long side of each matrix product, which
+        is three times faster than `forward`'s layout for a 100x100 raster."""
+        params = [p[rows].transpose(1, 2) if i % 2 else p[rows] for i, p in enumerate(self.params)]
+        h, activations = x_t, []
+        for index, slot in enumerate(self.slots):
+            slot = slot.take(rows)
+            z = torch.baddbmm(params[2 * index + 1], params[2 * index], h)
+            f = slot.activate(z, VIEW_ACTIVATIONS)
+            activations.append(f)
+            a = f if slot.units is None else f * slot.units.transpose(1, 2)
+            h = a if slot.depth is None else torch.where(slot.depth, a, h)
+        return activations, torch.baddbmm(params[-1], params[-2], h)
 
     def backward(
         self,

@@ -1,0 +1,110 @@
+"""The plane views (app/train/probes/plane.py: `neurons` and `boundary`) of many grouped
+runs in one batched pass: at 10 frames a second for a class, computing them run by run
+cost a worker more than training did. The results are the probes' own, array for array
+(tests/train/test_group.py compares them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from app.train.probes import plane
+from app.train.probes.common import ObserveError
+
+if TYPE_CHECKING:
+    from app.train.group.group import RunGroup
+    from app.train.run import Run
+
+Tensor = torch.Tensor
+
+
+def plane_views(
+    group: RunGroup, rows: list[int], neuron_grid: int, boundary_grid: int
+) -> dict[int, dict[str, Any]]:
+    """For each row (a member's), its `neurons` and `boundary` views at these grids, as the
+    probes would give them; a run whose view would raise is left out (the probe then
+    raises for it, with its message)."""
+    out: dict[int, dict[str, Any]] = defaultdict(dict)
+    for name, grid_of, view in (
+        ("neurons", neuron_grid, _neurons),
+        ("boundary", boundary_grid, _boundary),
+    ):
+        by_grid: dict[int, list[int]] = defaultdict(list)
+        for row in rows:
+            run = group.members[row].run
+            try:
+                by_grid[_effective_grid(run, name, grid_of)].append(row)
+            except ObserveError:
+                continue
+        for grid, same in by_grid.items():
+            for row, value in zip(same, view(group, same, grid), strict=True):
+                out[row][name] = value
+    return out
+
+
+def _effective_grid(run: Run, view: str, grid: int) -> int:
+    grid = plane._check_grid(run, grid)
+    maps = plane._map_count(run) if view == "neurons" else max(1, run.data.output_dim)
+    return plane.fit_grid(run, grid, maps)
+
+
+def _inputs(group: RunGroup, rows: list[int], grid: int) -> Tensor:
+    """The featurized plane raster of each run, padded to the group's width, point-last:
+    (E, D, g*g)."""
+    x = torch.zeros(len(rows), group.stack.width, grid * grid, device=group.device)
+    for e, row in enumerate(rows):
+        run = group.members[row].run
+        raster = _raster(tuple(run.data.feature_names), run.data.domain, grid, run.data.featurize)
+        x[e, : raster.shape[1]] = raster.T.to(group.device)
+    return x
+
+
+_RASTERS: dict[tuple[tuple[str, ...], Any, int], Tensor] = {}
+
+
+def _raster(features: tuple[str, ...], domain: Any, grid: int, featurize: Any) -> Tensor:
+    """plane._plane_inputs's raster, cached: the same features over the same domain give
+    the same inputs whichever run asks."""
+    key = (features, domain, grid)
+    if key not in _RASTERS:
+        if len(_RASTERS) > 64:
+            _RASTERS.clear()
+        axis = torch.linspace(domain[0], domain[1], grid)
+        x2, x1 = torch.meshgrid(axis.flip(0), axis, indexing="ij")
+        _RASTERS[key] = featurize(torch.stack([x1.flatten(), x2.flatten()], dim=1))
+    return _RASTERS[key]
+
+
+def _neurons(group: RunGroup, rows: list[int], grid: int) -> list[dict[str, np.ndarray]]:
+    x = _inputs(group, rows, grid)
+    activations, _ = group.stack.observe(x, torch.tensor(rows, device=group.device))
+    inputs = x.cpu().numpy()
+    slots = [f.cpu().numpy() for f in activations]
+    results = []
+    for e, row in enumerate(rows):
+        layout = group.members[row].layout
+        maps = {"input": _maps(inputs[e, : layout.features], grid)}
+        for name, slot in layout.hidden:
+            maps[name] = _maps(slots[slot][e, : layout.units[slot]], grid)
+        results.append(maps)
+    return results
+
+
+def _boundary(group: RunGroup, rows: list[int], grid: int) -> list[np.ndarray]:
+    x = _inputs(group, rows, grid)
+    _, out = group.stack.observe(x, torch.tensor(rows, device=group.device))
+    task = group.key.task
+    if task == "binary":
+        values = torch.sigmoid(out[:, 0]).cpu().numpy()  # (E, g*g)
+        return [values[e].reshape(grid, grid) for e in range(len(rows))]
+    pred = torch.softmax(out, 1) if task == "multiclass" else out  # objective.predict's
+    values = pred.cpu().numpy()
+    return [_maps(values[e], grid) for e in range(len(rows))]
+
+
+def _maps(rows: np.ndarray, grid: int) -> np.ndarray:
+    """(k, g*g) values over the raster -> (k, g, g) maps, as the probes shape them."""
+    return rows.reshape(-1, grid, grid)
