@@ -98,6 +98,8 @@ class RunGroup:
         first = runs[0]
         self.device = first.device
         self.key = layouts[0].key
+        if any(layout.key != self.key for layout in layouts):
+            raise ValueError("runs with different group keys cannot train together")
         self.members = [
             Member(run, lay, i) for i, (run, lay) in enumerate(zip(runs, layouts, strict=True))
         ]
@@ -438,12 +440,13 @@ class RunGroup:
         changed, going_on = False, []
         for m, measured in zip(ended, self._measure([m.row for m in ended]), strict=True):
             m.run._end_epoch(measured)
+            starts = m.new_epoch()
             if m.run.done:
                 self._stop(m)
                 stopped += 1
                 continue
             going_on.append(m)
-            events[self.clock + len(m.new_epoch())].append((0, m))
+            events[self.clock + len(starts)].append((0, m))
             if m.run.lr != float(lrs[m.row]):  # a schedule moved it
                 lrs[m.row], changed = m.run.lr, True
         self._fill_epochs(going_on)
