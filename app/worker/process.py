@@ -98,16 +98,20 @@ class WorkerLoop:
 
     def _loop(self) -> None:
         while not self.stopping:
-            now = time.monotonic()
-            self._receive(timeout=self._idle_timeout(now))
-            turn = self._next_turn()
-            if turn is not None and not (
-                turn.groupable and self.groups.turn(turn, self.runs, time.monotonic())
-            ):
-                self._guarded(turn, lambda h: h.train_turn(time.monotonic()))
-            self.groups.prepare_frames(time.monotonic())
-            for hosted in list(self.runs.values()):
-                self._guarded(hosted, lambda h: h.report(time.monotonic()))
+            self._receive(timeout=self._idle_timeout(time.monotonic()))
+            self.tick()
+
+    def tick(self) -> None:
+        """One turn (a run's, or a group's: app/worker/grouping.py), then what is due to
+        every viewer."""
+        turn = self._next_turn()
+        if turn is not None and not (
+            turn.groupable and self.groups.turn(turn, self.runs, time.monotonic())
+        ):
+            self._guarded(turn, lambda h: h.train_turn(time.monotonic()))
+        self.groups.prepare_frames(time.monotonic())
+        for hosted in list(self.runs.values()):
+            self._guarded(hosted, lambda h: h.report(time.monotonic()))
 
     def _next_turn(self) -> HostedRun | None:
         """Of the runs ready to train, the one that has trained the least wall time: fair
