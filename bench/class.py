@@ -7,10 +7,17 @@ watching the neurons, boundary and weights views at 10 fps. Not a test; prints a
     python bench/class.py                 # N = 10 30 100, one server for all levels
     python bench/class.py 10 30 --window 10 --json out.json
     python bench/class.py --fresh         # a new server for every level
+    python bench/class.py 100 --mixed     # 80 varied 2-D nets, 10 digits CNNs, 10 LSTMs
+
+`--mixed` makes a class of students who changed things: of every ten, eight train the 2-D
+playground with their own neurons (1-8), layers (1-6), features and activations, watching
+the same views; one a digits CNN (examples/digits-cnn.json, without its epoch limit)
+watching its feature maps; one a sine LSTM (examples/sine-lstm.json) watching its hidden
+states. The table then adds a line per kind of student.
 
 For each N, after a warm-up, over a window:
 - epochs/s per session (min, median): the step count of each session's status events at
-  the window's ends, over the time between their arrivals, / 25 steps an epoch;
+  the window's ends, over the time between their arrivals, / the steps of its epoch;
 - frames/s per session (median): binary frames received (counted, not decoded: a browser
   decodes them on its own cores);
 - predict RTT p95 (ms): each student sends a `predict` of one point once a second and
@@ -33,6 +40,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -41,20 +49,31 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from app.client import Client, connect
+from app.data import build_dataset
 from app.spec import ExperimentSpec
+from app.train.group.group import epoch_batches
 
 DEFAULT = ExperimentSpec().model_dump()  # circle, 4-2 tanh, batch 10, lr 0.03, 500 points
-STEPS_PER_EPOCH = 25  # 250 train points (half of 500) / batch 10
+EXAMPLES = Path(__file__).parents[1] / "examples"
+ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu"]
+FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
 VIEW: dict[str, Any] = {
     "views": ["neurons", "boundary", "weights"],
     "fps": 10,
     "grid": 10,
     "boundary_grid": 100,
+}
+VIEWS_OF = {  # what each kind of student watches
+    "default": VIEW,
+    "varied": VIEW,
+    "cnn": VIEW | {"views": ["example", "feature_maps", "probabilities"]},
+    "lstm": VIEW | {"views": ["example", "hidden_states"]},
 }
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") / 1024
@@ -62,6 +81,42 @@ QUIET_CPU = 20.0  # % of one core: a server whose runs are all paused idles belo
 
 
 # --- pure helpers (tests/web/test_bench_class.py) ---
+
+
+def class_of(n: int, mixed: bool) -> list[tuple[str, dict[str, Any]]]:
+    """Each student's kind and spec: all TensorFlow Playground's default net, or a mixed
+    class (see the module's doc), the same for the same n."""
+    if not mixed:
+        return [("default", DEFAULT)] * n
+    cnn = json.loads((EXAMPLES / "digits-cnn.json").read_text())
+    cnn["train"]["max_epochs"] = None
+    lstm = json.loads((EXAMPLES / "sine-lstm.json").read_text())
+    students = []
+    for i in range(n):
+        if i % 10 == 8:
+            students.append(("cnn", ExperimentSpec.model_validate(cnn).model_dump()))
+        elif i % 10 == 9:
+            students.append(("lstm", ExperimentSpec.model_validate(lstm).model_dump()))
+        else:
+            pick = random.Random(i)
+            layers = [
+                {
+                    "type": "dense",
+                    "units": pick.randint(1, 8),
+                    "activation": pick.choice(ACTIVATIONS),
+                }
+                for _ in range(pick.randint(1, 6))
+            ]
+            features = pick.sample(FEATURES, pick.randint(1, len(FEATURES)))
+            varied = {"seed": i, "data": {"features": features}, "model": {"layers": layers}}
+            students.append(("varied", ExperimentSpec.model_validate(varied).model_dump()))
+    return students
+
+
+def steps_per_epoch(spec: dict[str, Any]) -> int:
+    """Training steps in one epoch of this spec (Run's batches, last one merged)."""
+    data = build_dataset(ExperimentSpec.model_validate(spec).data, spec["seed"])
+    return len(epoch_batches(len(data.x_train), spec["train"]["batch_size"], 0)[0])
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -169,6 +224,9 @@ async def wait_quiet(pid: int, limit_s: float) -> float:
 @dataclass
 class Student:
     client: Client
+    kind: str = "default"
+    spec: dict[str, Any] = field(default_factory=lambda: DEFAULT)
+    steps_per_epoch: int = 25
     statuses: list[tuple[float, int]] = field(default_factory=list)  # (arrival, step)
     frames: list[float] = field(default_factory=list)  # arrival times
     asked: dict[int, float] = field(default_factory=dict)  # predict id -> sent at
@@ -227,6 +285,7 @@ class Level:
     load_before: float
     load_after: float
     settled_s: float
+    kinds: dict[str, tuple[float, float]] = field(default_factory=dict)  # kind -> (min, median)
 
 
 async def sample_rss(pid: int, until: float) -> float:
@@ -237,14 +296,26 @@ async def sample_rss(pid: int, until: float) -> float:
     return peak
 
 
-async def measure(url: str, pid: int, n: int, warmup: float, window: float) -> Level:
+async def measure(
+    url: str, pid: int, n: int, warmup: float, window: float, mixed: bool = False
+) -> Level:
     load_before = os.getloadavg()[0]
-    students = [Student(await connect(url, local_addr=(f"127.0.1.{i + 1}", 0))) for i in range(n)]
+    kinds = class_of(n, mixed)
+    epoch_steps = {json.dumps(spec): steps_per_epoch(spec) for _, spec in kinds}
+    students = [
+        Student(
+            await connect(url, local_addr=(f"127.0.1.{i + 1}", 0)),
+            kind,
+            spec,
+            epoch_steps[json.dumps(spec)],
+        )
+        for i, (kind, spec) in enumerate(kinds)
+    ]
     readers = [asyncio.create_task(read(s)) for s in students]
     try:
         for s in students:
-            await s.client.start(DEFAULT)
-            await s.client.view(**VIEW)
+            await s.client.start(s.spec)
+            await s.client.view(**VIEWS_OF[s.kind])
         await asyncio.wait_for(asyncio.gather(*(s.running.wait() for s in students)), 120)
         await asyncio.sleep(warmup)  # the warm-up: rates settle before the window opens
         start = time.monotonic()
@@ -261,7 +332,10 @@ async def measure(url: str, pid: int, n: int, warmup: float, window: float) -> L
         for s in students:
             await s.client.close()
         await asyncio.gather(*readers, return_exceptions=True)
-    epochs = [rate_in_window(s.statuses, start, end) / STEPS_PER_EPOCH for s in students]
+    epochs = [rate_in_window(s.statuses, start, end) / s.steps_per_epoch for s in students]
+    by_kind: dict[str, list[float]] = {}
+    for s, rate in zip(students, epochs, strict=True):
+        by_kind.setdefault(s.kind, []).append(rate)
     frames = [sum(start <= t <= end for t in s.frames) / window for s in students]
     rtts = [rtt * 1000 for s in students for t, rtt in s.rtts if start <= t <= end]
     settled = await wait_quiet(pid, 60)
@@ -278,6 +352,7 @@ async def measure(url: str, pid: int, n: int, warmup: float, window: float) -> L
         load_before,
         os.getloadavg()[0],
         settled,
+        {k: (min(v), statistics.median(v)) for k, v in by_kind.items()} if mixed else {},
     )
 
 
@@ -293,10 +368,16 @@ def table(levels: list[Level]) -> str:
         f"  {v.load_before:4.1f}-{v.load_after:<4.1f}  {v.settled_s:9.1f}"
         for v in levels
     ]
+    for v in levels:
+        rows += [
+            f"      {kind:>8}: {low:6.1f}  {median:6.1f}" for kind, (low, median) in v.kinds.items()
+        ]
     return "\n".join([head, *rows])
 
 
-async def main(counts: list[int], warmup: float, window: float, fresh: bool) -> list[Level]:
+async def main(
+    counts: list[int], warmup: float, window: float, fresh: bool, mixed: bool = False
+) -> list[Level]:
     levels: list[Level] = []
     with tempfile.TemporaryDirectory() as data_dir:
         server: subprocess.Popen[bytes] | None = None
@@ -309,7 +390,7 @@ async def main(counts: list[int], warmup: float, window: float, fresh: bool) -> 
                     port = free_port()
                     server = serve(port, data_dir)
                 url = f"http://127.0.0.1:{port}"
-                levels.append(await measure(url, server.pid, n, warmup, window))
+                levels.append(await measure(url, server.pid, n, warmup, window, mixed))
                 lines = table(levels).splitlines()
                 print("\n".join(lines if len(levels) == 1 else lines[-1:]), flush=True)
         finally:
@@ -332,10 +413,11 @@ if __name__ == "__main__":
     parser.add_argument("--window", type=float, default=15.0, help="seconds measured")
     parser.add_argument("--fresh", action="store_true", help="a new server for every level")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--mixed", action="store_true", help="a class that changed things")
     args = parser.parse_args()
     if any(not 1 <= n <= 250 for n in args.counts):
         parser.error("each N must be 1 to 250 (one loopback address each, 127.0.1.1-250)")
-    result = asyncio.run(main(args.counts, args.warmup, args.window, args.fresh))
+    result = asyncio.run(main(args.counts, args.warmup, args.window, args.fresh, args.mixed))
     if args.json:
         with open(args.json, "w") as f:
             json.dump([asdict(v) for v in result], f, indent=1)

@@ -54,3 +54,25 @@ def test_the_process_tree_holds_the_children(bench: ModuleType) -> None:
         assert child.stdin is not None
         child.stdin.close()
         child.wait(10)
+
+
+def test_a_mixed_class_is_mostly_varied_2d_nets_with_some_cnns_and_lstms(
+    bench: ModuleType,
+) -> None:
+    kinds = [kind for kind, _ in bench.class_of(100, mixed=True)]
+    assert kinds.count("varied") == 80 and kinds.count("cnn") == kinds.count("lstm") == 10
+    assert bench.class_of(100, mixed=True) == bench.class_of(100, mixed=True)  # repeatable
+    assert {kind for kind, _ in bench.class_of(5, mixed=False)} == {"default"}
+    assert bench.steps_per_epoch(bench.DEFAULT) == 25
+
+
+def test_twenty_students_at_once_all_train_and_see_their_views(bench: ModuleType) -> None:
+    """The smoke run of a class: a real server, 20 students on their own sockets, each
+    training the default net and watching neurons, boundary and weights at 10 fps."""
+    import asyncio
+
+    (level,) = asyncio.run(bench.main([20], warmup=2.0, window=5.0, fresh=False))
+    assert level.students == 20
+    assert level.epochs_min > 1.0  # every one of them trains
+    assert level.frames_per_s > 1.0
+    assert level.healthz_p95_ms < 2000
