@@ -16,10 +16,13 @@ from app.spec import Dense, Dropout
 from app.train import objective
 from app.train.run import Run
 
-# Padding limits, chosen by measurement (bench/group.py): within them a group's step costs
-# what its Python and dispatch cost, whatever each run's size; beyond them the padded
-# arithmetic starts to show and the run trains alone.
-MAX_WIDTH = 16  # units in a layer, or input features
+# Padding limits, chosen by measurement (bench/group.py, docs/architecture.md): up to 8
+# units (TensorFlow Playground's most) and 6 layers a step costs its dispatch, whatever each
+# run's shape, so every such net of a class shares one group; wider nets pad only to their
+# own width class (16, 32), as padding 50 default nets to 16 wide would cost more than a
+# second group; beyond 32 units the arithmetic shows and the run trains alone.
+MAX_WIDTH = 32  # units in a layer, or input features
+WIDTH_CLASSES = (8, 16, 32)
 MAX_DEPTH = 8  # hidden dense layers
 MAX_EXAMPLES = 2000  # train (and val) examples
 MAX_BATCH = 256
@@ -33,6 +36,7 @@ class GroupKey:
     outputs: int
     optimizer: str
     device: str
+    width: int  # the width class: the widest layer or input, rounded up (WIDTH_CLASSES)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,9 @@ def layout_of(run: object) -> DenseLayout | None:
     if len(units) > MAX_DEPTH:
         return None
     loss = objective.resolve_loss(run.task, train.loss)
-    key = GroupKey(run.task, loss, run.data.output_dim, train.optimizer, str(run.device))
+    widest = max((features, *units))
+    width = next(w for w in WIDTH_CLASSES if widest <= w)
+    key = GroupKey(run.task, loss, run.data.output_dim, train.optimizer, str(run.device), width)
     return DenseLayout(
         key,
         features,
