@@ -191,6 +191,10 @@ class Settings(BaseSettings):
     worker_memory_bytes: int = Field(8 * 1024**3, ge=0)
     # Status events while a run trains, per second.
     status_hz: float = Field(4.0, gt=0, le=60)
+    # Metrics events (each with every epoch's point since the last) while a run trains, per
+    # second: a small net ends 100+ epochs a second, and a class's one event per epoch per
+    # run was most of what the web process relayed.
+    metrics_hz: float = Field(10.0, gt=0, le=60)
 
     # --- frames (app/worker/hosted.py, docs/protocol.md) ---
     # Feature maps sent per conv/pool layer at most (its first channels): a 64-filter layer

@@ -92,6 +92,7 @@ class HostedRun:
         self.view_cost: dict[str, float] = {}  # seconds each view's last observation took
         self.reported_points = 0  # run.history entries already sent as metrics
         self.next_status_at = 0.0
+        self.next_metrics_at = 0.0
         self.started_at = time.monotonic()
         self.done_sent = False
         self.solo = False  # set when its group failed: it trains alone from then on
@@ -338,10 +339,12 @@ class HostedRun:
     def report(self, now: float) -> None:
         """Sends what is due: new metric points, a status, a frame, `done`."""
         history = self.run.history
-        if len(history) > self.reported_points:
+        flush = not self.runnable  # paused, stepped or done: the last points go out now
+        if len(history) > self.reported_points and (flush or now >= self.next_metrics_at):
             points = [vars(m) for m in history[self.reported_points :]]
             self.reported_points = len(history)
             self.emit({"type": "metrics", "run": self.id, "points": points})
+            self.next_metrics_at = now + 1 / self.settings.metrics_hz
         self._report_frame(now)
         if self.run.done and not self.done_sent:
             self.send_done()

@@ -304,15 +304,19 @@ class RunGroup:
         drop = self._dropout_masks()
         out, cache = stack.forward(x, drop)
         loss, d_out = self._loss_and_gradient(out, y, weight)
+        active = None if all_active else self.active
+        l1 = self.l1
+        if active is not None:  # a run sitting this step out gets no gradient at all
+            d_out = d_out * active
+            l1 = None if l1 is None else l1 * active
         grads = stack.backward(d_out, cache, drop)
-        if self.l1 is not None:  # the L1 penalty's gradient, on weights only
+        if l1 is not None:  # the L1 penalty's gradient, on weights only
             for i in range(0, len(grads), 2):
-                grads[i] = grads[i] + self.l1 * stack.params[i].sign()
+                grads[i] = grads[i] + l1 * stack.params[i].sign()
         if self.clip is not None:  # each run's gradients rescaled by their joint norm
             total = torch.stack([(g * g).sum((1, 2)) for g in grads]).sum(0).sqrt()
             scale = (self.clip.view(-1) / (total + 1e-6)).clamp(max=1.0).view(-1, 1, 1)
             grads = [g * scale for g in grads]
-        active = None if all_active else self.active
         if active is None:
             torch._foreach_copy_(stack.grads, grads)
         else:  # a run sitting this step out keeps its last gradients

@@ -88,6 +88,8 @@ def layout_of(run: object) -> DenseLayout | None:
             return None
     if len(units) > MAX_DEPTH:
         return None
+    if any(dropout) and run.device.type != "cpu":  # its masks come from the GPU's stream
+        return None
     loss = objective.resolve_loss(run.task, train.loss)
     widest = max((features, *units))
     width = next(w for w in WIDTH_CLASSES if widest <= w)

@@ -90,8 +90,8 @@ class StackedOptimizer:
     ) -> None:
         """One step for every run; `active` (N, 1, 1) bool, or None when all step. Weight
         decay only where `decays` (weights, not biases: app/train/optim.py's groups)."""
-        if self.kind == "sgd" and active is None:
-            self._sgd_in_place(params, grads, decays, hp)
+        if self.kind == "sgd":
+            self._sgd_in_place(params, grads, decays, hp, active)
             return
         step = Step()
         if self.steps is not None:
@@ -110,29 +110,37 @@ class StackedOptimizer:
                 _commit(state[name], value, active)
 
     def _sgd_in_place(
-        self, params: list[Tensor], grads: list[Tensor], decays: list[bool], hp: Hyper
+        self,
+        params: list[Tensor],
+        grads: list[Tensor],
+        decays: list[bool],
+        hp: Hyper,
+        active: Tensor | None,
     ) -> None:
-        """`_sgd` for every parameter at once (torch's foreach ops), the usual case: the
-        class's default optimizer with every run stepping."""
+        """`_sgd` for every parameter at once (torch's foreach ops): the class's default
+        optimizer. A run that sits the step out must come with zero gradients; its rate
+        and decay are taken as 0 and its momentum as 1, which leaves its weights and buffer
+        exactly as they were, without a `where` per tensor."""
         many = len(params)
+        lr, momentum, decay = hp.lr32, hp.momentum32, hp.decay32
+        if active is not None:
+            lr, decay = lr * active, decay * active
+            momentum = torch.where(active, momentum, 1.0)
         d = grads
         if hp.decays:
-            d = [
-                g + hp.decay32 * p if w else g
-                for p, g, w in zip(params, grads, decays, strict=True)
-            ]
+            d = [g + decay * p if w else g for p, g, w in zip(params, grads, decays, strict=True)]
         if hp.moves:
             bufs = self.state["momentum_buffer"]
-            torch._foreach_mul_(bufs, [hp.momentum32] * many)
+            torch._foreach_mul_(bufs, [momentum] * many)
             torch._foreach_add_(bufs, d)
             if hp.nesterov is not None:
                 d = [
-                    torch.where(hp.nesterov, g + b * hp.momentum32, b)
+                    torch.where(hp.nesterov, g + b * momentum, b)
                     for g, b in zip(d, bufs, strict=True)
                 ]
             else:
                 d = bufs
-        torch._foreach_addcmul_(params, d, [hp.lr32] * many, value=-1)
+        torch._foreach_addcmul_(params, d, [lr] * many, value=-1)
 
 
 def _commit(target: Tensor, value: Tensor, active: Tensor | None) -> None:
