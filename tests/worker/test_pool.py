@@ -236,7 +236,7 @@ def test_a_slow_motion_run_does_not_hold_the_turns() -> None:
         async def rate(inbox: Inbox) -> float:
             await inbox.until(lambda e: e["type"] == "status" and e["step"] and e["step"] > 300)
             start = inbox.last_step(), time.monotonic()
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(2.0)  # status comes 4 times a second: a longer window, less noise
             return (inbox.last_step() - start[0]) / (time.monotonic() - start[1])
 
         solo = Inbox()

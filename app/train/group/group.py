@@ -59,8 +59,8 @@ def _batch_table(
     return positions.to(device), weights.to(device)
 
 
-def _wants(kind: str, name: str, momentum: float) -> bool:
-    """Whether torch keeps this state for a run with these settings."""
+def _wants(name: str, momentum: float) -> bool:
+    """Whether torch keeps this state for a run with this momentum."""
     return name != "momentum_buffer" or momentum > 0
 
 
@@ -71,7 +71,6 @@ class Member:
     def __init__(self, run: Run, layout: DenseLayout, row: int) -> None:
         self.run, self.layout, self.row = run, layout, row
         self.active = False
-        self.budget: int | None = None
         self.generator = run._rng.generator() if any(layout.dropout) else None
         self.links: list[tuple[dict | None, object, str]] = []
         n, batch = len(run.x_train), run.spec.train.batch_size
@@ -229,7 +228,7 @@ class RunGroup:
                 stacked = self.stack.member_views(i, self.optimizer.state[name])[j]
                 if name in state:
                     stacked.copy_(state[name])
-                elif not (fresh and _wants(self.key.optimizer, name, momentum)):
+                elif not (fresh and _wants(name, momentum)):
                     continue  # torch keeps none: the group's row is scratch
                 state[name] = stacked
                 m.links.append((state, name, "state"))
@@ -273,7 +272,7 @@ class RunGroup:
         start = self.clock
         for m, budget in zip(members, budgets, strict=True):
             m.active = budget != 0 and not m.run.done
-            m.budget, m.synced_at, m.checked, m.trained = budget, start, 0, 0
+            m.synced_at, m.checked, m.trained = start, 0, 0
             if m.active:
                 events[start + len(m.starts) - m.s].append((0, m))
                 if budget is not None:

@@ -75,7 +75,7 @@ class StackedOptimizer:
 
     def __init__(self, kind: str, params: list[Tensor]) -> None:
         self.kind = kind
-        self.rule: Rule = _RULES[kind]
+        self.rule = _RULES.get(kind)  # SGD has its own in-place path
         self.state = {name: [torch.zeros_like(p) for p in params] for name in STATE[kind]}
         n = params[0].shape[0]
         self.steps = torch.zeros(n, device=params[0].device) if kind in COUNTS_STEPS else None
@@ -93,6 +93,7 @@ class StackedOptimizer:
         if self.kind == "sgd":
             self._sgd_in_place(params, grads, decays, hp, active)
             return
+        assert self.rule is not None
         step = Step()
         if self.steps is not None:
             self.steps += 1 if active is None else active.view(-1).to(self.steps.dtype)
@@ -130,7 +131,7 @@ class StackedOptimizer:
         if hp.decays:
             d = [g + decay * p if w else g for p, g, w in zip(params, grads, decays, strict=True)]
         if hp.moves:
-            bufs = self.state["momentum_buffer"]
+            bufs = self.state["momentum_buffer"]  # m * buf + g; from zero, g: torch's first
             torch._foreach_mul_(bufs, [momentum] * many)
             torch._foreach_add_(bufs, d)
             if hp.nesterov is not None:
@@ -145,12 +146,6 @@ class StackedOptimizer:
 
 def _commit(target: Tensor, value: Tensor, active: Tensor | None) -> None:
     target.copy_(value if active is None else torch.where(active, value, target))
-
-
-def _sgd(p: Tensor, g: Tensor, s: dict[str, Tensor], hp: Hyper, st: Step, _: bool) -> Update:
-    buf = s["momentum_buffer"] * hp.momentum32 + g  # from a zero buffer: g, as torch's first
-    d = buf if hp.nesterov is None else torch.where(hp.nesterov, g + buf * hp.momentum32, buf)
-    return p - hp.lr32 * d, {"momentum_buffer": buf}
 
 
 def _adam(
@@ -177,7 +172,6 @@ def _adagrad(p: Tensor, g: Tensor, s: dict[str, Tensor], hp: Hyper, st: Step, _:
 
 
 _RULES: dict[str, Rule] = {
-    "sgd": _sgd,
     "adam": _adam,
     "adamw": _adam,
     "rmsprop": _rmsprop,
