@@ -188,7 +188,8 @@ def tree_usage(root: int) -> tuple[int, float]:
 
 
 def serve(port: int, data_dir: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "NNP_DATA_DIR": data_dir, "NNP_WORKERS": "2"}
+    # Room for a level beside the previous level's runs, paused for their resume grace.
+    env = {**os.environ, "NNP_DATA_DIR": data_dir, "NNP_WORKERS": "2", "NNP_MAX_RUNS": "600"}
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env=env,
