@@ -19,7 +19,7 @@ from app.settings import Settings
 from app.train import Run
 from app.train.group.group import RunGroup
 from app.train.group.layout import GroupKey
-from app.train.group.views import plane_views
+from app.train.group.views import GROUP_VIEWS, group_views
 from app.worker.hosted import HostedRun
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ REBUILD_S = 0.5  # a group is rebuilt (to take in newcomers, or drop idle runs) 
 # A group's turn lasts this many slices at most (one per member up to it): a group of 50
 # runs does in one turn what 50 turns would, with one round of reports after it.
 GROUP_SLICES = 8
-PLANE_VIEWS = frozenset({"neurons", "boundary"})  # what a group computes for all its frames
 # Frames due this soon are prepared with the others: the batch itself takes a few
 # milliseconds, and a frame that falls due meanwhile would be observed alone.
 PREPARE_AHEAD_S = 0.05
@@ -78,19 +77,21 @@ class Groups:
         return True
 
     def prepare_frames(self, now: float) -> None:
-        """Computes, in one pass per group, the plane views of every member whose frame is
-        due (HostedRun.prepare); the rest of each frame is observed run by run."""
+        """Computes, in one pass per group, the views of GROUP_VIEWS of every member whose
+        frame is due (HostedRun.prepare); the rest of each frame is observed run by run."""
         for key, entry in list(self.entries.items()):
-            asks: dict[tuple[int, int], list[int]] = {}
+            asks: dict[tuple[frozenset[str], int, int], list[int]] = {}
             for row, hosted in enumerate(entry.hosted):
                 view = hosted.view
-                due = hosted.frame_due(now + PREPARE_AHEAD_S)
-                if view is not None and PLANE_VIEWS & set(view["views"]) and due:
-                    asks.setdefault((view["grid"], view["boundary_grid"]), []).append(row)
+                wanted = GROUP_VIEWS.intersection(view["views"]) if view else frozenset()
+                if wanted and hosted.frame_due(now + PREPARE_AHEAD_S):
+                    assert view is not None
+                    ask = (wanted, view["grid"], view["boundary_grid"])
+                    asks.setdefault(ask, []).append(row)
             try:
-                for (grid, boundary_grid), rows in asks.items():
+                for (wanted, grid, boundary_grid), rows in asks.items():
                     started = time.perf_counter()
-                    computed = plane_views(entry.group, rows, grid, boundary_grid)
+                    computed = group_views(entry.group, rows, wanted, grid, boundary_grid)
                     share = (time.perf_counter() - started) / len(rows)
                     for row, views in computed.items():
                         entry.hosted[row].prepare(views, share)

@@ -13,7 +13,7 @@ from app.spec import ExperimentSpec
 from app.train import Run
 from app.train.group.group import RunGroup
 from app.train.group.layout import layout_of
-from app.train.group.views import plane_views
+from app.train.group.views import GROUP_VIEWS, group_views
 
 TOLERANCE = 2e-5  # float32 rounding, grown over a few hundred steps
 
@@ -238,7 +238,7 @@ def test_one_runs_divergence_leaves_its_group_mates_untouched() -> None:
     assert_same(alone, runs[1])
 
 
-def test_the_plane_views_of_a_group_are_the_probes_views() -> None:
+def test_the_views_a_group_computes_are_the_probes_views() -> None:
     runs = [
         Run(spec()),
         Run(
@@ -252,7 +252,7 @@ def test_the_plane_views_of_a_group_are_the_probes_views() -> None:
     ]
     group = grouped(runs)
     group.train([None, None, None], 0.05)
-    views = plane_views(group, [0, 1, 2], 10, 60)
+    views = group_views(group, [0, 1, 2], GROUP_VIEWS, 10, 60)
     for row, run in enumerate(runs):
         want = run.observe("neurons", grid=10)["neurons"]
         assert list(views[row]["neurons"]) == list(want)
@@ -260,6 +260,10 @@ def test_the_plane_views_of_a_group_are_the_probes_views() -> None:
             np.testing.assert_allclose(views[row]["neurons"][name], maps, atol=1e-5)
         boundary = run.observe("boundary", grid=60)["boundary"]
         np.testing.assert_allclose(views[row]["boundary"], boundary, atol=1e-5)
+        weights = run.observe("weights")["weights"]
+        assert list(views[row]["weights"]) == list(weights)
+        for name, values in weights.items():
+            np.testing.assert_array_equal(views[row]["weights"][name], values)
     group.dissolve()
 
 

@@ -1,7 +1,7 @@
-"""The plane views (app/train/probes/plane.py: `neurons` and `boundary`) of many grouped
-runs in one batched pass: at 10 frames a second for a class, computing them run by run
-cost a worker more than training did. The results are the probes' own, array for array
-(tests/train/test_group.py compares them)."""
+"""Views of many grouped runs in one batched pass: the plane views (app/train/probes/
+plane.py: `neurons` and `boundary`) and `weights`. At 10 frames a second for a class,
+computing them run by run cost a worker more than training did. The results are the
+probes' own, array for array (tests/train/test_group.py compares them)."""
 
 from __future__ import annotations
 
@@ -21,17 +21,29 @@ if TYPE_CHECKING:
 Tensor = torch.Tensor
 
 
-def plane_views(
-    group: RunGroup, rows: list[int], neuron_grid: int, boundary_grid: int
+GROUP_VIEWS = frozenset({"neurons", "boundary", "weights"})
+
+
+def group_views(
+    group: RunGroup,
+    rows: list[int],
+    views: frozenset[str],
+    neuron_grid: int,
+    boundary_grid: int,
 ) -> dict[int, dict[str, Any]]:
-    """For each row (a member's), its `neurons` and `boundary` views at these grids, as the
-    probes would give them; a run whose view would raise is left out (the probe then
-    raises for it, with its message)."""
+    """For each row (a member's), those of `views` in GROUP_VIEWS, `neurons` and `boundary`
+    at these grids, as the probes would give them; a run whose view would raise is left
+    out (the probe then raises for it, with its message)."""
     out: dict[int, dict[str, Any]] = defaultdict(dict)
+    if "weights" in views:
+        for row, weights in zip(rows, _weights(group, rows), strict=True):
+            out[row]["weights"] = weights
     for name, grid_of, view in (
         ("neurons", neuron_grid, _neurons),
         ("boundary", boundary_grid, _boundary),
     ):
+        if name not in views:
+            continue
         by_grid: dict[int, list[int]] = defaultdict(list)
         for row in rows:
             run = group.members[row].run
@@ -43,6 +55,22 @@ def plane_views(
             for row, value in zip(same, view(group, same, grid), strict=True):
                 out[row][name] = value
     return out
+
+
+def _weights(group: RunGroup, rows: list[int]) -> list[dict[str, np.ndarray]]:
+    """numbers.weights: every parameter by its dotted name, from one copy of the stacked
+    tensors (the group trains on in place)."""
+    stack = group.stack
+    snapshot = [p.clone() for p in stack.params]
+    results = []
+    for row in rows:
+        layout = group.members[row].layout
+        names = [
+            f"{module}.linear.{kind}" for module in layout.modules for kind in ("weight", "bias")
+        ]
+        arrays = [t.cpu().numpy() for t in stack.member_views(row, snapshot)]
+        results.append(dict(zip(names, arrays, strict=True)))
+    return results
 
 
 def _effective_grid(run: Run, view: str, grid: int) -> int:
