@@ -21,6 +21,7 @@ import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { applyHidden } from "./classroom.js";
 import { layerTitle } from "./layerNames.js";
+import { supersede } from "./frame.js";
 import { stepsPerEpoch } from "./progress.js";
 import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery } from "./state.js";
 import { createSocket } from "./socket.js";
@@ -396,10 +397,13 @@ async function main() {
     if (!showError(document, errorSlot(field), message)) showError(document, "status", `${field}: ${message}`);
   }
 
-  /** @param {import("./frame.js").Frame} frame kept until the next animation frame paints it */
+  /**
+   * @param {import("./frame.js").Frame} frame kept until the next animation frame paints
+   *   it; one it replaces first is never decoded, but passes on its slow views
+   */
   function onFrame(frame) {
     counters.framesReceived++;
-    if (!restarting) pending = frame;
+    if (!restarting) pending = supersede(pending, frame);
   }
 
   /** @param {import("./socket.js").ServerEvent} event */
