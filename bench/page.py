@@ -11,9 +11,12 @@ of 8). For each, one after the other in the same browser:
   served (default: the public site; a local build works too). When it cannot be loaded,
   the figures last measured on this kind of machine stand in, marked `*`.
 - ours: the epoch counter's change over wall time, the frames the page painted per second,
-  and what the server's `status` events said over the same seconds (`steps_per_s`, and the
-  epochs it advanced per second), read from the websocket as the page receives them; and
-  the `view` message the page sent (which views, at what fps and grids).
+  and the server's own rate over the same seconds: the step and epoch counters of the
+  first and last `status` event the page received in them, over their arrival times (and
+  the last one's `steps_per_s`); and the `view` message the page sent (which views, at
+  what fps and grids). All read from the page's `window.nnp` counters: tapping the
+  websocket from here would copy every frame through Playwright's pipe into this process,
+  which took up to half the server's rate on the largest net on this 2-core machine.
 - bare: the PyTorch loop of bench/engine.py on the same net in this process, just before
   and after the page (the ceiling of one eager run; this machine's speed drifts).
 """
@@ -21,7 +24,6 @@ of 8). For each, one after the other in the same browser:
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import socket
@@ -29,13 +31,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, WebSocket, sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 from engine import CASES, bare_loop  # noqa: E402
@@ -60,40 +62,6 @@ CHROMIUM_ARGS = [
 
 
 @dataclass
-class Wire:
-    """What the page's websocket carried: the server's statuses (with their arrival on
-    this process's clock) and the last `view` message the page sent."""
-
-    statuses: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
-    view: dict[str, Any] = field(default_factory=dict)
-
-    def watch(self, ws: WebSocket) -> None:
-        ws.on("framereceived", self._received)
-        ws.on("framesent", self._sent)
-
-    def _received(self, payload: str | bytes) -> None:
-        if isinstance(payload, str):
-            event = json.loads(payload)
-            if event.get("type") == "status" and event.get("state") == "running":
-                self.statuses.append((time.monotonic(), event))
-
-    def _sent(self, payload: str | bytes) -> None:
-        if isinstance(payload, str):
-            message = json.loads(payload)
-            if message.get("type") == "view":
-                self.view = message
-
-    def server_rates(self, start: float, end: float) -> tuple[float, float]:
-        """(mean steps_per_s, epochs advanced per second) of the statuses in [start, end]."""
-        inside = [(t, e) for t, e in self.statuses if start <= t <= end]
-        if len(inside) < 2:
-            return math.nan, math.nan
-        (t0, first), (t1, last) = inside[0], inside[-1]
-        steps = sum(e["steps_per_s"] for _, e in inside) / len(inside)
-        return steps, (last["epoch"] - first["epoch"]) / (t1 - t0)
-
-
-@dataclass
 class Result:
     tfp: float
     tfp_measured: bool
@@ -101,8 +69,9 @@ class Result:
     painted: float
     server_steps: float
     server_epochs: float
-    bare: float
+    status_rate: float
     view: dict[str, Any]
+    bare: float
 
 
 def free_port() -> int:
@@ -126,27 +95,30 @@ def serve(port: int, data_dir: str) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start")
 
 
-def measure_page(
-    page: Page, wire: Wire, url: str, seconds: float
-) -> tuple[float, float, float, float]:
-    """(epochs/s the counter shows, frames/s painted, server steps/s, server epochs/s)."""
+def measure_page(page: Page, url: str, seconds: float) -> dict[str, Any]:
+    """Epochs/s the counter shows, frames/s painted, the server's steps/s and epochs/s
+    (from its statuses), its last `steps_per_s`, and the `view` message the page sent."""
     page.goto(url)
     page.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=30_000)
     page.click("button[aria-label=Play]")
-    page.wait_for_timeout(WARM_UP_S * 1000)  # lets the websocket events through meanwhile
+    page.wait_for_timeout(WARM_UP_S * 1000)
     read = (
         "[Number(document.querySelector('.epoch').textContent.replaceAll(',', '')),"
-        " nnp.framesPainted, performance.now()]"
+        " nnp.framesPainted, performance.now(), nnp.status, nnp.statusAt, nnp.view]"
     )
-    start = time.monotonic()
-    e0, f0, t0 = page.evaluate(read)
+    e0, f0, t0, s0, at0, _ = page.evaluate(read)
     page.wait_for_timeout(seconds * 1000)
-    e1, f1, t1 = page.evaluate(read)
-    end = time.monotonic()
+    e1, f1, t1, s1, at1, view = page.evaluate(read)
     page.click("button[aria-label=Pause]")
-    elapsed = (t1 - t0) / 1000
-    server_steps, server_epochs = wire.server_rates(start, end)
-    return (e1 - e0) / elapsed, (f1 - f0) / elapsed, server_steps, server_epochs
+    elapsed, between = (t1 - t0) / 1000, (at1 - at0) / 1000
+    return {
+        "epochs": (e1 - e0) / elapsed,
+        "painted": (f1 - f0) / elapsed,
+        "server_steps": (s1["step"] - s0["step"]) / between,
+        "server_epochs": (s1["epoch"] - s0["epoch"]) / between,
+        "status_rate": s1["steps_per_s"],
+        "view": view,
+    }
 
 
 def measure_tfp(page: Page, url: str, seconds: float) -> float | None:
@@ -191,34 +163,25 @@ def race(port: int, seconds: float, tfp_url: str) -> dict[str, Result]:
             tfp = measure_tfp(tab, tfp_url.rstrip("/") + "/" + TFP_HASH[case], seconds)
             tab.close()
             page = browser.new_page(viewport={"width": 1366, "height": 768})
-            wire = Wire()
-            page.on("websocket", wire.watch)
             before = bare_epochs_per_s(case, 3.0)
-            measured = measure_page(page, wire, f"http://127.0.0.1:{port}{path}", seconds)
+            measured = measure_page(page, f"http://127.0.0.1:{port}{path}", seconds)
             bare = (before + bare_epochs_per_s(case, 3.0)) / 2
             page.close()
             shown = tfp if tfp is not None else TFP_LAST_MEASURED[case]
-            results[case] = Result(shown, tfp is not None, *measured, bare, wire.view)
+            results[case] = Result(shown, tfp is not None, **measured, bare=bare)
         browser.close()
     return results
 
 
 def report(results: dict[str, Result], tfp_url: str) -> None:
-    head = (
-        "case",
-        "TFP ep/s",
-        "ours ep/s",
-        "ratio",
-        "painted/s",
-        "server steps/s",
-        "server ep/s",
-        "bare ep/s",
-    )
+    head = ["case", "TFP ep/s", "ours ep/s", "ratio", "painted/s", "server steps/s"]
+    head += ["(status says)", "server ep/s", "bare ep/s"]
     print(" ".join(f"{h:>14}" if i else f"{h:<12}" for i, h in enumerate(head)))
     for case, r in results.items():
         tfp = f"{r.tfp:.1f}{'' if r.tfp_measured else '*'}"
         cells = [tfp, f"{r.epochs:.1f}", f"{r.epochs / r.tfp:.2f}x", f"{r.painted:.1f}"]
-        cells += [f"{r.server_steps:.0f}", f"{r.server_epochs:.1f}", f"{r.bare:.1f}"]
+        cells += [f"{r.server_steps:.0f}", f"{r.status_rate:.0f}", f"{r.server_epochs:.1f}"]
+        cells += [f"{r.bare:.1f}"]
         print(f"{case:<12} " + " ".join(f"{c:>14}" for c in cells))
     for case, r in results.items():
         v = r.view

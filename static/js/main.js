@@ -46,8 +46,16 @@ const CHART_INTERVAL_MS = 100; // curves redraw 10 times a second: smooth enough
 const MAX_STEP_N = 10_000; // the most steps one `step` message may ask for (docs/protocol.md)
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** Counters a benchmark or a test can read: frames painted, the epoch shown. */
-const counters = { framesPainted: 0, framesReceived: 0, epoch: 0, step: 0, lr: 0, valLoss: NaN, valScore: NaN, done: "", generated: "" };
+/**
+ * Counters a benchmark or a test can read: frames painted, the epoch shown; the server's
+ * latest status of the run shown, with its arrival (performance.now(), ms), and the last
+ * `view` message sent (bench/page.py reads these rather than tapping the websocket).
+ */
+const counters = {
+  framesPainted: 0, framesReceived: 0, epoch: 0, step: 0, lr: 0, valLoss: NaN, valScore: NaN, done: "", generated: "",
+  /** @type {Record<string, any> | null} */ status: null, statusAt: 0,
+  /** @type {Record<string, any> | null} */ view: null,
+};
 Object.assign(window, { nnp: counters });
 
 async function main() {
@@ -348,7 +356,8 @@ async function main() {
   function sendView() {
     if (!validated) return;
     const views = viewsFor(validated.data, state.layers, state.dataset);
-    socket.send({ type: "view", views, fps: VIEW_FPS, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) });
+    counters.view = { type: "view", views, fps: VIEW_FPS, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
+    socket.send(counters.view);
     if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
   }
 
@@ -426,6 +435,8 @@ async function main() {
       if (restarting) return; // the run being replaced: its progress is not the diagram's
       if (typeof event.step === "number" && !resetDone(event.step)) return; // from before a reset
       showProgress(event.step, event.epoch);
+      counters.status = event;
+      counters.statusAt = performance.now();
       if (topBar.showStatus(/** @type {any} */ (event)) === false) playing = false;
       if (event.state === "done") endRun(event.reason ?? "done");
       else ended = ""; // revived (a reset, a larger epoch budget): Play resumes it again
