@@ -15,8 +15,8 @@ of 8). For each, one after the other in the same browser:
   first and last `status` event the page received in them, over their arrival times (and
   the last one's `steps_per_s`); and the `view` message the page sent (which views, at
   what fps and grids). All read from the page's `window.nnp` counters: tapping the
-  websocket from here would copy every frame through Playwright's pipe into this process,
-  which took up to half the server's rate on the largest net on this 2-core machine.
+  websocket from here would copy every frame (1 MB/s on the largest net) through
+  Playwright's pipe into this process, on the cores the server and browser share.
 - bare: the PyTorch loop of bench/engine.py on the same net in this process, just before
   and after the page (the ceiling of one eager run; this machine's speed drifts).
 """
