@@ -22,6 +22,7 @@ import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { applyHidden } from "./classroom.js";
 import { layerTitle } from "./layerNames.js";
 import { supersede } from "./frame.js";
+import { createFramePacer } from "./framePacer.js";
 import { stepsPerEpoch } from "./progress.js";
 import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery } from "./state.js";
 import { createSocket } from "./socket.js";
@@ -40,7 +41,7 @@ import { errorSlot, layerColumns } from "./layout.js";
 import { createWorkspace, viewsFor } from "./workspace.js";
 import { formatLoss } from "./readouts.js";
 
-const VIEW_FPS = 30;
+const VIEW_FPS = 30; // the most frames a second the page asks; fewer if it paints fewer
 const NEURON_GRID = 20;
 const CHART_INTERVAL_MS = 100; // curves redraw 10 times a second: smooth enough, and cheap
 const MAX_STEP_N = 10_000; // the most steps one `step` message may ask for (docs/protocol.md)
@@ -100,6 +101,7 @@ async function main() {
   let workspace = null;
   let workspaceKey = "";
 
+  const pacer = createFramePacer({ max: VIEW_FPS });
   const shownSpec = () => JSON.stringify(specFromState(state));
   const socket = createSocket({ onEvent, onFrame, onConnection: showConnection }, { shown: shownSpec });
   const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change, stepsPerEpoch: epochSteps });
@@ -267,6 +269,7 @@ async function main() {
     }
     resetViews(answer);
     pending = null;
+    pacer.reset();
     restarting = false;
     resetFrom = null;
     if (resume && mine === resumedAt) {
@@ -356,7 +359,7 @@ async function main() {
   function sendView() {
     if (!validated) return;
     const views = viewsFor(validated.data, state.layers, state.dataset);
-    counters.view = { type: "view", views, fps: VIEW_FPS, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
+    counters.view = { type: "view", views, fps: pacer.fps, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
     socket.send(counters.view);
     if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
   }
@@ -412,7 +415,9 @@ async function main() {
    */
   function onFrame(frame) {
     counters.framesReceived++;
-    if (!restarting) pending = supersede(pending, frame);
+    if (restarting) return;
+    pending = supersede(pending, frame);
+    pacer.received();
   }
 
   /** @param {import("./socket.js").ServerEvent} event */
@@ -543,6 +548,7 @@ async function main() {
     pending = null;
     if (frame && resetDone(frame.header.step)) {
       counters.framesPainted++;
+      pacer.painted();
       showProgress(frame.header.step, frame.header.epoch);
       if (kindOf(state.dataset) === "points") {
         network.update(frame);
@@ -559,6 +565,7 @@ async function main() {
       }
     }
     const now = performance.now();
+    if (pacer.tick(now) !== null) sendView(); // frames at the rate this browser paints them
     if (now - chartsDrawnAt >= CHART_INTERVAL_MS) {
       chartsDrawnAt = now;
       for (const chart of Object.values(charts)) chart.flush();
