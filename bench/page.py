@@ -2,9 +2,9 @@
 own page in the same headless Chromium, with every view of our page on.
 
 Not a test. Needs Chromium (`/usr/bin/chromium`) and the test extras (Playwright):
-`python bench/page.py [--seconds 10] [--tfp-url URL]`. Cases are TensorFlow Playground's
-default net (circle, x1 x2, 4-2 tanh, lr 0.03, batch 10) and its largest (6 hidden layers
-of 8). For each, one after the other in the same browser:
+`python bench/page.py [--seconds 10] [--tfp-url URL] [--cpu-throttle N]`. Cases are
+TensorFlow Playground's default net (circle, x1 x2, 4-2 tanh, lr 0.03, batch 10) and its
+largest (6 hidden layers of 8). For each, one after the other in the same browser:
 
 - TF Playground: its epoch counter's change over wall time after pressing play (it trains
   in the page, one epoch per animation frame at most). `--tfp-url` is where its page is
@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 from engine import CASES, bare_loop  # noqa: E402
@@ -110,14 +110,19 @@ def measure_page(page: Page, url: str, seconds: float) -> dict[str, Any]:
     page.wait_for_timeout(seconds * 1000)
     e1, f1, t1, s1, at1, view = page.evaluate(read)
     page.click("button[aria-label=Pause]")
-    elapsed, between = (t1 - t0) / 1000, (at1 - at0) / 1000
-    return {
-        "epochs": (e1 - e0) / elapsed,
-        "painted": (f1 - f0) / elapsed,
+    elapsed = (t1 - t0) / 1000
+    shown = {"epochs": (e1 - e0) / elapsed, "painted": (f1 - f0) / elapsed, "view": view or {}}
+    between = (at1 - at0) / 1000 if s0 and s1 else 0.0
+    if between <= 0:  # a page from before these counters
+        return shown | {
+            "server_steps": math.nan,
+            "server_epochs": math.nan,
+            "status_rate": math.nan,
+        }
+    return shown | {
         "server_steps": (s1["step"] - s0["step"]) / between,
         "server_epochs": (s1["epoch"] - s0["epoch"]) / between,
         "status_rate": s1["steps_per_s"],
-        "view": view,
     }
 
 
@@ -153,16 +158,26 @@ def bare_epochs_per_s(case: str, seconds: float) -> float:
     return steps / steps_per_epoch / (time.perf_counter() - start)
 
 
-def race(port: int, seconds: float, tfp_url: str) -> dict[str, Result]:
+def new_tab(browser: Browser, throttle: float) -> Page:
+    """A tab at 1366x768 whose main thread runs `throttle` times slower (DevTools' CPU
+    throttling, for a slower laptop than this machine; 1: as fast as it can)."""
+    tab = browser.new_page(viewport={"width": 1366, "height": 768})
+    if throttle != 1:
+        cdp = tab.context.new_cdp_session(tab)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+    return tab
+
+
+def race(port: int, seconds: float, tfp_url: str, throttle: float) -> dict[str, Result]:
     results = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for case, path in PAGES.items():
             # A fresh tab for each page, so neither inherits the other's timers.
-            tab = browser.new_page(viewport={"width": 1366, "height": 768})
+            tab = new_tab(browser, throttle)
             tfp = measure_tfp(tab, tfp_url.rstrip("/") + "/" + TFP_HASH[case], seconds)
             tab.close()
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page = new_tab(browser, throttle)
             before = bare_epochs_per_s(case, 3.0)
             measured = measure_page(page, f"http://127.0.0.1:{port}{path}", seconds)
             bare = (before + bare_epochs_per_s(case, 3.0)) / 2
@@ -195,12 +210,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--tfp-url", default="https://playground.tensorflow.org/")
+    parser.add_argument(
+        "--cpu-throttle", type=float, default=1.0, help="slow both pages' main thread N times"
+    )
     args = parser.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
         server = serve(port, data_dir)
         try:
-            results = race(port, args.seconds, args.tfp_url)
+            results = race(port, args.seconds, args.tfp_url, args.cpu_throttle)
         finally:
             server.terminate()
             server.wait(timeout=30)
