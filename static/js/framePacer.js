@@ -5,13 +5,17 @@
  * encoded and sent by the server for nothing (and the server's time for frames is time it
  * does not train). A browser that paints fewer frames than it is sent (a slow laptop, a
  * busy machine) asks for fewer: over each window of about 2 s, if more than a fifth of the
- * frames received were never painted, the `view` fps becomes the rate it painted; while
- * none are lost, it climbs back by a quarter per window up to the page's own ceiling. Some
- * frames lost to jitter (two arriving within one animation frame) change nothing.
+ * frames received were never painted, the `view` fps falls to the rate it painted, by half
+ * at most per window (one stalled window, a burst of load, must not leave a fast browser
+ * at a few frames a second); while (almost) none are lost, it climbs back by a quarter
+ * per window up to the page's own ceiling. Between the two (some frames lost to jitter,
+ * two arriving within one animation frame) it holds, so it does not swing about the rate
+ * the page paints.
  */
 
 export const WINDOW_MS = 2000;
 const LOST_SHARE = 0.2; // more than this share of frames unpainted: the paint rate is the limit
+const KEPT_SHARE = 0.05; // at most this share unpainted: room to climb
 // A window with fewer than this share of the frames asked tells nothing: the run paused,
 // or the server sends fewer (its frames cost more than the fps allows).
 const MIN_SHARE = 0.5;
@@ -55,8 +59,8 @@ export function createFramePacer({ max, min = 2 }) {
       received = painted = 0;
       if (got === 0 || got < MIN_SHARE * fps * seconds) return null;
       let next = fps;
-      if (shown < got * (1 - LOST_SHARE)) next = Math.max(min, Math.min(fps, Math.floor(shown / seconds)));
-      else if (fps < max) next = Math.min(max, fps + Math.max(1, Math.round(fps * CLIMB)));
+      if (shown < got * (1 - LOST_SHARE)) next = Math.min(fps, Math.max(min, Math.floor(shown / seconds), Math.floor(fps / 2)));
+      else if (shown >= got * (1 - KEPT_SHARE)) next = Math.min(max, fps + Math.max(1, Math.round(fps * CLIMB)));
       if (next === fps) return null;
       fps = next;
       return fps;

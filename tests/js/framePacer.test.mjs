@@ -19,20 +19,30 @@ function window(pacer, clock, got, shown) {
   return pacer.tick(clock.t);
 }
 
-test("a page that paints a third of the frames it is sent asks for the rate it paints", () => {
+test("a page that paints a third of the frames it is sent comes down to the rate it paints", () => {
   const pacer = createFramePacer({ max: 30 });
   const clock = { t: 1000 };
   assert.equal(pacer.fps, 30);
-  assert.equal(window(pacer, clock, 40, 12), 6); // 12 painted in 2 s
-  assert.equal(pacer.fps, 6);
-  assert.equal(window(pacer, clock, 12, 12), 8, "no frame lost: it climbs back");
-  assert.equal(window(pacer, clock, 16, 10), 5, "lost again: down to what it painted");
+  assert.equal(window(pacer, clock, 40, 12), 15, "halved at most in one window");
+  assert.equal(window(pacer, clock, 30, 12), 7);
+  assert.equal(window(pacer, clock, 14, 12), null, "a seventh lost: it holds");
+  assert.equal(window(pacer, clock, 14, 14), 9, "none lost: it climbs back");
+  assert.equal(window(pacer, clock, 18, 12), 6, "lost again: down to what it painted (12 in 2 s)");
+});
+
+test("one stalled window halves the fps of a fast browser, which then climbs back", () => {
+  const pacer = createFramePacer({ max: 30 });
+  const clock = { t: 0 };
+  assert.equal(window(pacer, clock, 40, 4), 15);
+  const seen = [];
+  for (let i = 0; i < 4; i++) seen.push(window(pacer, clock, 2 * pacer.fps, 2 * pacer.fps));
+  assert.deepEqual(seen, [19, 24, 30, null]);
 });
 
 test("without losses the fps climbs back to the ceiling and never past it", () => {
   const pacer = createFramePacer({ max: 30 });
   const clock = { t: 0 };
-  window(pacer, clock, 60, 2);
+  for (let i = 0; i < 6; i++) window(pacer, clock, 2 * pacer.fps + 4, 0);
   assert.equal(pacer.fps, 2, "never below the least");
   const seen = [];
   for (let i = 0; i < 20; i++) {
@@ -48,6 +58,7 @@ test("jitter, a paused run or a half-finished window change nothing", () => {
   const pacer = createFramePacer({ max: 30 });
   const clock = { t: 0 };
   assert.equal(window(pacer, clock, 60, 50), null, "a sixth lost: jitter");
+  assert.equal(window(pacer, clock, 60, 59), null, "at the ceiling already");
   assert.equal(window(pacer, clock, 3, 0), null, "too few frames to judge");
   pacer.received();
   assert.equal(pacer.tick(clock.t + WINDOW_MS / 2), null);
@@ -58,7 +69,7 @@ test("a new run asks the ceiling again", () => {
   const pacer = createFramePacer({ max: 30 });
   const clock = { t: 0 };
   window(pacer, clock, 60, 10);
-  assert.equal(pacer.fps, 5);
+  assert.equal(pacer.fps, 15);
   pacer.reset();
   assert.equal(pacer.fps, 30);
   assert.equal(window(pacer, clock, 60, 60), null);
