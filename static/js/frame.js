@@ -6,6 +6,10 @@
  * widened to Float32Array, since JavaScript has no half floats to compute with.
  * A sliced map (feature maps, filters, misclassified images) has one range per index along
  * its first axis: `min` and `max` are then arrays; `sliceRange` reads either form.
+ *
+ * Only the header is read when a frame arrives (its run and step decide whether it is
+ * shown); the arrays are decoded when first read, so a frame that a newer one replaces
+ * before the next paint costs no decoding (`supersede`).
  */
 
 /**
@@ -13,33 +17,79 @@
  *            min?: number | number[], max?: number | number[]}} FrameArray
  * @typedef {{type: "frame", run: string, step: number, epoch: number,
  *            values: Record<string, number | number[] | null>}} FrameHeader
- * @typedef {{header: FrameHeader, arrays: Record<string, FrameArray>}} Frame
+ * @typedef {{header: FrameHeader, names: string[], readonly arrays: Record<string, FrameArray>}} Frame
+ *   `names`: its arrays' names, known before they are decoded
  */
 
 const decoder = new TextDecoder();
 
 /**
  * @param {ArrayBuffer} buffer one websocket binary message
- * @returns {Frame}
+ * @returns {Frame} its header now, its arrays decoded when first read (once)
  */
 export function decodeFrame(buffer) {
   const view = new DataView(buffer);
   const headerBytes = view.getUint32(0, true);
-  const body = 4 + headerBytes;
   const header = JSON.parse(decoder.decode(new Uint8Array(buffer, 4, headerBytes)));
+  const specs = header.arrays;
+  delete header.arrays;
+  /** @type {Record<string, FrameArray> | null} */
+  let arrays = null;
+  return {
+    header,
+    names: specs.map((/** @type {{name: string}} */ s) => s.name),
+    get arrays() {
+      return (arrays ??= decodeArrays(view, 4 + headerBytes, specs));
+    },
+  };
+}
+
+/**
+ * @param {DataView} view the whole message
+ * @param {number} body the offset of the first array byte
+ * @param {{name: string, dtype: "uint8" | "float16", shape: number[], offset: number,
+ *          min?: number | number[], max?: number | number[]}[]} specs the header's array table
+ */
+function decodeArrays(view, body, specs) {
   /** @type {Record<string, FrameArray>} */
   const arrays = {};
-  for (const spec of header.arrays) {
-    const count = spec.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1);
+  for (const spec of specs) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
     const start = body + spec.offset;
-    const data =
-      spec.dtype === "uint8"
-        ? new Uint8Array(buffer, start, count)
-        : halvesToFloats(view, start, count);
+    const data = spec.dtype === "uint8" ? new Uint8Array(view.buffer, start, count) : halvesToFloats(view, start, count);
     arrays[spec.name] = { dtype: spec.dtype, shape: spec.shape, data, min: spec.min, max: spec.max };
   }
-  delete header.arrays;
-  return { header, arrays };
+  return arrays;
+}
+
+/**
+ * The frame to paint when `newer` arrives before `older` was painted: `newer`, with what
+ * only `older` carries (the slow views, sent a few times a second and absent from the
+ * frames between: a confusion matrix, the misclassified images). Nothing is decoded here;
+ * `older`'s arrays only if the painted frame reads one of its own.
+ * @param {Frame | null} older
+ * @param {Frame} newer
+ * @returns {Frame}
+ */
+export function supersede(older, newer) {
+  if (!older) return newer;
+  const only = older.names.filter((n) => !newer.names.includes(n));
+  const values = Object.entries(older.header.values).filter(([k]) => !(k in newer.header.values));
+  if (!only.length && !values.length) return newer;
+  const header = { ...newer.header, values: { ...Object.fromEntries(values), ...newer.header.values } };
+  /** @type {Record<string, FrameArray> | null} */
+  let arrays = null;
+  return {
+    header,
+    names: [...newer.names, ...only],
+    get arrays() {
+      if (!arrays) {
+        const kept = older.arrays;
+        arrays = { ...Object.fromEntries(only.map((n) => [n, kept[n]])), ...newer.arrays };
+      }
+      return arrays;
+    },
+  };
 }
 
 /**

@@ -21,6 +21,8 @@ import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { applyHidden } from "./classroom.js";
 import { layerTitle } from "./layerNames.js";
+import { supersede } from "./frame.js";
+import { createFramePacer } from "./framePacer.js";
 import { stepsPerEpoch } from "./progress.js";
 import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery } from "./state.js";
 import { createSocket } from "./socket.js";
@@ -39,14 +41,22 @@ import { errorSlot, layerColumns } from "./layout.js";
 import { createWorkspace, viewsFor } from "./workspace.js";
 import { formatLoss } from "./readouts.js";
 
-const VIEW_FPS = 30;
+const VIEW_FPS = 30; // the most frames a second the page asks; fewer if it paints fewer
 const NEURON_GRID = 20;
 const CHART_INTERVAL_MS = 100; // curves redraw 10 times a second: smooth enough, and cheap
 const MAX_STEP_N = 10_000; // the most steps one `step` message may ask for (docs/protocol.md)
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** Counters a benchmark or a test can read: frames painted, the epoch shown. */
-const counters = { framesPainted: 0, framesReceived: 0, epoch: 0, step: 0, lr: 0, valLoss: NaN, valScore: NaN, done: "", generated: "" };
+/**
+ * Counters a benchmark or a test can read: frames painted, the epoch shown; the server's
+ * latest status of the run shown, with its arrival (performance.now(), ms), and the last
+ * `view` message sent (bench/page.py reads these rather than tapping the websocket).
+ */
+const counters = {
+  framesPainted: 0, framesReceived: 0, epoch: 0, step: 0, lr: 0, valLoss: NaN, valScore: NaN, done: "", generated: "",
+  /** @type {Record<string, any> | null} */ status: null, statusAt: 0,
+  /** @type {Record<string, any> | null} */ view: null,
+};
 Object.assign(window, { nnp: counters });
 
 async function main() {
@@ -91,6 +101,7 @@ async function main() {
   let workspace = null;
   let workspaceKey = "";
 
+  const pacer = createFramePacer({ max: VIEW_FPS });
   const shownSpec = () => JSON.stringify(specFromState(state));
   const socket = createSocket({ onEvent, onFrame, onConnection: showConnection }, { shown: shownSpec });
   const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change, stepsPerEpoch: epochSteps });
@@ -258,6 +269,7 @@ async function main() {
     }
     resetViews(answer);
     pending = null;
+    pacer.reset();
     restarting = false;
     resetFrom = null;
     if (resume && mine === resumedAt) {
@@ -347,7 +359,8 @@ async function main() {
   function sendView() {
     if (!validated) return;
     const views = viewsFor(validated.data, state.layers, state.dataset);
-    socket.send({ type: "view", views, fps: VIEW_FPS, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) });
+    counters.view = { type: "view", views, fps: pacer.fps, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
+    socket.send(counters.view);
     if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
   }
 
@@ -396,10 +409,15 @@ async function main() {
     if (!showError(document, errorSlot(field), message)) showError(document, "status", `${field}: ${message}`);
   }
 
-  /** @param {import("./frame.js").Frame} frame kept until the next animation frame paints it */
+  /**
+   * @param {import("./frame.js").Frame} frame kept until the next animation frame paints
+   *   it; one it replaces first is never decoded, but passes on its slow views
+   */
   function onFrame(frame) {
     counters.framesReceived++;
-    if (!restarting) pending = frame;
+    if (restarting) return;
+    pending = supersede(pending, frame);
+    pacer.received();
   }
 
   /** @param {import("./socket.js").ServerEvent} event */
@@ -422,6 +440,8 @@ async function main() {
       if (restarting) return; // the run being replaced: its progress is not the diagram's
       if (typeof event.step === "number" && !resetDone(event.step)) return; // from before a reset
       showProgress(event.step, event.epoch);
+      counters.status = event;
+      counters.statusAt = performance.now();
       if (topBar.showStatus(/** @type {any} */ (event)) === false) playing = false;
       if (event.state === "done") endRun(event.reason ?? "done");
       else ended = ""; // revived (a reset, a larger epoch budget): Play resumes it again
@@ -528,6 +548,7 @@ async function main() {
     pending = null;
     if (frame && resetDone(frame.header.step)) {
       counters.framesPainted++;
+      pacer.painted();
       showProgress(frame.header.step, frame.header.epoch);
       if (kindOf(state.dataset) === "points") {
         network.update(frame);
@@ -544,6 +565,7 @@ async function main() {
       }
     }
     const now = performance.now();
+    if (pacer.tick(now) !== null) sendView(); // frames at the rate this browser paints them
     if (now - chartsDrawnAt >= CHART_INTERVAL_MS) {
       chartsDrawnAt = now;
       for (const chart of Object.values(charts)) chart.flush();

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { decodeFrame, halfToFloat, mapRange, sliceRange } from "../../static/js/frame.js";
+import { decodeFrame, halfToFloat, mapRange, sliceRange, supersede } from "../../static/js/frame.js";
 
 const dir = process.env.NNP_TEST_FRAME_DIR;
 const fromPython = {
@@ -161,4 +161,67 @@ test("decodeFrame: the float16 edge cases, by hand", fromPython, () => {
   for (const i of [10, 12]) assert.ok(w[i] >= 65504, `w[${i}] = ${w[i]}`);
   for (const i of [11, 13]) assert.ok(w[i] <= -65504, `w[${i}] = ${w[i]}`);
   assert.ok(Object.is(w[14], 0), "NaN travels as 0");
+});
+
+/**
+ * A frame message as the server lays it out: u32 header length, the JSON header, the bytes.
+ * @param {Record<string, any>} header with its `arrays` table
+ * @param {number[]} body the array bytes
+ */
+function message(header, body) {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const buffer = new ArrayBuffer(4 + json.length + body.length);
+  new DataView(buffer).setUint32(0, json.length, true);
+  new Uint8Array(buffer, 4).set(json);
+  new Uint8Array(buffer, 4 + json.length).set(body);
+  return { buffer, body: 4 + json.length };
+}
+
+/** A frame of run "r" at `step`, with `arrays` (uint8, 2 bytes each) and `values`. */
+function frameAt(/** @type {number} */ step, /** @type {string[]} */ arrays, values = {}) {
+  const table = arrays.map((name, i) => ({ name, dtype: "uint8", shape: [2], offset: 2 * i, min: 0, max: 1 }));
+  const bytes = arrays.flatMap((_, i) => [step, i]);
+  return message({ type: "frame", run: "r", step, epoch: 0, values, arrays: table }, bytes);
+}
+
+test("a frame's arrays are decoded when first read, not when it arrives, and once", () => {
+  const arrays = [{ name: "weights/w", dtype: "float16", shape: [2], offset: 0 }];
+  const { buffer, body } = message({ type: "frame", run: "r", step: 3, epoch: 0, values: {}, arrays }, [0x00, 0x3c, 0x00, 0x40]);
+  const frame = decodeFrame(buffer);
+  assert.equal(frame.header.step, 3);
+  assert.deepEqual(frame.names, ["weights/w"]);
+  new DataView(buffer).setUint16(body, 0xc000, true); // -2, written after arrival
+  const first = frame.arrays;
+  assert.deepEqual(Array.from(first["weights/w"].data), [-2, 2]);
+  new DataView(buffer).setUint16(body, 0x3c00, true);
+  assert.equal(frame.arrays, first, "decoded once");
+  assert.deepEqual(Array.from(frame.arrays["weights/w"].data), [-2, 2]);
+});
+
+test("supersede: the newer frame, with the slow views only the replaced one carried", () => {
+  const older = decodeFrame(frameAt(5, ["boundary", "confusion"], { "accuracy_by_length/accuracy": [0.5], "metrics/train_loss": 0.9 }).buffer);
+  const newer = decodeFrame(frameAt(6, ["boundary"], { "metrics/train_loss": 0.8 }).buffer);
+  const painted = supersede(older, newer);
+  assert.equal(painted.header.step, 6);
+  assert.deepEqual(painted.names.sort(), ["boundary", "confusion"]);
+  assert.deepEqual(Array.from(painted.arrays.boundary.data), [6, 0], "the newer map");
+  assert.deepEqual(Array.from(painted.arrays.confusion.data), [5, 1], "kept from the older");
+  assert.deepEqual(painted.header.values, { "accuracy_by_length/accuracy": [0.5], "metrics/train_loss": 0.8 });
+  assert.equal(supersede(null, newer), newer);
+  const same = decodeFrame(frameAt(7, ["boundary"], { "metrics/train_loss": 0.7 }).buffer);
+  assert.equal(supersede(newer, same), same, "nothing to keep: the newer frame itself");
+});
+
+test("frames replaced before the paint are never decoded", () => {
+  // Array tables pointing past the message's end: decoding them would throw.
+  const broken = (/** @type {number} */ step) => {
+    const arrays = [{ name: "boundary", dtype: "float16", shape: [1000], offset: 0 }];
+    return decodeFrame(message({ type: "frame", run: "r", step, epoch: 0, values: {}, arrays }, []).buffer);
+  };
+  assert.throws(() => broken(0).arrays, RangeError);
+  let pending = null;
+  for (const step of [1, 2, 3]) pending = supersede(pending, broken(step));
+  pending = supersede(pending, decodeFrame(frameAt(4, ["boundary"]).buffer));
+  assert.equal(pending.header.step, 4);
+  assert.deepEqual(Array.from(pending.arrays.boundary.data), [4, 0]);
 });

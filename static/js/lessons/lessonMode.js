@@ -14,6 +14,7 @@
  */
 
 import { checkLesson, fetchLesson, fetchPoints, validateSpec } from "../api.js";
+import { supersede } from "../frame.js";
 import { specFromState } from "../state.js";
 import { button, el, select } from "../views/controls.js";
 import { createScaleView } from "../views/scaleView.js";
@@ -194,7 +195,7 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
         panel.pushMetrics(points);
       },
       onFrame: (frame) => {
-        entry.pending = frame;
+        entry.pending = supersede(entry.pending, frame); // a replaced frame's slow views stay
         const point = framePoint(frame.header.values);
         if (!point) return;
         charts.push(i, [point]);
