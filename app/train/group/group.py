@@ -113,6 +113,7 @@ class RunGroup:
             for member in self.members:
                 self._lend(member)
         self.losses = torch.zeros(MAX_TURN_STEPS, n, device=self.device)
+        self.view_inputs: dict[int, Tensor] = {}  # grid -> every run's plane raster (views.py)
         self.active = torch.zeros(n, 1, 1, dtype=torch.bool, device=self.device)
 
     # --- building ---

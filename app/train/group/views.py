@@ -81,13 +81,16 @@ def _effective_grid(run: Run, view: str, grid: int) -> int:
 
 def _inputs(group: RunGroup, rows: list[int], grid: int) -> Tensor:
     """The featurized plane raster of each run, padded to the group's width, point-last:
-    (E, D, g*g)."""
-    x = torch.zeros(len(rows), group.stack.width, grid * grid, device=group.device)
-    for e, row in enumerate(rows):
-        run = group.members[row].run
-        raster = _raster(tuple(run.data.feature_names), run.data.domain, grid, run.data.featurize)
-        x[e, : raster.shape[1]] = raster.T.to(group.device)
-    return x
+    (E, D, g*g). Built once per group and grid (the rasters never change)."""
+    every = group.view_inputs.get(grid)
+    if every is None:
+        every = torch.zeros(len(group.members), group.stack.width, grid * grid)
+        for row, member in enumerate(group.members):
+            data = member.run.data
+            raster = _raster(tuple(data.feature_names), data.domain, grid, data.featurize)
+            every[row, : raster.shape[1]] = raster.T
+        every = group.view_inputs[grid] = every.to(group.device)
+    return every[torch.tensor(rows, device=group.device)]
 
 
 _RASTERS: dict[tuple[tuple[str, ...], Any, int], Tensor] = {}
