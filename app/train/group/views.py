@@ -109,31 +109,52 @@ def _raster(features: tuple[str, ...], domain: Any, grid: int, featurize: Any) -
     return _RASTERS[key]
 
 
+Observed = tuple[Tensor, list[Tensor], Tensor]  # inputs, each layer's activation, outputs
+
+
+def _by_depth(group: RunGroup, rows: list[int], grid: int, read: Any) -> list[Any]:
+    """`read(same, observed)` for the runs of each depth at once (stack.observe), in the
+    order of `rows`."""
+    depths: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        depths[len(group.members[row].layout.units)].append(row)
+    found: dict[int, Any] = {}
+    for depth, same in depths.items():
+        x = _inputs(group, same, grid)
+        layers, out = group.stack.observe(x, torch.tensor(same, device=group.device), depth)
+        found.update(zip(same, read(same, (x, layers, out)), strict=True))
+    return [found[row] for row in rows]
+
+
 def _neurons(group: RunGroup, rows: list[int], grid: int) -> list[dict[str, np.ndarray]]:
-    x = _inputs(group, rows, grid)
-    activations, _ = group.stack.observe(x, torch.tensor(rows, device=group.device))
-    inputs = x.cpu().numpy()
-    slots = [f.cpu().numpy() for f in activations]
-    results = []
-    for e, row in enumerate(rows):
-        layout = group.members[row].layout
-        maps = {"input": _maps(inputs[e, : layout.features], grid)}
-        for name, slot in layout.hidden:
-            maps[name] = _maps(slots[slot][e, : layout.units[slot]], grid)
-        results.append(maps)
-    return results
+    def read(same: list[int], observed: Observed) -> list[dict[str, np.ndarray]]:
+        x, layers, _ = observed
+        inputs, slots = x.cpu().numpy(), [f.cpu().numpy() for f in layers]
+        results = []
+        for e, row in enumerate(same):
+            layout = group.members[row].layout
+            maps = {"input": _maps(inputs[e, : layout.features], grid)}
+            for name, slot in layout.hidden:
+                maps[name] = _maps(slots[slot][e, : layout.units[slot]], grid)
+            results.append(maps)
+        return results
+
+    return _by_depth(group, rows, grid, read)
 
 
 def _boundary(group: RunGroup, rows: list[int], grid: int) -> list[np.ndarray]:
-    x = _inputs(group, rows, grid)
-    _, out = group.stack.observe(x, torch.tensor(rows, device=group.device))
     task = group.key.task
-    if task == "binary":
-        values = torch.sigmoid(out[:, 0]).cpu().numpy()  # (E, g*g)
-        return [values[e].reshape(grid, grid) for e in range(len(rows))]
-    pred = torch.softmax(out, 1) if task == "multiclass" else out  # objective.predict's
-    values = pred.cpu().numpy()
-    return [_maps(values[e], grid) for e in range(len(rows))]
+
+    def read(same: list[int], observed: Observed) -> list[np.ndarray]:
+        out = observed[2]
+        if task == "binary":
+            values = torch.sigmoid(out[:, 0]).cpu().numpy()  # (E, g*g)
+            return [values[e].reshape(grid, grid) for e in range(len(same))]
+        pred = torch.softmax(out, 1) if task == "multiclass" else out  # objective.predict's
+        values = pred.cpu().numpy()
+        return [_maps(values[e], grid) for e in range(len(same))]
+
+    return _by_depth(group, rows, grid, read)
 
 
 def _maps(rows: np.ndarray, grid: int) -> np.ndarray:
