@@ -76,3 +76,21 @@ def test_start_without_waiting_returns_at_once_and_wait_ready_waits_for_a_worker
             await pool.stop()
 
     asyncio.run(main())
+
+
+def test_a_class_arriving_at_a_new_server_is_spread_over_its_workers() -> None:
+    """Starts right after the server started wait for the workers starting together, so
+    the runs spread over them (runs never move): they all landed on the first ready one."""
+
+    async def main() -> None:
+        pool = WorkerPool(Settings(workers=2))
+        await pool.start(wait=False)
+        try:
+            assert await pool.wait_ready(60)
+            runs = [pool.open_run(SMALL, Inbox(), paused=True) for _ in range(10)]
+            slots = [pool._runs[r][0] for r in runs]
+            assert sorted(slots.count(slot) for slot in (0, 1)) == [5, 5], slots
+        finally:
+            await pool.stop()
+
+    asyncio.run(main())
