@@ -282,3 +282,14 @@ def test_what_cannot_join_a_group_trains_alone() -> None:
     assert layout_of(Run(spec())) is not None
     for other in (cnn, lstm, wide):
         assert layout_of(Run(other)) is None
+
+
+def test_a_run_that_ends_as_its_budget_does_leaves_the_others_stepping() -> None:
+    """One run's last epoch (max_epochs), its `step n` budget and its epoch end on the same
+    step: it stops once, and the turn goes on for the others (it used to count twice and end
+    the turn for everyone)."""
+    runs = [Run(spec({"max_epochs": 1})), Run(spec(seed=1))]
+    group = grouped(runs)
+    assert group.train([25, 100], seconds=60.0) == [25, 100]
+    group.dissolve()
+    assert runs[0].status.reason == "max_epochs"

@@ -412,10 +412,14 @@ class RunGroup:
             m.checked = end
         return done
 
-    def _stop(self, m: Member) -> None:
+    def _stop(self, m: Member) -> int:
+        """The run sits out the rest of this turn; returns 1 if it was still stepping."""
+        if not m.active:
+            return 0
         m.active = False
         self.active[m.row] = False
         self.batch_index[m.row] = 0  # past its epoch's last batch, maybe: keep it in range
+        return 1
 
     def _events(
         self,
@@ -434,8 +438,7 @@ class RunGroup:
             if not m.active:
                 continue
             if kind == 1 or checked[id(m)]:  # its budget is spent, or it diverged
-                self._stop(m)
-                stopped += 1
+                stopped += self._stop(m)
             else:
                 ended.append(m)
         if not ended:
@@ -445,9 +448,8 @@ class RunGroup:
         for m, measured in zip(ended, self._measure([m.row for m in ended]), strict=True):
             m.run._end_epoch(measured)
             starts = m.new_epoch()
-            if m.run.done:
-                self._stop(m)
-                stopped += 1
+            if m.run.done:  # (its budget may have ended at the same step: stopped already)
+                stopped += self._stop(m)
                 continue
             going_on.append(m)
             events[self.clock + len(starts)].append((0, m))
