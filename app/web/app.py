@@ -85,6 +85,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "forwarded_allow_ips": list(settings.trusted_proxies),
         "timeout_graceful_shutdown": 10,
         "ws_max_size": settings.ws_max_message_bytes,  # uvicorn would buffer 16 MiB first
+        "ws_per_message_deflate": settings.ws_compression,
     }
 
 
