@@ -41,7 +41,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,7 +53,10 @@ from typing import Any
 
 import httpx
 
-from app.client import Client, connect
+sys.path.insert(0, str(Path(__file__).parent))  # bench/stream.py, when loaded by path
+from stream import free_port, serve  # noqa: E402
+
+from app.client import Client, connect  # noqa: E402
 from app.data import build_dataset
 from app.spec import ExperimentSpec
 from app.train.group.group import epoch_batches
@@ -185,26 +187,6 @@ def tree_usage(root: int) -> tuple[int, float]:
         except (OSError, IndexError, ValueError):
             continue  # it ended meanwhile
     return ticks, rss_kib / 1024
-
-
-def serve(port: int, data_dir: str) -> subprocess.Popen[bytes]:
-    # Room for a level beside the previous level's runs, paused for their resume grace.
-    env = {**os.environ, "NNP_DATA_DIR": data_dir, "NNP_WORKERS": "2", "NNP_MAX_RUNS": "600"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("the server did not start within 60 s")
 
 
 async def wait_quiet(pid: int, limit_s: float) -> float:
@@ -389,7 +371,9 @@ async def main(
                         server.terminate()
                         server.wait(20)
                     port = free_port()
-                    server = serve(port, data_dir)
+                    # Room for a level beside the previous level's runs, paused for their
+                    # resume grace.
+                    server = serve(port, data_dir, NNP_WORKERS="2", NNP_MAX_RUNS="600")
                 url = f"http://127.0.0.1:{port}"
                 levels.append(await measure(url, server.pid, n, warmup, window, mixed))
                 lines = table(levels).splitlines()
@@ -399,12 +383,6 @@ async def main(
                 server.terminate()
                 server.wait(20)
     return levels
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 if __name__ == "__main__":

@@ -34,12 +34,15 @@ STEPS_PER_EPOCH = 25  # 250 train points / batch 10
 TFP_VIEW = {"views": ["neurons", "boundary", "weights"], "grid": 10, "boundary_grid": 100}
 
 
-def serve(port: int, data_dir: str) -> subprocess.Popen[bytes]:
+def serve(port: int, data_dir: str, **settings: str) -> subprocess.Popen[bytes]:
+    """A real `nnplayground serve` on `port`, once it answers /healthz; `settings` are
+    more NNP_ environment variables (bench/class.py's two workers, for one)."""
     env = {
         **os.environ,
         "NNP_DATA_DIR": data_dir,
         "NNP_WS_SOCKETS_PER_IP": "1000",
         "NNP_WS_RUNS_PER_IP": "1000",
+        **settings,
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
