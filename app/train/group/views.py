@@ -97,15 +97,13 @@ _RASTERS: dict[tuple[tuple[str, ...], Any, int], Tensor] = {}
 
 
 def _raster(features: tuple[str, ...], domain: Any, grid: int, featurize: Any) -> Tensor:
-    """plane._plane_inputs's raster, cached: the same features over the same domain give
-    the same inputs whichever run asks."""
+    """plane.raster, cached: the same features over the same domain give the same inputs
+    whichever run asks."""
     key = (features, domain, grid)
     if key not in _RASTERS:
         if len(_RASTERS) > 64:
             _RASTERS.clear()
-        axis = torch.linspace(domain[0], domain[1], grid)
-        x2, x1 = torch.meshgrid(axis.flip(0), axis, indexing="ij")
-        _RASTERS[key] = featurize(torch.stack([x1.flatten(), x2.flatten()], dim=1))
+        _RASTERS[key] = plane.raster(featurize, domain, grid)
     return _RASTERS[key]
 
 

@@ -4,6 +4,7 @@ over it (the decision boundary)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,10 +23,16 @@ def _plane_inputs(run: Run, grid: int) -> torch.Tensor:
     featurize, domain = run.data.featurize, run.data.domain
     if featurize is None or domain is None:
         raise ObserveError("this view needs 2-D point data")
-    grid = _check_grid(run, grid)
+    return raster(featurize, domain, _check_grid(run, grid)).to(run.device)
+
+
+def raster(
+    featurize: Callable[[torch.Tensor], torch.Tensor], domain: tuple[float, float], grid: int
+) -> torch.Tensor:
+    """A grid x grid raster of the square `domain`, row 0 at the top, featurized (CPU)."""
     axis = torch.linspace(domain[0], domain[1], grid)
     x2, x1 = torch.meshgrid(axis.flip(0), axis, indexing="ij")
-    return featurize(torch.stack([x1.flatten(), x2.flatten()], dim=1)).to(run.device)
+    return featurize(torch.stack([x1.flatten(), x2.flatten()], dim=1))
 
 
 def fit_grid(run: Run, grid: int, maps: int) -> int:
