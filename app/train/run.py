@@ -454,18 +454,13 @@ class Run:
         """What `evaluate` reports, measured now. A network too costly to measure every
         example within `Limits.max_eval_seconds` is measured on the first `eval_size`
         examples of each split (the same ones every time)."""
-        train_cap, val_cap = self.eval_caps
+        train_cap, val_cap = min(TRAIN_EVAL_CAP, self.eval_size), self.eval_size
         with evaluating(self.model):
             train_loss, train_score = self._measure(
                 self.x_train[:train_cap], self.y_train[:train_cap]
             )
             val_loss, val_score = self._measure(self.x_val[:val_cap], self.y_val[:val_cap])
         return Measured(train_loss, train_score, val_loss, val_score, self.grad_norms())
-
-    @property
-    def eval_caps(self) -> tuple[int, int]:
-        """How many train and val examples an evaluation measures (the first ones)."""
-        return min(TRAIN_EVAL_CAP, self.eval_size), self.eval_size
 
     def _measure(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         if len(x) == 0:

@@ -457,10 +457,7 @@ class RunGroup:
                 lrs[m.row], changed = m.run.lr, True
         self._fill_epochs(going_on)
         if changed:
-            self.hyper = Hyper(
-                self.hyper.lr, self.hyper.momentum, self.hyper.weight_decay,
-                self.hyper.beta1, self.hyper.beta2, self.hyper.nesterov,
-            )  # fmt: skip
+            self.hyper.derive()
         return stopped
 
     def _finish_turn(self, start: int) -> None:

@@ -77,31 +77,27 @@ class Slot:
             None if self.depth is None else self.depth[rows],
         )
 
-    def activate(
-        self, z: Tensor, table: dict[str, tuple[Forward, Derivative | None]] = ACTIVATIONS
-    ) -> Tensor:
+    def activate(self, z: Tensor) -> Tensor:
         (name, _), *others = self.activations
-        f = table[name][0](z)
+        f = ACTIVATIONS[name][0](z)
         for name, runs in others:
             assert runs is not None
-            f = torch.where(runs, table[name][0](z), f)
+            f = torch.where(runs, ACTIVATIONS[name][0](z), f)
         return f
 
-    def activate_rows(
-        self, z: Tensor, table: dict[str, tuple[Forward, Derivative | None]]
-    ) -> Tensor:
-        """`activate` computing each activation on its own runs' rows only: for a view's
-        many points, where a `where` per activation over every run cost more than the
-        matrix products."""
+    def activate_rows(self, z: Tensor) -> Tensor:
+        """`activate` for views (VIEW_ACTIVATIONS), each activation on its own runs' rows
+        only: on a view's many points a `where` per activation over every run cost more
+        than the matrix products."""
         if len(self.activations) == 1:
-            return table[self.activations[0][0]][0](z)
+            return VIEW_ACTIVATIONS[self.activations[0][0]][0](z)
         out = torch.empty_like(z)
         left = torch.ones(len(z), dtype=torch.bool, device=z.device)
         for name, runs in reversed(self.activations):  # later kinds win, as in `activate`
             rows = left if runs is None else runs.view(-1) & left
             picked = rows.nonzero().view(-1)
             if len(picked):
-                out[picked] = table[name][0](z[picked])
+                out[picked] = VIEW_ACTIVATIONS[name][0](z[picked])
             left &= ~rows
         return out
 
@@ -218,7 +214,7 @@ class DenseStack:
         h, activations = x_t, []
         for index in range(depth):
             z = torch.baddbmm(params[2 * index + 1], params[2 * index], h)
-            h = self.slots[index].take(rows).activate_rows(z, VIEW_ACTIVATIONS)
+            h = self.slots[index].take(rows).activate_rows(z)
             activations.append(h)
         return activations, torch.baddbmm(params[-1], params[-2], h)
 

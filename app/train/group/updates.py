@@ -40,6 +40,10 @@ class Hyper:
     nesterov: Tensor | None  # bool; None when no run uses it
 
     def __post_init__(self) -> None:
+        self.derive()
+
+    def derive(self) -> None:
+        """The float32 forms the updates use, from the fields (again after one changed)."""
         f = _f
         self.lr32, self.momentum32, self.decay32 = (
             f(self.lr),
