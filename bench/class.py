@@ -2,7 +2,7 @@
 with two workers and N simulated students on loopback, each on its own socket and its own
 loopback address (127.0.1.x, as a class has one address a laptop), each training
 TensorFlow Playground's default net (circle, 4-2 tanh, batch 10, lr 0.03, x1 x2) and
-watching the neurons, boundary and weights views at 10 fps. Not a test; prints a table.
+watching every view the page asks for a 2-D run at 10 fps. Not a test; prints a table.
 
     python bench/class.py                 # N = 10 30 100, one server for all levels
     python bench/class.py 10 30 --window 10 --json out.json
@@ -65,8 +65,10 @@ DEFAULT = ExperimentSpec().model_dump()  # circle, 4-2 tanh, batch 10, lr 0.03, 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leaky_relu", "elu"]
 FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+# What the playground page asks for a 2-D run (static/js/workspace.js POINT_VIEWS).
+POINT_VIEWS = ["metrics", "neurons", "boundary", "weights", "histograms", "activation_stats"]
 VIEW: dict[str, Any] = {
-    "views": ["neurons", "boundary", "weights"],
+    "views": POINT_VIEWS,
     "fps": 10,
     "grid": 10,
     "boundary_grid": 100,

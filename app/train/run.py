@@ -302,7 +302,7 @@ class Run:
         group measured them for this run), divergence, early stopping, the schedule."""
         self.epoch += 1
         self._order, self._pos = self._new_order(), 0
-        metrics = self._metrics(measured or self.measure())
+        metrics = self.metrics_from(measured or self.measure())
         losses = [metrics.train_loss] + ([metrics.val_loss] if len(self.x_val) else [])
         bad = [x for x in losses if not math.isfinite(x) or x > self.loss_bound]
         if bad:  # no metric point with a huge or NaN loss: the status says diverged
@@ -434,9 +434,10 @@ class Run:
     def evaluate(self) -> Metrics:
         """Loss and accuracy/R² on the train set (up to TRAIN_EVAL_CAP examples) and the val
         set, plus each layer's gradient norm from the last step. Changes nothing."""
-        return self._metrics(self.measure())
+        return self.metrics_from(self.measure())
 
-    def _metrics(self, measured: Measured) -> Metrics:
+    def metrics_from(self, measured: Measured) -> Metrics:
+        """The run's metrics now, from what was measured of it (by itself or its group)."""
         m = measured
         return Metrics(
             self.step_count,

@@ -13,7 +13,12 @@ from app.spec import ExperimentSpec
 from app.train import Run
 from app.train.group.group import RunGroup
 from app.train.group.layout import layout_of
-from app.train.group.views import GROUP_VIEWS, group_views
+from app.train.group.views import (
+    GROUP_VIEWS,
+    HISTOGRAM_BINS,
+    _batched_histogram,
+    group_views,
+)
 
 TOLERANCE = 2e-5  # float32 rounding, grown over a few hundred steps
 
@@ -264,7 +269,48 @@ def test_the_views_a_group_computes_are_the_probes_views() -> None:
         assert list(views[row]["weights"]) == list(weights)
         for name, values in weights.items():
             np.testing.assert_array_equal(views[row]["weights"][name], values)
+        metrics = run.observe("metrics")["metrics"]
+        assert list(views[row]["metrics"]) == list(metrics)
+        for name, value in metrics.items():
+            assert views[row]["metrics"][name] == pytest.approx(value, rel=1e-5, abs=1e-7)
+        stats = run.observe("activation_stats")["activation_stats"]
+        assert views[row]["activation_stats"].keys() == stats.keys()
+        for name, entry in stats.items():
+            assert views[row]["activation_stats"][name] == pytest.approx(entry, abs=1e-3)
+        histograms = run.observe("histograms")["histograms"]
+        assert list(views[row]["histograms"]) == list(histograms)
+        for name, histogram in histograms.items():
+            for part in ("counts", "edges"):
+                got = views[row]["histograms"][name][part]
+                assert got.dtype == histogram[part].dtype
+                np.testing.assert_array_equal(got, histogram[part])
     group.dissolve()
+
+
+def test_batched_histograms_are_numpys_bit_for_bit() -> None:
+    """Rows of every kind a layer's weights can be: spread, tiny, huge, all equal, one
+    value, part or all not finite, padding left out."""
+    rng = np.random.default_rng(0)
+    rows = [rng.normal(0, scale, 40).astype(np.float32) for scale in (1e-8, 0.3, 1.0, 1e6)]
+    rows += [np.full(40, 0.25, np.float32), np.linspace(-1, 1, 40, dtype=np.float32)]
+    rows += [rng.uniform(-3, 3, 40).astype(np.float32) for _ in range(20)]
+    rows += [np.where(rng.random(40) < 0.3, np.nan, rng.normal(size=40)).astype(np.float32)]
+    rows += [np.full(40, np.nan, np.float32), np.full(40, np.inf, np.float32)]
+    rows += [np.full(40, 3e7, np.float32)]  # too narrow a range for 20 float32 bins
+    values = np.stack(rows)
+    lengths = [40, 40, 1, 7, *[rng.integers(1, 41) for _ in range(len(rows) - 4)]]
+    real = np.arange(40)[None] < np.array(lengths)[:, None]
+    values[~real] = 0.0  # the padding a group keeps
+    counts, edges, binnable = _batched_histogram(values, real)
+    assert binnable.tolist() == [True] * (len(rows) - 1) + [False]
+    for row, length in enumerate(lengths[:-1]):
+        finite = values[row, :length][np.isfinite(values[row, :length])]
+        want_counts, want_edges = np.histogram(
+            finite, bins=HISTOGRAM_BINS, range=None if len(finite) else (0.0, 1.0)
+        )
+        assert want_edges.dtype == edges.dtype
+        np.testing.assert_array_equal(edges[row], want_edges)
+        np.testing.assert_array_equal(counts[row], want_counts)
 
 
 def test_what_cannot_join_a_group_trains_alone() -> None:

@@ -445,7 +445,7 @@ class RunGroup:
             return stopped
         lrs = self.hyper.lr.view(-1)
         changed, going_on = False, []
-        for m, measured in zip(ended, self._measure([m.row for m in ended]), strict=True):
+        for m, measured in zip(ended, self.measure([m.row for m in ended]), strict=True):
             m.run._end_epoch(measured)
             starts = m.new_epoch()
             if m.run.done:  # (its budget may have ended at the same step: stopped already)
@@ -475,7 +475,7 @@ class RunGroup:
             self._sync_position(m)
 
     @torch.no_grad()
-    def _measure(self, rows: list[int]) -> list[Measured]:
+    def measure(self, rows: list[int]) -> list[Measured]:
         """Run.measure for some runs at once: losses and scores on all their examples (no
         dropout), and each layer's gradient norm from their last step."""
         at = torch.tensor(rows, device=self.device)

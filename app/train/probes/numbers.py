@@ -13,13 +13,18 @@ from torch import nn
 from app.train.probes.common import STATS_BATCH, capture, to_numpy
 
 if TYPE_CHECKING:
-    from app.train.run import Run
+    from app.train.run import Metrics, Run
 
 
 def metrics(run: Run, **_: Any) -> dict[str, Any]:
-    """The run's quality now. A diverged run's losses and scores are null, never the huge
-    or NaN numbers its weights give: its status says "diverged"."""
-    measured = dataclasses.asdict(run.evaluate())
+    """The run's quality now."""
+    return metrics_view(run, run.evaluate())
+
+
+def metrics_view(run: Run, metrics: Metrics) -> dict[str, Any]:
+    """The `metrics` view of these metrics of the run. A diverged run's losses and scores
+    are null, never the huge or NaN numbers its weights give: its status says "diverged"."""
+    measured = dataclasses.asdict(metrics)
     if run.status.reason == "diverged":
         for key in ("train_loss", "val_loss", "train_score", "val_score"):
             measured[key] = None
@@ -68,15 +73,21 @@ def activation_stats(run: Run, **_: Any) -> dict[str, dict[str, float]]:
         run.model(run.x_val[: min(STATS_BATCH, run.eval_size)])
     stats = {}
     for name in names:
-        act, out = getattr(run.model, name).act, outs[name]
-        units = out.transpose(0, 1).flatten(1)  # (units or channels, examples x positions)
-        entry: dict[str, float] = {}
-        if isinstance(act, (nn.ReLU, nn.LeakyReLU, nn.ELU)):
-            entry["dead"] = float(((units <= 0).all(dim=1)).float().mean())
-        if isinstance(act, nn.Tanh):
-            entry["saturated"] = float((out.abs() > 0.99).float().mean())
-        if isinstance(act, nn.Sigmoid):
-            entry["saturated"] = float(((out < 0.01) | (out > 0.99)).float().mean())
+        entry = unit_stats(getattr(run.model, name).act, outs[name])
         if entry:
             stats[name] = entry
     return stats
+
+
+def unit_stats(act: nn.Module, out: torch.Tensor) -> dict[str, float]:
+    """`activation_stats` of one layer: its activation, and its output on the examples
+    (examples, units or channels, positions...)."""
+    units = out.transpose(0, 1).flatten(1)  # (units or channels, examples x positions)
+    entry: dict[str, float] = {}
+    if isinstance(act, (nn.ReLU, nn.LeakyReLU, nn.ELU)):
+        entry["dead"] = float(((units <= 0).all(dim=1)).float().mean())
+    if isinstance(act, nn.Tanh):
+        entry["saturated"] = float((out.abs() > 0.99).float().mean())
+    if isinstance(act, nn.Sigmoid):
+        entry["saturated"] = float(((out < 0.01) | (out > 0.99)).float().mean())
+    return entry
