@@ -53,7 +53,7 @@ export const RESTART_DELAY_MS = 120; // a burst of clicks (+ + +) starts one run
  *   onStatus?: (status: ServerEvent) => void,
  *   onMetrics?: (points: Record<string, any>[]) => void,
  *   onDone?: (done: ServerEvent) => void,
- *   onEnded?: (reason: string) => void,
+ *   onEnded?: (reason: string, message?: string) => void,
  *   onReset?: () => void,
  *   onError?: (field: string, message: string) => void,
  *   onNote?: (message: string) => void,
@@ -66,9 +66,11 @@ export const RESTART_DELAY_MS = 120; // a burst of clicks (+ + +) starts one run
  *   check); left out, a restart is synchronous. `prepare`: shows that answer (shapes or
  *   errors) and says what to start, or null when nothing can train (the page said why; the
  *   old run is paused); `current()` stays true while this restart is the latest.
+ *   `onStarted`: the page's `start` (and `view`) went out.
  * `view`: the `view` message for the live run (null: none). `adopts`: whether a resumed
  *   session's run shows what this page shows. `onStatus`, `onMetrics`: the live run's,
- *   after a reset's answer. `onEnded`: the run trains no more (`ended` says why).
+ *   after a reset's answer. `onEnded`: the run trains no more (`ended` says why; `message`:
+ *   the server's words when the session's run was lost).
  *   `onReset`: the page clears its views for fresh weights. `onFrame`: each frame of the
  *   live run as it arrives (before it is painted, or replaced). `paint`: the newest frame,
  *   once, on an animation frame; `onAnimationFrame`: every animation frame, after it.
@@ -196,14 +198,16 @@ export function createRunController(o) {
     ended = "";
     zeroProgress();
     live = started = true;
-    if (resume && adopting) adoptStatus();
-    else {
-      adopting = false; // a run of this page's own: nothing resumed to adopt
-      socket.send({ type: "start", spec: ready.spec, paused: !playing });
-      hooks.onStarted?.(ready.spec);
-      if (stepAfter) socket.send({ type: "step", n: typeof stepAfter === "function" ? stepAfter() : stepAfter });
+    if (resume && adopting) {
+      adoptStatus();
+      sendView();
+      return;
     }
+    adopting = false; // a run of this page's own: nothing resumed to adopt
+    socket.send({ type: "start", spec: ready.spec, paused: !playing });
+    if (stepAfter) socket.send({ type: "step", n: typeof stepAfter === "function" ? stepAfter() : stepAfter });
     sendView();
+    hooks.onStarted?.(ready.spec);
   }
 
   /** Nothing shown can train: the old run (still the session's) is paused, never trained by Play. */
@@ -223,11 +227,14 @@ export function createRunController(o) {
     if (speed !== null) socket.send({ type: "speed", steps_per_second: speed });
   }
 
-  /** @param {string} reason */
-  function end(reason) {
+  /**
+   * @param {string} reason
+   * @param {string} [message] the server's words when the run was lost (`no_run`)
+   */
+  function end(reason, message) {
     ended = reason;
     setPlaying(false);
-    hooks.onEnded?.(reason);
+    hooks.onEnded?.(reason, message);
   }
 
   /** @param {ServerEvent} hello */
@@ -276,7 +283,7 @@ export function createRunController(o) {
   function onError(error) {
     // A view this network cannot show: the server stopped sending it; a note, not a mistake.
     if (error.field === "views") hooks.onNote?.(error.message);
-    else if (error.code === "no_run") end("failed"); // its worker died: the next command needs a new run
+    else if (error.code === "no_run") end("failed", error.message); // its worker died: the next command needs a new run
     else hooks.onError?.(error.field ?? "", error.message);
   }
 

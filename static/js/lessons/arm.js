@@ -3,9 +3,12 @@
  * One run of a lesson (an "arm") and its own websocket session: it starts paused with the
  * arm's spec (the lesson's seed, so every arm trains on the same data), asks for its views,
  * trains exactly the lesson's remaining steps when told to (`step n`), and says when it has
- * trained them all. lessonMode.js drives several at once; the arm knows nothing of the page.
+ * trained them all. Its run's control (start, frames kept for the paint, errors) is
+ * runController.js's; the lesson's budget is the arm's. lessonMode.js drives several at
+ * once; the arm knows nothing of the page.
  */
 
+import { createRunController } from "../runController.js";
 import { createSocket } from "../socket.js";
 
 /**
@@ -17,12 +20,13 @@ import { createSocket } from "../socket.js";
  *   onMetrics: (points: Record<string, any>[]) => void,
  *   onFrame: (frame: import("../frame.js").Frame) => void,
  *   onDone: (event: ServerEvent) => void,
- *   onError: (event: ServerEvent) => void,
+ *   onNote: (message: string) => void,
  *   onConnection: (state: import("../socket.js").Connection, detail: string) => void,
  * }} ArmHandlers
  * @typedef {{spec: Record<string, any>, steps: number, view: Record<string, any>,
  *            speed: number | null, tokenKey: string | null}} ArmOptions
- * `speed`: steps per second (null: as fast as the server can).
+ * `speed`: steps per second (null: as fast as the server can). `onFrame`: each frame as it
+ * arrives (the arm keeps the newest for `takeFrame`); `onNote`: an error or a note, in words.
  */
 
 /**
@@ -56,58 +60,63 @@ export function createArm(o, h) {
   let wantTraining = false; // Play was pressed and not paused since
   let pausing = false; // a pause is on its way: until the server confirms it, `step` may lag
 
-  const socket = createSocket({ onEvent, onFrame: h.onFrame, onConnection: h.onConnection }, { tokenKey: o.tokenKey });
+  const socket = createSocket({ onEvent: (e) => run.receive(e), onFrame: (f) => run.receiveFrame(f), onConnection: h.onConnection }, { tokenKey: o.tokenKey });
+  // Every arm starts paused (it trains by `step n`, never `resume`), with no validation:
+  // lessonMode.js validated its spec before making it.
+  const run = createRunController({
+    socket,
+    speed: o.speed,
+    hooks: {
+      prepare: () => {
+        started = true;
+        step = 0;
+        state = "ready";
+        finished = false;
+        pausing = false;
+        return { spec: o.spec };
+      },
+      view: () => o.view,
+      onHello: (hello) => h.onHello(hello.device),
+      onStarted: () => {
+        report();
+        if (wantTraining) train();
+      },
+      onStatus,
+      onMetrics: h.onMetrics,
+      onFrame: h.onFrame,
+      onDone: (event) => {
+        finished = true;
+        state = "done";
+        report();
+        h.onDone(event);
+      },
+      onEnded: (_, message) => message && h.onNote(message),
+      onError: (field, message) => h.onNote(field ? `${field}: ${message}` : message),
+      onNote: h.onNote,
+    },
+  });
 
   function report() {
     h.onProgress({ step, state, finished });
   }
 
-  function start() {
-    started = true;
-    step = 0;
-    state = "ready";
-    finished = false;
-    pausing = false;
-    socket.send({ type: "start", spec: o.spec, paused: true });
-    socket.send(o.view);
-    if (o.speed !== null) socket.send({ type: "speed", steps_per_second: o.speed });
-    report();
-    if (wantTraining) train();
-  }
-
   function train() {
-    if (!started || finished || pausing) return;
+    if (!started || run.ended || finished || pausing) return;
     const n = remainingSteps(step, o.steps);
-    if (n > 0) socket.send({ type: "step", n });
+    if (n > 0) run.step(n);
   }
 
-  /** @param {ServerEvent} event */
-  function onEvent(event) {
-    if (event.type === "hello") {
-      h.onHello(event.device);
-      // A dropped socket that got its session back keeps its run; anything else starts anew.
-      if (event.resumed && started && event.run) socket.send(o.view);
-      else start();
-    } else if (event.type === "status") {
-      state = event.state;
-      step = event.step; // socket.js drops the statuses of runs this arm replaced
-      finished = hasFinished({ state, step }, o.steps);
-      if (state === "paused" || state === "done") {
-        const resume = pausing && wantTraining;
-        pausing = false;
-        if (resume) train();
-      }
-      report();
-    } else if (event.type === "metrics") {
-      h.onMetrics(event.points);
-    } else if (event.type === "done") {
-      finished = true;
-      state = "done";
-      report();
-      h.onDone(event);
-    } else if (event.type === "error") {
-      h.onError(event);
+  /** @param {ServerEvent} event the arm's run's (socket.js drops the runs it replaced) */
+  function onStatus(event) {
+    state = event.state;
+    step = event.step;
+    finished = hasFinished({ state, step }, o.steps);
+    if (state === "paused" || state === "done") {
+      const resume = pausing && wantTraining;
+      pausing = false;
+      if (resume) train();
     }
+    report();
   }
 
   return {
@@ -121,18 +130,20 @@ export function createArm(o, h) {
       wantTraining = false;
       if (!started || finished) return;
       pausing = true;
-      socket.send({ type: "pause" });
+      run.pause();
     },
     /** The same spec again from step 0: fresh weights, the same data. */
     restart() {
       wantTraining = false;
-      if (started) start();
+      if (started) void run.restart();
     },
     /** @param {number | null} speed steps per second; null: as fast as the server can */
     setSpeed(speed) {
       o.speed = speed;
-      if (started) socket.send({ type: "speed", steps_per_second: speed });
+      run.setSpeed(speed);
     },
+    /** The newest frame not yet painted (null: none): lessonMode.js paints every arm's at once. */
+    takeFrame: () => run.takeFrame(),
     close: () => socket.close(),
     get finished() {
       return finished;

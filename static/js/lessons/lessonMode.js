@@ -14,7 +14,6 @@
  */
 
 import { checkLesson, fetchLesson, fetchPoints, validateSpec } from "../api.js";
-import { supersede } from "../frame.js";
 import { specFromState } from "../state.js";
 import { button, el, select } from "../views/controls.js";
 import { createScaleView } from "../views/scaleView.js";
@@ -167,13 +166,13 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
   });
   controls.append(el("div", { className: "lesson-buttons" }, [play, restart, progress]), speed.node, hint);
 
-  /** @type {{name: string, arm: ReturnType<typeof createArm> | null, panel: ReturnType<typeof createArmPanel> | null, pending: any}[]} */
+  /** @type {{name: string, arm: ReturnType<typeof createArm> | null, panel: ReturnType<typeof createArmPanel> | null}[]} */
   const arms = runs.map(([name], i) => {
     const answer = answers[i];
     if (!answer.valid) {
       const message = (answer.errors ?? []).map((e) => `${e.field}: ${e.message}`).join("; ");
       armsBox.append(el("article", { className: "arm" }, [el("h3", { textContent: name }), el("p", { className: "field-error", textContent: `This run cannot start: ${message}` })]));
-      return { name, arm: null, panel: null, pending: null };
+      return { name, arm: null, panel: null };
     }
     const panel = createArmPanel(armsBox, {
       name, color: PALETTE[i % PALETTE.length], views: lesson.views ?? [], highlight: lesson.highlight ?? null,
@@ -182,7 +181,7 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
     });
     if (answer.data.input_kind === "points" && answer.kind !== "gan") fetchPoints(specs[i].data, o.seed).then(panel.setPoints, (e) => panel.setNote(String(e.message)));
     const view = { type: "view", views: frameViews(panel.parts), fps: VIEW_FPS, grid: 10, boundary_grid: 60, sample: 0 };
-    const entry = { name, arm: /** @type {ReturnType<typeof createArm> | null} */ (null), panel, pending: /** @type {any} */ (null) };
+    const entry = { name, arm: /** @type {ReturnType<typeof createArm> | null} */ (null), panel };
     const pace = paceFor(lesson.steps, Number(speed.input.value));
     entry.arm = createArm({ spec: specs[i], steps: lesson.steps, view, speed: pace, tokenKey: `nnp.session.arm${i}` }, {
       onHello: o.onDevice,
@@ -195,14 +194,13 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
         panel.pushMetrics(points);
       },
       onFrame: (frame) => {
-        entry.pending = supersede(entry.pending, frame); // a replaced frame's slow views stay
         const point = framePoint(frame.header.values);
         if (!point) return;
         charts.push(i, [point]);
         panel.pushMetrics([point]);
       },
       onDone: (event) => event.reason !== "max_epochs" && panel.setNote(event.detail),
-      onError: (event) => panel.setNote(event.field === "views" || !event.field ? event.message : `${event.field}: ${event.message}`),
+      onNote: (message) => panel.setNote(message),
       onConnection: (state, detail) => o.onConnection(state, state === "open" ? detail : `${name}: ${detail}`),
     });
     return entry;
@@ -231,7 +229,6 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
     verdict.reset();
     question.setLocked(false);
     for (const a of live) {
-      a.pending = null;
       a.panel?.reset();
       a.arm?.restart();
     }
@@ -262,8 +259,8 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
   let chartsDrawnAt = 0;
   function paint() {
     for (const a of live) {
-      if (a.pending) a.panel?.update(a.pending);
-      a.pending = null;
+      const frame = a.arm?.takeFrame(); // the newest, a replaced frame's slow views kept
+      if (frame) a.panel?.update(frame);
     }
     const now = performance.now();
     if (now - chartsDrawnAt >= CHART_INTERVAL_MS) {
