@@ -4,11 +4,13 @@
  * socket and the server's HTTP API, as the playground's main.js does. A hot change (learning
  * rates, D steps, loss, batch size, which side trains) retunes the live run with `set` and
  * keeps both networks' weights; any other change validates the new spec and starts a new
- * run. Frames are kept latest-wins and painted on the browser's animation clock.
+ * run. The run's control (restart, reset, play, stale-event gating, progress, painting on
+ * the browser's animation clock, error routing) is runController.js's.
  */
 
 import { fetchCatalog, validateSpec } from "../api.js";
 import { applyGlossary } from "../glossary.js";
+import { createRunController } from "../runController.js";
 import { createSocket } from "../socket.js";
 import { createChart, loadUPlot } from "../views/charts.js";
 import { clearErrors, showError } from "../views/controls.js";
@@ -39,17 +41,8 @@ async function main() {
   let state = parsed.state;
   const uPlot = await loadUPlot();
 
-  let playing = false;
-  let live = false; // a run of the current spec was started (a `set` can retune it)
-  let restarting = true; // until this page starts its own run, frames are someone else's
-  let generation = 0;
-  let startTimer = 0;
   /** @type {any} the validator's answer for the running spec */
   let validated = null;
-  /** @type {import("../frame.js").Frame | null} */
-  let pending = null;
-  /** @type {number | null} the step a reset was asked at, until the server answers it */
-  let resetFrom = null;
   /** @type {Record<string, any> | null} quality values not yet shown */
   let quality = null;
   /** @type {string[]} */
@@ -59,7 +52,7 @@ async function main() {
   let qualityAsked = false;
 
   const rateMeter = createRateMeter();
-  const socket = createSocket({ onEvent, onFrame, onConnection: showConnection });
+  const socket = createSocket({ onEvent: (e) => run.receive(e), onFrame: (f) => run.receiveFrame(f), onConnection: showConnection });
   const player = createPlayer($("player"), { state, onAction: act, onChange: change });
   const setup = createSetupPanel($("data"), $("game"), { catalog, state, kindOf, onChange: change, onPreset: (name) => change(presetSettings(family(), name)) });
   const nets = {
@@ -76,6 +69,48 @@ async function main() {
   };
   if (parsed.ignored.length) $("notes").textContent = `The link's ${parsed.ignored.join(", ")} could not be read; the defaults stand.`;
 
+  const run = createRunController({
+    socket,
+    speed: state.speed,
+    hooks: {
+      validate: () => (state.data === "drawn" && state.points.length < 3 ? Promise.resolve(null) : validateSpec(specFromState(state))),
+      prepare,
+      view: viewMessage,
+      onHello: (hello) => ($("device").textContent = hello.device === "cuda" ? "GPU (CUDA)" : "CPU"),
+      onStarted: (spec) => {
+        counters.starts += 1;
+        counters.spec = spec;
+      },
+      onPlaying: (on) => player.setPlaying(on),
+      onProgress: ({ step, epoch }) => {
+        counters.step = step;
+        counters.epoch = epoch;
+        player.setStep(step);
+      },
+      onStatus: showRate,
+      onMetrics: (points) => {
+        for (const p of points) {
+          charts.loss.push(p.step, [p.d_loss, p.g_loss]);
+          charts.scores.push(p.step, [p.d_real, p.d_fake]);
+        }
+      },
+      onDone: (event) => {
+        $("done").textContent = event.detail;
+        counters.done = event.reason;
+      },
+      onReset: () => validated && resetViews(validated),
+      onError: reportError,
+      onNote: (message) => ($("notes").textContent = message), // a view this data cannot show
+      onFrame: (frame) => {
+        counters.framesReceived++;
+        const v = frame.header.values;
+        if (Object.keys(v).some((k) => k.startsWith("gan_quality/"))) quality = v; // slow: keep it
+      },
+      paint,
+      onAnimationFrame: flushReadouts,
+    },
+  });
+
   const family = () => presetFamily(state.data, kindOf(state.data));
 
   /** @param {Record<string, any>} changes */
@@ -89,18 +124,11 @@ async function main() {
     const query = toQuery(state, kindOf);
     history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}`);
     render();
-    if ("speed" in changes) socket.send({ type: "speed", steps_per_second: state.speed });
-    if ("show" in changes || "judge" in changes) sendView();
+    if ("speed" in changes) run.setSpeed(state.speed);
+    if ("show" in changes || "judge" in changes) run.sendView();
     if (names.every(isPageOnly)) return;
-    if (live && names.every((k) => isHot(k) || isPageOnly(k))) {
-      socket.send({ type: "set", params: hotParams(state) });
-      return;
-    }
-    clearTimeout(startTimer);
-    generation += 1;
-    live = false;
-    restarting = true; // the running networks no longer match the controls: no more frames
-    startTimer = setTimeout(restart, 120); // a burst of clicks starts one run
+    if (run.live && names.every((k) => isHot(k) || isPageOnly(k))) run.retune(hotParams(state));
+    else run.restartSoon(); // the running networks no longer match the controls: no more frames
   }
 
   function render() {
@@ -116,45 +144,28 @@ async function main() {
     readouts.setJudge(state.judge, kind);
   }
 
-  /** Validates the state's spec, shows the networks' shapes (or the errors) and starts it. */
-  async function restart() {
-    const mine = generation;
-    if (state.data === "drawn" && state.points.length < 3) {
-      stopOld();
-      clearErrors(document);
-      resetViews(null);
-      $("done").textContent = "Draw the real data on the plane: press and drag (at least 3 points).";
-      return;
-    }
-    const answer = await validateSpec(specFromState(state));
-    if (mine !== generation) return; // a newer change will restart
-    const spec = specFromState(state); // hot settings changed meanwhile are in it
+  /**
+   * Shows the validator's answer: the networks' shapes, or the errors (nothing then trains).
+   * @param {any} answer null: too few points drawn to validate
+   * @returns {{spec: Record<string, any>} | null} the spec to start
+   */
+  function prepare(answer) {
     clearErrors(document);
     problems = [];
+    if (!answer) {
+      resetViews(null);
+      $("done").textContent = "Draw the real data on the plane: press and drag (at least 3 points).";
+      return null;
+    }
     if (!answer.valid) {
-      stopOld();
       for (const e of answer.errors ?? []) reportError(e.field, e.message);
       showNets(null);
-      return;
+      return null;
     }
     validated = answer;
     showNets(answer);
     resetViews(answer);
-    pending = null;
-    restarting = false;
-    resetFrom = null;
-    live = true;
-    counters.starts += 1;
-    counters.spec = spec;
-    socket.send({ type: "start", spec, paused: !playing });
-    sendView();
-  }
-
-  /** The old run no longer matches the controls: it stops training (and being drawn). */
-  function stopOld() {
-    socket.send({ type: "pause" });
-    playing = false;
-    player.setPlaying(false);
+    return { spec: specFromState(state) }; // hot settings changed meanwhile are in it
   }
 
   /** @param {any} answer the validator's summary, or null */
@@ -175,40 +186,30 @@ async function main() {
     quality = null;
     qualityAsked = false;
     counters.quality = {};
-    counters.step = counters.epoch = 0;
     counters.paintedStep = -1;
     counters.done = "";
-    player.setStep(0);
     $("done").textContent = "";
   }
 
-  function sendView() {
-    if (!validated || !live) return;
+  function viewMessage() {
+    if (!validated) return null;
     const kind = validated.data.input_kind;
     const views = viewsFor(kind, state.show, state.judge).filter((v) => v !== "gan_quality" || qualityAsked || kind !== "image");
-    socket.send({ type: "view", views, fps: VIEW_FPS, grid: MANIFOLD_GRID, boundary_grid: HEAT_GRID });
-    if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
+    return { type: "view", views, fps: VIEW_FPS, grid: MANIFOLD_GRID, boundary_grid: HEAT_GRID };
   }
 
   /** @param {import("./player.js").Action} action */
   function act(action) {
-    if (action === "play") socket.send({ type: "resume" });
-    if (action === "pause") socket.send({ type: "pause" });
-    if (action === "step") socket.send({ type: "step", n: 1 });
+    if (action === "play") run.play();
+    if (action === "pause") run.pause();
+    if (action === "step") run.step(1);
     if (action === "step_d" || action === "step_g") {
       // That side alone, one step; the toggle shows it (and the link keeps it).
       const side = action === "step_d" ? "discriminator" : "generator";
       if (state.train !== side) change({ train: side });
-      socket.send({ type: "step", n: 1 });
+      run.step(1);
     }
-    if (action === "reset") {
-      resetFrom = counters.step;
-      if (validated) resetViews(validated);
-      socket.send({ type: "reset", seed: null });
-    }
-    playing = action === "play" || (playing && action === "reset");
-    if (action === "reset" && playing) socket.send({ type: "resume" });
-    player.setPlaying(playing);
+    if (action === "reset") run.reset();
   }
 
   /**
@@ -228,103 +229,43 @@ async function main() {
     showError(document, "status", problems.join("; "));
   }
 
-  /** @param {import("../frame.js").Frame} frame kept until the next animation frame paints it */
-  function onFrame(frame) {
-    counters.framesReceived++;
-    if (restarting) return;
-    const v = frame.header.values;
-    if (Object.keys(v).some((k) => k.startsWith("gan_quality/"))) quality = v; // slow: keep it
-    // Latest wins per view: a slow view (the server sends a costly one less often) in a
-    // frame not yet painted stays for the paint, unless this frame brings it anew.
-    if (pending) for (const [name, array] of Object.entries(pending.arrays)) frame.arrays[name] ??= array;
-    pending = frame;
+  /** @param {import("../socket.js").ServerEvent} status the live run's */
+  function showRate(status) {
+    const rate = rateMeter.measure(status.step, status.state === "running");
+    counters.stepsPerS = rate ?? 0;
+    player.setRate(status.state === "running" ? (rate === null ? "…" : `${Math.round(rate).toLocaleString("en")} steps/s`) : status.state);
   }
 
-  /** @param {import("../socket.js").ServerEvent} event */
-  function onEvent(event) {
-    if (event.type === "hello") {
-      $("device").textContent = event.device === "cuda" ? "GPU (CUDA)" : "CPU";
-      if (event.resumed && event.run && socket.run === event.run && validated && live) sendView();
-      else restart();
-    } else if (event.type === "status") {
-      showProgress(event.step, event.epoch);
-      const rate = rateMeter.measure(event.step, event.state === "running");
-      counters.stepsPerS = rate ?? 0;
-      player.setRate(event.state === "running" ? (rate === null ? "…" : `${Math.round(rate).toLocaleString("en")} steps/s`) : event.state);
-      if (event.state === "done" || event.state === "paused") {
-        playing = false;
-        player.setPlaying(false);
-      }
-    } else if (event.type === "metrics") {
-      for (const p of event.points) {
-        if (!resetDone(p.step)) continue;
-        charts.loss.push(p.step, [p.d_loss, p.g_loss]);
-        charts.scores.push(p.step, [p.d_real, p.d_fake]);
-      }
-    } else if (event.type === "done") {
-      $("done").textContent = event.detail;
-      counters.done = event.reason;
-    } else if (event.type === "error" && event.field === "views") {
-      $("notes").textContent = event.message; // a view this data cannot show: a note, not a fault
-    } else if (event.type === "error") {
-      reportError(event.field ?? "", event.message);
+  /** @param {import("../frame.js").Frame} frame the newest, painted once on the browser's clock */
+  function paint(frame) {
+    counters.framesPainted++;
+    counters.paintedStep = frame.header.step;
+    if (kindOf(state.data) === "image") images.update(frame);
+    else plane.update(frame);
+    if (!qualityAsked) {
+      qualityAsked = true;
+      if (validated?.data.input_kind === "image") run.sendView();
     }
-  }
-
-  /**
-   * After a reset, events of the old weights may still arrive: the first from step 0 (or
-   * below the step the reset came at) is the reset's answer.
-   * @param {number} step
-   */
-  function resetDone(step) {
-    if (resetFrom !== null && (step === 0 || step < resetFrom)) resetFrom = null;
-    return resetFrom === null;
-  }
-
-  /**
-   * @param {number | null} step null when a run failed before it could say
-   * @param {number | null} epoch
-   */
-  function showProgress(step, epoch) {
-    if (typeof step !== "number" || !resetDone(step) || step < counters.step) return;
-    counters.step = step;
-    counters.epoch = epoch ?? counters.epoch;
-    player.setStep(step);
   }
 
   let chartsDrawnAt = 0;
 
-  /** Paints the newest frame, once, on the browser's own clock. */
-  function paint() {
-    const frame = pending;
-    pending = null;
-    if (frame && resetDone(frame.header.step)) {
-      counters.framesPainted++;
-      counters.paintedStep = frame.header.step;
-      showProgress(frame.header.step, frame.header.epoch);
-      if (kindOf(state.data) === "image") images.update(frame);
-      else plane.update(frame);
-      if (!qualityAsked) {
-        qualityAsked = true;
-        if (validated?.data.input_kind === "image") sendView();
-      }
-    }
-    if (quality && !restarting) {
+  /** @param {number} now ms: the quality readout and the charts, after the paint */
+  function flushReadouts(now) {
+    if (quality && run.live) {
       readouts.update(quality);
       counters.quality = Object.fromEntries(Object.entries(quality).filter(([k]) => k.startsWith("gan_quality/")).map(([k, v]) => [k.slice(12), v]));
       quality = null;
     }
-    const now = performance.now();
     if (now - chartsDrawnAt >= CHART_INTERVAL_MS) {
       chartsDrawnAt = now;
       for (const chart of Object.values(charts)) chart.flush();
     }
-    requestAnimationFrame(paint);
   }
 
   render();
   socket.connect();
-  requestAnimationFrame(paint);
+  run.startPainting();
   applyGlossary(document.body);
 }
 
