@@ -4,7 +4,9 @@
  * HTTP API. Views never talk to the server; they report what the user did, and this module
  * decides what it means: a "hot" change (learning rate, optimizer, regularization, batch
  * size) retunes the live run and keeps its weights; any other change validates the new spec
- * and starts a new run, as TensorFlow Playground resets its network.
+ * and starts a new run, as TensorFlow Playground resets its network. The run's control
+ * (restart, reset, play, stale-event gating, progress, painting, error routing) is
+ * runController.js's; this module says what each of its events means for the views.
  *
  * The data's input kind picks the workspace: 2-D points get the neuron diagram and the
  * output map; images, sequences, text and tables get a row of layer columns (feature maps
@@ -21,9 +23,9 @@ import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { applyHidden } from "./classroom.js";
 import { layerTitle } from "./layerNames.js";
-import { supersede } from "./frame.js";
 import { createFramePacer } from "./framePacer.js";
 import { stepsPerEpoch } from "./progress.js";
+import { createRunController } from "./runController.js";
 import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery } from "./state.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
@@ -76,22 +78,8 @@ async function main() {
   // The address says what the page shows: what could not be read is left out of it.
   if (link.problems.length) history.replaceState(null, "", `${location.pathname}${toQuery(state, kindOf) ? "?" + toQuery(state, kindOf) : ""}`);
 
-  let playing = false;
-  /** @type {import("./frame.js").Frame | null} */
-  let pending = null;
   let points = /** @type {import("./views/boundary.js").Points | null} */ (null);
   let validated = /** @type {any} */ (null);
-  let startTimer = 0;
-  let generation = 0; // of structural changes: a restart that sees it move was overtaken
-  let resumedAt = -1; // the generation a resumed run was adopted at
-  let restarting = true; // until this page starts its own run, frames are someone else's
-  /** @type {number | null} the step a reset was asked at, until the server answers it */
-  let resetFrom = null;
-  /** why the current run ended ("diverged", "failed"…), "" while it can train */
-  let ended = "";
-  /** @type {import("./socket.js").ServerEvent | null} the resumed run's first status, adopted */
-  let resumedStatus = null;
-  let adopting = false; // a run resumed after a reload: its first status says if it plays
   /** @type {string[]} the layers in the gradient-flow chart, input side first */
   let gradLayers = [];
   /** @type {number[][] | null} a digit drawn on the pad, which the per-example views show */
@@ -103,7 +91,7 @@ async function main() {
 
   const pacer = createFramePacer({ max: VIEW_FPS });
   const shownSpec = () => JSON.stringify(specFromState(state));
-  const socket = createSocket({ onEvent, onFrame, onConnection: showConnection }, { shown: shownSpec });
+  const socket = createSocket({ onEvent: (e) => run.receive(e), onFrame: (f) => run.receiveFrame(f), onConnection: showConnection }, { shown: shownSpec });
   const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change, stepsPerEpoch: epochSteps });
   const dataPanel = createDataPanel($("data-panel"), {
     catalog, state, onChange: change,
@@ -127,6 +115,7 @@ async function main() {
   const health = createLayerHealth($("health"));
   const training = createTrainingPanel($("training"), { catalog, state, onChange: change });
   const share = createSharePanel($("share"), { getState: () => state, getSpec: () => specFromState(state), onImport: importState, onChange: change });
+  const run = createRunController({ socket, pacer, speed: state.speed, hooks: runHooks() });
 
   for (const id of ["show-val", "discretize"]) {
     const box = /** @type {HTMLInputElement} */ ($(id));
@@ -169,23 +158,20 @@ async function main() {
     history.replaceState(null, "", `${location.pathname}${toQuery(state, kindOf) ? "?" + toQuery(state, kindOf) : ""}`);
     render();
     if (["layers", "features", "dataset", "n_classes"].some((k) => k in changes)) renderNetwork();
-    if ("speed" in changes) socket.send({ type: "speed", steps_per_second: state.speed });
+    if ("speed" in changes) run.setSpeed(state.speed);
     if ("sample" in changes) {
       drawn = null;
-      sendView();
+      run.sendView();
     }
     if ("norm" in changes) stack.setNorm(state.norm);
     if (keepsRun) {
       if (Object.keys(changes).some(isHot)) {
-        socket.send({ type: "set", params: hotParams(state) });
-        if (!restarting) socket.setShown(shownSpec()); // the run trains what is shown
+        run.retune(hotParams(state));
+        if (run.live) socket.setShown(shownSpec()); // the run trains what is shown
       }
       return;
     }
-    clearTimeout(startTimer);
-    generation += 1;
-    startTimer = setTimeout(restart, 120); // a burst of clicks (+ + +) starts one run
-    restarting = true; // the running network no longer matches the diagram: no more frames
+    run.restartSoon(); // the running network no longer matches the diagram: no more frames
   }
 
   function render() {
@@ -227,29 +213,63 @@ async function main() {
     }
   }
 
+  /** The run's events, as this page shows them (runController.js calls them). */
+  function runHooks() {
+    return {
+      validate: () => (kindOf(state.dataset) === "table" && !state.file ? Promise.resolve(null) : validateSpec(specFromState(state))),
+      prepare,
+      view: viewMessage,
+      adopts: (/** @type {any} */ hello) => hello.shown === shownSpec(), // a reload shows the same spec
+      onHello: (/** @type {any} */ hello) => ($("device").textContent = hello.device === "cuda" ? "GPU (CUDA)" : "CPU"),
+      onStarted: (/** @type {Record<string, any>} */ spec) => socket.setShown(JSON.stringify(spec)),
+      onPlaying: (/** @type {boolean} */ on) => topBar.setPlaying(on),
+      onProgress: showProgress,
+      onStatus: (/** @type {any} */ status) => {
+        counters.status = status;
+        counters.statusAt = performance.now();
+        topBar.showStatus(status);
+      },
+      onMetrics: showMetrics,
+      onDone: showDone,
+      onEnded: (/** @type {string} */ reason) => {
+        // A diverged run's losses read "diverged" from now on (a late frame must not show
+        // the last, huge, finite loss instead).
+        if (reason === "diverged") $("train-loss").textContent = $("val-loss").textContent = "diverged";
+      },
+      onReset: () => validated && resetViews(validated),
+      onError: reportError,
+      onNote: (/** @type {string} */ message) => ($("view-notes").textContent = message),
+      onEvent: (/** @type {any} */ event) => {
+        if (event.type !== "generated") return;
+        counters.generated = event.text;
+        workspace?.showGenerated(event.id, event.text);
+      },
+      onFrame: () => void counters.framesReceived++,
+      paint,
+      onAnimationFrame: flushCharts,
+    };
+  }
+
   /**
-   * Validates the state's spec, shows its shapes (or errors) and starts it as a new run.
-   * @param {{stepAfter?: boolean, resume?: boolean}} [o] `stepAfter`: train one step of the
-   *   new run (Step); `resume`: the session's run (resumed after a reload) is this spec's,
-   *   so it goes on instead of a new one
+   * Shows the validator's answer (shapes, or errors) for the spec about to start.
+   * @param {any} answer null: nothing to validate (a table without its file)
+   * @param {() => boolean} current whether this restart is still the latest
+   * @returns {{spec: Record<string, any>} | null} the spec to start; null: it cannot train
    */
-  async function restart({ stepAfter = false, resume = false } = {}) {
-    const mine = generation;
-    if (kindOf(state.dataset) === "table" && !state.file) {
+  function prepare(answer, current) {
+    if (!answer) {
       // Nothing to train until a file is chosen: the old network stops, no error is due.
-      block("choose a CSV file to train on (under Data)");
+      showBlocked("choose a CSV file to train on (under Data)");
       $("done").textContent = "Choose a CSV file to train on (under Data).";
-      return;
+      return null;
     }
-    const answer = await validateSpec(specFromState(state));
-    if (mine !== generation) return; // a newer structural change will restart
     // Hot settings changed while validating are in this spec: they cannot break its shapes.
     const spec = specFromState(state);
     clearErrors(document);
     if (!answer.valid) {
       for (const e of answer.errors ?? []) reportError(e.field, e.message);
-      block(`fix the network first (${answer.errors?.[0]?.message ?? "it is not valid"})`);
-      return;
+      showBlocked(`fix the network first (${answer.errors?.[0]?.message ?? "it is not valid"})`);
+      return null;
     }
     topBar.setBlocked("");
     validated = answer;
@@ -261,41 +281,24 @@ async function main() {
     points = null;
     if (answer.data.input_kind === "points") {
       fetchPoints(spec.data, spec.seed).then((p) => {
-        if (mine !== generation) return; // overtaken
+        if (!current()) return; // overtaken
         points = p;
         boundary.setPoints(p);
         network.drawFeatures(p.domain);
       }, (e) => showError(document, "status", String(e.message)));
     }
     resetViews(answer);
-    pending = null;
-    pacer.reset();
-    restarting = false;
-    resetFrom = null;
-    if (resume && mine === resumedAt) {
-      adoptStatus();
-    } else {
-      adopting = false; // a run of this page's own: nothing resumed to adopt
-      socket.send({ type: "start", spec, paused: !playing });
-      socket.setShown(JSON.stringify(spec));
-      if (stepAfter) sendStepEpoch();
-    }
-    sendView();
+    return { spec };
   }
 
   /**
-   * The network on screen cannot train: the run before it (still the session's) is paused
-   * and hidden, never trained by Play in its place; Play says why it is off.
+   * The network on screen cannot train: the run before it (still the session's, paused by
+   * the controller) is hidden, never trained by Play in its place; Play says why it is off.
    * @param {string} reason
    */
-  function block(reason) {
-    restarting = true; // its frames and statuses are not the diagram's
+  function showBlocked(reason) {
     validated = null;
-    socket.send({ type: "pause" });
-    playing = false;
-    topBar.setPlaying(false);
     topBar.setBlocked(reason);
-    pending = null;
     network.reset();
     boundary.reset();
     stack.reset();
@@ -303,8 +306,6 @@ async function main() {
     for (const chart of Object.values(charts)) chart.reset();
     $("train-loss").textContent = $("val-loss").textContent = "–";
     $("param-count").textContent = "";
-    counters.epoch = counters.step = 0;
-    topBar.setEpoch(0);
     topBar.restart();
   }
 
@@ -322,11 +323,8 @@ async function main() {
     stack.reset();
     workspace?.reset();
     $("train-loss").textContent = $("val-loss").textContent = "–";
-    counters.epoch = counters.step = 0;
     counters.valLoss = counters.valScore = NaN;
     counters.done = "";
-    ended = "";
-    topBar.setEpoch(0);
     topBar.restart();
     $("done").textContent = "";
     $("view-notes").textContent = "";
@@ -347,7 +345,7 @@ async function main() {
       onSample: (/** @type {number} */ index) => change({ sample: index }),
       onDraw: (/** @type {number[][] | null} */ input) => {
         drawn = input;
-        sendView();
+        run.sendView();
       },
       onGenerate: (/** @type {{prefix: string, length: number, temperature: number}} */ o) => {
         socket.send({ type: "generate", id: ++generateId, ...o });
@@ -356,12 +354,12 @@ async function main() {
     });
   }
 
-  function sendView() {
-    if (!validated) return;
+  /** The `view` message for the live run (the controller sends it, then the speed). */
+  function viewMessage() {
+    if (!validated) return null;
     const views = viewsFor(validated.data, state.layers, state.dataset);
     counters.view = { type: "view", views, fps: pacer.fps, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
-    socket.send(counters.view);
-    if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });
+    return counters.view;
   }
 
   /** Steps in one epoch of the running network's data at today's batch size. */
@@ -369,34 +367,14 @@ async function main() {
     return validated ? stepsPerEpoch(validated.data.train_examples, state.batch_size) : 1;
   }
 
-  /** Step trains one epoch, as TensorFlow Playground's does. */
-  function sendStepEpoch() {
-    socket.send({ type: "step", n: Math.min(epochSteps(), MAX_STEP_N) });
-  }
-
   /** @param {"play" | "pause" | "step" | "reset"} action */
   function act(action) {
-    if (ended && (action === "play" || action === "step")) {
-      // A finished run (diverged, failed, done) trains no more: Play starts the network
-      // on screen afresh, as a new run, with the settings shown now.
-      playing = action === "play";
-      topBar.setPlaying(playing);
-      generation += 1;
-      restarting = true;
-      void restart({ stepAfter: action === "step" });
-      return;
-    }
-    if (action === "play") socket.send({ type: "resume" });
-    if (action === "pause") socket.send({ type: "pause" });
-    if (action === "step") sendStepEpoch();
-    if (action === "reset") {
-      resetFrom = counters.step;
-      if (validated) resetViews(validated);
-      socket.send({ type: "reset", seed: null });
-    }
-    playing = action === "play" || (playing && action === "reset");
-    if (action === "reset" && playing) socket.send({ type: "resume" });
-    topBar.setPlaying(playing);
+    if (action === "play") run.play();
+    if (action === "pause") run.pause();
+    // Step trains one epoch, as TensorFlow Playground's does (of the new run's data, if
+    // Step starts a finished run afresh).
+    if (action === "step") run.step(() => Math.min(epochSteps(), MAX_STEP_N));
+    if (action === "reset") run.reset();
   }
 
   /**
@@ -409,123 +387,34 @@ async function main() {
     if (!showError(document, errorSlot(field), message)) showError(document, "status", `${field}: ${message}`);
   }
 
-  /**
-   * @param {import("./frame.js").Frame} frame kept until the next animation frame paints
-   *   it; one it replaces first is never decoded, but passes on its slow views
-   */
-  function onFrame(frame) {
-    counters.framesReceived++;
-    if (restarting) return;
-    pending = supersede(pending, frame);
-    pacer.received();
-  }
-
-  /** @param {import("./socket.js").ServerEvent} event */
-  function onEvent(event) {
-    if (event.type === "hello") {
-      $("device").textContent = event.device === "cuda" ? "GPU (CUDA)" : "CPU";
-      if (event.resumed && event.run && socket.run === event.run && validated) sendView();
-      else if (event.resumed && event.run && event.shown === shownSpec()) {
-        // A reload (or this tab reopened): the run showing this very spec goes on.
-        adopting = true;
-        resumedStatus = null;
-        resumedAt = generation;
-        restart({ resume: true });
-      } else restart();
-    } else if (event.type === "status") {
-      if (adopting) {
-        resumedStatus = event;
-        if (!restarting) adoptStatus();
-      }
-      if (restarting) return; // the run being replaced: its progress is not the diagram's
-      if (typeof event.step === "number" && !resetDone(event.step)) return; // from before a reset
-      showProgress(event.step, event.epoch);
-      counters.status = event;
-      counters.statusAt = performance.now();
-      if (topBar.showStatus(/** @type {any} */ (event)) === false) playing = false;
-      if (event.state === "done") endRun(event.reason ?? "done");
-      else ended = ""; // revived (a reset, a larger epoch budget): Play resumes it again
-    } else if (event.type === "metrics") {
-      for (const p of event.points) {
-        if (!resetDone(p.step)) continue;
-        counters.lr = p.lr;
-        counters.valLoss = p.val_loss ?? NaN;
-        counters.valScore = p.val_score ?? NaN;
-        charts.loss.push(p.epoch, [p.train_loss, p.val_loss]);
-        charts.score.push(p.epoch, [p.train_score, p.val_score]);
-        charts.grads.push(p.epoch, gradLayers.map((name) => p.grad_norms?.[name] ?? null));
-      }
-    } else if (event.type === "done") {
-      $("done").textContent = event.detail;
-      counters.done = event.reason;
-      endRun(event.reason);
-      if (event.reason === "early_stopped" && event.best_epoch) {
-        charts.loss.mark(event.best_epoch);
-        charts.score.mark(event.best_epoch);
-      }
-    } else if (event.type === "generated") {
-      counters.generated = event.text;
-      workspace?.showGenerated(event.id, event.text);
-    } else if (event.type === "error" && event.field === "views") {
-      // A view this network cannot show (accuracy by length for a model that reads one
-      // length only): the server stopped sending it; say so quietly, it is not a mistake.
-      $("view-notes").textContent = event.message;
-    } else if (event.type === "error" && event.code === "no_run") {
-      // The session's run is gone (its worker died): the next command needs a new one.
-      endRun("failed");
-    } else if (event.type === "error") {
-      reportError(event.field ?? "", event.message);
-    }
-  }
-
-  /** The resumed run's state becomes the page's: playing or not, its counter, its end. */
-  function adoptStatus() {
-    const status = resumedStatus;
-    if (!status) return; // the first status is still on its way
-    adopting = false;
-    resumedStatus = null;
-    playing = status.state === "running";
-    topBar.setPlaying(playing);
-    topBar.showStatus(/** @type {any} */ (status));
-    showProgress(status.step, status.epoch);
-    if (status.state === "done") endRun(status.reason ?? "done");
-  }
-
-  /**
-   * The run trains no more; a diverged one's losses read "diverged" from now on (a late
-   * frame must not show the last, huge, finite loss instead).
-   * @param {string} reason
-   */
-  function endRun(reason) {
-    ended = reason;
-    playing = false;
-    topBar.setPlaying(false);
-    if (reason === "diverged") $("train-loss").textContent = $("val-loss").textContent = "diverged";
-  }
-
-  /**
-   * After a reset, events of the old weights may still arrive: the first event from step 0
-   * (or below the step the reset came at) is the reset's answer.
-   * @param {number} step
-   */
-  function resetDone(step) {
-    if (resetFrom !== null && (step === 0 || step < resetFrom)) resetFrom = null;
-    return resetFrom === null;
-  }
-
-  /**
-   * Statuses and frames both carry the progress; a frame painted late must not move the
-   * counter back, so the step orders them (a reset starts again from step 0).
-   * @param {number | null} step null in a failed run's status
-   * @param {number | null} epoch
-   */
-  function showProgress(step, epoch) {
-    if (typeof step !== "number" || typeof epoch !== "number") return; // a failed run's status
-    if (!resetDone(step) || step < counters.step) return;
+  /** @param {{step: number, epoch: number}} progress the step and epoch shown, never back */
+  function showProgress({ step, epoch }) {
     counters.step = step;
     if (epoch === counters.epoch) return;
     counters.epoch = epoch;
     topBar.setEpoch(epoch);
+  }
+
+  /** @param {Record<string, any>[]} metricPoints the live run's, after a reset's answer */
+  function showMetrics(metricPoints) {
+    for (const p of metricPoints) {
+      counters.lr = p.lr;
+      counters.valLoss = p.val_loss ?? NaN;
+      counters.valScore = p.val_score ?? NaN;
+      charts.loss.push(p.epoch, [p.train_loss, p.val_loss]);
+      charts.score.push(p.epoch, [p.train_score, p.val_score]);
+      charts.grads.push(p.epoch, gradLayers.map((name) => p.grad_norms?.[name] ?? null));
+    }
+  }
+
+  /** @param {import("./socket.js").ServerEvent} event */
+  function showDone(event) {
+    $("done").textContent = event.detail;
+    counters.done = event.reason;
+    if (event.reason === "early_stopped" && event.best_epoch) {
+      charts.loss.mark(event.best_epoch);
+      charts.score.mark(event.best_epoch);
+    }
   }
 
   /**
@@ -536,47 +425,40 @@ async function main() {
     history.replaceState(null, "", `${location.pathname}?${toQuery(state, kindOf)}`);
     render();
     renderNetwork();
-    generation += 1;
-    restart();
+    void run.restart();
+  }
+
+  /** @param {import("./frame.js").Frame} frame the newest, painted once on the browser's clock */
+  function paint(frame) {
+    counters.framesPainted++;
+    if (kindOf(state.dataset) === "points") {
+      network.update(frame);
+      if (frame.arrays.boundary) boundary.update(frame.arrays.boundary);
+    } else {
+      stack.update(frame);
+      workspace?.update(frame);
+    }
+    health.update(frame);
+    const v = frame.header.values;
+    if (run.ended !== "diverged" && (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null)) {
+      $("train-loss").textContent = formatLoss(v["metrics/train_loss"]);
+      $("val-loss").textContent = formatLoss(v["metrics/val_loss"]);
+    }
   }
 
   let chartsDrawnAt = 0;
 
-  /** Paints the newest frame, once, on the browser's own clock. */
-  function paint() {
-    const frame = pending;
-    pending = null;
-    if (frame && resetDone(frame.header.step)) {
-      counters.framesPainted++;
-      pacer.painted();
-      showProgress(frame.header.step, frame.header.epoch);
-      if (kindOf(state.dataset) === "points") {
-        network.update(frame);
-        if (frame.arrays.boundary) boundary.update(frame.arrays.boundary);
-      } else {
-        stack.update(frame);
-        workspace?.update(frame);
-      }
-      health.update(frame);
-      const v = frame.header.values;
-      if (ended !== "diverged" && (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null)) {
-        $("train-loss").textContent = formatLoss(v["metrics/train_loss"]);
-        $("val-loss").textContent = formatLoss(v["metrics/val_loss"]);
-      }
-    }
-    const now = performance.now();
-    if (pacer.tick(now) !== null) sendView(); // frames at the rate this browser paints them
-    if (now - chartsDrawnAt >= CHART_INTERVAL_MS) {
-      chartsDrawnAt = now;
-      for (const chart of Object.values(charts)) chart.flush();
-    }
-    requestAnimationFrame(paint);
+  /** @param {number} now ms: the curves redraw a few times a second, not every frame */
+  function flushCharts(now) {
+    if (now - chartsDrawnAt < CHART_INTERVAL_MS) return;
+    chartsDrawnAt = now;
+    for (const chart of Object.values(charts)) chart.flush();
   }
 
   render();
   renderNetwork();
   socket.connect();
-  requestAnimationFrame(paint);
+  run.startPainting();
   applyGlossary(document.body);
 }
 
