@@ -61,11 +61,38 @@ const counters = {
 };
 Object.assign(window, { nnp: counters });
 
+/**
+ * The playground: its state, its views and its run, shared by the functions below (each
+ * takes it).
+ * @typedef {{
+ *   catalog: any,
+ *   kindOf: (dataset: string) => string,
+ *   uPlot: any,
+ *   state: Record<string, any>,
+ *   points: import("./views/boundary.js").Points | null,
+ *   validated: any,
+ *   gradLayers: string[],
+ *   drawn: number[][] | null,
+ *   generateId: number,
+ *   workspace: ReturnType<typeof createWorkspace> | null,
+ *   workspaceKey: string,
+ *   chartsDrawnAt: number,
+ *   pacer: ReturnType<typeof createFramePacer>,
+ *   socket: ReturnType<typeof createSocket>,
+ *   views: ReturnType<typeof mountViews>,
+ *   run: ReturnType<typeof createRunController>,
+ * }} Page
+ * `points`: the 2-D data drawn under the output map; `validated`: the validator's answer
+ * for the running spec; `gradLayers`: the layers in the gradient-flow chart, input side
+ * first; `drawn`: a digit drawn on the pad, which the per-example views show; `workspace`:
+ * the image, sequence or table panel, made anew (`workspaceKey`) when the data changes.
+ */
+
 async function main() {
   const catalog = await fetchCatalog();
   const kindOf = (/** @type {string} */ dataset) => catalog.datasets[dataset]?.input_kind ?? "points";
   const link = readQuery(location.search, kindOf, Object.keys(catalog.datasets));
-  let state = link.state;
+  const state = link.state;
   const uPlot = await loadUPlot();
   const lessonId = new URLSearchParams(location.search).get("lesson");
   mountLessonsMenu(lessonId, state.hide);
@@ -76,390 +103,471 @@ async function main() {
   }
   showLinkProblems(link.problems);
   // The address says what the page shows: what could not be read is left out of it.
-  if (link.problems.length) history.replaceState(null, "", `${location.pathname}${toQuery(state, kindOf) ? "?" + toQuery(state, kindOf) : ""}`);
+  if (link.problems.length) history.replaceState(null, "", address(state, kindOf));
 
-  let points = /** @type {import("./views/boundary.js").Points | null} */ (null);
-  let validated = /** @type {any} */ (null);
-  /** @type {string[]} the layers in the gradient-flow chart, input side first */
-  let gradLayers = [];
-  /** @type {number[][] | null} a digit drawn on the pad, which the per-example views show */
-  let drawn = null;
-  let generateId = 0;
-  /** @type {ReturnType<typeof createWorkspace> | null} */
-  let workspace = null;
-  let workspaceKey = "";
-
-  const pacer = createFramePacer({ max: VIEW_FPS });
-  const shownSpec = () => JSON.stringify(specFromState(state));
-  const socket = createSocket({ onEvent: (e) => run.receive(e), onFrame: (f) => run.receiveFrame(f), onConnection: showConnection }, { shown: shownSpec });
-  const topBar = createTopBar($("top-bar"), { catalog, state, onAction: act, onChange: change, stepsPerEpoch: epochSteps });
-  const dataPanel = createDataPanel($("data-panel"), {
-    catalog, state, onChange: change,
-    loadPoints: (dataset) => fetchPoints({ dataset, n_samples: 200, noise: 0.1, n_classes: 2 }, 1),
-    loadExamples: (dataset) => fetchExamples({ dataset }, 0, 1),
-    upload: (file) => uploadCsv(file, catalog.limits.max_csv_bytes),
-    onOpenGan: () => location.assign("/gan"),
-  });
-  const stack = createLayerStack($("stack"));
-  const builder = createBuilder({ catalog, onChange: (layers) => change({ layers }) });
-  const network = createNetwork($("network"), {
-    onEditWeight: (param, index, value) => socket.send({ type: "edit_weight", param, index, value }),
-    onToggleFeature: (f) => change({ features: state.features.includes(f) ? state.features.filter((/** @type {string} */ x) => x !== f) : [...state.features, f] }),
-  });
-  const boundary = createBoundary(/** @type {HTMLCanvasElement} */ ($("boundary-map")), /** @type {HTMLCanvasElement} */ ($("boundary-points")));
-  const charts = {
-    loss: createChart($("charts"), uPlot, { title: "Loss", series: [{ label: "train", stroke: "#0877bd" }, { label: "val", stroke: "#f59322", dash: [5, 3] }] }),
-    score: createChart($("charts"), uPlot, { title: "Accuracy", series: [{ label: "train", stroke: "#0877bd" }, { label: "val", stroke: "#f59322", dash: [5, 3] }] }),
-    grads: createChart($("charts"), uPlot, { title: "Gradient norm per layer (log scale)", series: [], logY: true }),
+  /** @type {Page} */
+  const page = {
+    catalog, kindOf, uPlot, state, points: null, validated: null, gradLayers: [], drawn: null, generateId: 0,
+    workspace: null, workspaceKey: "", chartsDrawnAt: 0, pacer: createFramePacer({ max: VIEW_FPS }),
+    socket: /** @type {any} */ (null), views: /** @type {any} */ (null), run: /** @type {any} */ (null), // set just below: each needs the page
   };
-  const health = createLayerHealth($("health"));
-  const training = createTrainingPanel($("training"), { catalog, state, onChange: change });
-  const share = createSharePanel($("share"), { getState: () => state, getSpec: () => specFromState(state), onImport: importState, onChange: change });
-  const run = createRunController({ socket, pacer, speed: state.speed, hooks: runHooks() });
+  page.socket = createSocket({ onEvent: (e) => page.run.receive(e), onFrame: (f) => page.run.receiveFrame(f), onConnection: showConnection }, { shown: () => shownSpec(page) });
+  page.views = mountViews(page);
+  page.run = createRunController({ socket: page.socket, pacer: page.pacer, speed: state.speed, hooks: runHooks(page) });
+  bindControls(page);
+  render(page);
+  renderNetwork(page);
+  page.socket.connect();
+  page.run.startPainting();
+  applyGlossary(document.body);
+}
 
+/**
+ * The page's address for this state: the path, and its query if any.
+ * @param {Record<string, any>} state
+ * @param {(dataset: string) => string} kindOf
+ */
+function address(state, kindOf) {
+  const query = toQuery(state, kindOf);
+  return `${location.pathname}${query ? `?${query}` : ""}`;
+}
+
+/**
+ * What the page shows, as the text a resumed session's run must match.
+ * @param {Page} page
+ */
+function shownSpec(page) {
+  return JSON.stringify(specFromState(page.state));
+}
+
+/**
+ * The playground's views, each reporting what the user did.
+ * @param {Page} page
+ */
+function mountViews(page) {
+  const { catalog, uPlot, state } = page;
+  const change = (/** @type {Record<string, any>} */ changes) => changeState(page, changes);
+  const toggled = (/** @type {string[]} */ features, /** @type {string} */ f) => (features.includes(f) ? features.filter((x) => x !== f) : [...features, f]);
+  return {
+    topBar: createTopBar($("top-bar"), { catalog, state, onAction: (action) => act(page, action), onChange: change, stepsPerEpoch: () => epochSteps(page) }),
+    dataPanel: createDataPanel($("data-panel"), {
+      catalog, state, onChange: change,
+      loadPoints: (dataset) => fetchPoints({ dataset, n_samples: 200, noise: 0.1, n_classes: 2 }, 1),
+      loadExamples: (dataset) => fetchExamples({ dataset }, 0, 1),
+      upload: (file) => uploadCsv(file, catalog.limits.max_csv_bytes),
+      onOpenGan: () => location.assign("/gan"),
+    }),
+    stack: createLayerStack($("stack")),
+    builder: createBuilder({ catalog, onChange: (layers) => change({ layers }) }),
+    network: createNetwork($("network"), {
+      onEditWeight: (param, index, value) => page.socket.send({ type: "edit_weight", param, index, value }),
+      onToggleFeature: (f) => change({ features: toggled(page.state.features, f) }),
+    }),
+    boundary: createBoundary(/** @type {HTMLCanvasElement} */ ($("boundary-map")), /** @type {HTMLCanvasElement} */ ($("boundary-points"))),
+    charts: {
+      loss: createChart($("charts"), uPlot, { title: "Loss", series: [{ label: "train", stroke: "#0877bd" }, { label: "val", stroke: "#f59322", dash: [5, 3] }] }),
+      score: createChart($("charts"), uPlot, { title: "Accuracy", series: [{ label: "train", stroke: "#0877bd" }, { label: "val", stroke: "#f59322", dash: [5, 3] }] }),
+      grads: createChart($("charts"), uPlot, { title: "Gradient norm per layer (log scale)", series: [], logY: true }),
+    },
+    health: createLayerHealth($("health")),
+    training: createTrainingPanel($("training"), { catalog, state, onChange: change }),
+    share: createSharePanel($("share"), { getState: () => page.state, getSpec: () => specFromState(page.state), onImport: (next) => importState(page, next), onChange: change }),
+    norm: /** @type {HTMLSelectElement} */ ($("norm")),
+    addType: /** @type {HTMLSelectElement} */ ($("add-type")),
+  };
+}
+
+/**
+ * The controls of the page's shell (templates/index.html): the output map's boxes, the
+ * layer buttons, the type to add and the feature-map colour scale.
+ * @param {Page} page
+ */
+function bindControls(page) {
+  const { catalog, views } = page;
+  const change = (/** @type {Record<string, any>} */ changes) => changeState(page, changes);
+  const layers = () => page.state.layers;
   for (const id of ["show-val", "discretize"]) {
     const box = /** @type {HTMLInputElement} */ ($(id));
     box.addEventListener("change", () => change(id === "show-val" ? { show_val: box.checked } : { discretize: box.checked }));
   }
-  $("add-layer").addEventListener("click", () => state.layers.length < catalog.limits.max_layers && change({ layers: [...state.layers, { type: "dense", units: 4, activation: lastActivation() }] }));
-  $("remove-layer").addEventListener("click", () => change({ layers: state.layers.slice(0, -1) }));
-  const addType = /** @type {HTMLSelectElement} */ ($("add-type"));
-  addType.addEventListener("change", () => {
-    const type = addType.value;
-    addType.value = "";
-    if (type && state.layers.length < catalog.limits.max_layers) change({ layers: [...state.layers, newLayer(type)] });
+  $("add-layer").addEventListener("click", () => layers().length < catalog.limits.max_layers && change({ layers: [...layers(), { type: "dense", units: 4, activation: lastActivation(layers()) }] }));
+  $("remove-layer").addEventListener("click", () => change({ layers: layers().slice(0, -1) }));
+  views.addType.addEventListener("change", () => {
+    const type = views.addType.value;
+    views.addType.value = "";
+    if (type && layers().length < catalog.limits.max_layers) change({ layers: [...layers(), newLayer(type)] });
   });
-  const norm = /** @type {HTMLSelectElement} */ ($("norm"));
-  norm.addEventListener("change", () => change({ norm: norm.value }));
+  views.norm.addEventListener("change", () => change({ norm: views.norm.value }));
+}
 
-  function lastActivation() {
-    const dense = state.layers.filter((/** @type {any} */ l) => l.type === "dense");
-    return dense.length ? dense[dense.length - 1].activation : "tanh";
+/** @param {Record<string, any>[]} layers */
+function lastActivation(layers) {
+  const dense = layers.filter((l) => l.type === "dense");
+  return dense.length ? dense[dense.length - 1].activation : "tanh";
+}
+
+/**
+ * What a change means: a hot one retunes the live run; any other starts a new one soon.
+ * @param {Page} page
+ * @param {Record<string, any>} changes
+ */
+function changeState(page, changes) {
+  const { kindOf, run } = page;
+  if ("dataset" in changes && changes.dataset !== page.state.dataset) {
+    changes.seq_len ??= null; // each dataset has its own default length
+    changes.sample = 0;
+    page.drawn = null;
+    // New kind of data, new network: a dense net for points is a poor start for images.
+    const kind = kindOf(changes.dataset);
+    if (kind !== kindOf(page.state.dataset) && !("layers" in changes)) changes = { ...PRESETS[kind], ...changes };
   }
-
-  /** @param {Record<string, any>} changes */
-  function change(changes) {
-    if ("dataset" in changes && changes.dataset !== state.dataset) {
-      changes.seq_len ??= null; // each dataset has its own default length
-      changes.sample = 0;
-      drawn = null;
-      // New kind of data, new network: a dense net for points is a poor start for images.
-      const kind = kindOf(changes.dataset);
-      if (kind !== kindOf(state.dataset) && !("layers" in changes)) changes = { ...PRESETS[kind], ...changes };
-    }
-    if ("activation" in changes) {
-      const activation = changes.activation;
-      delete changes.activation;
-      // Every layer with an activation: dense and convolution alike.
-      changes.layers = state.layers.map((/** @type {any} */ l) => ("activation" in l ? { ...l, activation } : l));
-    }
-    const keepsRun = Object.keys(changes).every((k) => isHot(k) || isPageOnly(k));
-    state = { ...state, ...changes };
-    history.replaceState(null, "", `${location.pathname}${toQuery(state, kindOf) ? "?" + toQuery(state, kindOf) : ""}`);
-    render();
-    if (["layers", "features", "dataset", "n_classes"].some((k) => k in changes)) renderNetwork();
-    if ("speed" in changes) run.setSpeed(state.speed);
-    if ("sample" in changes) {
-      drawn = null;
-      run.sendView();
-    }
-    if ("norm" in changes) stack.setNorm(state.norm);
-    if (keepsRun) {
-      if (Object.keys(changes).some(isHot)) {
-        run.retune(hotParams(state));
-        if (run.live) socket.setShown(shownSpec()); // the run trains what is shown
-      }
-      return;
-    }
-    run.restartSoon(); // the running network no longer matches the diagram: no more frames
+  if ("activation" in changes) {
+    const activation = changes.activation;
+    delete changes.activation;
+    // Every layer with an activation: dense and convolution alike.
+    changes.layers = page.state.layers.map((/** @type {any} */ l) => ("activation" in l ? { ...l, activation } : l));
   }
-
-  function render() {
-    document.documentElement.classList.toggle("present", state.present);
-    document.documentElement.dataset.kind = kindOf(state.dataset);
-    norm.value = state.norm;
-    topBar.update(state);
-    dataPanel.update(state);
-    training.update(state);
-    share.update(state);
-    /** @type {HTMLInputElement} */ ($("show-val")).checked = state.show_val;
-    /** @type {HTMLInputElement} */ ($("discretize")).checked = state.discretize;
-    boundary.setOptions({ showVal: state.show_val, discretize: state.discretize });
-    applyHidden(document, state.hide);
-    $("layer-count").textContent = `${state.layers.length} hidden layer${state.layers.length === 1 ? "" : "s"}`;
+  const keepsRun = Object.keys(changes).every((k) => isHot(k) || isPageOnly(k));
+  const state = (page.state = { ...page.state, ...changes });
+  history.replaceState(null, "", address(state, kindOf));
+  render(page);
+  if (["layers", "features", "dataset", "n_classes"].some((k) => k in changes)) renderNetwork(page);
+  if ("speed" in changes) run.setSpeed(state.speed);
+  if ("sample" in changes) {
+    page.drawn = null;
+    run.sendView();
   }
-
-  /** Redraws the diagram and its layer cards at once, so quick clicks act on fresh cards. */
-  function renderNetwork() {
-    const kind = kindOf(state.dataset);
-    // One set of cards on the page at a time: their info and error slots are found by name.
-    if (kind === "points") {
-      stack.clear();
-      const columns = layerColumns(state, builder.cards(state.layers), catalog);
-      // The features' column heads their error ("keep at least one input feature").
-      columns[0].header = el("div", { className: "column-head" }, [el("span", { className: "field-error", role: "alert", "data-error-for": "features" })]);
-      network.render(columns);
-      if (points) network.drawFeatures(points.domain);
-      return;
-    }
-    network.render([]);
-    const data = validated?.spec.data.dataset === state.dataset ? validated.data : null;
-    stack.render(builder.cards(state.layers, kind), kind, stackEnds(data));
-    const offered = /** @type {Record<string, string[]>} */ (LAYER_TYPES_BY_KIND)[kind] ?? [];
-    addType.replaceChildren(el("option", { value: "", textContent: "choose a type…" }), ...offered.map((t) => el("option", { value: t, textContent: t })));
-    if (validated?.spec.data.dataset === state.dataset && validated.layers.length === state.layers.length + 1) {
-      builder.showInfo(document, validated.layers);
-      stack.name(validated.layers);
-    }
+  if ("norm" in changes) page.views.stack.setNorm(state.norm);
+  if (!keepsRun) run.restartSoon(); // the running network no longer matches the diagram: no more frames
+  else if (Object.keys(changes).some(isHot)) {
+    run.retune(hotParams(state));
+    if (run.live) page.socket.setShown(shownSpec(page)); // the run trains what is shown
   }
+}
 
-  /** The run's events, as this page shows them (runController.js calls them). */
-  function runHooks() {
-    return {
-      validate: () => (kindOf(state.dataset) === "table" && !state.file ? Promise.resolve(null) : validateSpec(specFromState(state))),
-      prepare,
-      view: viewMessage,
-      adopts: (/** @type {any} */ hello) => hello.shown === shownSpec(), // a reload shows the same spec
-      onHello: (/** @type {any} */ hello) => ($("device").textContent = hello.device === "cuda" ? "GPU (CUDA)" : "CPU"),
-      onStarted: (/** @type {Record<string, any>} */ spec) => socket.setShown(JSON.stringify(spec)),
-      onPlaying: (/** @type {boolean} */ on) => topBar.setPlaying(on),
-      onProgress: showProgress,
-      onStatus: (/** @type {any} */ status) => {
-        counters.status = status;
-        counters.statusAt = performance.now();
-        topBar.showStatus(status);
-      },
-      onMetrics: showMetrics,
-      onDone: showDone,
-      onEnded: (/** @type {string} */ reason) => {
-        // A diverged run's losses read "diverged" from now on (a late frame must not show
-        // the last, huge, finite loss instead).
-        if (reason === "diverged") $("train-loss").textContent = $("val-loss").textContent = "diverged";
-      },
-      onReset: () => validated && resetViews(validated),
-      onError: reportError,
-      onNote: (/** @type {string} */ message) => ($("view-notes").textContent = message),
-      onEvent: (/** @type {any} */ event) => {
-        if (event.type !== "generated") return;
-        counters.generated = event.text;
-        workspace?.showGenerated(event.id, event.text);
-      },
-      onFrame: () => void counters.framesReceived++,
-      paint,
-      onAnimationFrame: flushCharts,
-    };
+/** @param {Page} page */
+function render({ state, kindOf, views }) {
+  document.documentElement.classList.toggle("present", state.present);
+  document.documentElement.dataset.kind = kindOf(state.dataset);
+  views.norm.value = state.norm;
+  views.topBar.update(state);
+  views.dataPanel.update(state);
+  views.training.update(state);
+  views.share.update(state);
+  /** @type {HTMLInputElement} */ ($("show-val")).checked = state.show_val;
+  /** @type {HTMLInputElement} */ ($("discretize")).checked = state.discretize;
+  views.boundary.setOptions({ showVal: state.show_val, discretize: state.discretize });
+  applyHidden(document, state.hide);
+  $("layer-count").textContent = `${state.layers.length} hidden layer${state.layers.length === 1 ? "" : "s"}`;
+}
+
+/**
+ * Redraws the diagram and its layer cards at once, so quick clicks act on fresh cards.
+ * @param {Page} page
+ */
+function renderNetwork({ state, kindOf, catalog, views, points, validated }) {
+  const kind = kindOf(state.dataset);
+  // One set of cards on the page at a time: their info and error slots are found by name.
+  if (kind === "points") {
+    views.stack.clear();
+    const columns = layerColumns(state, views.builder.cards(state.layers), catalog);
+    // The features' column heads their error ("keep at least one input feature").
+    columns[0].header = el("div", { className: "column-head" }, [el("span", { className: "field-error", role: "alert", "data-error-for": "features" })]);
+    views.network.render(columns);
+    if (points) views.network.drawFeatures(points.domain);
+    return;
   }
-
-  /**
-   * Shows the validator's answer (shapes, or errors) for the spec about to start.
-   * @param {any} answer null: nothing to validate (a table without its file)
-   * @param {() => boolean} current whether this restart is still the latest
-   * @returns {{spec: Record<string, any>} | null} the spec to start; null: it cannot train
-   */
-  function prepare(answer, current) {
-    if (!answer) {
-      // Nothing to train until a file is chosen: the old network stops, no error is due.
-      showBlocked("choose a CSV file to train on (under Data)");
-      $("done").textContent = "Choose a CSV file to train on (under Data).";
-      return null;
-    }
-    // Hot settings changed while validating are in this spec: they cannot break its shapes.
-    const spec = specFromState(state);
-    clearErrors(document);
-    if (!answer.valid) {
-      for (const e of answer.errors ?? []) reportError(e.field, e.message);
-      showBlocked(`fix the network first (${answer.errors?.[0]?.message ?? "it is not valid"})`);
-      return null;
-    }
-    topBar.setBlocked("");
-    validated = answer;
-    if (kindOf(state.dataset) === "points") builder.showInfo(document, answer.layers);
-    else renderNetwork();
-    if (answer.data.input_kind === "table") dataPanel.setColumns([...answer.data.features, spec.data.target ?? ""].filter(Boolean));
-    mountWorkspace(answer);
-    $("param-count").textContent = `${answer.total_params.toLocaleString("en")} parameters`;
-    points = null;
-    if (answer.data.input_kind === "points") {
-      fetchPoints(spec.data, spec.seed).then((p) => {
-        if (!current()) return; // overtaken
-        points = p;
-        boundary.setPoints(p);
-        network.drawFeatures(p.domain);
-      }, (e) => showError(document, "status", String(e.message)));
-    }
-    resetViews(answer);
-    return { spec };
+  views.network.render([]);
+  const data = validated?.spec.data.dataset === state.dataset ? validated.data : null;
+  views.stack.render(views.builder.cards(state.layers, kind), kind, stackEnds(data));
+  const offered = /** @type {Record<string, string[]>} */ (LAYER_TYPES_BY_KIND)[kind] ?? [];
+  views.addType.replaceChildren(el("option", { value: "", textContent: "choose a type…" }), ...offered.map((t) => el("option", { value: t, textContent: t })));
+  if (validated?.spec.data.dataset === state.dataset && validated.layers.length === state.layers.length + 1) {
+    views.builder.showInfo(document, validated.layers);
+    views.stack.name(validated.layers);
   }
+}
 
-  /**
-   * The network on screen cannot train: the run before it (still the session's, paused by
-   * the controller) is hidden, never trained by Play in its place; Play says why it is off.
-   * @param {string} reason
-   */
-  function showBlocked(reason) {
-    validated = null;
-    topBar.setBlocked(reason);
-    network.reset();
-    boundary.reset();
-    stack.reset();
-    workspace?.reset();
-    for (const chart of Object.values(charts)) chart.reset();
-    $("train-loss").textContent = $("val-loss").textContent = "–";
-    $("param-count").textContent = "";
-    topBar.restart();
+/**
+ * The run's events, as this page shows them (runController.js calls them).
+ * @param {Page} page
+ * @returns {import("./runController.js").RunHooks}
+ */
+function runHooks(page) {
+  const { views } = page;
+  return {
+    validate: () => (page.kindOf(page.state.dataset) === "table" && !page.state.file ? Promise.resolve(null) : validateSpec(specFromState(page.state))),
+    prepare: (answer, current) => prepare(page, answer, current),
+    view: () => viewMessage(page),
+    adopts: (hello) => hello.shown === shownSpec(page), // a reload shows the same spec
+    onHello: (hello) => ($("device").textContent = hello.device === "cuda" ? "GPU (CUDA)" : "CPU"),
+    onStarted: (spec) => page.socket.setShown(JSON.stringify(spec)),
+    onPlaying: (on) => views.topBar.setPlaying(on),
+    onProgress: (progress) => showProgress(page, progress),
+    onStatus: (status) => {
+      counters.status = status;
+      counters.statusAt = performance.now();
+      views.topBar.showStatus(/** @type {any} */ (status));
+    },
+    onMetrics: (points) => showMetrics(page, points),
+    onDone: (event) => showDone(page, event),
+    onEnded: (reason) => {
+      // A diverged run's losses read "diverged" from now on (a late frame must not show
+      // the last, huge, finite loss instead).
+      if (reason === "diverged") $("train-loss").textContent = $("val-loss").textContent = "diverged";
+    },
+    onReset: () => page.validated && resetViews(page, page.validated),
+    onError: reportError,
+    onNote: (message) => ($("view-notes").textContent = message),
+    onEvent: (event) => {
+      if (event.type !== "generated") return;
+      counters.generated = event.text;
+      page.workspace?.showGenerated(event.id, event.text);
+    },
+    onFrame: () => void counters.framesReceived++,
+    paint: (frame) => paint(page, frame),
+    onAnimationFrame: (now) => flushCharts(page, now),
+  };
+}
+
+/**
+ * Shows the validator's answer (shapes, or errors) for the spec about to start.
+ * @param {Page} page
+ * @param {any} answer null: nothing to validate (a table without its file)
+ * @param {() => boolean} current whether this restart is still the latest
+ * @returns {{spec: Record<string, any>} | null} the spec to start; null: it cannot train
+ */
+function prepare(page, answer, current) {
+  const { views } = page;
+  if (!answer) {
+    // Nothing to train until a file is chosen: the old network stops, no error is due.
+    showBlocked(page, "choose a CSV file to train on (under Data)");
+    $("done").textContent = "Choose a CSV file to train on (under Data).";
+    return null;
   }
-
-  /** @param {any} answer the validator's summary of the new run */
-  function resetViews(answer) {
-    const palette = ["#0877bd", "#f59322", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#e69f00", "#000000"];
-    gradLayers = answer.layers.filter((/** @type {any} */ l) => l.params > 0).map((/** @type {any} */ l) => l.name);
-    charts.loss.reset();
-    charts.score.reset();
-    charts.grads.reset(gradLayers.map((n, i) => ({ label: layerTitle(n), stroke: palette[i % palette.length] })));
-    charts.score.setTitle(answer.data.task === "regression" ? "R² (1 is perfect)" : "Accuracy");
-    health.reset();
-    network.reset();
-    boundary.reset();
-    stack.reset();
-    workspace?.reset();
-    $("train-loss").textContent = $("val-loss").textContent = "–";
-    counters.valLoss = counters.valScore = NaN;
-    counters.done = "";
-    topBar.restart();
-    $("done").textContent = "";
-    $("view-notes").textContent = "";
+  // Hot settings changed while validating are in this spec: they cannot break its shapes.
+  const spec = specFromState(page.state);
+  clearErrors(document);
+  if (!answer.valid) {
+    for (const e of answer.errors ?? []) reportError(e.field, e.message);
+    showBlocked(page, `fix the network first (${answer.errors?.[0]?.message ?? "it is not valid"})`);
+    return null;
   }
-
-  /**
-   * The image, sequence or table panel for this run's data, made anew when the data changes.
-   * @param {any} answer the validator's summary
-   */
-  function mountWorkspace(answer) {
-    const key = JSON.stringify([answer.data, state.seed]);
-    if (key === workspaceKey) return;
-    workspaceKey = key;
-    drawn = null;
-    workspace = createWorkspace($("workspace"), {
-      uPlot, data: answer.data,
-      loadExamples: () => fetchExamples(specFromState(state).data, state.seed, 16),
-      onSample: (/** @type {number} */ index) => change({ sample: index }),
-      onDraw: (/** @type {number[][] | null} */ input) => {
-        drawn = input;
-        run.sendView();
-      },
-      onGenerate: (/** @type {{prefix: string, length: number, temperature: number}} */ o) => {
-        socket.send({ type: "generate", id: ++generateId, ...o });
-        return generateId;
-      },
-    });
+  views.topBar.setBlocked("");
+  page.validated = answer;
+  if (page.kindOf(page.state.dataset) === "points") views.builder.showInfo(document, answer.layers);
+  else renderNetwork(page);
+  if (answer.data.input_kind === "table") views.dataPanel.setColumns([...answer.data.features, spec.data.target ?? ""].filter(Boolean));
+  mountWorkspace(page, answer);
+  $("param-count").textContent = `${answer.total_params.toLocaleString("en")} parameters`;
+  page.points = null;
+  if (answer.data.input_kind === "points") {
+    fetchPoints(spec.data, spec.seed).then((p) => {
+      if (!current()) return; // overtaken
+      page.points = p;
+      views.boundary.setPoints(p);
+      views.network.drawFeatures(p.domain);
+    }, (e) => showError(document, "status", String(e.message)));
   }
+  resetViews(page, answer);
+  return { spec };
+}
 
-  /** The `view` message for the live run (the controller sends it, then the speed). */
-  function viewMessage() {
-    if (!validated) return null;
-    const views = viewsFor(validated.data, state.layers, state.dataset);
-    counters.view = { type: "view", views, fps: pacer.fps, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
-    return counters.view;
+/**
+ * The network on screen cannot train: the run before it (still the session's, paused by
+ * the controller) is hidden, never trained by Play in its place; Play says why it is off.
+ * @param {Page} page
+ * @param {string} reason
+ */
+function showBlocked(page, reason) {
+  const { views } = page;
+  page.validated = null;
+  views.topBar.setBlocked(reason);
+  views.network.reset();
+  views.boundary.reset();
+  views.stack.reset();
+  page.workspace?.reset();
+  for (const chart of Object.values(views.charts)) chart.reset();
+  $("train-loss").textContent = $("val-loss").textContent = "–";
+  $("param-count").textContent = "";
+  views.topBar.restart();
+}
+
+/**
+ * @param {Page} page
+ * @param {any} answer the validator's summary of the new run
+ */
+function resetViews(page, answer) {
+  const { views } = page;
+  const palette = ["#0877bd", "#f59322", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#e69f00", "#000000"];
+  page.gradLayers = answer.layers.filter((/** @type {any} */ l) => l.params > 0).map((/** @type {any} */ l) => l.name);
+  views.charts.loss.reset();
+  views.charts.score.reset();
+  views.charts.grads.reset(page.gradLayers.map((n, i) => ({ label: layerTitle(n), stroke: palette[i % palette.length] })));
+  views.charts.score.setTitle(answer.data.task === "regression" ? "R² (1 is perfect)" : "Accuracy");
+  views.health.reset();
+  views.network.reset();
+  views.boundary.reset();
+  views.stack.reset();
+  page.workspace?.reset();
+  $("train-loss").textContent = $("val-loss").textContent = "–";
+  counters.valLoss = counters.valScore = NaN;
+  counters.done = "";
+  views.topBar.restart();
+  $("done").textContent = "";
+  $("view-notes").textContent = "";
+}
+
+/**
+ * The image, sequence or table panel for this run's data, made anew when the data changes.
+ * @param {Page} page
+ * @param {any} answer the validator's summary
+ */
+function mountWorkspace(page, answer) {
+  const key = JSON.stringify([answer.data, page.state.seed]);
+  if (key === page.workspaceKey) return;
+  page.workspaceKey = key;
+  page.drawn = null;
+  page.workspace = createWorkspace($("workspace"), {
+    uPlot: page.uPlot, data: answer.data,
+    loadExamples: () => fetchExamples(specFromState(page.state).data, page.state.seed, 16),
+    onSample: (/** @type {number} */ index) => changeState(page, { sample: index }),
+    onDraw: (/** @type {number[][] | null} */ input) => {
+      page.drawn = input;
+      page.run.sendView();
+    },
+    onGenerate: (/** @type {{prefix: string, length: number, temperature: number}} */ o) => {
+      page.socket.send({ type: "generate", id: ++page.generateId, ...o });
+      return page.generateId;
+    },
+  });
+}
+
+/**
+ * The `view` message for the live run (the controller sends it, then the speed).
+ * @param {Page} page
+ */
+function viewMessage({ validated, state, drawn, pacer }) {
+  if (!validated) return null;
+  const views = viewsFor(validated.data, state.layers, state.dataset);
+  counters.view = { type: "view", views, fps: pacer.fps, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
+  return counters.view;
+}
+
+/**
+ * Steps in one epoch of the running network's data at today's batch size.
+ * @param {Page} page
+ */
+function epochSteps({ validated, state }) {
+  return validated ? stepsPerEpoch(validated.data.train_examples, state.batch_size) : 1;
+}
+
+/**
+ * @param {Page} page
+ * @param {"play" | "pause" | "step" | "reset"} action
+ */
+function act(page, action) {
+  const { run } = page;
+  if (action === "play") run.play();
+  if (action === "pause") run.pause();
+  // Step trains one epoch, as TensorFlow Playground's does (of the new run's data, if
+  // Step starts a finished run afresh).
+  if (action === "step") run.step(() => Math.min(epochSteps(page), MAX_STEP_N));
+  if (action === "reset") run.reset();
+}
+
+/**
+ * The server's words next to the control the field belongs to, or under the output map
+ * (with the field named) when no control shows it.
+ * @param {string} field
+ * @param {string} message
+ */
+function reportError(field, message) {
+  if (!showError(document, errorSlot(field), message)) showError(document, "status", `${field}: ${message}`);
+}
+
+/**
+ * @param {Page} page
+ * @param {{step: number, epoch: number}} progress the step and epoch shown, never back
+ */
+function showProgress(page, { step, epoch }) {
+  counters.step = step;
+  if (epoch === counters.epoch) return;
+  counters.epoch = epoch;
+  page.views.topBar.setEpoch(epoch);
+}
+
+/**
+ * @param {Page} page
+ * @param {Record<string, any>[]} points the live run's metric points, after a reset's answer
+ */
+function showMetrics({ views, gradLayers }, points) {
+  for (const p of points) {
+    counters.lr = p.lr;
+    counters.valLoss = p.val_loss ?? NaN;
+    counters.valScore = p.val_score ?? NaN;
+    views.charts.loss.push(p.epoch, [p.train_loss, p.val_loss]);
+    views.charts.score.push(p.epoch, [p.train_score, p.val_score]);
+    views.charts.grads.push(p.epoch, gradLayers.map((name) => p.grad_norms?.[name] ?? null));
   }
+}
 
-  /** Steps in one epoch of the running network's data at today's batch size. */
-  function epochSteps() {
-    return validated ? stepsPerEpoch(validated.data.train_examples, state.batch_size) : 1;
+/**
+ * @param {Page} page
+ * @param {import("./socket.js").ServerEvent} event
+ */
+function showDone({ views }, event) {
+  $("done").textContent = event.detail;
+  counters.done = event.reason;
+  if (event.reason === "early_stopped" && event.best_epoch) {
+    views.charts.loss.mark(event.best_epoch);
+    views.charts.score.mark(event.best_epoch);
   }
+}
 
-  /** @param {"play" | "pause" | "step" | "reset"} action */
-  function act(action) {
-    if (action === "play") run.play();
-    if (action === "pause") run.pause();
-    // Step trains one epoch, as TensorFlow Playground's does (of the new run's data, if
-    // Step starts a finished run afresh).
-    if (action === "step") run.step(() => Math.min(epochSteps(), MAX_STEP_N));
-    if (action === "reset") run.reset();
+/**
+ * @param {Page} page
+ * @param {Record<string, any>} next an imported state
+ */
+function importState(page, next) {
+  page.state = next;
+  history.replaceState(null, "", `${location.pathname}?${toQuery(next, page.kindOf)}`);
+  render(page);
+  renderNetwork(page);
+  void page.run.restart();
+}
+
+/**
+ * @param {Page} page
+ * @param {import("./frame.js").Frame} frame the newest, painted once on the browser's clock
+ */
+function paint(page, frame) {
+  const { views } = page;
+  counters.framesPainted++;
+  if (page.kindOf(page.state.dataset) === "points") {
+    views.network.update(frame);
+    if (frame.arrays.boundary) views.boundary.update(frame.arrays.boundary);
+  } else {
+    views.stack.update(frame);
+    page.workspace?.update(frame);
   }
-
-  /**
-   * The server's words next to the control the field belongs to, or under the output map
-   * (with the field named) when no control shows it.
-   * @param {string} field
-   * @param {string} message
-   */
-  function reportError(field, message) {
-    if (!showError(document, errorSlot(field), message)) showError(document, "status", `${field}: ${message}`);
+  views.health.update(frame);
+  const v = frame.header.values;
+  if (page.run.ended !== "diverged" && (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null)) {
+    $("train-loss").textContent = formatLoss(v["metrics/train_loss"]);
+    $("val-loss").textContent = formatLoss(v["metrics/val_loss"]);
   }
+}
 
-  /** @param {{step: number, epoch: number}} progress the step and epoch shown, never back */
-  function showProgress({ step, epoch }) {
-    counters.step = step;
-    if (epoch === counters.epoch) return;
-    counters.epoch = epoch;
-    topBar.setEpoch(epoch);
-  }
-
-  /** @param {Record<string, any>[]} metricPoints the live run's, after a reset's answer */
-  function showMetrics(metricPoints) {
-    for (const p of metricPoints) {
-      counters.lr = p.lr;
-      counters.valLoss = p.val_loss ?? NaN;
-      counters.valScore = p.val_score ?? NaN;
-      charts.loss.push(p.epoch, [p.train_loss, p.val_loss]);
-      charts.score.push(p.epoch, [p.train_score, p.val_score]);
-      charts.grads.push(p.epoch, gradLayers.map((name) => p.grad_norms?.[name] ?? null));
-    }
-  }
-
-  /** @param {import("./socket.js").ServerEvent} event */
-  function showDone(event) {
-    $("done").textContent = event.detail;
-    counters.done = event.reason;
-    if (event.reason === "early_stopped" && event.best_epoch) {
-      charts.loss.mark(event.best_epoch);
-      charts.score.mark(event.best_epoch);
-    }
-  }
-
-  /**
-   * @param {Record<string, any>} next an imported state
-   */
-  function importState(next) {
-    state = next;
-    history.replaceState(null, "", `${location.pathname}?${toQuery(state, kindOf)}`);
-    render();
-    renderNetwork();
-    void run.restart();
-  }
-
-  /** @param {import("./frame.js").Frame} frame the newest, painted once on the browser's clock */
-  function paint(frame) {
-    counters.framesPainted++;
-    if (kindOf(state.dataset) === "points") {
-      network.update(frame);
-      if (frame.arrays.boundary) boundary.update(frame.arrays.boundary);
-    } else {
-      stack.update(frame);
-      workspace?.update(frame);
-    }
-    health.update(frame);
-    const v = frame.header.values;
-    if (run.ended !== "diverged" && (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null)) {
-      $("train-loss").textContent = formatLoss(v["metrics/train_loss"]);
-      $("val-loss").textContent = formatLoss(v["metrics/val_loss"]);
-    }
-  }
-
-  let chartsDrawnAt = 0;
-
-  /** @param {number} now ms: the curves redraw a few times a second, not every frame */
-  function flushCharts(now) {
-    if (now - chartsDrawnAt < CHART_INTERVAL_MS) return;
-    chartsDrawnAt = now;
-    for (const chart of Object.values(charts)) chart.flush();
-  }
-
-  render();
-  renderNetwork();
-  socket.connect();
-  run.startPainting();
-  applyGlossary(document.body);
+/**
+ * The curves redraw a few times a second, not every frame.
+ * @param {Page} page
+ * @param {number} now ms
+ */
+function flushCharts(page, now) {
+  if (now - page.chartsDrawnAt < CHART_INTERVAL_MS) return;
+  page.chartsDrawnAt = now;
+  for (const chart of Object.values(page.views.charts)) chart.flush();
 }
 
 /**
