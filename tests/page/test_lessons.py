@@ -89,6 +89,31 @@ def test_a_comparison_lesson_plays_its_arms_together_and_gives_its_verdict(page:
     shoot(page, "lesson-verdict")
 
 
+def test_start_over_trains_every_arm_again_from_step_0(page: Page) -> None:
+    """Start over replaces every arm's run (lessons/arm.js on the run controller): each
+    counter goes back to 0, ready, and Play trains the new runs."""
+    lesson = LESSONS[COMPARISON]
+    open_lesson(page, f"?lesson={COMPARISON}")
+    answer = lesson.question.choices[lesson.question.answer]
+    page.get_by_role("radio", name=answer, exact=True).check()
+    wait_for_every_arm(page, "a.dataset.step === '0'")
+    page.get_by_role("button", name="Play").click()
+    wait_for_every_arm(page, "Number(a.dataset.step) > 0")
+
+    page.get_by_role("button", name="Start over").click()
+    wait_for_every_arm(
+        page, "a.dataset.step === '0' && a.querySelector('.arm-state').textContent === 'ready'"
+    )
+    expect(page.get_by_role("radio", name=answer, exact=True)).to_be_enabled()  # unlocked
+    play = page.get_by_role("button", name="Play")
+    expect(play).to_be_enabled()
+    play.click()
+    wait_for_every_arm(page, "Number(a.dataset.step) > 0")
+    page.get_by_role("button", name="Pause").click()
+    wait_for_every_arm(page, "a.querySelector('.arm-state').textContent === 'paused'")
+    assert all(0 < s < lesson.steps for s in arm_steps(page)), arm_steps(page)
+
+
 def test_the_menu_lists_every_lesson_in_order_and_opens_one(page: Page) -> None:
     page.goto("/?seed=3")
     page.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
