@@ -11,13 +11,12 @@ from typing import Any
 from app.data import build_dataset
 from app.data.base import DataError, Dataset
 from app.data.gan import GanData, build_gan_data
-from app.nn import ModelInput, SpecError, build_model
+from app.data.losses import resolve_loss
+from app.nn import ModelInput, SpecError, build_model, cost
 from app.nn.build import ModelReport
 from app.nn.gan import build_discriminator, build_generator
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import ExperimentSpec
-from app.train import cost
-from app.train.objective import resolve_loss
 
 
 def check_spec(
@@ -70,7 +69,7 @@ def check_spec(
 def _step_estimate(
     report: ModelReport, batch_size: int, limits: Limits
 ) -> tuple[dict[str, float], list[str]]:
-    """One training step's estimated cost (app/train/cost.py) and the warnings it earns;
+    """One training step's estimated cost (app/nn/cost.py) and the warnings it earns;
     a step beyond `limits.max_step_seconds` is refused: it would hold its worker that long
     at every turn, and its evaluations longer still."""
     flops = cost.step_flops(report, batch_size)

@@ -20,8 +20,8 @@ from app.lessons.model import Measure, Metric
 from app.lessons.trace import Trace, Watch
 from app.nn.blocks import DenseBlock, SelfAttention
 from app.train import GanRun, Metrics, Run
+from app.train.modes import evaluating
 from app.train.probes.common import capture
-from app.train.run import evaluating
 
 PROBE_CAP = 1024  # val examples for unit_spread and attention_peak
 

@@ -7,10 +7,8 @@ divergence), kept out of the step so the loop reads like the textbook's.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -20,10 +18,11 @@ from torch import nn
 
 from app.data import build_dataset
 from app.data.base import Dataset
-from app.nn import ModelInput, build_model
+from app.nn import ModelInput, build_model, cost
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import Dropout, ExperimentSpec, Layer, TrainSpec
-from app.train import cost, objective, optim
+from app.train import objective, optim, probes
+from app.train.modes import evaluating
 from app.train.objective import LossFn
 from app.train.rng import OwnRng
 
@@ -162,7 +161,7 @@ class Run:
             )
             self._rng = OwnRng(self.device)  # dropout's draws continue from here
         self.model.to(self.device)
-        # Examples one evaluation may use (app/train/cost.py): all of them for small networks.
+        # Examples one evaluation may use (app/nn/cost.py): all of them for small networks.
         self.eval_size = cost.eval_examples(self.report, self.limits)
         self.loss_fn = objective.make_loss(self.task, spec.train.loss)
         self.optimizer = optim.make_optimizer(self.model, spec.train)
@@ -490,9 +489,7 @@ class Run:
 
     def observe(self, *views: str, **options: Any) -> dict[str, Any]:
         """Numpy arrays for the named views (see the app/train/probes package); changes nothing."""
-        from app.train.probes import observe
-
-        return observe(self, views, **options)
+        return probes.observe(self, views, **options)
 
 
 def _out_of_memory(error: Exception) -> bool:
@@ -512,32 +509,3 @@ def _listing(params: dict[str, Any], most: int = 24) -> str:
 
 def _has_batchnorm(layers: Sequence[Layer]) -> bool:
     return any(layer.type == "batchnorm" for layer in layers)
-
-
-@contextlib.contextmanager
-def evaluating(model: nn.Module) -> Iterator[None]:
-    """Eval mode (no dropout, frozen batch-norm statistics), then the previous mode back.
-    Nothing to do for a model that no mode changes (switching walks every module: a
-    class's frames spent a tenth of a worker on it)."""
-    if not _mode_matters(model):
-        yield
-        return
-    was_training = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
-
-
-_MODAL = (nn.Dropout, nn.modules.batchnorm._BatchNorm, nn.MultiheadAttention)
-_modal_models: weakref.WeakKeyDictionary[nn.Module, bool] = weakref.WeakKeyDictionary()
-
-
-def _mode_matters(model: nn.Module) -> bool:
-    """Whether train and eval mode compute differently for this model (dropout, batch norm,
-    attention's dropout), remembered per model: a model's modules never change."""
-    modal = _modal_models.get(model)
-    if modal is None:
-        modal = _modal_models[model] = any(isinstance(m, _MODAL) for m in model.modules())
-    return modal
