@@ -26,7 +26,7 @@ from app.train.gan_losses import discriminator_loss, generator_loss
 from app.train.modes import evaluating
 from app.train.probes.gan import observe_gan
 from app.train.rng import OwnRng
-from app.train.run import DoneReason, RunStatus, State, resolve_device
+from app.train.trainer import DoneReason, Lifecycle, resolve_device
 
 VIEW_SAMPLES = 512  # fixed latent vectors the views draw (the same every frame)
 
@@ -83,7 +83,7 @@ class GanMetrics:
     d_fake: float
 
 
-class GanRun:
+class GanRun(Lifecycle):
     """Both networks, their optimizers and the real samples (on one device), trained by
     rounds. `epoch` counts passes of the discriminator over the real samples' worth of
     batches; a metrics point is kept per epoch."""
@@ -155,6 +155,10 @@ class GanRun:
     def steps_per_epoch(self) -> int:
         return max(1, math.ceil(len(self.real) / self.gan.batch_size))
 
+    @property
+    def step_limit(self) -> int | None:
+        return self.gan.max_steps
+
     def reset(self, seed: int | None = None) -> None:
         """Fresh weights (settings kept); a new seed also redraws the real samples."""
         if seed is not None and seed != self.spec.seed:
@@ -163,21 +167,6 @@ class GanRun:
             self.real = self.data.real.to(self.device)
         self.running = False
         self._init_training()
-
-    @property
-    def status(self) -> RunStatus:
-        if self._done:
-            return RunStatus("done", self.step_count, self.epoch, *self._done)
-        state: State = "running" if self.running else "ready" if self.step_count == 0 else "paused"
-        return RunStatus(state, self.step_count, self.epoch)
-
-    @property
-    def done(self) -> bool:
-        return self._done is not None
-
-    def fail(self, detail: str) -> None:
-        self._done = ("failed", detail)
-        self.running = False
 
     @property
     def best_epoch(self) -> None:

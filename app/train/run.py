@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import nn
@@ -25,9 +25,8 @@ from app.train import objective, optim, probes
 from app.train.modes import evaluating
 from app.train.objective import LossFn
 from app.train.rng import OwnRng
+from app.train.trainer import DoneReason, Lifecycle, resolve_device
 
-State = Literal["ready", "running", "paused", "done"]
-DoneReason = Literal["max_epochs", "max_steps", "early_stopped", "diverged", "failed"]
 EVAL_CHUNK = 1024  # examples per forward pass when evaluating
 TRAIN_EVAL_CAP = 4096  # train-set metrics are measured on at most this many examples
 # A loss beyond this many times the run's first loss (floored at LOSS_FLOOR, so a tiny first
@@ -59,24 +58,6 @@ def train_step(
         nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()  # update the weights
     return loss.detach()
-
-
-def resolve_device(device: str) -> torch.device:
-    """'auto' -> CUDA when present, else CPU; 'cuda' without a GPU is a clear error."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
-    return torch.device(device)
-
-
-@dataclass
-class RunStatus:
-    state: State
-    step: int
-    epoch: int
-    reason: DoneReason | None = None
-    detail: str = ""  # for a person: why it stopped, at which step
 
 
 @dataclass
@@ -114,7 +95,7 @@ class WeightEditError(ValueError):
         self.field = field
 
 
-class Run:
+class Run(Lifecycle):
     """A model, its optimizer and its data (all on one device), trained step by step."""
 
     def __init__(
@@ -177,6 +158,16 @@ class Run:
         self._bad_epochs = 0
         self._apply_lr()
 
+    @property
+    def steps_per_epoch(self) -> int:
+        return max(1, math.ceil(len(self.x_train) / self.spec.train.batch_size))
+
+    @property
+    def step_limit(self) -> int | None:
+        """The steps `max_epochs` allows at today's batch size; None without a limit."""
+        epochs = self.spec.train.max_epochs
+        return None if epochs is None else epochs * self.steps_per_epoch
+
     def reset(self, seed: int | None = None) -> None:
         """Start over with fresh weights (the current settings kept); a new seed also
         regenerates the data."""
@@ -185,22 +176,6 @@ class Run:
             self._load_data()
         self.running = False
         self._init_training()
-
-    @property
-    def status(self) -> RunStatus:
-        if self._done:
-            return RunStatus("done", self.step_count, self.epoch, *self._done)
-        state: State = "running" if self.running else "ready" if self.step_count == 0 else "paused"
-        return RunStatus(state, self.step_count, self.epoch)
-
-    @property
-    def done(self) -> bool:
-        return self._done is not None
-
-    def fail(self, detail: str) -> None:
-        """Ends the run as failed (the worker calls this when something outside it breaks)."""
-        self._done = ("failed", detail)
-        self.running = False
 
     # --- training ---
 
