@@ -8,6 +8,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from app.catalog import LAYER_VIEWS
 from app.data import build_dataset
 from app.data.base import DataError, Dataset
 from app.data.gan import GanData, build_gan_data
@@ -56,8 +57,12 @@ def check_spec(
             "val_examples": len(data.x_val),
             "classes": data.class_names,
             "features": data.feature_names,
+            "label_at_start": data.label_at_start,
         },
-        "layers": [dataclasses.asdict(layer) for layer in report.layers],
+        "layers": [
+            dataclasses.asdict(layer) | {"views": LAYER_VIEWS.get(layer.type, [])}
+            for layer in report.layers
+        ],
         "output": {"units": data.output_dim, "activation": report.output_activation, "loss": loss},
         "total_params": report.total_params,
         "activation_bytes": report.activation_bytes,
@@ -124,7 +129,10 @@ def _check_gan(spec: ExperimentSpec, data: GanData, limits: Limits) -> dict[str,
         _, report = build(gan, shape, limits=limits, device="meta")
         networks[side] = {
             "input_shape": report.input_shape,
-            "layers": [dataclasses.asdict(layer) for layer in report.layers],
+            "layers": [
+                dataclasses.asdict(layer) | {"views": LAYER_VIEWS.get(layer.type, [])}
+                for layer in report.layers
+            ],
             "output_activation": report.output_activation,
             "total_params": report.total_params,
             "activation_bytes": report.activation_bytes,
