@@ -24,10 +24,10 @@ import { layerTitle } from "./layerNames.js";
 import { supersede } from "./frame.js";
 import { createFramePacer } from "./framePacer.js";
 import { stepsPerEpoch } from "./progress.js";
-import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery } from "./state.js";
+import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery, useCatalog } from "./state.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
-import { createBuilder, LAYER_TYPES_BY_KIND } from "./views/builder.js";
+import { createBuilder } from "./views/builder.js";
 import { createChart, loadUPlot } from "./views/charts.js";
 import { clearErrors, el, showError } from "./views/controls.js";
 import { createDataPanel } from "./views/dataPanel.js";
@@ -61,6 +61,7 @@ Object.assign(window, { nnp: counters });
 
 async function main() {
   const catalog = await fetchCatalog();
+  useCatalog(catalog); // the URL table's bounds and layer fields, before the link is read
   const kindOf = (/** @type {string} */ dataset) => catalog.datasets[dataset]?.input_kind ?? "points";
   const link = readQuery(location.search, kindOf, Object.keys(catalog.datasets));
   let state = link.state;
@@ -219,7 +220,7 @@ async function main() {
     network.render([]);
     const data = validated?.spec.data.dataset === state.dataset ? validated.data : null;
     stack.render(builder.cards(state.layers, kind), kind, stackEnds(data));
-    const offered = /** @type {Record<string, string[]>} */ (LAYER_TYPES_BY_KIND)[kind] ?? [];
+    const offered = /** @type {string[]} */ (catalog.layer_menus[kind] ?? []);
     addType.replaceChildren(el("option", { value: "", textContent: "choose a type…" }), ...offered.map((t) => el("option", { value: t, textContent: t })));
     if (validated?.spec.data.dataset === state.dataset && validated.layers.length === state.layers.length + 1) {
       builder.showInfo(document, validated.layers);
@@ -358,7 +359,7 @@ async function main() {
 
   function sendView() {
     if (!validated) return;
-    const views = viewsFor(validated.data, state.layers, state.dataset);
+    const views = viewsFor(validated.data, validated.layers);
     counters.view = { type: "view", views, fps: pacer.fps, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
     socket.send(counters.view);
     if (state.speed !== null) socket.send({ type: "speed", steps_per_second: state.speed });

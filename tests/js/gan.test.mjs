@@ -1,6 +1,7 @@
 // Unit tests of the GAN page's pure helpers (static/js/gan/): the URL state table and its
 // round trip, the presets, the views asked for, the fields named in words, the readouts'
 // sentences and the plane's colour scale. Run by `node --test tests/js/`.
+import "./catalog.mjs";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 

@@ -20,7 +20,7 @@ import { createPlayer, createRateMeter } from "./player.js";
 import { presetFamily, presetSettings } from "./presets.js";
 import { createReadouts } from "./readouts.js";
 import { createSetupPanel } from "./setupPanel.js";
-import { fieldLabel, hotParams, isHot, isPageOnly, parseQuery, specField, specFromState, toQuery, viewsFor } from "./state.js";
+import { fieldLabel, hotParams, isHot, isPageOnly, parseQuery, specField, specFromState, toQuery, useGanCatalog, viewsFor } from "./state.js";
 
 const VIEW_FPS = 30;
 const MANIFOLD_GRID = 20; // latent grid lines each way
@@ -34,6 +34,7 @@ Object.assign(window, { nnp: counters });
 
 async function main() {
   const catalog = await fetchCatalog();
+  useGanCatalog(catalog); // the settings' choices and the layers' fields, before the link is read
   const kindOf = (/** @type {string} */ dataset) => catalog.gan.datasets[dataset]?.input_kind ?? "points";
   const parsed = parseQuery(location.search, kindOf);
   let state = parsed.state;

@@ -12,42 +12,42 @@
  * "latent size: must be greater than or equal to 1"). Page-only settings are clamped here.
  */
 
-import { formatLayers, parseLayers } from "../state.js";
+import { constraintsOf, paramAt } from "../schema.js";
+import { formatLayers, parseLayers, useCatalog } from "../state.js";
 import { presetFamily, presetSettings } from "./presets.js";
 
 /**
  * @typedef {import("../state.js").Layer} Layer
  * @typedef {Record<string, any>} GanState
  * @typedef {{name: string, kind: "int"|"number"|"choice"|"string"|"layers"|"points"|"list"|"bool",
- *            default?: any, path?: string, min?: number, max?: number, choices?: string[],
- *            nullable?: boolean, hot?: string, page?: boolean, preset?: boolean}} GanProp
+ *            default?: any, path?: string, nullable?: boolean, hot?: string, page?: boolean,
+ *            preset?: boolean} & import("../schema.js").Constraints} GanProp
  * `hot`: the `set` parameter a live run takes it by (weights kept). `page`: how the page
  * looks, not what is trained. `preset`: its default depends on the data (its preset).
  */
 
 /** The layers of the 2-D plane, each a checkbox (`show`). */
 export const PLANE_LAYERS = ["heat", "manifold", "real", "fake", "arrows"];
-const OPTIMIZERS = ["adam", "sgd", "rmsprop"];
 export const MAX_DRAWN = 300; // points a drawing may hold (the server takes up to 1,000)
 
 /** @type {GanProp[]} */
 export const GAN_PROPS = [
   { name: "data", kind: "string", default: "gaussians8", path: "data.dataset" },
-  { name: "noise", kind: "number", default: 0, min: 0, max: 1, path: "data.noise" },
+  { name: "noise", kind: "number", default: 0, path: "data.noise" },
   { name: "points", kind: "points", default: [], path: "data.points" },
-  { name: "latent", kind: "int", min: 1, max: 256, path: "gan.latent_size", preset: true },
-  { name: "dist", kind: "choice", choices: ["uniform", "normal"], path: "gan.latent", preset: true },
+  { name: "latent", kind: "int", path: "gan.latent_size", preset: true },
+  { name: "dist", kind: "choice", path: "gan.latent", preset: true },
   { name: "g", kind: "layers", path: "gan.generator.layers", preset: true },
-  { name: "g_opt", kind: "choice", choices: OPTIMIZERS, path: "gan.generator.optimizer", preset: true },
-  { name: "g_lr", kind: "number", min: 0, max: 10, path: "gan.generator.lr", hot: "g_lr", preset: true },
+  { name: "g_opt", kind: "choice", path: "gan.generator.optimizer", preset: true },
+  { name: "g_lr", kind: "number", path: "gan.generator.lr", hot: "g_lr", preset: true },
   { name: "d", kind: "layers", path: "gan.discriminator.layers", preset: true },
-  { name: "d_opt", kind: "choice", choices: OPTIMIZERS, path: "gan.discriminator.optimizer", preset: true },
-  { name: "d_lr", kind: "number", min: 0, max: 10, path: "gan.discriminator.lr", hot: "d_lr", preset: true },
-  { name: "d_steps", kind: "int", min: 1, max: 10, path: "gan.d_steps", hot: "d_steps", preset: true },
-  { name: "loss", kind: "choice", choices: ["non_saturating", "classic", "least_squares"], path: "gan.loss", hot: "gan_loss", preset: true },
-  { name: "batch", kind: "int", min: 1, max: 4096, path: "gan.batch_size", hot: "batch_size", preset: true },
-  { name: "train", kind: "choice", default: "both", choices: ["both", "discriminator", "generator"], path: "gan.train_only", hot: "train_only" },
-  { name: "seed", kind: "int", default: 0, min: 0, max: 2 ** 31 - 1, path: "seed" },
+  { name: "d_opt", kind: "choice", path: "gan.discriminator.optimizer", preset: true },
+  { name: "d_lr", kind: "number", path: "gan.discriminator.lr", hot: "d_lr", preset: true },
+  { name: "d_steps", kind: "int", path: "gan.d_steps", hot: "d_steps", preset: true },
+  { name: "loss", kind: "choice", path: "gan.loss", hot: "gan_loss", preset: true },
+  { name: "batch", kind: "int", path: "gan.batch_size", hot: "batch_size", preset: true },
+  { name: "train", kind: "choice", default: "both", path: "gan.train_only", hot: "train_only" },
+  { name: "seed", kind: "int", default: 0, path: "seed" },
   // the page only
   { name: "speed", kind: "number", default: null, nullable: true, min: 0.1, max: 100000, page: true },
   { name: "show", kind: "list", default: PLANE_LAYERS, choices: PLANE_LAYERS, page: true },
@@ -62,6 +62,19 @@ export const GAN_PROPS = [
 const UNJUDGED = new Set(["mnist"]);
 
 const BY_NAME = Object.fromEntries(GAN_PROPS.map((p) => [p.name, p]));
+
+/**
+ * Takes the schema from the server's catalog (schema.js): the choices and bounds of each
+ * setting of the experiment (the page's own settings keep theirs), and the layers' fields.
+ * Call once, before a link is read.
+ * @param {any} catalog `GET /api/catalog`
+ */
+export function useGanCatalog(catalog) {
+  useCatalog(catalog);
+  for (const prop of GAN_PROPS) {
+    if (!prop.page && prop.path && prop.kind !== "layers" && prop.kind !== "points") Object.assign(prop, constraintsOf(paramAt(catalog, prop.path)));
+  }
+}
 
 /** @typedef {(dataset: string) => string} KindOf a dataset's input kind: "points" or "image" */
 
