@@ -36,6 +36,7 @@ ACTIVATIONS: dict[str, str] = {
     "elu": "Smooth ReLU that goes to -1 below zero.",
     "gelu": "Smooth ReLU used by Transformers.",
     "silu": "x * sigmoid(x), also called swish.",
+    "softplus": "log(1 + e^x): a smooth ReLU that is never exactly zero, so no unit dies.",
     "sigmoid": "Squashes to (0, 1); saturates, so gradients vanish in deep nets.",
     "tanh": "Squashes to (-1, 1); zero-centred, saturates at the ends.",
     "linear": "No non-linearity: stacked linear layers stay one linear map.",
