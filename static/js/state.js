@@ -9,7 +9,8 @@
  * catalog (schema.js): call `useCatalog(catalog)` once, before anything reads a link.
  */
 
-import { boundsProblem, constraintsOf, inBounds, paramAt } from "./schema.js";
+import { constraintsOf, inBounds, paramAt } from "./schema.js";
+import { numberProblem, quote, readValue, whyNot, writeValue } from "./urlValue.js";
 
 /**
  * @typedef {{type: string, [key: string]: any}} Layer
@@ -257,37 +258,6 @@ function readLayers(raw, preset, problems) {
 }
 
 /**
- * Why a value does not parse, in words.
- * @param {Prop} prop
- * @param {string} raw
- */
-function whyNot(prop, raw) {
-  if (prop.kind === "int" || prop.kind === "number") return numberProblem(prop, raw) ?? `${quote(raw)} is not valid`;
-  if (prop.kind === "bool") return `${quote(raw)} is not 1 or 0`;
-  if (prop.pattern) return `${quote(raw)} is not the name of an uploaded CSV file`;
-  if (prop.choices) return `${quote(raw)} is not one of ${prop.choices.join(", ")}`;
-  return `${quote(raw)} is not valid`;
-}
-
-/**
- * @param {{kind: string} & Constraints} f
- * @param {string} text
- * @returns {string | null} what is wrong with the number, null if nothing
- */
-function numberProblem(f, text) {
-  if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text)) return `${quote(text)} is not a number`;
-  const n = Number(text);
-  if (f.kind === "int" && !Number.isInteger(n)) return `${quote(text)} is not a whole number`;
-  if (!Number.isFinite(n)) return `${quote(text)} is not a number`;
-  return boundsProblem(f, text);
-}
-
-/** @param {string} text a piece of the address, quoted and cut short for the page */
-function quote(text) {
-  return `'${text.length > 40 ? `${text.slice(0, 40)}…` : text}'`;
-}
-
-/**
  * Only the settings that differ from their defaults (for this kind of data), so links stay
  * short; `parseQuery` with the same `kindOf` reads them back.
  * @param {State} state
@@ -311,29 +281,7 @@ export function toQuery(state, kindOf = () => "points") {
  * @returns {any} undefined when the text is not a valid value
  */
 export function parseValue(prop, raw) {
-  if (prop.nullable && raw === "") return null;
-  switch (prop.kind) {
-    case "int":
-    case "number": {
-      if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(raw)) return undefined;
-      const n = Number(raw);
-      if (prop.kind === "int" && !Number.isInteger(n)) return undefined;
-      return inBounds(prop, n) ? n : undefined;
-    }
-    case "bool":
-      return raw === "1" || raw === "true" ? true : raw === "0" || raw === "false" ? false : undefined;
-    case "string":
-      if (prop.pattern) return prop.pattern.test(raw) ? raw : undefined;
-      return !prop.choices || prop.choices.includes(raw) ? raw.slice(0, 100) : undefined;
-    case "list": {
-      const items = raw ? raw.split(",") : [];
-      const valid = prop.choices ? items.filter((i) => prop.choices?.includes(i)) : items;
-      return [...new Set(valid.map((i) => i.slice(0, 64)))].slice(0, 32);
-    }
-    case "layers":
-      return parseLayers(raw);
-  }
-  return undefined;
+  return prop.kind === "layers" ? parseLayers(raw) : readValue(prop, raw);
 }
 
 /**
@@ -341,11 +289,7 @@ export function parseValue(prop, raw) {
  * @param {any} value
  */
 function formatValue(prop, value) {
-  if (value === null) return "";
-  if (prop.kind === "bool") return value ? "1" : "0";
-  if (prop.kind === "list") return value.join(",");
-  if (prop.kind === "layers") return formatLayers(value);
-  return String(value);
+  return prop.kind === "layers" ? formatLayers(value) : writeValue(prop, value);
 }
 
 /**

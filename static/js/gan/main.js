@@ -75,7 +75,7 @@ async function main() {
     loss: createChart($("charts"), uPlot, { title: "Losses", xLabel: "step", series: [{ label: "D loss", stroke: "#0877bd" }, { label: "G loss", stroke: "#aa4488" }] }),
     scores: createChart($("charts"), uPlot, { title: "D's verdict: mean P(real)", xLabel: "step", range: [0, 1], series: [{ label: "D(real)", stroke: "#007a59" }, { label: "D(fake)", stroke: "#aa4488", dash: [5, 3] }] }),
   };
-  if (parsed.ignored.length) $("notes").textContent = `The link's ${parsed.ignored.join(", ")} could not be read; the defaults stand.`;
+  if (parsed.problems.length) $("notes").textContent = `Some of the link could not be read: ${parsed.problems.join("; ")}.`;
 
   const family = () => presetFamily(state.data, kindOf(state.data));
 

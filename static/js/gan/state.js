@@ -5,15 +5,14 @@
  * spec (`kind: "gan"`, docs/spec.md). A link holds only what differs from the defaults of
  * its data's preset (presets.js), e.g. `/gan?data=ring&g_lr=0.0003&train=generator`.
  *
- * The URL is untrusted: a value of the wrong form (a word for a number, an unknown choice, a
- * layer that does not parse) is ignored and named in `ignored`, so the page can say so. A
- * number of the right form but out of bounds is kept for the experiment's settings: the
- * server's validator then names the field and its limit next to the control (`latent=0`:
- * "latent size: must be greater than or equal to 1"). Page-only settings are clamped here.
+ * The URL is untrusted: a value that does not read (a word for a number, a number outside
+ * the catalog's bounds, an unknown choice, a layer that does not parse) is ignored and named
+ * in `ignored`, so the page can say so; each value reads as on the playground (urlValue.js).
  */
 
 import { constraintsOf, paramAt } from "../schema.js";
 import { formatLayers, parseLayers, useCatalog } from "../state.js";
+import { NUMBER, quote, readValue, whyNot, writeValue } from "../urlValue.js";
 import { presetFamily, presetSettings } from "./presets.js";
 
 /**
@@ -91,8 +90,9 @@ export function defaultState(dataset = BY_NAME.data.default, kindOf = () => "poi
 /**
  * @param {string} search location.search
  * @param {KindOf} [kindOf]
- * @returns {{state: GanState, ignored: string[]}} `ignored`: parameters whose value could not
- *   be read (their defaults stand)
+ * @returns {{state: GanState, ignored: string[], problems: string[]}} `ignored`: parameters
+ *   whose value could not be read (their defaults stand); `problems`: why, in words that name
+ *   the setting and its limit ("latent: 0 is less than 1; using 2")
  */
 export function parseQuery(search, kindOf = () => "points") {
   const params = new URLSearchParams(search);
@@ -100,15 +100,24 @@ export function parseQuery(search, kindOf = () => "points") {
   const state = defaultState(dataset && /^[a-z0-9_]{1,40}$/.test(dataset) ? dataset : undefined, kindOf);
   /** @type {string[]} */
   const ignored = [];
+  /** @type {string[]} */
+  const problems = [];
   for (const prop of GAN_PROPS) {
     const raw = params.get(prop.name);
     if (raw === null || prop.name === "data") continue;
     const value = parseValue(prop, raw);
-    if (value === undefined) ignored.push(prop.name);
-    else state[prop.name] = value;
+    if (value !== undefined) state[prop.name] = value;
+    else {
+      ignored.push(prop.name);
+      const why = prop.kind === "layers" || prop.kind === "points" ? `${quote(raw)} does not read` : whyNot(prop, raw);
+      problems.push(`${prop.name}: ${why}; using ${formatValue(prop, state[prop.name]) || "none"}`);
+    }
   }
-  if (dataset !== null && dataset !== state.data) ignored.push("data");
-  return { state, ignored };
+  if (dataset !== null && dataset !== state.data) {
+    ignored.push("data");
+    problems.push(`${quote(dataset)} is not a GAN dataset; using ${state.data}`);
+  }
+  return { state, ignored, problems };
 }
 
 /**
@@ -130,40 +139,15 @@ export function toQuery(state, kindOf = () => "points") {
   return params.toString().replaceAll("%2C", ",").replaceAll("%3A", ":");
 }
 
-const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i;
-
 /**
  * @param {GanProp} prop
  * @param {string} raw
- * @returns {any} undefined when the text is not of the setting's form
+ * @returns {any} undefined when the text is not a value of the setting (urlValue.js)
  */
 export function parseValue(prop, raw) {
-  if (prop.nullable && raw === "") return null;
-  switch (prop.kind) {
-    case "int":
-    case "number": {
-      if (!NUMBER.test(raw)) return undefined;
-      const n = Number(raw);
-      if (!Number.isFinite(n) || (prop.kind === "int" && !Number.isInteger(n))) return undefined;
-      // The server checks the experiment's bounds and names the field; the page's own are clamped.
-      return prop.page ? Math.max(prop.min ?? -Infinity, Math.min(prop.max ?? Infinity, n)) : n;
-    }
-    case "choice":
-      return prop.choices?.includes(raw) ? raw : undefined;
-    case "bool":
-      return raw === "1" ? true : raw === "0" ? false : undefined;
-    case "string":
-      return raw.slice(0, 100);
-    case "list": {
-      const items = raw ? raw.split(",") : [];
-      return prop.choices ? prop.choices.filter((c) => items.includes(c)) : items;
-    }
-    case "layers":
-      return parseLayers(raw);
-    case "points":
-      return parsePoints(raw);
-  }
-  return undefined;
+  if (prop.kind === "layers") return parseLayers(raw);
+  if (prop.kind === "points") return parsePoints(raw);
+  return readValue(prop, raw);
 }
 
 /**
@@ -171,12 +155,9 @@ export function parseValue(prop, raw) {
  * @param {any} value
  */
 function formatValue(prop, value) {
-  if (value === null) return "";
   if (prop.kind === "layers") return formatLayers(value);
   if (prop.kind === "points") return formatPoints(value);
-  if (prop.kind === "list") return value.join(",");
-  if (prop.kind === "bool") return value ? "1" : "0";
-  return String(value);
+  return writeValue(prop, value);
 }
 
 /**
