@@ -17,12 +17,13 @@ from pydantic import BaseModel
 
 from app.data import DATASETS
 from app.data.gan import GAN_SETS
-from app.settings import Limits
+from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import (
     FEATURES,
     LAYER_TYPES,
     SPEC_VERSION,
     DataSpec,
+    EarlyStopping,
     ExperimentSpec,
     GanNet,
     GanSpec,
@@ -35,6 +36,7 @@ ACTIVATIONS: dict[str, str] = {
     "elu": "Smooth ReLU that goes to -1 below zero.",
     "gelu": "Smooth ReLU used by Transformers.",
     "silu": "x * sigmoid(x), also called swish.",
+    "softplus": "log(1 + e^x): a smooth ReLU that is never exactly zero, so no unit dies.",
     "sigmoid": "Squashes to (0, 1); saturates, so gradients vanish in deep nets.",
     "tanh": "Squashes to (-1, 1); zero-centred, saturates at the ends.",
     "linear": "No non-linearity: stacked linear layers stay one linear map.",
@@ -49,22 +51,27 @@ INITIALIZERS: dict[str, str] = {
 
 OPTIMIZERS: dict[str, dict[str, Any]] = {
     "sgd": {
+        "label": "SGD",
         "description": "Stochastic gradient descent, with optional (Nesterov) momentum.",
         "params": ["lr", "momentum", "nesterov", "weight_decay"],
     },
     "adam": {
+        "label": "Adam",
         "description": "Adaptive moments: a per-weight step size from gradient averages.",
         "params": ["lr", "beta1", "beta2", "weight_decay"],
     },
     "adamw": {
+        "label": "AdamW",
         "description": "Adam with decoupled weight decay.",
         "params": ["lr", "beta1", "beta2", "weight_decay"],
     },
     "rmsprop": {
+        "label": "RMSprop",
         "description": "Divides by a running average of squared gradients.",
         "params": ["lr", "momentum", "weight_decay"],
     },
     "adagrad": {
+        "label": "Adagrad",
         "description": "Step sizes shrink with the sum of past squared gradients.",
         "params": ["lr", "weight_decay"],
     },
@@ -142,8 +149,36 @@ def describe_fields(model: type[BaseModel], skip: tuple[str, ...] = ("type",)) -
         choices = _choices(info.annotation)
         if choices:
             entry["choices"] = choices
+        pattern = _pattern(info.annotation)
+        if pattern:
+            entry["pattern"] = pattern
+        entry |= _item_bounds(info.annotation)
         out[name] = entry
     return out
+
+
+def _item_bounds(annotation: Any) -> dict[str, Any]:
+    """A list field's bounds on each item (list[Annotated[int, Field(ge=1)]]): item_min..."""
+    if typing.get_origin(annotation) is not list:
+        return {}
+    (item,) = typing.get_args(annotation)
+    found = {}
+    for meta in getattr(item, "__metadata__", ()):
+        for bound in (meta, *getattr(meta, "metadata", ())):  # a Field(...) holds its bounds
+            for cls, (key, attr) in _BOUNDS.items():
+                if isinstance(bound, cls):
+                    found[f"item_{key}"] = getattr(bound, attr)
+    return found
+
+
+def _pattern(annotation: Any) -> str | None:
+    """A string field's regular expression, also inside Optional[Annotated[str, ...]]."""
+    for arg in typing.get_args(annotation):
+        for meta in getattr(arg, "__metadata__", ()):
+            for inner in getattr(meta, "metadata", ()):
+                if getattr(inner, "pattern", None):
+                    return str(inner.pattern)
+    return None
 
 
 def _choices(annotation: Any) -> list[Any]:
@@ -171,6 +206,43 @@ def _nullable(annotation: Any) -> bool:
     return type(None) in typing.get_args(annotation)
 
 
+# The layer types the page offers for each kind of data, in its menu's order (the validator
+# says why any other fails).
+LAYER_MENUS: dict[str, list[str]] = {
+    "points": ["dense", "dropout", "batchnorm", "layernorm"],
+    "table": ["dense", "dropout", "batchnorm", "layernorm"],
+    "image": [
+        "conv2d", "maxpool2d", "avgpool2d", "globalmaxpool", "dense", "dropout", "batchnorm",
+        "flatten",
+    ],
+    "sequence": ["rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
+    "tokens": ["embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
+}  # fmt: skip
+# The views a layer type lets a run show (each probe needs such a layer: app/train/probes);
+# the validator lists them per layer, and the page asks for what its layers offer.
+LAYER_VIEWS: dict[str, list[str]] = {
+    "conv2d": ["feature_maps", "filters"],
+    "maxpool2d": ["feature_maps"],
+    "avgpool2d": ["feature_maps"],
+    **dict.fromkeys(["rnn", "lstm", "gru"], ["hidden_states", "time_grads", "accuracy_by_length"]),
+    "attention": ["attention", "time_grads", "accuracy_by_length"],
+}
+# The GAN page's menus: layer types for each kind of data and each side.
+GAN_LAYER_MENUS: dict[str, dict[str, list[str]]] = {
+    "points": {
+        "generator": ["dense", "dropout", "batchnorm", "layernorm"],
+        "discriminator": ["dense", "dropout", "batchnorm", "layernorm"],
+    },
+    "image": {
+        "generator": ["dense", "reshape", "upsample", "conv2d", "batchnorm", "dropout"],
+        "discriminator": [
+            "conv2d", "maxpool2d", "avgpool2d", "dense", "dropout", "batchnorm", "flatten",
+        ],
+    },
+}  # fmt: skip
+SPEC_PARTS = ("version", "kind", "description", "data", "model", "train", "gan")
+
+
 def build_catalog(limits: Limits) -> dict[str, Any]:
     """Everything the page needs to build its controls, in one JSON-ready document."""
     return {
@@ -182,6 +254,7 @@ def build_catalog(limits: Limits) -> dict[str, Any]:
             model.model_fields["type"].default: {
                 "description": (model.__doc__ or "").strip(),
                 "params": describe_fields(model),
+                "views": LAYER_VIEWS.get(model.model_fields["type"].default, []),
             }
             for model in LAYER_TYPES
         },
@@ -191,15 +264,23 @@ def build_catalog(limits: Limits) -> dict[str, Any]:
         "schedules": SCHEDULES,
         "losses": LOSSES,
         "outputs": OUTPUTS,
+        "layer_menus": LAYER_MENUS,
+        "spec_params": describe_fields(ExperimentSpec, skip=SPEC_PARTS),
         "data_params": describe_fields(DataSpec, skip=()),
         "train_params": describe_fields(TrainSpec, skip=()),
+        "early_stopping_params": describe_fields(EarlyStopping, skip=()),
         "spec_defaults": ExperimentSpec().model_dump(),
         "gan": {
             "datasets": {
-                name: {"description": entry.description, "input_kind": entry.input_kind}
+                name: {
+                    "label": entry.label,
+                    "description": entry.description,
+                    "input_kind": entry.input_kind,
+                }
                 for name, entry in GAN_SETS.items()
             },
             "params": describe_fields(GanSpec, skip=("generator", "discriminator")),
+            "layer_menus": GAN_LAYER_MENUS,
             "net_params": describe_fields(GanNet, skip=("layers",)),
             "losses": GAN_LOSSES,
             "spec_defaults": GAN_EXAMPLE.model_dump(exclude={"model", "train"}),
@@ -208,12 +289,21 @@ def build_catalog(limits: Limits) -> dict[str, Any]:
 
 
 GAN_LOSSES = {
-    "classic": "the minimax game: the generator minimizes log(1 - D(G(z))); its gradient "
-    "vanishes while the discriminator rejects every fake",
-    "non_saturating": "the generator maximizes log D(G(z)): the same goal with strong "
-    "gradients early (the usual choice)",
-    "least_squares": "LSGAN: squared distances of the discriminator's output to 1 (real) "
-    "and 0 (fake)",
+    "non_saturating": {
+        "label": "non-saturating",
+        "description": "the generator maximizes log D(G(z)): the same goal with strong "
+        "gradients early (the usual choice)",
+    },
+    "classic": {
+        "label": "classic (minimax)",
+        "description": "the minimax game: the generator minimizes log(1 - D(G(z))); its "
+        "gradient vanishes while the discriminator rejects every fake",
+    },
+    "least_squares": {
+        "label": "least squares (LSGAN)",
+        "description": "LSGAN: squared distances of the discriminator's output to 1 (real) "
+        "and 0 (fake)",
+    },
 }
 GAN_EXAMPLE = ExperimentSpec.model_validate(
     {"kind": "gan", "data": {"dataset": "gaussians8"}, "gan": GanSpec().model_dump()}
@@ -222,3 +312,9 @@ GAN_EXAMPLE = ExperimentSpec.model_validate(
 
 def _dataset_entry(info: Any) -> dict[str, Any]:
     return {k: v for k, v in dataclasses.asdict(info).items() if not callable(v)}
+
+
+if __name__ == "__main__":  # the page's schema as the server serves it (tests/js/catalog.json)
+    import json
+
+    print(json.dumps(build_catalog(DEFAULT_LIMITS), indent=1))

@@ -160,7 +160,7 @@ def _shape(shape: list[int]) -> str:
 def _train(args: argparse.Namespace) -> int:
     import torch
 
-    from app.train import GanRun, create_run
+    from app.train import create_run
     from app.validation import check_spec
 
     spec = _load(args.spec)
@@ -174,17 +174,13 @@ def _train(args: argparse.Namespace) -> int:
     except (SpecError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INVALID
-    if isinstance(run, GanRun):
-        steps_per_epoch, max_epochs = run.steps_per_epoch, None
-    else:
-        steps_per_epoch = math.ceil(len(run.x_train) / spec.train.batch_size)
-        max_epochs = spec.train.max_epochs
+    steps_per_epoch = run.steps_per_epoch
     if args.steps is not None:
         total = args.steps
-    elif isinstance(run, GanRun) and args.epochs is None and run.gan.max_steps is not None:
-        total = run.gan.max_steps
+    elif args.epochs:
+        total = args.epochs * steps_per_epoch
     else:
-        total = (args.epochs or max_epochs or DEFAULT_EPOCHS) * steps_per_epoch
+        total = run.step_limit or DEFAULT_EPOCHS * steps_per_epoch
     progress = Progress(total, enabled=sys.stderr.isatty() or not args.json)
     started = time.perf_counter()
     while run.step_count < total and not run.done:

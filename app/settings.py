@@ -49,7 +49,7 @@ class Limits(BaseModel):
     max_d_steps: int = 10
     max_gan_steps: int = 10_000_000
     max_drawn_points: int = 1000
-    # --- cost (app/train/cost.py): what one step or evaluation may take on this server ---
+    # --- cost (app/nn/cost.py): what one step or evaluation may take on this server ---
     # The throughput the estimates assume, in GFLOP/s: one CPU training thread here measured
     # 70 to 90 alone and about 30 beside other busy processes (a big CNN on MNIST, two
     # operations per multiply-add); set higher for a GPU.

@@ -101,7 +101,9 @@ class DataSpec(StrictModel):
 
 # --- Layers: a discriminated union on `type`; each class's docstring is its catalog entry. ---
 
-Activation = Literal["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "linear"]
+Activation = Literal[
+    "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "linear"
+]
 Init = Literal["default", "xavier", "he", "zeros"]
 
 ActivationField = Annotated[

@@ -185,7 +185,7 @@ def render(limits: Limits | None = None) -> str:
         "",
         *_param_table(gan["net_params"]),
         "",
-        "Losses: " + "; ".join(f"`{k}`: {v}" for k, v in gan["losses"].items()),
+        "Losses: " + "; ".join(f"`{k}`: {v['description']}" for k, v in gan["losses"].items()),
         "",
         "Live changes: `g_lr`, `d_lr`, `d_steps`, `gan_loss`, `train_only`, `batch_size`, "
         "`max_steps`.",

@@ -8,16 +8,16 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from app.catalog import LAYER_VIEWS
 from app.data import build_dataset
 from app.data.base import DataError, Dataset
 from app.data.gan import GanData, build_gan_data
-from app.nn import ModelInput, SpecError, build_model
+from app.data.losses import resolve_loss
+from app.nn import ModelInput, SpecError, build_model, cost
 from app.nn.build import ModelReport
 from app.nn.gan import build_discriminator, build_generator
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import ExperimentSpec
-from app.train import cost
-from app.train.objective import resolve_loss
 
 
 def check_spec(
@@ -57,8 +57,12 @@ def check_spec(
             "val_examples": len(data.x_val),
             "classes": data.class_names,
             "features": data.feature_names,
+            "label_at_start": data.label_at_start,
         },
-        "layers": [dataclasses.asdict(layer) for layer in report.layers],
+        "layers": [
+            dataclasses.asdict(layer) | {"views": LAYER_VIEWS.get(layer.type, [])}
+            for layer in report.layers
+        ],
         "output": {"units": data.output_dim, "activation": report.output_activation, "loss": loss},
         "total_params": report.total_params,
         "activation_bytes": report.activation_bytes,
@@ -70,7 +74,7 @@ def check_spec(
 def _step_estimate(
     report: ModelReport, batch_size: int, limits: Limits
 ) -> tuple[dict[str, float], list[str]]:
-    """One training step's estimated cost (app/train/cost.py) and the warnings it earns;
+    """One training step's estimated cost (app/nn/cost.py) and the warnings it earns;
     a step beyond `limits.max_step_seconds` is refused: it would hold its worker that long
     at every turn, and its evaluations longer still."""
     flops = cost.step_flops(report, batch_size)
@@ -125,7 +129,10 @@ def _check_gan(spec: ExperimentSpec, data: GanData, limits: Limits) -> dict[str,
         _, report = build(gan, shape, limits=limits, device="meta")
         networks[side] = {
             "input_shape": report.input_shape,
-            "layers": [dataclasses.asdict(layer) for layer in report.layers],
+            "layers": [
+                dataclasses.asdict(layer) | {"views": LAYER_VIEWS.get(layer.type, [])}
+                for layer in report.layers
+            ],
             "output_activation": report.output_activation,
             "total_params": report.total_params,
             "activation_bytes": report.activation_bytes,

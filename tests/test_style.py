@@ -15,8 +15,8 @@ BIN = Path(sys.executable).parent
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "app", "tests", "bench"],
-        ["ruff", "format", "--check", "app", "tests", "bench"],
+        ["ruff", "check", "app", "tests", "bench", "tools"],
+        ["ruff", "format", "--check", "app", "tests", "bench", "tools"],
         ["mypy"],
     ],
 )

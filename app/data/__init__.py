@@ -6,6 +6,7 @@ serializes. Nothing is downloaded at run time.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from app.data.base import DataError, Dataset
@@ -53,7 +54,10 @@ def build_dataset(
         data_dir=data_dir,
         limits=limits,
     )
-    return flip_labels(info.build(request), data.flip, seed)
+    built = info.build(request)
+    if info.label_at_start:
+        built = dataclasses.replace(built, label_at_start=True)
+    return flip_labels(built, data.flip, seed)
 
 
 def check_limits(data: DataSpec, info: DatasetInfo, limits: Limits) -> None:

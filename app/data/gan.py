@@ -43,6 +43,7 @@ class GanData:
 
 @dataclass(frozen=True)
 class GanSet:
+    label: str  # the name a student reads on the page
     description: str
     input_kind: GanKind
     build: Callable[[DataSpec, np.random.Generator], GanData]
@@ -134,16 +135,26 @@ def mnist(spec: DataSpec, rng: np.random.Generator) -> GanData:
 
 GAN_SETS: dict[str, GanSet] = {
     "gaussians8": GanSet(
-        "Eight Gaussian blobs on a circle: watch for mode collapse.", "points", gaussians8
+        "8 gaussians",
+        "Eight Gaussian blobs on a circle: watch for mode collapse.",
+        "points",
+        gaussians8,
     ),
-    "ring": GanSet("A thin ring of radius 1.5.", "points", ring),
-    "line": GanSet("A slanted line segment.", "points", line),
-    "moons": GanSet("Two interleaving half-moons.", "points", moons),
-    "drawn": GanSet("Points you draw on the plane (data.points).", "points", drawn),
+    "ring": GanSet("ring", "A thin ring of radius 1.5.", "points", ring),
+    "line": GanSet("line", "A slanted line segment.", "points", line),
+    "moons": GanSet("moons", "Two interleaving half-moons.", "points", moons),
+    "drawn": GanSet(
+        "draw your own", "Points you draw on the plane (data.points).", "points", drawn
+    ),
     "digits": GanSet(
-        "Handwritten digits, 8×8 pixels (1,797 images): fast on a CPU.", "image", digits
+        "digits 8×8",
+        "Handwritten digits, 8×8 pixels (1,797 images): fast on a CPU.",
+        "image",
+        digits,
     ),
-    "mnist": GanSet("Handwritten digits, 28×28 pixels (14,000 MNIST images).", "image", mnist),
+    "mnist": GanSet(
+        "MNIST 28×28", "Handwritten digits, 28×28 pixels (14,000 MNIST images).", "image", mnist
+    ),
 }
 
 

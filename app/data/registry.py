@@ -52,6 +52,9 @@ class DatasetInfo:
     max_classes: int
     uses: tuple[str, ...]
     build: Builder = field(repr=False, compare=False)
+    # Sequences whose label is fixed by the first step (Dataset.label_at_start): the page
+    # asks their runs for accuracy against the length remembered over.
+    label_at_start: bool = False
 
     def to_json(self) -> dict[str, object]:
         """Every field but the builder, as JSON-ready values."""
@@ -92,7 +95,12 @@ def image_set(description: str, build: Builder) -> DatasetInfo:
 
 
 def sequence_set(
-    description: str, task: CatalogTask, n_samples: int, seq_len: int, build: Builder
+    description: str,
+    task: CatalogTask,
+    n_samples: int,
+    seq_len: int,
+    build: Builder,
+    label_at_start: bool = False,
 ) -> DatasetInfo:
     """An entry for a generated sequence dataset, a fifth held out."""
     return DatasetInfo(
@@ -105,6 +113,7 @@ def sequence_set(
         max_classes=2,
         uses=with_flip(SEQUENCE_USES, task),
         build=build,
+        label_at_start=label_at_start,
     )
 
 
@@ -162,6 +171,7 @@ DATASETS: dict[str, DatasetInfo] = {
         n_samples=2000,
         seq_len=15,
         build=build_memory,
+        label_at_start=True,
     ),
     "adding": sequence_set(
         "The adding problem: sum the two marked values of a long sequence (no memory: MSE 0.167).",

@@ -99,7 +99,6 @@ def sequence_dataset(
     make: Make,
     features: list[str],
     classes: list[str],
-    label_at_start: bool = False,
 ) -> Dataset:
     """Generates n sequences with `make`, splits them, and describes them: regression when
     `classes` is empty (y (N, 1) float32), else multiclass (y (N,) int64)."""
@@ -119,7 +118,6 @@ def sequence_dataset(
         class_names=classes,
         output_dim=len(classes) or 1,
         feature_names=features,
-        label_at_start=label_at_start,
     )
 
 
@@ -141,4 +139,4 @@ def build_sum_of_sines(req: DataRequest) -> Dataset:
 def build_memory(req: DataRequest) -> Dataset:
     """`memory`: recall the symbol shown with the cue at step 0, after seq_len - 1 louder
     others."""
-    return sequence_dataset(req, make_memory, [*SYMBOLS, CUE], list(SYMBOLS), label_at_start=True)
+    return sequence_dataset(req, make_memory, [*SYMBOLS, CUE], list(SYMBOLS))

@@ -19,9 +19,9 @@ import torch
 from app.lessons.model import Measure, Metric
 from app.lessons.trace import Trace, Watch
 from app.nn.blocks import DenseBlock, SelfAttention
-from app.train import GanRun, Metrics, Run
+from app.train import GanRun, Metrics, Run, Trainer
+from app.train.modes import evaluating
 from app.train.probes.common import capture
-from app.train.run import evaluating
 
 PROBE_CAP = 1024  # val examples for unit_spread and attention_peak
 
@@ -34,7 +34,7 @@ class MetricError(ValueError):
 class Finished:
     """A run after its steps, with its trace; the final evaluation is made once, if asked."""
 
-    run: Run | GanRun
+    run: Trainer
     trace: Trace
     steps: int
 

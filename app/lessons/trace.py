@@ -16,8 +16,9 @@ import torch
 
 from app.lessons.model import EVERY, Measure, Tracked
 from app.train import Run
+from app.train.modes import evaluating
 from app.train.objective import correct, r2_score
-from app.train.run import EVAL_CHUNK, TRAIN_EVAL_CAP, evaluating
+from app.train.run import EVAL_CHUNK, TRAIN_EVAL_CAP
 
 GRAD_WINDOW = 10  # grad_ratio averages the gradient norms of this many last steps
 

@@ -15,6 +15,7 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "elu": nn.ELU,
     "gelu": nn.GELU,
     "silu": nn.SiLU,
+    "softplus": nn.Softplus,
     "sigmoid": nn.Sigmoid,
     "tanh": nn.Tanh,
     "linear": nn.Identity,

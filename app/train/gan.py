@@ -3,8 +3,8 @@ the same small API as `Run` (step, set, reset, observe), so the worker, the CLI 
 lessons drive either without knowing which.
 
 One step is one round of the game, in `gan_step`: `d_steps` discriminator updates on a real
-and a fake batch, then one generator update through the (frozen) discriminator. The
-three loss formulations come first, one function per side.
+and a fake batch, then one generator update through the (frozen) discriminator (the three
+loss formulations: app/train/gan_losses.py).
 """
 
 from __future__ import annotations
@@ -16,38 +16,19 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from app.data.gan import GanData, build_gan_data
 from app.nn.gan import build_discriminator, build_generator
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import ExperimentSpec, GanNet, GanSpec, TrainSpec
 from app.train import optim
+from app.train.gan_losses import discriminator_loss, generator_loss
+from app.train.modes import evaluating
+from app.train.probes.gan import observe_gan
 from app.train.rng import OwnRng
-from app.train.run import DoneReason, RunStatus, State, evaluating, resolve_device
+from app.train.trainer import DoneReason, Lifecycle, resolve_device
 
 VIEW_SAMPLES = 512  # fixed latent vectors the views draw (the same every frame)
-
-
-# --- the losses: each takes logits, D(x) = sigmoid(logit) is P(real) ---
-
-
-def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """Real samples should score 1, fakes 0: cross-entropy, or squares for least squares."""
-    if kind == "least_squares":
-        return 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean()
-    return F.softplus(-real).mean() + F.softplus(fake).mean()  # -log D(x) - log(1 - D(G(z)))
-
-
-def generator_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
-    """What the generator minimizes. classic: log(1 - D(G(z))), the minimax game, whose
-    gradient vanishes while D rejects the fakes; non_saturating: -log D(G(z)), the same
-    fixed point with strong gradients early; least_squares: (D(G(z)) - 1)^2 / 2."""
-    if kind == "classic":
-        return -F.softplus(fake).mean()
-    if kind == "least_squares":
-        return 0.5 * ((fake - 1) ** 2).mean()
-    return F.softplus(-fake).mean()
 
 
 def gan_step(
@@ -102,7 +83,7 @@ class GanMetrics:
     d_fake: float
 
 
-class GanRun:
+class GanRun(Lifecycle):
     """Both networks, their optimizers and the real samples (on one device), trained by
     rounds. `epoch` counts passes of the discriminator over the real samples' worth of
     batches; a metrics point is kept per epoch."""
@@ -174,6 +155,10 @@ class GanRun:
     def steps_per_epoch(self) -> int:
         return max(1, math.ceil(len(self.real) / self.gan.batch_size))
 
+    @property
+    def step_limit(self) -> int | None:
+        return self.gan.max_steps
+
     def reset(self, seed: int | None = None) -> None:
         """Fresh weights (settings kept); a new seed also redraws the real samples."""
         if seed is not None and seed != self.spec.seed:
@@ -182,21 +167,6 @@ class GanRun:
             self.real = self.data.real.to(self.device)
         self.running = False
         self._init_training()
-
-    @property
-    def status(self) -> RunStatus:
-        if self._done:
-            return RunStatus("done", self.step_count, self.epoch, *self._done)
-        state: State = "running" if self.running else "ready" if self.step_count == 0 else "paused"
-        return RunStatus(state, self.step_count, self.epoch)
-
-    @property
-    def done(self) -> bool:
-        return self._done is not None
-
-    def fail(self, detail: str) -> None:
-        self._done = ("failed", detail)
-        self.running = False
 
     @property
     def best_epoch(self) -> None:
@@ -309,8 +279,6 @@ class GanRun:
 
     def observe(self, *views: str, **options: Any) -> dict[str, Any]:
         """Numpy arrays for the named views (app/train/probes/gan.py); changes nothing."""
-        from app.train.probes.gan import observe_gan
-
         return observe_gan(self, views, **options)
 
     def grad_norms(self) -> dict[str, float]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from app.train.run import Run, evaluating
+from app.train.modes import evaluating
+from app.train.run import Run
 
 START = 0  # token id 0 marks the start and the end of a name ('.' in `names`)
 

@@ -8,27 +8,9 @@ import torch
 from torch.nn import functional as F
 
 from app.data.base import Task
+from app.data.losses import resolve_loss
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-# Which losses make sense for which task; the first is what 'auto' picks.
-LOSSES_FOR_TASK: dict[Task, tuple[str, ...]] = {
-    "binary": ("bce", "mse", "huber"),
-    "multiclass": ("cross_entropy", "mse"),
-    "regression": ("mse", "huber"),
-}
-
-
-def resolve_loss(task: Task, loss: str) -> str:
-    """The loss to use; raises ValueError (in plain words) for a loss that does not fit."""
-    allowed = LOSSES_FOR_TASK[task]
-    if loss == "auto":
-        return allowed[0]
-    if loss not in allowed:
-        raise ValueError(
-            f"loss '{loss}' does not fit a {task} task; use one of {', '.join(allowed)}"
-        )
-    return loss
 
 
 def make_loss(task: Task, loss: str) -> LossFn:

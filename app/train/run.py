@@ -7,28 +7,26 @@ divergence), kept out of the step so the loop reads like the textbook's.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import nn
 
 from app.data import build_dataset
 from app.data.base import Dataset
-from app.nn import ModelInput, build_model
+from app.nn import ModelInput, build_model, cost
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import Dropout, ExperimentSpec, Layer, TrainSpec
-from app.train import cost, objective, optim
+from app.train import objective, optim, probes
+from app.train.modes import evaluating
 from app.train.objective import LossFn
 from app.train.rng import OwnRng
+from app.train.trainer import DoneReason, Lifecycle, resolve_device
 
-State = Literal["ready", "running", "paused", "done"]
-DoneReason = Literal["max_epochs", "max_steps", "early_stopped", "diverged", "failed"]
 EVAL_CHUNK = 1024  # examples per forward pass when evaluating
 TRAIN_EVAL_CAP = 4096  # train-set metrics are measured on at most this many examples
 # A loss beyond this many times the run's first loss (floored at LOSS_FLOOR, so a tiny first
@@ -60,24 +58,6 @@ def train_step(
         nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()  # update the weights
     return loss.detach()
-
-
-def resolve_device(device: str) -> torch.device:
-    """'auto' -> CUDA when present, else CPU; 'cuda' without a GPU is a clear error."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
-    return torch.device(device)
-
-
-@dataclass
-class RunStatus:
-    state: State
-    step: int
-    epoch: int
-    reason: DoneReason | None = None
-    detail: str = ""  # for a person: why it stopped, at which step
 
 
 @dataclass
@@ -115,7 +95,7 @@ class WeightEditError(ValueError):
         self.field = field
 
 
-class Run:
+class Run(Lifecycle):
     """A model, its optimizer and its data (all on one device), trained step by step."""
 
     def __init__(
@@ -162,7 +142,7 @@ class Run:
             )
             self._rng = OwnRng(self.device)  # dropout's draws continue from here
         self.model.to(self.device)
-        # Examples one evaluation may use (app/train/cost.py): all of them for small networks.
+        # Examples one evaluation may use (app/nn/cost.py): all of them for small networks.
         self.eval_size = cost.eval_examples(self.report, self.limits)
         self.loss_fn = objective.make_loss(self.task, spec.train.loss)
         self.optimizer = optim.make_optimizer(self.model, spec.train)
@@ -178,6 +158,16 @@ class Run:
         self._bad_epochs = 0
         self._apply_lr()
 
+    @property
+    def steps_per_epoch(self) -> int:
+        return max(1, math.ceil(len(self.x_train) / self.spec.train.batch_size))
+
+    @property
+    def step_limit(self) -> int | None:
+        """The steps `max_epochs` allows at today's batch size; None without a limit."""
+        epochs = self.spec.train.max_epochs
+        return None if epochs is None else epochs * self.steps_per_epoch
+
     def reset(self, seed: int | None = None) -> None:
         """Start over with fresh weights (the current settings kept); a new seed also
         regenerates the data."""
@@ -186,22 +176,6 @@ class Run:
             self._load_data()
         self.running = False
         self._init_training()
-
-    @property
-    def status(self) -> RunStatus:
-        if self._done:
-            return RunStatus("done", self.step_count, self.epoch, *self._done)
-        state: State = "running" if self.running else "ready" if self.step_count == 0 else "paused"
-        return RunStatus(state, self.step_count, self.epoch)
-
-    @property
-    def done(self) -> bool:
-        return self._done is not None
-
-    def fail(self, detail: str) -> None:
-        """Ends the run as failed (the worker calls this when something outside it breaks)."""
-        self._done = ("failed", detail)
-        self.running = False
 
     # --- training ---
 
@@ -490,9 +464,7 @@ class Run:
 
     def observe(self, *views: str, **options: Any) -> dict[str, Any]:
         """Numpy arrays for the named views (see the app/train/probes package); changes nothing."""
-        from app.train.probes import observe
-
-        return observe(self, views, **options)
+        return probes.observe(self, views, **options)
 
 
 def _out_of_memory(error: Exception) -> bool:
@@ -512,32 +484,3 @@ def _listing(params: dict[str, Any], most: int = 24) -> str:
 
 def _has_batchnorm(layers: Sequence[Layer]) -> bool:
     return any(layer.type == "batchnorm" for layer in layers)
-
-
-@contextlib.contextmanager
-def evaluating(model: nn.Module) -> Iterator[None]:
-    """Eval mode (no dropout, frozen batch-norm statistics), then the previous mode back.
-    Nothing to do for a model that no mode changes (switching walks every module: a
-    class's frames spent a tenth of a worker on it)."""
-    if not _mode_matters(model):
-        yield
-        return
-    was_training = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
-
-
-_MODAL = (nn.Dropout, nn.modules.batchnorm._BatchNorm, nn.MultiheadAttention)
-_modal_models: weakref.WeakKeyDictionary[nn.Module, bool] = weakref.WeakKeyDictionary()
-
-
-def _mode_matters(model: nn.Module) -> bool:
-    """Whether train and eval mode compute differently for this model (dropout, batch norm,
-    attention's dropout), remembered per model: a model's modules never change."""
-    modal = _modal_models.get(model)
-    if modal is None:
-        modal = _modal_models[model] = any(isinstance(m, _MODAL) for m in model.modules())
-    return modal

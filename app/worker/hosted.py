@@ -16,7 +16,7 @@ from app.nn import SpecError
 from app.protocol import encode_frame
 from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
-from app.train import GanRun, Run, create_run
+from app.train import Run, Trainer, create_run
 from app.train.generate import GenerateError, generate_text
 from app.train.group.layout import DenseLayout, layout_of
 from app.train.probes import ObserveError, check_example_input, feature_map_channels
@@ -72,7 +72,7 @@ SLOW_COST_FACTOR = 6.0
 
 
 class HostedRun:
-    def __init__(self, run_id: str, run: Run | GanRun, settings: Settings, emit: Emit) -> None:
+    def __init__(self, run_id: str, run: Trainer, settings: Settings, emit: Emit) -> None:
         self.id, self.run, self.settings, self.emit = run_id, run, settings, emit
         self.playing = False
         self.pending_steps = 0  # from a `step n` command
@@ -179,7 +179,7 @@ class HostedRun:
 
     def _supervised(self, field: str, what: str) -> Run | None:
         """The run if it is supervised; if not, tells the client that `what` needs one."""
-        if isinstance(self.run, GanRun):
+        if not isinstance(self.run, Run):
             self._invalid(field, f"{what} is for supervised runs; a GAN has no input to give")
             return None
         return self.run

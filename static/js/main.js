@@ -26,10 +26,10 @@ import { layerTitle } from "./layerNames.js";
 import { createFramePacer } from "./framePacer.js";
 import { stepsPerEpoch } from "./progress.js";
 import { createRunController } from "./runController.js";
-import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery } from "./state.js";
+import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery, useCatalog } from "./state.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
-import { createBuilder, LAYER_TYPES_BY_KIND } from "./views/builder.js";
+import { createBuilder } from "./views/builder.js";
 import { createChart, loadUPlot } from "./views/charts.js";
 import { clearErrors, el, showError } from "./views/controls.js";
 import { createDataPanel } from "./views/dataPanel.js";
@@ -90,6 +90,7 @@ Object.assign(window, { nnp: counters });
 
 async function main() {
   const catalog = await fetchCatalog();
+  useCatalog(catalog); // the URL table's bounds and layer fields, before the link is read
   const kindOf = (/** @type {string} */ dataset) => catalog.datasets[dataset]?.input_kind ?? "points";
   const link = readQuery(location.search, kindOf, Object.keys(catalog.datasets));
   const state = link.state;
@@ -280,7 +281,7 @@ function renderNetwork({ state, kindOf, catalog, views, points, validated }) {
   views.network.render([]);
   const data = validated?.spec.data.dataset === state.dataset ? validated.data : null;
   views.stack.render(views.builder.cards(state.layers, kind), kind, stackEnds(data));
-  const offered = /** @type {Record<string, string[]>} */ (LAYER_TYPES_BY_KIND)[kind] ?? [];
+  const offered = /** @type {string[]} */ (catalog.layer_menus[kind] ?? []);
   views.addType.replaceChildren(el("option", { value: "", textContent: "choose a type…" }), ...offered.map((t) => el("option", { value: t, textContent: t })));
   if (validated?.spec.data.dataset === state.dataset && validated.layers.length === state.layers.length + 1) {
     views.builder.showInfo(document, validated.layers);
@@ -449,7 +450,7 @@ function mountWorkspace(page, answer) {
  */
 function viewMessage({ validated, state, drawn, pacer }) {
   if (!validated) return null;
-  const views = viewsFor(validated.data, state.layers, state.dataset);
+  const views = viewsFor(validated.data, validated.layers);
   counters.view = { type: "view", views, fps: pacer.fps, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
   return counters.view;
 }

@@ -5,92 +5,103 @@
  * settings, where it lives in the ExperimentSpec (docs/spec.md). Adding a setting is one row.
  * The URL is untrusted input like any other: a value that does not parse, or lies outside the
  * row's bounds, falls back to the default (the server validates the spec again anyway).
+ * The bounds, choices and patterns, and every layer type's fields, come from the server's
+ * catalog (schema.js): call `useCatalog(catalog)` once, before anything reads a link.
  */
+
+import { constraintsOf, inBounds, paramAt } from "./schema.js";
+import { numberProblem, quote, readValue, whyNot, writeValue } from "./urlValue.js";
 
 /**
  * @typedef {{type: string, [key: string]: any}} Layer
  * @typedef {Record<string, any>} State
+ * @typedef {import("./schema.js").Constraints} Constraints
  * @typedef {{name: string, kind: "int"|"number"|"string"|"bool"|"list"|"layers",
- *            default: any, path?: string, min?: number, max?: number, choices?: string[],
- *            nullable?: boolean, hot?: boolean, page?: boolean, pattern?: RegExp}} Prop
- * `hot`: a live run takes the change (`set`) and keeps its weights. `page`: how the page
- * looks, not what is trained; neither in the spec nor taken from an imported one.
+ *            default: any, path?: string, source?: string, nullable?: boolean, hot?: boolean,
+ *            page?: boolean} & Constraints} Prop
+ * `path`: where the value sits in the spec; `source`: the catalog field that bounds a value
+ * the spec holds in another form (the page's `reg_rate` is the spec's `l1` or
+ * `weight_decay`). `hot`: a live run takes the change (`set`) and keeps its weights.
+ * `page`: how the page looks, not what is trained; neither in the spec nor taken from an
+ * imported one: its bounds are the page's own.
  */
 
-/** The optimizer menu: TensorFlow Playground's names plus momentum variants of SGD. */
-export const OPTIMIZERS = {
-  sgd: { optimizer: "sgd", momentum: 0, nesterov: false },
+/**
+ * The optimizer menu: the catalog's optimizers (useCatalog), SGD followed by its momentum
+ * variants.
+ * @type {Record<string, Record<string, any>>}
+ */
+export const OPTIMIZERS = {};
+const MOMENTUM_VARIANTS = {
   momentum: { optimizer: "sgd", momentum: 0.9, nesterov: false },
   nesterov: { optimizer: "sgd", momentum: 0.9, nesterov: true },
-  adam: { optimizer: "adam" },
-  adamw: { optimizer: "adamw" },
-  rmsprop: { optimizer: "rmsprop" },
-  adagrad: { optimizer: "adagrad" },
 };
 
-/** The input features of 2-D data, in TensorFlow Playground's order. */
-export const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
-const ACTIVATIONS = ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "linear"];
-const INITS = ["default", "xavier", "he", "zeros"];
+/** The input features of 2-D data, in TensorFlow Playground's order (the catalog's). */
+export const FEATURES = /** @type {string[]} */ ([]);
 
 /**
- * @typedef {{name: string, kind: "int"|"number"|"bool"|"choice"|"shape", default: any, min?: number,
- *            max?: number, choices?: string[], nullable?: boolean, omit?: boolean}} LayerField
+ * @typedef {{name: string, kind: "int"|"number"|"bool"|"choice"|"shape", default: any,
+ *            nullable?: boolean, omit?: boolean} & Constraints} LayerField
  * `omit`: left out of the layer while at its default (the spec's default applies).
  * `shape`: a list of 1 to 3 sizes, written `8x4x4` (a reshape's target).
  */
 
-const activation = /** @type {LayerField} */ ({ name: "activation", kind: "choice", default: "relu", choices: ACTIVATIONS });
-const init = /** @type {LayerField} */ ({ name: "init", kind: "choice", default: "default", choices: INITS, omit: true });
-/** @type {LayerField[]} */
-const POOL = [
-  { name: "kernel", kind: "int", default: 2, min: 1, max: 11 },
-  { name: "stride", kind: "int", default: null, min: 1, max: 11, nullable: true, omit: true },
-];
-/** @type {LayerField[]} */
-const RECURRENT = [
-  { name: "hidden", kind: "int", default: 32, min: 1, max: 512 },
-  { name: "layers", kind: "int", default: 1, min: 1, max: 4 },
-  { name: "bidirectional", kind: "bool", default: false },
-  { name: "return_sequence", kind: "bool", default: false },
-];
-
 /**
- * Each layer type's fields in URL order: a layer reads as `type:v1:v2…`, e.g. `dense:8:relu`,
- * `conv2d:16:3:1:same:relu`, `maxpool2d:2`, `lstm:32:1:1`, `reshape:8x4x4`; missing trailing
- * values take their defaults. (upsample and reshape are a GAN generator's: /gan.)
- * The bounds are the schema's ceilings (docs/spec.md); the server checks them again.
+ * Each layer type's fields in URL order (the spec's order of them): a layer reads as
+ * `type:v1:v2…`, e.g. `dense:8:relu`, `conv2d:16:3:1:same:relu`, `maxpool2d:2`,
+ * `lstm:32:1:1`, `reshape:8x4x4`; missing trailing values take their defaults. (upsample
+ * and reshape are a GAN generator's: /gan.) Filled from the catalog by `useCatalog`.
  * @type {Record<string, LayerField[]>}
  */
-export const LAYER_FIELDS = {
-  dense: [{ name: "units", kind: "int", default: 8, min: 1, max: 1024 }, activation, init],
-  dropout: [{ name: "p", kind: "number", default: 0.2, min: 0, max: 0.95 }],
-  batchnorm: [],
-  layernorm: [],
-  flatten: [],
-  globalmaxpool: [],
-  upsample: [{ name: "scale", kind: "int", default: 2, min: 2, max: 4 }],
-  reshape: [{ name: "shape", kind: "shape", default: [8, 4, 4], min: 1, max: 100000 }],
-  conv2d: [
-    { name: "filters", kind: "int", default: 8, min: 1, max: 256 },
-    { name: "kernel", kind: "int", default: 3, min: 1, max: 11 },
-    { name: "stride", kind: "int", default: 1, min: 1, max: 4 },
-    { name: "padding", kind: "choice", default: "same", choices: ["same", "valid"] },
-    activation,
-    init,
-  ],
-  maxpool2d: POOL,
-  avgpool2d: POOL,
-  rnn: RECURRENT,
-  lstm: RECURRENT,
-  gru: RECURRENT,
-  embedding: [{ name: "dim", kind: "int", default: 16, min: 1, max: 256 }],
-  attention: [
-    { name: "heads", kind: "int", default: 2, min: 1, max: 8 },
-    { name: "positional", kind: "choice", default: "sinusoidal", choices: ["none", "sinusoidal", "learned"] },
-    { name: "causal", kind: "bool", default: false },
-  ],
-};
+export const LAYER_FIELDS = {};
+/** What a new reshape layer asks for (the spec has no default shape). */
+const NEW_SHAPE = [8, 4, 4];
+const FIELD_KINDS = /** @type {const} */ ({ int: "int", float: "number", bool: "bool", choice: "choice", list: "shape" });
+
+/** The most hidden layers a link may hold (the catalog's limit). */
+export let MAX_LAYERS = 0;
+
+/**
+ * Takes the schema from the server's catalog: every layer type's fields, the features,
+ * the optimizers, and each setting's bounds and choices.
+ * @param {any} catalog `GET /api/catalog`
+ */
+export function useCatalog(catalog) {
+  for (const type of Object.keys(LAYER_FIELDS)) delete LAYER_FIELDS[type];
+  for (const [type, entry] of Object.entries(catalog.layers)) {
+    LAYER_FIELDS[type] = Object.entries(/** @type {any} */ (entry).params).map(([name, p]) => layerField(name, p));
+  }
+  FEATURES.splice(0, FEATURES.length, ...catalog.data_params.features.choices);
+  for (const name of Object.keys(OPTIMIZERS)) delete OPTIMIZERS[name];
+  for (const name of Object.keys(catalog.optimizers)) {
+    if (name !== "sgd") OPTIMIZERS[name] = { optimizer: name };
+    else Object.assign(OPTIMIZERS, { sgd: { optimizer: "sgd", momentum: 0, nesterov: false } }, MOMENTUM_VARIANTS);
+  }
+  for (const prop of PROPS) {
+    if (prop.page) continue;
+    const source = prop.source ?? prop.path;
+    if (source && source !== "model.layers") Object.assign(prop, constraintsOf(paramAt(catalog, source)));
+  }
+  BY_NAME.optimizer.choices = Object.keys(OPTIMIZERS);
+  MAX_LAYERS = catalog.limits.max_layers;
+}
+
+/**
+ * @param {string} name
+ * @param {import("./schema.js").Param} p the catalog's description of the field
+ * @returns {LayerField}
+ */
+function layerField(name, p) {
+  const kind = FIELD_KINDS[/** @type {keyof typeof FIELD_KINDS} */ (p.type)];
+  if (kind === "shape") return { name, kind, default: NEW_SHAPE, min: p.item_min, max: p.item_max };
+  /** @type {LayerField} */
+  const field = { name, kind, default: p.default ?? null, ...constraintsOf(p) };
+  if (p.nullable) field.nullable = true;
+  // A default of null or "default" leaves the choice to the spec: the layer omits it.
+  if (p.default === null || p.default === "default") field.omit = true;
+  return field;
+}
 
 /**
  * What a new network looks like for each kind of data, applied when the data changes kind
@@ -111,30 +122,30 @@ export const PRESETS = {
 /** @type {Prop[]} */
 export const PROPS = [
   // the experiment: `path` is where the value sits in the spec
-  { name: "seed", kind: "int", default: 0, min: 0, max: 2 ** 31 - 1, path: "seed" },
+  { name: "seed", kind: "int", default: 0, path: "seed" },
   { name: "dataset", kind: "string", default: "circle", path: "data.dataset" },
-  { name: "noise", kind: "number", default: 0, min: 0, max: 1, path: "data.noise" },
-  { name: "flip", kind: "number", default: 0, min: 0, max: 0.5, path: "data.flip" },
-  { name: "val_fraction", kind: "number", default: 0.5, min: 0.05, max: 0.9, path: "data.val_fraction" },
-  { name: "n_classes", kind: "int", default: 2, min: 2, max: 4, path: "data.n_classes" },
-  { name: "features", kind: "list", default: ["x1", "x2"], choices: FEATURES, path: "data.features" },
-  { name: "seq_len", kind: "int", default: null, nullable: true, min: 2, max: 200, path: "data.seq_len" },
-  { name: "file", kind: "string", default: null, nullable: true, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.csv$/, path: "data.file" },
+  { name: "noise", kind: "number", default: 0, path: "data.noise" },
+  { name: "flip", kind: "number", default: 0, path: "data.flip" },
+  { name: "val_fraction", kind: "number", default: 0.5, path: "data.val_fraction" },
+  { name: "n_classes", kind: "int", default: 2, path: "data.n_classes" },
+  { name: "features", kind: "list", default: ["x1", "x2"], path: "data.features" },
+  { name: "seq_len", kind: "int", default: null, nullable: true, path: "data.seq_len" },
+  { name: "file", kind: "string", default: null, nullable: true, path: "data.file" },
   { name: "target", kind: "string", default: null, nullable: true, path: "data.target" },
-  { name: "task", kind: "string", default: "auto", choices: ["auto", "binary", "multiclass", "regression"], path: "data.task" },
+  { name: "task", kind: "string", default: "auto", path: "data.task" },
   { name: "layers", kind: "layers", default: [dense(4, "tanh"), dense(2, "tanh")], path: "model.layers" },
-  { name: "optimizer", kind: "string", default: "sgd", choices: Object.keys(OPTIMIZERS), hot: true },
-  { name: "lr", kind: "number", default: 0.03, min: 1e-6, max: 10, path: "train.lr", hot: true },
+  { name: "optimizer", kind: "string", default: "sgd", hot: true },
+  { name: "lr", kind: "number", default: 0.03, path: "train.lr", hot: true },
   { name: "regularization", kind: "string", default: "none", choices: ["none", "l1", "l2"], hot: true },
-  { name: "reg_rate", kind: "number", default: 0, min: 0, max: 1, hot: true },
-  { name: "batch_size", kind: "int", default: 10, min: 1, max: 4096, path: "train.batch_size", hot: true },
-  { name: "lr_schedule", kind: "string", default: "constant", choices: ["constant", "step", "cosine", "exponential"], path: "train.lr_schedule", hot: true },
-  { name: "lr_gamma", kind: "number", default: 0.5, min: 1e-3, max: 1, path: "train.lr_gamma", hot: true },
-  { name: "lr_period", kind: "int", default: 10, min: 1, max: 100000, path: "train.lr_period", hot: true },
-  { name: "max_epochs", kind: "int", default: null, nullable: true, min: 1, max: 100000, path: "train.max_epochs", hot: true },
-  { name: "patience", kind: "int", default: null, nullable: true, min: 1, max: 1000 },
+  { name: "reg_rate", kind: "number", default: 0, source: "train.l1", hot: true },
+  { name: "batch_size", kind: "int", default: 10, path: "train.batch_size", hot: true },
+  { name: "lr_schedule", kind: "string", default: "constant", path: "train.lr_schedule", hot: true },
+  { name: "lr_gamma", kind: "number", default: 0.5, path: "train.lr_gamma", hot: true },
+  { name: "lr_period", kind: "int", default: 10, path: "train.lr_period", hot: true },
+  { name: "max_epochs", kind: "int", default: null, nullable: true, path: "train.max_epochs", hot: true },
+  { name: "patience", kind: "int", default: null, nullable: true, source: "early_stopping.patience" },
   // not hot: a live `set` cannot turn clipping off (null there means "keep")
-  { name: "grad_clip", kind: "number", default: null, nullable: true, min: 1e-3, max: 1000, path: "train.grad_clip" },
+  { name: "grad_clip", kind: "number", default: null, nullable: true, path: "train.grad_clip" },
   // the page only: how it looks, not what is trained
   { name: "show_val", kind: "bool", default: false, page: true },
   { name: "discretize", kind: "bool", default: false, page: true },
@@ -165,8 +176,6 @@ export function defaultState(kind = "points") {
   return { ...state, ...structuredClone(PRESETS[kind] ?? {}) };
 }
 
-/** The most hidden layers a link may hold (the schema's limit, docs/spec.md). */
-export const MAX_LAYERS = 32;
 /** Parameters of the address that are not settings of the state table. */
 const OTHER_PARAMS = ["lesson"];
 
@@ -249,39 +258,6 @@ function readLayers(raw, preset, problems) {
 }
 
 /**
- * Why a value does not parse, in words.
- * @param {Prop} prop
- * @param {string} raw
- */
-function whyNot(prop, raw) {
-  if (prop.kind === "int" || prop.kind === "number") return numberProblem(prop, raw) ?? `${quote(raw)} is not valid`;
-  if (prop.kind === "bool") return `${quote(raw)} is not 1 or 0`;
-  if (prop.pattern) return `${quote(raw)} is not the name of an uploaded CSV file`;
-  if (prop.choices) return `${quote(raw)} is not one of ${prop.choices.join(", ")}`;
-  return `${quote(raw)} is not valid`;
-}
-
-/**
- * @param {{kind: string, min?: number, max?: number}} f
- * @param {string} text
- * @returns {string | null} what is wrong with the number, null if nothing
- */
-function numberProblem(f, text) {
-  if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text)) return `${quote(text)} is not a number`;
-  const n = Number(text);
-  if (f.kind === "int" && !Number.isInteger(n)) return `${quote(text)} is not a whole number`;
-  if (f.min !== undefined && n < f.min) return `${text} is less than ${f.min}`;
-  if (f.max !== undefined && n > f.max) return `${text} is more than ${f.max}`;
-  if (!Number.isFinite(n)) return `${quote(text)} is not a number`;
-  return null;
-}
-
-/** @param {string} text a piece of the address, quoted and cut short for the page */
-function quote(text) {
-  return `'${text.length > 40 ? `${text.slice(0, 40)}…` : text}'`;
-}
-
-/**
  * Only the settings that differ from their defaults (for this kind of data), so links stay
  * short; `parseQuery` with the same `kindOf` reads them back.
  * @param {State} state
@@ -305,37 +281,7 @@ export function toQuery(state, kindOf = () => "points") {
  * @returns {any} undefined when the text is not a valid value
  */
 export function parseValue(prop, raw) {
-  if (prop.nullable && raw === "") return null;
-  switch (prop.kind) {
-    case "int":
-    case "number": {
-      if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(raw)) return undefined;
-      const n = Number(raw);
-      if (prop.kind === "int" && !Number.isInteger(n)) return undefined;
-      return inRange(prop, n) ? n : undefined;
-    }
-    case "bool":
-      return raw === "1" || raw === "true" ? true : raw === "0" || raw === "false" ? false : undefined;
-    case "string":
-      if (prop.pattern) return prop.pattern.test(raw) ? raw : undefined;
-      return !prop.choices || prop.choices.includes(raw) ? raw.slice(0, 100) : undefined;
-    case "list": {
-      const items = raw ? raw.split(",") : [];
-      const valid = prop.choices ? items.filter((i) => prop.choices?.includes(i)) : items;
-      return [...new Set(valid.map((i) => i.slice(0, 64)))].slice(0, 32);
-    }
-    case "layers":
-      return parseLayers(raw);
-  }
-  return undefined;
-}
-
-/**
- * @param {Prop} prop
- * @param {number} n
- */
-function inRange(prop, n) {
-  return Number.isFinite(n) && (prop.min === undefined || n >= prop.min) && (prop.max === undefined || n <= prop.max);
+  return prop.kind === "layers" ? parseLayers(raw) : readValue(prop, raw);
 }
 
 /**
@@ -343,11 +289,7 @@ function inRange(prop, n) {
  * @param {any} value
  */
 function formatValue(prop, value) {
-  if (value === null) return "";
-  if (prop.kind === "bool") return value ? "1" : "0";
-  if (prop.kind === "list") return value.join(",");
-  if (prop.kind === "layers") return formatLayers(value);
-  return String(value);
+  return prop.kind === "layers" ? formatLayers(value) : writeValue(prop, value);
 }
 
 /**
@@ -464,7 +406,7 @@ function parseField(f, text) {
   if (!/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text)) return undefined;
   const n = Number(text);
   if (f.kind === "int" && !Number.isInteger(n)) return undefined;
-  return n >= (f.min ?? -Infinity) && n <= (f.max ?? Infinity) ? n : undefined;
+  return inBounds(f, n) ? n : undefined;
 }
 
 /**
@@ -493,7 +435,7 @@ export function specFromState(state) {
   /** @type {Record<string, any>} */
   const spec = { version: 1, seed: 0, data: {}, model: {}, train: {} };
   for (const prop of PROPS) if (prop.path) setPath(spec, prop.path, structuredClone(state[prop.name]));
-  Object.assign(spec.train, OPTIMIZERS[/** @type {keyof OPTIMIZERS} */ (state.optimizer)] ?? OPTIMIZERS.sgd);
+  Object.assign(spec.train, OPTIMIZERS[state.optimizer] ?? OPTIMIZERS.sgd);
   spec.train.weight_decay = state.regularization === "l2" ? state.reg_rate : 0;
   spec.train.l1 = state.regularization === "l1" ? state.reg_rate : 0;
   spec.train.early_stopping = state.patience === null ? null : { patience: state.patience };

@@ -13,41 +13,32 @@ import { createSequencePanel } from "./views/sequencePanel.js";
 /** TensorFlow Playground's views: every neuron over the plane, the output map, weights. */
 const POINT_VIEWS = ["metrics", "neurons", "boundary", "weights", "histograms", "activation_stats"];
 const COMMON = ["metrics", "histograms", "activation_stats"];
-const RECURRENT = ["rnn", "lstm", "gru"];
-/** Datasets whose label sits at step 0, so accuracy can be read against the length. */
-const RECALL_SETS = ["memory"];
 
 /**
- * @param {{input_kind: string, task: string}} data the validator's summary of the data
- * @param {{type: string}[]} layers
- * @param {string} dataset
+ * @param {{input_kind: string, task: string, label_at_start?: boolean}} data the validator's
+ *   summary of the data (`label_at_start`: accuracy can be read against the length)
+ * @param {{views?: string[]}[]} layers the validator's layers, each with the views it offers
+ *   (the catalog's: feature maps for a convolution, hidden states for a recurrent layer…)
  * @returns {string[]} the `view` message's views
  */
-export function viewsFor(data, layers, dataset) {
-  const has = (/** @type {string[]} */ types) => layers.some((l) => types.includes(l.type));
+export function viewsFor(data, layers) {
+  const offered = new Set(layers.flatMap((l) => l.views ?? []));
+  const some = (/** @type {string[]} */ views) => views.filter((v) => offered.has(v));
   const classify = data.task !== "regression";
   switch (data.input_kind) {
     case "points":
       return POINT_VIEWS;
     case "image":
-      return [
-        ...COMMON, "example", "confusion", "misclassified", "probabilities",
-        ...(has(["conv2d", "maxpool2d", "avgpool2d"]) ? ["feature_maps"] : []),
-        ...(has(["conv2d"]) ? ["filters"] : []),
-      ];
+      return [...COMMON, "example", "confusion", "misclassified", "probabilities", ...some(["feature_maps", "filters"])];
     case "sequence":
-    case "tokens": {
-      const memory = has(RECURRENT) || has(["attention"]);
+    case "tokens":
       return [
         ...COMMON,
-        ...(has(RECURRENT) ? ["hidden_states"] : []),
-        ...(has(["attention"]) ? ["attention"] : []),
-        ...(memory ? ["time_grads"] : []),
+        ...some(["hidden_states", "attention", "time_grads"]),
         ...(classify ? ["probabilities"] : ["sequence_prediction"]),
         ...(classify && data.input_kind === "sequence" ? ["confusion"] : []),
-        ...(memory && RECALL_SETS.includes(dataset) ? ["accuracy_by_length"] : []),
+        ...(data.label_at_start ? some(["accuracy_by_length"]) : []),
       ];
-    }
     default:
       return [...COMMON, classify ? "confusion" : "sequence_prediction"];
   }

@@ -1,6 +1,7 @@
 // Unit tests of the GAN page's pure helpers (static/js/gan/): the URL state table and its
 // round trip, the presets, the views asked for, the fields named in words, the readouts'
 // sentences and the plane's colour scale. Run by `node --test tests/js/`.
+import { catalog } from "./catalog.mjs";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -78,17 +79,18 @@ test("every preset's layers survive the URL", () => {
   }
 });
 
-test("out-of-bounds numbers reach the server (which names the field); bad forms are ignored", () => {
+test("values out of the catalog's bounds, or of a bad form, are ignored, as on the playground", () => {
   const { state, ignored } = parseQuery("?latent=0&batch=99999&g_lr=abc&loss=nope&g=dense:x&speed=1e9&at=40", kindOf);
-  assert.equal(state.latent, 0);
-  assert.equal(state.batch, 99999);
-  assert.equal(state.g_lr, 0.001);
-  assert.equal(state.loss, "non_saturating");
-  assert.equal(state.g.length, 3);
-  assert.deepEqual(ignored.sort(), ["g", "g_lr", "loss"]);
-  assert.equal(state.speed, 100000, "the page's own settings are clamped");
-  assert.equal(state.at, 10);
-  assert.equal(specFromState(state).gan.latent_size, 0);
+  const defaults = defaultState("gaussians8", kindOf);
+  for (const name of ["latent", "batch", "g_lr", "loss", "g", "speed", "at"]) assert.deepEqual(state[name], defaults[name], name);
+  assert.deepEqual(ignored.sort(), ["at", "batch", "g", "g_lr", "latent", "loss", "speed"]);
+  const { problems } = parseQuery("?latent=0&loss=nope", kindOf);
+  assert.deepEqual(problems, [
+    `latent: 0 is less than ${catalog.gan.params.latent_size.min}; using ${defaults.latent}`,
+    "loss: 'nope' is not one of classic, non_saturating, least_squares; using non_saturating",
+  ]);
+  assert.equal(parseQuery("?latent=256&batch=4096&at=10", kindOf).state.batch, 4096);
+  assert.deepEqual(parseQuery("?latent=256&batch=4096&at=10", kindOf).ignored, []);
 });
 
 test("drawn points travel in the link with two decimals and in the spec as data.points", () => {

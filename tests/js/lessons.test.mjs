@@ -1,6 +1,7 @@
 // Unit tests of lesson mode's pure helpers (static/js/lessons/): when an arm has trained,
 // what each card shows and asks for, the shared charts' table, the verdict's words, the
 // menu's links.
+import { catalog } from "./catalog.mjs";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -30,14 +31,17 @@ test("hasFinished: paused at the budget, or done for any reason", () => {
   assert.equal(hasFinished({ state: "done", step: 40 }, 300), true);
 });
 
+/** A layer as the validator reports it, with the views the catalog says its type offers. */
+const layer = (/** @type {string} */ type) => ({ type, views: catalog.layers[type].views });
+
 test("armParts: the lesson's views this run can show, network and boundary one map on points", () => {
   assert.deepEqual(armParts(["loss", "network", "boundary", "grad_norms"], points, dense), ["boundary", "grad_norms"]);
   assert.deepEqual(armParts(["feature_maps", "hidden_states", "attention", "time_grads"], points, dense), []);
   const sequence = { input_kind: "sequence", task: "multiclass", classes: ["a", "b", "c", "d"], input_shape: [15, 4] };
-  assert.deepEqual(armParts(["time_grads", "hidden_states", "attention", "confusion"], sequence, [{ type: "lstm" }]), ["hidden_states", "time_grads", "confusion"]);
-  assert.deepEqual(armParts(["time_grads", "attention"], sequence, [{ type: "attention" }]), ["time_grads", "attention"]);
+  assert.deepEqual(armParts(["time_grads", "hidden_states", "attention", "confusion"], sequence, [layer("lstm")]), ["hidden_states", "time_grads", "confusion"]);
+  assert.deepEqual(armParts(["time_grads", "attention"], sequence, [layer("attention")]), ["time_grads", "attention"]);
   const image = { input_kind: "image", task: "multiclass", classes: ["0", "1"], input_shape: [1, 8, 8] };
-  assert.deepEqual(armParts(["feature_maps", "boundary"], image, [{ type: "conv2d" }]), ["feature_maps"]);
+  assert.deepEqual(armParts(["feature_maps", "boundary"], image, [layer("conv2d")]), ["feature_maps"]);
   assert.deepEqual(armParts(["confusion"], { ...points, task: "regression" }, dense), []);
 });
 

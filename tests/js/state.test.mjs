@@ -1,4 +1,5 @@
 // Unit tests of static/js/state.js: the URL state table, run by `node --test tests/js/`.
+import "./catalog.mjs";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 

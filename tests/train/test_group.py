@@ -3,16 +3,18 @@ losses, metrics and weights, to float rounding, whatever its classmates do."""
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-from app.spec import ExperimentSpec
+from app.spec import Activation, ExperimentSpec
 from app.train import Run
 from app.train.group.group import RunGroup
 from app.train.group.layout import layout_of
+from app.train.group.stack import ACTIVATIONS
 from app.train.group.views import (
     GROUP_VIEWS,
     HISTOGRAM_BINS,
@@ -108,6 +110,7 @@ CASES: dict[str, tuple[list[ExperimentSpec], int]] = {
             ),
             spec({"lr": 0.01}, [], features=["x2"]),  # no hidden layer at all
             spec({}, [dense(6, "silu"), dense(6, "leaky_relu")], dataset="xor", noise=0.3),
+            spec({"lr": 0.05}, [dense(4, "softplus")], seed=2),
         ],
         260,
     ),
@@ -339,3 +342,9 @@ def test_a_run_that_ends_as_its_budget_does_leaves_the_others_stepping() -> None
     assert group.train([25, 100], seconds=60.0) == [25, 100]
     group.dissolve()
     assert runs[0].status.reason == "max_epochs"
+
+
+def test_a_group_computes_every_activation_the_spec_allows() -> None:
+    """A new activation needs its forward and derivative here too (app/train/group/stack.py),
+    or every class that uses it would fall back to training run by run."""
+    assert set(typing.get_args(Activation)) == set(ACTIVATIONS)

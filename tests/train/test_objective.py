@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from app.train.objective import make_loss, resolve_loss
+from app.data.losses import resolve_loss
+from app.train.objective import make_loss
 
 
 def test_auto_follows_the_task_and_misfits_are_refused() -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.data.losses import resolve_loss
 from app.spec import Dense, Dropout
-from app.train import objective
 from app.train.run import Run
 
 # Padding limits, chosen by measurement (bench/group.py, docs/architecture.md): up to 8
@@ -90,7 +90,7 @@ def layout_of(run: object) -> DenseLayout | None:
         return None
     if any(dropout) and run.device.type != "cpu":  # its masks come from the GPU's stream
         return None
-    loss = objective.resolve_loss(run.task, train.loss)
+    loss = resolve_loss(run.task, train.loss)
     widest = max((features, *units))
     width = next(w for w in WIDTH_CLASSES if widest <= w)
     key = GroupKey(run.task, loss, run.data.output_dim, train.optimizer, str(run.device), width)

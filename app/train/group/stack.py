@@ -50,6 +50,7 @@ ACTIVATIONS: dict[str, tuple[Forward, Derivative | None]] = {
     "elu": (F.elu, lambda z, f: torch.where(z > 0, 1.0, f + 1)),
     "gelu": (F.gelu, _d_gelu),
     "silu": (F.silu, _d_silu),
+    "softplus": (F.softplus, lambda z, f: torch.sigmoid(z)),
     "linear": (lambda z: z, None),
 }
 

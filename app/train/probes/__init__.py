@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from app.train.modes import evaluating
 from app.train.probes import example, numbers, plane, validation
 from app.train.probes.common import ObserveError
 from app.train.probes.example import check_example_input, feature_map_channels
@@ -32,8 +33,6 @@ def observe(run: Run, views: tuple[str, ...], **options: Any) -> Arrays:
     """The named views' results. `memo` (a dict, one per call unless given) lets views
     share work while the weights stay the same: pass one memo to several calls only
     between two changes of the weights (the worker does, within one frame)."""
-    from app.train.run import evaluating
-
     unknown = [v for v in views if v not in VIEWS]
     if unknown:
         raise ObserveError(f"unknown view {unknown[0]!r}; views are {', '.join(VIEWS)}")

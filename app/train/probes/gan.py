@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from app.train.gan_losses import generator_loss
+from app.train.judge import judge_images
+from app.train.modes import evaluating
 from app.train.probes.common import ObserveError, to_numpy
 
 if TYPE_CHECKING:
@@ -29,8 +32,6 @@ MODE_SHARE = 0.01  # a mode is covered when at least this share of the fakes sit
 
 
 def observe_gan(run: GanRun, views: tuple[str, ...], **options: Any) -> dict[str, Any]:
-    from app.train.run import evaluating
-
     unknown = [v for v in views if v not in GAN_VIEWS]
     if unknown:
         raise ObserveError(f"unknown GAN view {unknown[0]!r}; GAN views are {', '.join(GAN_VIEWS)}")
@@ -113,8 +114,6 @@ def gradients(run: GanRun, memo: dict[str, Any] | None = None, **_: Any) -> np.n
     """For each drawn fake, the direction the generator's loss pushes it: minus the loss's
     gradient with respect to the sample, (256, 2). The generator moves its weights so that
     its samples follow these arrows (as far as it can)."""
-    from app.train.gan import generator_loss
-
     _points_only(run, "gan_gradients")
     fake = _fakes(run, {} if memo is None else memo)[:DRAWN].detach().requires_grad_(True)
     with torch.enable_grad():
@@ -149,8 +148,6 @@ def quality(run: GanRun, memo: dict[str, Any] | None = None, **_: Any) -> dict[s
     `confident` share (P >= 0.9), the distinct `classes` among those and `class_counts`."""
     fakes = _fakes(run, {} if memo is None else memo)
     if run.data.input_kind == "image":
-        from app.train.judge import judge_images
-
         verdict = judge_images(fakes, run.data.name, run.data_dir)  # type: ignore[arg-type]
         return {
             "confident": verdict.confident,

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from app.train import cost, objective
+from app.nn import cost
+from app.train import objective
 from app.train.probes.common import ObserveError, capture, hidden_layer_names, to_numpy
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def raster(
 def fit_grid(run: Run, grid: int, maps: int) -> int:
     """The asked grid, or the finest coarser one within the view's cost: `maps` x grid²
     values at most `limits.max_view_values`, and a forward pass over grid² points within
-    `limits.max_eval_seconds` (app/train/cost.py). At least 2."""
+    `limits.max_eval_seconds` (app/nn/cost.py). At least 2."""
     limits = run.limits
     by_values = math.isqrt(limits.max_view_values // max(1, maps))
     points = limits.max_eval_seconds * limits.compute_gflops * 1e9 / cost.forward_flops(run.report)

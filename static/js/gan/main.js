@@ -22,7 +22,7 @@ import { createPlayer, createRateMeter } from "./player.js";
 import { presetFamily, presetSettings } from "./presets.js";
 import { createReadouts } from "./readouts.js";
 import { createSetupPanel } from "./setupPanel.js";
-import { fieldLabel, hotParams, isHot, isPageOnly, parseQuery, specField, specFromState, toQuery, viewsFor } from "./state.js";
+import { fieldLabel, hotParams, isHot, isPageOnly, parseQuery, specField, specFromState, toQuery, useGanCatalog, viewsFor } from "./state.js";
 
 const VIEW_FPS = 30;
 const MANIFOLD_GRID = 20; // latent grid lines each way
@@ -56,6 +56,7 @@ Object.assign(window, { nnp: counters });
 
 async function main() {
   const catalog = await fetchCatalog();
+  useGanCatalog(catalog); // the settings' choices and the layers' fields, before the link is read
   const kindOf = (/** @type {string} */ dataset) => catalog.gan.datasets[dataset]?.input_kind ?? "points";
   const parsed = parseQuery(location.search, kindOf);
   const uPlot = await loadUPlot();
@@ -67,7 +68,7 @@ async function main() {
   page.views = mountViews(page, catalog, uPlot);
   const socket = createSocket({ onEvent: (e) => page.run.receive(e), onFrame: (f) => page.run.receiveFrame(f), onConnection: showConnection });
   page.run = createRunController({ socket, speed: page.state.speed, hooks: runHooks(page) });
-  if (parsed.ignored.length) $("notes").textContent = `The link's ${parsed.ignored.join(", ")} could not be read; the defaults stand.`;
+  if (parsed.problems.length) $("notes").textContent = `Some of the link could not be read: ${parsed.problems.join("; ")}.`;
   render(page);
   socket.connect();
   page.run.startPainting();

@@ -11,17 +11,8 @@
 import { LAYER_FIELDS, newLayer } from "../state.js";
 import { button, el, select, showError } from "../views/controls.js";
 
-/** The layer types offered, by the data's kind and the side (others the validator refuses). */
-const TYPES = {
-  points: { generator: ["dense", "dropout", "batchnorm", "layernorm"], discriminator: ["dense", "dropout", "batchnorm", "layernorm"] },
-  image: {
-    generator: ["dense", "reshape", "upsample", "conv2d", "batchnorm", "dropout"],
-    discriminator: ["conv2d", "maxpool2d", "avgpool2d", "dense", "dropout", "batchnorm", "flatten"],
-  },
-};
 const LABELS = { p: "drop rate", scale: "scale", shape: "shape (C×H×W)" };
 export const LEARNING_RATES = [0.00001, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.03, 0.1];
-const OPTIMIZER_NAMES = { adam: "Adam", sgd: "SGD", rmsprop: "RMSprop" };
 
 /**
  * @typedef {import("../state.js").Layer} Layer
@@ -43,7 +34,7 @@ export function createNetEditor(container, o) {
     name: `${path}.lr`, label: "Learning rate", options: LEARNING_RATES.map((v) => [String(v), String(v)]), value: "0.001",
     onChange: (v) => o.onChange({ [`${key}_lr`]: Number(v) }),
   });
-  const optimizer = select({ name: `${path}.optimizer`, label: "Optimizer", options: Object.entries(OPTIMIZER_NAMES), value: "adam", onChange: (v) => o.onChange({ [`${key}_opt`]: v }) });
+  const optimizer = select({ name: `${path}.optimizer`, label: "Optimizer", options: optimizerChoices(o.catalog), value: "adam", onChange: (v) => o.onChange({ [`${key}_opt`]: v }) });
   const rows = el("ol", { className: "net-layers", "aria-label": `${o.title} layers` });
   const input = el("p", { className: "net-end muted" });
   const output = el("p", { className: "net-end muted" });
@@ -70,7 +61,8 @@ export function createNetEditor(container, o) {
 
   function render() {
     const focused = /** @type {HTMLElement | null} */ (document.activeElement)?.getAttribute?.("name");
-    const offered = (/** @type {Record<string, Record<string, string[]>>} */ (TYPES)[kind] ?? TYPES.points)[o.side].filter((t) => t in o.catalog.layers);
+    const menus = o.catalog.gan.layer_menus;
+    const offered = /** @type {string[]} */ ((menus[kind] ?? menus.points)[o.side]);
     rows.replaceChildren(...layers.map((layer, i) => row(layer, i, offered)));
     if (focused) /** @type {HTMLElement | null} */ (container.querySelector(`[name="${CSS.escape(focused)}"]`))?.focus();
   }
@@ -207,4 +199,13 @@ export function readField(f, text) {
 export function ensure(control, value) {
   if (![...control.input.options].some((opt) => opt.value === value)) control.input.append(el("option", { value, textContent: value }));
   control.set(value);
+}
+
+/**
+ * The optimizers a GAN's side may use, by the catalog's names for them.
+ * @param {any} catalog
+ * @returns {[string, string][]}
+ */
+function optimizerChoices(catalog) {
+  return catalog.gan.net_params.optimizer.choices.map((/** @type {string} */ name) => [name, catalog.optimizers[name]?.label ?? name]);
 }

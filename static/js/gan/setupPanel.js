@@ -9,9 +9,6 @@ import { button, el, select, slider } from "../views/controls.js";
 import { ensure } from "./netEditor.js";
 import { GAN_PRESETS, matchingPreset, presetFamily } from "./presets.js";
 
-/** Dataset names as a student reads them. */
-const NAMES = { gaussians8: "8 gaussians", ring: "ring", line: "line", moons: "moons", drawn: "draw your own", digits: "digits 8×8", mnist: "MNIST 28×28" };
-const LOSS_NAMES = { non_saturating: "non-saturating", classic: "classic (minimax)", least_squares: "least squares (LSGAN)" };
 const BATCHES = [8, 16, 32, 64, 128, 256, 512];
 const D_STEPS = [1, 2, 3, 4, 5, 10];
 
@@ -33,13 +30,13 @@ export function createSetupPanel(data, game, o) {
   /** @type {Map<string, HTMLButtonElement>} */
   const tileButtons = new Map();
   for (const [name, info] of Object.entries(sets)) {
-    const tile = /** @type {HTMLButtonElement} */ (el("button", { type: "button", className: "gan-set", title: /** @type {any} */ (info).description, textContent: /** @type {Record<string, string>} */ (NAMES)[name] ?? name, "data-dataset": name }));
+    const tile = /** @type {HTMLButtonElement} */ (el("button", { type: "button", className: "gan-set", title: /** @type {any} */ (info).description, textContent: /** @type {any} */ (info).label ?? name, "data-dataset": name }));
     tile.addEventListener("click", () => o.onChange({ data: name }));
     tileButtons.set(name, tile);
     tiles.append(tile);
   }
   const noise = slider({
-    name: "data.noise", label: "Noise (spread around the shape)", min: 0, max: 1, step: 0.05, value: o.state.noise,
+    name: "data.noise", label: "Noise (spread around the shape)", min: o.catalog.data_params.noise.min, max: o.catalog.data_params.noise.max, step: 0.05, value: o.state.noise,
     format: (v) => `${Math.round(v * 100)}%`, onChange: (v) => o.onChange({ noise: v }),
   });
   const drawnCount = el("span", { className: "muted" });
@@ -54,8 +51,8 @@ export function createSetupPanel(data, game, o) {
   const latent = numberControl("gan.latent_size", "Latent size (numbers in z)", params.latent_size, (v) => o.onChange({ latent: v }));
   const dist = select({ name: "gan.latent", label: "Latent distribution", options: [["uniform", "uniform on [−1, 1]"], ["normal", "normal (Gaussian)"]], value: o.state.dist, title: params.latent.description, onChange: (v) => o.onChange({ dist: v }) });
   const loss = select({
-    name: "gan.loss", label: "Loss", options: Object.entries(LOSS_NAMES), value: o.state.loss,
-    title: Object.entries(o.catalog.gan.losses).map(([k, v]) => `${k}: ${v}`).join("\n"), onChange: (v) => o.onChange({ loss: v }),
+    name: "gan.loss", label: "Loss", options: Object.entries(o.catalog.gan.losses).map(([k, v]) => [k, /** @type {any} */ (v).label]), value: o.state.loss,
+    title: Object.entries(o.catalog.gan.losses).map(([k, v]) => `${k}: ${/** @type {any} */ (v).description}`).join("\n"), onChange: (v) => o.onChange({ loss: v }),
   });
   const dSteps = select({ name: "gan.d_steps", label: "D steps per G step", options: D_STEPS.map((n) => [String(n), String(n)]), value: String(o.state.d_steps), title: params.d_steps.description, onChange: (v) => o.onChange({ d_steps: Number(v) }) });
   const batch = select({ name: "gan.batch_size", label: "Batch size", options: BATCHES.map((n) => [String(n), String(n)]), value: String(o.state.batch), title: params.batch_size.description, onChange: (v) => o.onChange({ batch: Number(v) }) });

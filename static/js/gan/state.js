@@ -5,49 +5,48 @@
  * spec (`kind: "gan"`, docs/spec.md). A link holds only what differs from the defaults of
  * its data's preset (presets.js), e.g. `/gan?data=ring&g_lr=0.0003&train=generator`.
  *
- * The URL is untrusted: a value of the wrong form (a word for a number, an unknown choice, a
- * layer that does not parse) is ignored and named in `ignored`, so the page can say so. A
- * number of the right form but out of bounds is kept for the experiment's settings: the
- * server's validator then names the field and its limit next to the control (`latent=0`:
- * "latent size: must be greater than or equal to 1"). Page-only settings are clamped here.
+ * The URL is untrusted: a value that does not read (a word for a number, a number outside
+ * the catalog's bounds, an unknown choice, a layer that does not parse) is ignored and named
+ * in `ignored`, so the page can say so; each value reads as on the playground (urlValue.js).
  */
 
-import { formatLayers, parseLayers } from "../state.js";
+import { constraintsOf, paramAt } from "../schema.js";
+import { formatLayers, parseLayers, useCatalog } from "../state.js";
+import { NUMBER, quote, readValue, whyNot, writeValue } from "../urlValue.js";
 import { presetFamily, presetSettings } from "./presets.js";
 
 /**
  * @typedef {import("../state.js").Layer} Layer
  * @typedef {Record<string, any>} GanState
  * @typedef {{name: string, kind: "int"|"number"|"choice"|"string"|"layers"|"points"|"list"|"bool",
- *            default?: any, path?: string, min?: number, max?: number, choices?: string[],
- *            nullable?: boolean, hot?: string, page?: boolean, preset?: boolean}} GanProp
+ *            default?: any, path?: string, nullable?: boolean, hot?: string, page?: boolean,
+ *            preset?: boolean} & import("../schema.js").Constraints} GanProp
  * `hot`: the `set` parameter a live run takes it by (weights kept). `page`: how the page
  * looks, not what is trained. `preset`: its default depends on the data (its preset).
  */
 
 /** The layers of the 2-D plane, each a checkbox (`show`). */
 export const PLANE_LAYERS = ["heat", "manifold", "real", "fake", "arrows"];
-const OPTIMIZERS = ["adam", "sgd", "rmsprop"];
 export const MAX_DRAWN = 300; // points a drawing may hold (the server takes up to 1,000)
 
 /** @type {GanProp[]} */
 export const GAN_PROPS = [
   { name: "data", kind: "string", default: "gaussians8", path: "data.dataset" },
-  { name: "noise", kind: "number", default: 0, min: 0, max: 1, path: "data.noise" },
+  { name: "noise", kind: "number", default: 0, path: "data.noise" },
   { name: "points", kind: "points", default: [], path: "data.points" },
-  { name: "latent", kind: "int", min: 1, max: 256, path: "gan.latent_size", preset: true },
-  { name: "dist", kind: "choice", choices: ["uniform", "normal"], path: "gan.latent", preset: true },
+  { name: "latent", kind: "int", path: "gan.latent_size", preset: true },
+  { name: "dist", kind: "choice", path: "gan.latent", preset: true },
   { name: "g", kind: "layers", path: "gan.generator.layers", preset: true },
-  { name: "g_opt", kind: "choice", choices: OPTIMIZERS, path: "gan.generator.optimizer", preset: true },
-  { name: "g_lr", kind: "number", min: 0, max: 10, path: "gan.generator.lr", hot: "g_lr", preset: true },
+  { name: "g_opt", kind: "choice", path: "gan.generator.optimizer", preset: true },
+  { name: "g_lr", kind: "number", path: "gan.generator.lr", hot: "g_lr", preset: true },
   { name: "d", kind: "layers", path: "gan.discriminator.layers", preset: true },
-  { name: "d_opt", kind: "choice", choices: OPTIMIZERS, path: "gan.discriminator.optimizer", preset: true },
-  { name: "d_lr", kind: "number", min: 0, max: 10, path: "gan.discriminator.lr", hot: "d_lr", preset: true },
-  { name: "d_steps", kind: "int", min: 1, max: 10, path: "gan.d_steps", hot: "d_steps", preset: true },
-  { name: "loss", kind: "choice", choices: ["non_saturating", "classic", "least_squares"], path: "gan.loss", hot: "gan_loss", preset: true },
-  { name: "batch", kind: "int", min: 1, max: 4096, path: "gan.batch_size", hot: "batch_size", preset: true },
-  { name: "train", kind: "choice", default: "both", choices: ["both", "discriminator", "generator"], path: "gan.train_only", hot: "train_only" },
-  { name: "seed", kind: "int", default: 0, min: 0, max: 2 ** 31 - 1, path: "seed" },
+  { name: "d_opt", kind: "choice", path: "gan.discriminator.optimizer", preset: true },
+  { name: "d_lr", kind: "number", path: "gan.discriminator.lr", hot: "d_lr", preset: true },
+  { name: "d_steps", kind: "int", path: "gan.d_steps", hot: "d_steps", preset: true },
+  { name: "loss", kind: "choice", path: "gan.loss", hot: "gan_loss", preset: true },
+  { name: "batch", kind: "int", path: "gan.batch_size", hot: "batch_size", preset: true },
+  { name: "train", kind: "choice", default: "both", path: "gan.train_only", hot: "train_only" },
+  { name: "seed", kind: "int", default: 0, path: "seed" },
   // the page only
   { name: "speed", kind: "number", default: null, nullable: true, min: 0.1, max: 100000, page: true },
   { name: "show", kind: "list", default: PLANE_LAYERS, choices: PLANE_LAYERS, page: true },
@@ -62,6 +61,19 @@ export const GAN_PROPS = [
 const UNJUDGED = new Set(["mnist"]);
 
 const BY_NAME = Object.fromEntries(GAN_PROPS.map((p) => [p.name, p]));
+
+/**
+ * Takes the schema from the server's catalog (schema.js): the choices and bounds of each
+ * setting of the experiment (the page's own settings keep theirs), and the layers' fields.
+ * Call once, before a link is read.
+ * @param {any} catalog `GET /api/catalog`
+ */
+export function useGanCatalog(catalog) {
+  useCatalog(catalog);
+  for (const prop of GAN_PROPS) {
+    if (!prop.page && prop.path && prop.kind !== "layers" && prop.kind !== "points") Object.assign(prop, constraintsOf(paramAt(catalog, prop.path)));
+  }
+}
 
 /** @typedef {(dataset: string) => string} KindOf a dataset's input kind: "points" or "image" */
 
@@ -78,8 +90,9 @@ export function defaultState(dataset = BY_NAME.data.default, kindOf = () => "poi
 /**
  * @param {string} search location.search
  * @param {KindOf} [kindOf]
- * @returns {{state: GanState, ignored: string[]}} `ignored`: parameters whose value could not
- *   be read (their defaults stand)
+ * @returns {{state: GanState, ignored: string[], problems: string[]}} `ignored`: parameters
+ *   whose value could not be read (their defaults stand); `problems`: why, in words that name
+ *   the setting and its limit ("latent: 0 is less than 1; using 2")
  */
 export function parseQuery(search, kindOf = () => "points") {
   const params = new URLSearchParams(search);
@@ -87,15 +100,24 @@ export function parseQuery(search, kindOf = () => "points") {
   const state = defaultState(dataset && /^[a-z0-9_]{1,40}$/.test(dataset) ? dataset : undefined, kindOf);
   /** @type {string[]} */
   const ignored = [];
+  /** @type {string[]} */
+  const problems = [];
   for (const prop of GAN_PROPS) {
     const raw = params.get(prop.name);
     if (raw === null || prop.name === "data") continue;
     const value = parseValue(prop, raw);
-    if (value === undefined) ignored.push(prop.name);
-    else state[prop.name] = value;
+    if (value !== undefined) state[prop.name] = value;
+    else {
+      ignored.push(prop.name);
+      const why = prop.kind === "layers" || prop.kind === "points" ? `${quote(raw)} does not read` : whyNot(prop, raw);
+      problems.push(`${prop.name}: ${why}; using ${formatValue(prop, state[prop.name]) || "none"}`);
+    }
   }
-  if (dataset !== null && dataset !== state.data) ignored.push("data");
-  return { state, ignored };
+  if (dataset !== null && dataset !== state.data) {
+    ignored.push("data");
+    problems.push(`${quote(dataset)} is not a GAN dataset; using ${state.data}`);
+  }
+  return { state, ignored, problems };
 }
 
 /**
@@ -117,40 +139,15 @@ export function toQuery(state, kindOf = () => "points") {
   return params.toString().replaceAll("%2C", ",").replaceAll("%3A", ":");
 }
 
-const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i;
-
 /**
  * @param {GanProp} prop
  * @param {string} raw
- * @returns {any} undefined when the text is not of the setting's form
+ * @returns {any} undefined when the text is not a value of the setting (urlValue.js)
  */
 export function parseValue(prop, raw) {
-  if (prop.nullable && raw === "") return null;
-  switch (prop.kind) {
-    case "int":
-    case "number": {
-      if (!NUMBER.test(raw)) return undefined;
-      const n = Number(raw);
-      if (!Number.isFinite(n) || (prop.kind === "int" && !Number.isInteger(n))) return undefined;
-      // The server checks the experiment's bounds and names the field; the page's own are clamped.
-      return prop.page ? Math.max(prop.min ?? -Infinity, Math.min(prop.max ?? Infinity, n)) : n;
-    }
-    case "choice":
-      return prop.choices?.includes(raw) ? raw : undefined;
-    case "bool":
-      return raw === "1" ? true : raw === "0" ? false : undefined;
-    case "string":
-      return raw.slice(0, 100);
-    case "list": {
-      const items = raw ? raw.split(",") : [];
-      return prop.choices ? prop.choices.filter((c) => items.includes(c)) : items;
-    }
-    case "layers":
-      return parseLayers(raw);
-    case "points":
-      return parsePoints(raw);
-  }
-  return undefined;
+  if (prop.kind === "layers") return parseLayers(raw);
+  if (prop.kind === "points") return parsePoints(raw);
+  return readValue(prop, raw);
 }
 
 /**
@@ -158,12 +155,9 @@ export function parseValue(prop, raw) {
  * @param {any} value
  */
 function formatValue(prop, value) {
-  if (value === null) return "";
   if (prop.kind === "layers") return formatLayers(value);
   if (prop.kind === "points") return formatPoints(value);
-  if (prop.kind === "list") return value.join(",");
-  if (prop.kind === "bool") return value ? "1" : "0";
-  return String(value);
+  return writeValue(prop, value);
 }
 
 /**

@@ -26,7 +26,7 @@ import { createCompareChart } from "./compareChart.js";
 
 /**
  * @typedef {import("../frame.js").Frame} Frame
- * @typedef {{name: string, type: string, output_shape: number[], params: number}} LayerInfo
+ * @typedef {{name: string, type: string, output_shape: number[], params: number, views?: string[]}} LayerInfo
  * @typedef {{input_kind: string, task: string, classes: string[], input_shape: number[],
  *            features?: string[]}} DataInfo the validator's summary of the data
  * @typedef {{input_shape: number[], layers: LayerInfo[]}} GanNet one network of a GAN's summary
@@ -36,20 +36,17 @@ import { createCompareChart } from "./compareChart.js";
  *            gan?: GanInfo | null}} ArmPanelOptions
  */
 
-const RECURRENT = ["rnn", "lstm", "gru"];
-const CONVOLUTIONAL = ["conv2d", "maxpool2d", "avgpool2d"];
-
 /**
  * The parts of a card the lesson's views ask for and this run can show, in the card's order.
  * "network" and "boundary" are one part on 2-D points (the output map over the plane).
  * @param {string[]} views the lesson's views
  * @param {DataInfo} data
- * @param {{type: string}[]} layers the validator's layers
+ * @param {{views?: string[]}[]} layers the validator's layers, each with the views it offers
  * @param {boolean} [gan] a GAN's run: only the GAN's parts
  * @returns {string[]}
  */
 export function armParts(views, data, layers, gan = false) {
-  const has = (/** @type {string[]} */ types) => layers.some((l) => types.includes(l.type));
+  const offers = (/** @type {string} */ view) => layers.some((l) => l.views?.includes(view));
   const wanted = new Set(views);
   const points = data.input_kind === "points";
   if (gan) return wanted.has("gan_plane") && points ? ["gan_plane"] : [];
@@ -60,10 +57,10 @@ export function armParts(views, data, layers, gan = false) {
     ["network", !points && wanted.has("network")],
     ["grad_norms", wanted.has("grad_norms")],
     ["histograms", wanted.has("histograms")],
-    ["feature_maps", wanted.has("feature_maps") && has(CONVOLUTIONAL)],
-    ["hidden_states", wanted.has("hidden_states") && has(RECURRENT)],
-    ["time_grads", wanted.has("time_grads") && sequences && (has(RECURRENT) || has(["attention"]))],
-    ["attention", wanted.has("attention") && has(["attention"])],
+    ["feature_maps", wanted.has("feature_maps") && offers("feature_maps")],
+    ["hidden_states", wanted.has("hidden_states") && offers("hidden_states")],
+    ["time_grads", wanted.has("time_grads") && sequences && offers("time_grads")],
+    ["attention", wanted.has("attention") && offers("attention")],
     ["confusion", wanted.has("confusion") && data.task !== "regression" && data.classes.length > 1],
     ["scale", wanted.has("scale")],
   ];

@@ -11,15 +11,6 @@
 import { LAYER_FIELDS, newLayer } from "../state.js";
 import { button, checkbox, el, select } from "./controls.js";
 
-/** The layer types offered for each kind of data (the validator says why any other fails). */
-export const LAYER_TYPES_BY_KIND = {
-  points: ["dense", "dropout", "batchnorm", "layernorm"],
-  table: ["dense", "dropout", "batchnorm", "layernorm"],
-  image: ["conv2d", "maxpool2d", "avgpool2d", "globalmaxpool", "dense", "dropout", "batchnorm", "flatten"],
-  sequence: ["rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
-  tokens: ["embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
-};
-
 /** @type {Record<string, string>} Field names in words a student reads on the card. */
 const LABELS = {
   p: "drop rate", hidden: "hidden units", layers: "stacked", return_sequence: "output every step",
@@ -38,7 +29,7 @@ export function createBuilder(o) {
   const activations = Object.keys(o.catalog.activations);
   const maxUnits = o.catalog.limits.max_units;
   /** @type {string[]} */
-  let types = LAYER_TYPES_BY_KIND.points;
+  let types = o.catalog.layer_menus.points;
 
   /**
    * The cards for these layers (fresh DOM each time: layers change rarely).
@@ -47,7 +38,7 @@ export function createBuilder(o) {
    * @returns {HTMLElement[]}
    */
   function cards(layers, kind = "points") {
-    types = (/** @type {Record<string, string[]>} */ (LAYER_TYPES_BY_KIND)[kind] ?? LAYER_TYPES_BY_KIND.points).filter((t) => t in o.catalog.layers);
+    types = o.catalog.layer_menus[kind] ?? o.catalog.layer_menus.points;
     const change = (/** @type {number} */ i, /** @type {Layer | null} */ next) => {
       const copy = layers.map((l) => ({ ...l }));
       if (next) copy[i] = next;

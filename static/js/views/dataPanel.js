@@ -69,7 +69,7 @@ export function createDataPanel(container, o) {
   });
   const classes = select({
     name: "n_classes", label: "Classes",
-    options: [["2", "2"], ["3", "3 (softmax)"], ["4", "4 (softmax)"]], value: String(o.state.n_classes),
+    options: classCounts(o.catalog.data_params.n_classes), value: String(o.state.n_classes),
     onChange: (v) => o.onChange({ n_classes: Number(v) }),
   });
   const ratio = slider({
@@ -78,11 +78,11 @@ export function createDataPanel(container, o) {
     onChange: (v) => o.onChange({ val_fraction: Math.round(100 - v) / 100 }),
   });
   const noise = slider({
-    name: "noise", label: "Noise", min: 0, max: 1, step: 0.05, value: o.state.noise,
+    name: "noise", label: "Noise", min: o.catalog.data_params.noise.min, max: o.catalog.data_params.noise.max, step: 0.05, value: o.state.noise,
     format: (v) => `${Math.round(v * 100)}%`, onChange: (v) => o.onChange({ noise: v }),
   });
   const flip = slider({
-    name: "flip", label: "Wrong labels", min: 0, max: 0.5, step: 0.05, value: o.state.flip,
+    name: "flip", label: "Wrong labels", min: o.catalog.data_params.flip.min, max: o.catalog.data_params.flip.max, step: 0.05, value: o.state.flip,
     format: (v) => `${Math.round(v * 100)}%`, onChange: (v) => o.onChange({ flip: v }),
   });
   const seqLen = slider({
@@ -245,4 +245,14 @@ function drawThumb(canvas, points) {
     ctx.fillStyle = css(pointColor(points.task, points.train.y[i]));
     ctx.fillRect(at(x1) - 1, canvas.height - at(x2) - 1, 2.5, 2.5);
   });
+}
+
+/**
+ * The class counts 2-D data may have (the catalog's bounds): more than 2 use a softmax.
+ * @param {{min: number, max: number}} bounds
+ * @returns {[string, string][]}
+ */
+function classCounts(bounds) {
+  const counts = Array.from({ length: bounds.max - bounds.min + 1 }, (_, i) => bounds.min + i);
+  return counts.map((n) => [String(n), n > 2 ? `${n} (softmax)` : String(n)]);
 }

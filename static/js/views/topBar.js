@@ -9,6 +9,7 @@
  * it move step by step).
  */
 
+import { OPTIMIZERS } from "../state.js";
 import { createRateMeter, formatRate } from "../progress.js";
 import { button, el, select } from "./controls.js";
 
@@ -16,7 +17,8 @@ const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 
 const REG_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
 /** @type {[string, string][]} steps per second; "" trains as fast as the server can */
 const SPEEDS = [["1", "slow: 1 step/s"], ["5", "5 steps/s"], ["25", "25 steps/s"], ["100", "100 steps/s"], ["1000", "1,000 steps/s"], ["", "turbo"]];
-const OPTIMIZER_NAMES = { sgd: "SGD", momentum: "SGD + momentum", nesterov: "Nesterov", adam: "Adam", adamw: "AdamW", rmsprop: "RMSprop", adagrad: "Adagrad" };
+/** The page's own entries of the optimizer menu (state.js OPTIMIZERS); the rest: the catalog's. */
+const VARIANT_NAMES = { momentum: "SGD + momentum", nesterov: "Nesterov" };
 
 /**
  * @typedef {{state: string, step?: number | null, epoch?: number | null, steps_per_s?: number | null,
@@ -92,7 +94,8 @@ export function createTopBar(container, o) {
     value: String(o.state.reg_rate), onChange: (v) => o.onChange({ reg_rate: Number(v) }),
   });
   const optimizer = select({
-    name: "optimizer", label: "Optimizer", options: Object.entries(OPTIMIZER_NAMES),
+    name: "optimizer", label: "Optimizer",
+    options: Object.keys(OPTIMIZERS).map((name) => [name, o.catalog.optimizers[name]?.label ?? VARIANT_NAMES[/** @type {keyof VARIANT_NAMES} */ (name)] ?? name]),
     value: o.state.optimizer, onChange: (v) => o.onChange({ optimizer: v }),
   });
   const speed = select({

@@ -52,8 +52,9 @@ export function createTrainingPanel(container, o) {
       schedule.set(state.lr_schedule);
       gamma.set(String(state.lr_gamma));
       period.set(String(state.lr_period));
-      gamma.input.disabled = !["step", "exponential"].includes(state.lr_schedule);
-      period.input.disabled = !["step", "cosine"].includes(state.lr_schedule);
+      const uses = o.catalog.schedules[state.lr_schedule]?.params ?? [];
+      gamma.input.disabled = !uses.includes("lr_gamma");
+      period.input.disabled = !uses.includes("lr_period");
       setShowing(patience, state.patience);
       setShowing(budget, state.max_epochs);
       setShowing(clip, state.grad_clip);

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.nn import SpecError
+from app.nn import SpecError, cost
 from app.settings import Limits
 from app.spec import ExperimentSpec
-from app.train import Run, cost
+from app.train import Run
 from app.validation import check_spec
 
 # The CNN: 908k parameters, under the 5 M limit, about 70 s per full evaluation.
