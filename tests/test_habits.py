@@ -42,7 +42,7 @@ def test_every_hook_runs_a_tool_the_install_provides() -> None:
             tool = str(Path(sys.executable).parent / Path(tool).name)
         assert shutil.which(tool) or Path(tool).exists(), f"{hook['id']}: no {tool}"
     ids = {hook["id"] for hook in hooks}
-    assert {"ruff-check", "ruff-format", "mypy", "typecheck", "commit-subject"} <= ids
+    assert {"ruff-check", "ruff-format", "mypy", "typecheck", "prettier", "commit-subject"} <= ids
 
 
 def test_a_long_subject_or_a_missing_blank_line_is_refused(tmp_path: Path) -> None:

