@@ -34,12 +34,14 @@ const cache = new Map();
 function cachedPost(url, payload) {
   const key = url + JSON.stringify(payload);
   if (!cache.has(key)) {
-    const request = fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) }).then(
-      async (response) => {
-        if (!response.ok) throw new Error((await response.json()).detail ?? `HTTP ${response.status}`);
-        return response.json();
-      },
-    );
+    const request = fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(payload),
+    }).then(async (response) => {
+      if (!response.ok) throw new Error((await response.json()).detail ?? `HTTP ${response.status}`);
+      return response.json();
+    });
     request.catch(() => cache.delete(key));
     if (cache.size > 64) cache.clear();
     cache.set(key, request);
@@ -77,7 +79,11 @@ export function fetchExamples(data, seed, count = 16) {
  */
 export async function uploadCsv(file, maxBytes) {
   if (file.size > maxBytes) throw new Error(`the file is ${megabytes(file.size)}; the limit is ${megabytes(maxBytes)}`);
-  const response = await fetch(`/api/uploads?name=${encodeURIComponent(file.name.slice(0, 100))}`, { method: "POST", headers: { "content-type": "text/csv" }, body: file });
+  const response = await fetch(`/api/uploads?name=${encodeURIComponent(file.name.slice(0, 100))}`, {
+    method: "POST",
+    headers: { "content-type": "text/csv" },
+    body: file,
+  });
   const answer = await response.json().catch(() => ({ detail: `HTTP ${response.status}` }));
   if (!response.ok) throw new Error(answer.errors?.[0]?.message ?? answer.detail ?? `HTTP ${response.status}`);
   return answer;
@@ -127,7 +133,9 @@ export async function checkLesson(id, seed) {
   });
   const answer = await response.json().catch(() => ({ detail: `HTTP ${response.status}` }));
   if (!response.ok) {
-    const error = new Error(typeof answer.detail === "string" ? answer.detail : `the check failed (HTTP ${response.status})`);
+    const error = new Error(
+      typeof answer.detail === "string" ? answer.detail : `the check failed (HTTP ${response.status})`,
+    );
     throw Object.assign(error, { status: response.status }); // 429: another check ran too long
   }
   return answer;

@@ -23,7 +23,9 @@ export function applyHidden(doc, hide) {
     doc.head.append(style);
   }
   const names = hide.filter((name) => NAME.test(name));
-  style.textContent = names.length ? `${names.map((n) => `[data-control="${n}"]`).join(",\n")} { display: none !important; }` : "";
+  style.textContent = names.length
+    ? `${names.map((n) => `[data-control="${n}"]`).join(",\n")} { display: none !important; }`
+    : "";
   hideEmptyPanels(doc, names.length > 0);
 }
 

@@ -56,7 +56,8 @@ function decodeArrays(view, body, specs) {
   for (const spec of specs) {
     const count = spec.shape.reduce((a, b) => a * b, 1);
     const start = body + spec.offset;
-    const data = spec.dtype === "uint8" ? new Uint8Array(view.buffer, start, count) : halvesToFloats(view, start, count);
+    const data =
+      spec.dtype === "uint8" ? new Uint8Array(view.buffer, start, count) : halvesToFloats(view, start, count);
     arrays[spec.name] = { dtype: spec.dtype, shape: spec.shape, data, min: spec.min, max: spec.max };
   }
   return arrays;

@@ -59,7 +59,8 @@ export function createFramePacer({ max, min = 2 }) {
       received = painted = 0;
       if (got === 0 || got < MIN_SHARE * fps * seconds) return null;
       let next = fps;
-      if (shown < got * (1 - LOST_SHARE)) next = Math.min(fps, Math.max(min, Math.floor(shown / seconds), Math.floor(fps / 2)));
+      if (shown < got * (1 - LOST_SHARE))
+        next = Math.min(fps, Math.max(min, Math.floor(shown / seconds), Math.floor(fps / 2)));
       else if (shown >= got * (1 - KEPT_SHARE)) next = Math.min(max, fps + Math.max(1, Math.round(fps * CLIMB)));
       if (next === fps) return null;
       fps = next;

@@ -25,9 +25,30 @@ export const TEXT_SELECTOR = "label, h1, h2, h3, h4, h5, h6, figcaption, caption
  * anything marked `data-no-glossary`.
  */
 export const EXCLUDED_SELECTOR = [
-  "input", "select", "option", "textarea", "button", "a", "output", "summary", ".term", ".glossary-tip",
-  "code", "pre", "kbd", "samp", "script", "style", "svg", "canvas", "[contenteditable]", "[data-no-glossary]",
-  "[role='alert']", "[role='status']", "[role='tooltip']", "[aria-live]:not([aria-live='off'])",
+  "input",
+  "select",
+  "option",
+  "textarea",
+  "button",
+  "a",
+  "output",
+  "summary",
+  ".term",
+  ".glossary-tip",
+  "code",
+  "pre",
+  "kbd",
+  "samp",
+  "script",
+  "style",
+  "svg",
+  "canvas",
+  "[contenteditable]",
+  "[data-no-glossary]",
+  "[role='alert']",
+  "[role='status']",
+  "[role='tooltip']",
+  "[aria-live]:not([aria-live='off'])",
 ].join(", ");
 
 const WORD = "[\\p{L}\\p{N}_]"; // a letter, digit or underscore: a term must not touch one
@@ -54,7 +75,10 @@ function plurals(word) {
 
 /** @param {string} text spelling → lookup key: lower case, one space between words */
 function normalize(text) {
-  return text.toLowerCase().split(new RegExp(`${SEPARATOR}+`, "u")).join(" ");
+  return text
+    .toLowerCase()
+    .split(new RegExp(`${SEPARATOR}+`, "u"))
+    .join(" ");
 }
 
 /** @param {string} form one spelling → its regular-expression source, any separator between words */
@@ -76,7 +100,8 @@ function buildMatcher() {
       for (const form of [spelling, ...many]) {
         const key = normalize(form);
         const other = forms.get(key);
-        if (other !== undefined && other !== term) throw new Error(`glossary: "${form}" means both ${other} and ${term}`);
+        if (other !== undefined && other !== term)
+          throw new Error(`glossary: "${form}" means both ${other} and ${term}`);
         forms.set(key, term);
       }
     }
@@ -110,7 +135,8 @@ export function findTerms(text) {
   const found = [];
   for (const m of text.matchAll(MATCHER.pattern)) {
     const term = MATCHER.forms.get(normalize(m[0]));
-    if (term !== undefined && m.index !== undefined) found.push({ term, start: m.index, end: m.index + m[0].length, text: m[0] });
+    if (term !== undefined && m.index !== undefined)
+      found.push({ term, start: m.index, end: m.index + m[0].length, text: m[0] });
   }
   return found;
 }
@@ -158,7 +184,9 @@ function candidateTexts(root) {
   const walker = root.ownerDocument.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
     acceptNode(node) {
       if (node.nodeType === Node.ELEMENT_NODE) {
-        return /** @type {Element} */ (node).matches(EXCLUDED_SELECTOR) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP;
+        return /** @type {Element} */ (node).matches(EXCLUDED_SELECTOR)
+          ? NodeFilter.FILTER_REJECT
+          : NodeFilter.FILTER_SKIP;
       }
       const data = /** @type {Text} */ (node).data;
       return data.length > 1 && /\p{L}/u.test(data) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP;
@@ -209,7 +237,10 @@ export function applyGlossary(root) {
   }
   if (wrapped.size === TERMS.length) return 0;
   const texts = candidateTexts(root);
-  const plan = planWraps(texts.map((t) => t.data), wrapped);
+  const plan = planWraps(
+    texts.map((t) => t.data),
+    wrapped,
+  );
   /** @type {Map<number, PlannedWrap[]>} */
   const byNode = new Map();
   for (const wrap of plan) byNode.set(wrap.node, [...(byNode.get(wrap.node) ?? []), wrap]);
@@ -268,7 +299,8 @@ function ensureTooltip(doc) {
     hideTimer = setTimeout(hide, HIDE_DELAY_MS);
   };
   /** @param {EventTarget | null} target */
-  const termOf = (target) => /** @type {HTMLElement | null} */ (target instanceof Element ? target.closest(".term[data-term]") : null);
+  const termOf = (target) =>
+    /** @type {HTMLElement | null} */ (target instanceof Element ? target.closest(".term[data-term]") : null);
 
   const focused = () => current !== null && doc.activeElement === current;
 

@@ -20,7 +20,15 @@ export function layerColumns(state, cards, catalog) {
   const shown = locked ? state.features : FEATURES;
   /** @type {import("./views/network.js").Column[]} */
   const columns = [
-    { name: "input", kind: "features", type: "features", units: shown.length, features: shown, selected: state.features, locked },
+    {
+      name: "input",
+      kind: "features",
+      type: "features",
+      units: shown.length,
+      features: shown,
+      selected: state.features,
+      locked,
+    },
   ];
   let units = state.features.length;
   state.layers.forEach((/** @type {any} */ layer, /** @type {number} */ i) => {

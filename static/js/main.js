@@ -26,7 +26,17 @@ import { layerTitle } from "./layerNames.js";
 import { createFramePacer } from "./framePacer.js";
 import { stepsPerEpoch } from "./progress.js";
 import { createRunController } from "./runController.js";
-import { hotParams, isHot, isPageOnly, newLayer, PRESETS, readQuery, specFromState, toQuery, useCatalog } from "./state.js";
+import {
+  hotParams,
+  isHot,
+  isPageOnly,
+  newLayer,
+  PRESETS,
+  readQuery,
+  specFromState,
+  toQuery,
+  useCatalog,
+} from "./state.js";
 import { createSocket } from "./socket.js";
 import { createBoundary } from "./views/boundary.js";
 import { createBuilder } from "./views/builder.js";
@@ -55,8 +65,17 @@ const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.get
  * `view` message sent (bench/page.py reads these rather than tapping the websocket).
  */
 const counters = {
-  framesPainted: 0, framesReceived: 0, epoch: 0, step: 0, lr: 0, valLoss: NaN, valScore: NaN, done: "", generated: "",
-  /** @type {Record<string, any> | null} */ status: null, statusAt: 0,
+  framesPainted: 0,
+  framesReceived: 0,
+  epoch: 0,
+  step: 0,
+  lr: 0,
+  valLoss: NaN,
+  valScore: NaN,
+  done: "",
+  generated: "",
+  /** @type {Record<string, any> | null} */ status: null,
+  statusAt: 0,
   /** @type {Record<string, any> | null} */ view: null,
 };
 Object.assign(window, { nnp: counters });
@@ -108,11 +127,27 @@ async function main() {
 
   /** @type {Page} */
   const page = {
-    catalog, kindOf, uPlot, state, points: null, validated: null, gradLayers: [], drawn: null, generateId: 0,
-    workspace: null, workspaceKey: "", chartsDrawnAt: 0, pacer: createFramePacer({ max: VIEW_FPS }),
-    socket: /** @type {any} */ (null), views: /** @type {any} */ (null), run: /** @type {any} */ (null), // set just below: each needs the page
+    catalog,
+    kindOf,
+    uPlot,
+    state,
+    points: null,
+    validated: null,
+    gradLayers: [],
+    drawn: null,
+    generateId: 0,
+    workspace: null,
+    workspaceKey: "",
+    chartsDrawnAt: 0,
+    pacer: createFramePacer({ max: VIEW_FPS }),
+    socket: /** @type {any} */ (null),
+    views: /** @type {any} */ (null),
+    run: /** @type {any} */ (null), // set just below: each needs the page
   };
-  page.socket = createSocket({ onEvent: (e) => page.run.receive(e), onFrame: (f) => page.run.receiveFrame(f), onConnection: showConnection }, { shown: () => shownSpec(page) });
+  page.socket = createSocket(
+    { onEvent: (e) => page.run.receive(e), onFrame: (f) => page.run.receiveFrame(f), onConnection: showConnection },
+    { shown: () => shownSpec(page) },
+  );
   page.views = mountViews(page);
   page.run = createRunController({ socket: page.socket, pacer: page.pacer, speed: state.speed, hooks: runHooks(page) });
   bindControls(page);
@@ -148,11 +183,20 @@ function shownSpec(page) {
 function mountViews(page) {
   const { catalog, uPlot, state } = page;
   const change = (/** @type {Record<string, any>} */ changes) => changeState(page, changes);
-  const toggled = (/** @type {string[]} */ features, /** @type {string} */ f) => (features.includes(f) ? features.filter((x) => x !== f) : [...features, f]);
+  const toggled = (/** @type {string[]} */ features, /** @type {string} */ f) =>
+    features.includes(f) ? features.filter((x) => x !== f) : [...features, f];
   return {
-    topBar: createTopBar($("top-bar"), { catalog, state, onAction: (action) => act(page, action), onChange: change, stepsPerEpoch: () => epochSteps(page) }),
+    topBar: createTopBar($("top-bar"), {
+      catalog,
+      state,
+      onAction: (action) => act(page, action),
+      onChange: change,
+      stepsPerEpoch: () => epochSteps(page),
+    }),
     dataPanel: createDataPanel($("data-panel"), {
-      catalog, state, onChange: change,
+      catalog,
+      state,
+      onChange: change,
       loadPoints: (dataset) => fetchPoints({ dataset, n_samples: 200, noise: 0.1, n_classes: 2 }, 1),
       loadExamples: (dataset) => fetchExamples({ dataset }, 0, 1),
       upload: (file) => uploadCsv(file, catalog.limits.max_csv_bytes),
@@ -164,15 +208,35 @@ function mountViews(page) {
       onEditWeight: (param, index, value) => page.socket.send({ type: "edit_weight", param, index, value }),
       onToggleFeature: (f) => change({ features: toggled(page.state.features, f) }),
     }),
-    boundary: createBoundary(/** @type {HTMLCanvasElement} */ ($("boundary-map")), /** @type {HTMLCanvasElement} */ ($("boundary-points"))),
+    boundary: createBoundary(
+      /** @type {HTMLCanvasElement} */ ($("boundary-map")),
+      /** @type {HTMLCanvasElement} */ ($("boundary-points")),
+    ),
     charts: {
-      loss: createChart($("charts"), uPlot, { title: "Loss", series: [{ label: "train", stroke: "#0877bd" }, { label: "val", stroke: "#f59322", dash: [5, 3] }] }),
-      score: createChart($("charts"), uPlot, { title: "Accuracy", series: [{ label: "train", stroke: "#0877bd" }, { label: "val", stroke: "#f59322", dash: [5, 3] }] }),
+      loss: createChart($("charts"), uPlot, {
+        title: "Loss",
+        series: [
+          { label: "train", stroke: "#0877bd" },
+          { label: "val", stroke: "#f59322", dash: [5, 3] },
+        ],
+      }),
+      score: createChart($("charts"), uPlot, {
+        title: "Accuracy",
+        series: [
+          { label: "train", stroke: "#0877bd" },
+          { label: "val", stroke: "#f59322", dash: [5, 3] },
+        ],
+      }),
       grads: createChart($("charts"), uPlot, { title: "Gradient norm per layer (log scale)", series: [], logY: true }),
     },
     health: createLayerHealth($("health")),
     training: createTrainingPanel($("training"), { catalog, state, onChange: change }),
-    share: createSharePanel($("share"), { getState: () => page.state, getSpec: () => specFromState(page.state), onImport: (next) => importState(page, next), onChange: change }),
+    share: createSharePanel($("share"), {
+      getState: () => page.state,
+      getSpec: () => specFromState(page.state),
+      onImport: (next) => importState(page, next),
+      onChange: change,
+    }),
     norm: /** @type {HTMLSelectElement} */ ($("norm")),
     addType: /** @type {HTMLSelectElement} */ ($("add-type")),
   };
@@ -189,9 +253,16 @@ function bindControls(page) {
   const layers = () => page.state.layers;
   for (const id of ["show-val", "discretize"]) {
     const box = /** @type {HTMLInputElement} */ ($(id));
-    box.addEventListener("change", () => change(id === "show-val" ? { show_val: box.checked } : { discretize: box.checked }));
+    box.addEventListener("change", () =>
+      change(id === "show-val" ? { show_val: box.checked } : { discretize: box.checked }),
+    );
   }
-  $("add-layer").addEventListener("click", () => layers().length < catalog.limits.max_layers && change({ layers: [...layers(), { type: "dense", units: 4, activation: lastActivation(layers()) }] }));
+  $("add-layer").addEventListener(
+    "click",
+    () =>
+      layers().length < catalog.limits.max_layers &&
+      change({ layers: [...layers(), { type: "dense", units: 4, activation: lastActivation(layers()) }] }),
+  );
   $("remove-layer").addEventListener("click", () => change({ layers: layers().slice(0, -1) }));
   views.addType.addEventListener("change", () => {
     const type = views.addType.value;
@@ -239,7 +310,8 @@ function changeState(page, changes) {
     run.sendView();
   }
   if ("norm" in changes) page.views.stack.setNorm(state.norm);
-  if (!keepsRun) run.restartSoon(); // the running network no longer matches the diagram: no more frames
+  if (!keepsRun)
+    run.restartSoon(); // the running network no longer matches the diagram: no more frames
   else if (Object.keys(changes).some(isHot)) {
     run.retune(hotParams(state));
     if (run.live) page.socket.setShown(shownSpec(page)); // the run trains what is shown
@@ -273,7 +345,9 @@ function renderNetwork({ state, kindOf, catalog, views, points, validated }) {
     views.stack.clear();
     const columns = layerColumns(state, views.builder.cards(state.layers), catalog);
     // The features' column heads their error ("keep at least one input feature").
-    columns[0].header = el("div", { className: "column-head" }, [el("span", { className: "field-error", role: "alert", "data-error-for": "features" })]);
+    columns[0].header = el("div", { className: "column-head" }, [
+      el("span", { className: "field-error", role: "alert", "data-error-for": "features" }),
+    ]);
     views.network.render(columns);
     if (points) views.network.drawFeatures(points.domain);
     return;
@@ -282,7 +356,10 @@ function renderNetwork({ state, kindOf, catalog, views, points, validated }) {
   const data = validated?.spec.data.dataset === state.dataset ? validated.data : null;
   views.stack.render(views.builder.cards(state.layers, kind), kind, stackEnds(data));
   const offered = /** @type {string[]} */ (catalog.layer_menus[kind] ?? []);
-  views.addType.replaceChildren(el("option", { value: "", textContent: "choose a type…" }), ...offered.map((t) => el("option", { value: t, textContent: t })));
+  views.addType.replaceChildren(
+    el("option", { value: "", textContent: "choose a type…" }),
+    ...offered.map((t) => el("option", { value: t, textContent: t })),
+  );
   if (validated?.spec.data.dataset === state.dataset && validated.layers.length === state.layers.length + 1) {
     views.builder.showInfo(document, validated.layers);
     views.stack.name(validated.layers);
@@ -297,7 +374,10 @@ function renderNetwork({ state, kindOf, catalog, views, points, validated }) {
 function runHooks(page) {
   const { views } = page;
   return {
-    validate: () => (page.kindOf(page.state.dataset) === "table" && !page.state.file ? Promise.resolve(null) : validateSpec(specFromState(page.state))),
+    validate: () =>
+      page.kindOf(page.state.dataset) === "table" && !page.state.file
+        ? Promise.resolve(null)
+        : validateSpec(specFromState(page.state)),
     prepare: (answer, current) => prepare(page, answer, current),
     view: () => viewMessage(page),
     adopts: (hello) => hello.shown === shownSpec(page), // a reload shows the same spec
@@ -358,17 +438,21 @@ function prepare(page, answer, current) {
   page.validated = answer;
   if (page.kindOf(page.state.dataset) === "points") views.builder.showInfo(document, answer.layers);
   else renderNetwork(page);
-  if (answer.data.input_kind === "table") views.dataPanel.setColumns([...answer.data.features, spec.data.target ?? ""].filter(Boolean));
+  if (answer.data.input_kind === "table")
+    views.dataPanel.setColumns([...answer.data.features, spec.data.target ?? ""].filter(Boolean));
   mountWorkspace(page, answer);
   $("param-count").textContent = `${answer.total_params.toLocaleString("en")} parameters`;
   page.points = null;
   if (answer.data.input_kind === "points") {
-    fetchPoints(spec.data, spec.seed).then((p) => {
-      if (!current()) return; // overtaken
-      page.points = p;
-      views.boundary.setPoints(p);
-      views.network.drawFeatures(p.domain);
-    }, (e) => showError(document, "status", String(e.message)));
+    fetchPoints(spec.data, spec.seed).then(
+      (p) => {
+        if (!current()) return; // overtaken
+        page.points = p;
+        views.boundary.setPoints(p);
+        views.network.drawFeatures(p.domain);
+      },
+      (e) => showError(document, "status", String(e.message)),
+    );
   }
   resetViews(page, answer);
   return { spec };
@@ -404,7 +488,9 @@ function resetViews(page, answer) {
   page.gradLayers = answer.layers.filter((/** @type {any} */ l) => l.params > 0).map((/** @type {any} */ l) => l.name);
   views.charts.loss.reset();
   views.charts.score.reset();
-  views.charts.grads.reset(page.gradLayers.map((n, i) => ({ label: layerTitle(n), stroke: palette[i % palette.length] })));
+  views.charts.grads.reset(
+    page.gradLayers.map((n, i) => ({ label: layerTitle(n), stroke: palette[i % palette.length] })),
+  );
   views.charts.score.setTitle(answer.data.task === "regression" ? "R² (1 is perfect)" : "Accuracy");
   views.health.reset();
   views.network.reset();
@@ -430,7 +516,8 @@ function mountWorkspace(page, answer) {
   page.workspaceKey = key;
   page.drawn = null;
   page.workspace = createWorkspace($("workspace"), {
-    uPlot: page.uPlot, data: answer.data,
+    uPlot: page.uPlot,
+    data: answer.data,
     loadExamples: () => fetchExamples(specFromState(page.state).data, page.state.seed, 16),
     onSample: (/** @type {number} */ index) => changeState(page, { sample: index }),
     onDraw: (/** @type {number[][] | null} */ input) => {
@@ -451,7 +538,15 @@ function mountWorkspace(page, answer) {
 function viewMessage({ validated, state, drawn, pacer }) {
   if (!validated) return null;
   const views = viewsFor(validated.data, validated.layers);
-  counters.view = { type: "view", views, fps: pacer.fps, grid: NEURON_GRID, boundary_grid: 100, sample: Math.min(state.sample, validated.data.val_examples - 1), ...(drawn ? { input: drawn } : {}) };
+  counters.view = {
+    type: "view",
+    views,
+    fps: pacer.fps,
+    grid: NEURON_GRID,
+    boundary_grid: 100,
+    sample: Math.min(state.sample, validated.data.val_examples - 1),
+    ...(drawn ? { input: drawn } : {}),
+  };
   return counters.view;
 }
 
@@ -509,7 +604,10 @@ function showMetrics({ views, gradLayers }, points) {
     counters.valScore = p.val_score ?? NaN;
     views.charts.loss.push(p.epoch, [p.train_loss, p.val_loss]);
     views.charts.score.push(p.epoch, [p.train_score, p.val_score]);
-    views.charts.grads.push(p.epoch, gradLayers.map((name) => p.grad_norms?.[name] ?? null));
+    views.charts.grads.push(
+      p.epoch,
+      gradLayers.map((name) => p.grad_norms?.[name] ?? null),
+    );
   }
 }
 
@@ -554,7 +652,10 @@ function paint(page, frame) {
   }
   views.health.update(frame);
   const v = frame.header.values;
-  if (page.run.ended !== "diverged" && (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null)) {
+  if (
+    page.run.ended !== "diverged" &&
+    (typeof v["metrics/train_loss"] === "number" || v["metrics/train_loss"] === null)
+  ) {
     $("train-loss").textContent = formatLoss(v["metrics/train_loss"]);
     $("val-loss").textContent = formatLoss(v["metrics/val_loss"]);
   }
@@ -599,8 +700,15 @@ async function openLesson(id, state, uPlot) {
   root.hidden = false;
   const deviceNames = { cuda: "GPU (CUDA)", cpu: "CPU" };
   await startLessonMode({
-    root, id, seed: state.seed, search: location.search, state, hide: state.hide, uPlot,
-    onDevice: (device) => ($("device").textContent = /** @type {Record<string, string>} */ (deviceNames)[device] ?? device),
+    root,
+    id,
+    seed: state.seed,
+    search: location.search,
+    state,
+    hide: state.hide,
+    uPlot,
+    onDevice: (device) =>
+      ($("device").textContent = /** @type {Record<string, string>} */ (deviceNames)[device] ?? device),
     onConnection: showConnection,
     decorate: (node) => void applyGlossary(node),
   });
@@ -617,7 +725,11 @@ function showLinkProblems(problems) {
   if (!problems.length) return;
   box.append(
     el("p", { textContent: "Parts of this link could not be read; the page shows what it could:" }),
-    el("ul", {}, problems.map((p) => el("li", { textContent: p }))),
+    el(
+      "ul",
+      {},
+      problems.map((p) => el("li", { textContent: p })),
+    ),
   );
 }
 
@@ -631,7 +743,6 @@ function showConnection(connection, detail) {
   banner.dataset.state = connection;
   if (connection === "open") setTimeout(() => banner.dataset.state === "open" && (banner.textContent = ""), 2000);
 }
-
 
 main().catch((error) => {
   const banner = $("connection");

@@ -283,7 +283,8 @@ export function createRunController(o) {
   function onError(error) {
     // A view this network cannot show: the server stopped sending it; a note, not a mistake.
     if (error.field === "views") hooks.onNote?.(error.message);
-    else if (error.code === "no_run") end("failed", error.message); // its worker died: the next command needs a new run
+    else if (error.code === "no_run")
+      end("failed", error.message); // its worker died: the next command needs a new run
     else hooks.onError?.(error.field ?? "", error.message);
   }
 
@@ -313,7 +314,8 @@ export function createRunController(o) {
     receive(event) {
       if (event.type === "hello") onHello(event);
       else if (event.type === "status") onStatus(event);
-      else if (event.type === "metrics") hooks.onMetrics?.(event.points.filter((/** @type {any} */ p) => resetDone(p.step)));
+      else if (event.type === "metrics")
+        hooks.onMetrics?.(event.points.filter((/** @type {any} */ p) => resetDone(p.step)));
       else if (event.type === "done") {
         hooks.onDone?.(event);
         end(event.reason ?? "done");

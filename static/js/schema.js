@@ -29,12 +29,19 @@ export function paramAt(catalog, path) {
   const keys = path.split(".");
   const last = keys[keys.length - 1];
   const table =
-    keys.length === 1 ? catalog.spec_params :
-    keys[0] === "data" ? catalog.data_params :
-    keys[0] === "train" ? catalog.train_params :
-    keys[0] === "early_stopping" ? catalog.early_stopping_params :
-    keys[0] === "gan" ? (keys.length === 3 ? catalog.gan.net_params : catalog.gan.params) :
-    undefined;
+    keys.length === 1
+      ? catalog.spec_params
+      : keys[0] === "data"
+        ? catalog.data_params
+        : keys[0] === "train"
+          ? catalog.train_params
+          : keys[0] === "early_stopping"
+            ? catalog.early_stopping_params
+            : keys[0] === "gan"
+              ? keys.length === 3
+                ? catalog.gan.net_params
+                : catalog.gan.params
+              : undefined;
   return table?.[last];
 }
 

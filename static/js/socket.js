@@ -81,7 +81,11 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
   /** This tab's token: its own, or one a closed tab showing the same released. */
   function takeToken() {
     if (tokenKey === null) return null;
-    const claim = claimToken(readReleased(), { own: sessionStorage.getItem(tokenKey), shown: shown(), now: Date.now() });
+    const claim = claimToken(readReleased(), {
+      own: sessionStorage.getItem(tokenKey),
+      shown: shown(),
+      now: Date.now(),
+    });
     writeReleased(claim.released);
     if (claim.token && claim.shown) {
       sessionStorage.setItem(tokenKey, claim.token);
@@ -132,7 +136,7 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
       graceMs = (event.limits?.resume_grace_s ?? 0) * 1000;
       let was = "";
       if (tokenKey !== null) {
-        was = event.resumed ? sessionStorage.getItem(shownKey) ?? "" : "";
+        was = event.resumed ? (sessionStorage.getItem(shownKey) ?? "") : "";
         sessionStorage.setItem(tokenKey, event.session);
         if (!event.resumed) sessionStorage.removeItem(shownKey);
       }
@@ -194,7 +198,9 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
 function readReleased() {
   try {
     const list = JSON.parse(localStorage.getItem(RELEASED_KEY) ?? "[]");
-    return Array.isArray(list) ? list.filter((r) => typeof r?.token === "string" && typeof r.shown === "string" && typeof r.expires === "number") : [];
+    return Array.isArray(list)
+      ? list.filter((r) => typeof r?.token === "string" && typeof r.shown === "string" && typeof r.expires === "number")
+      : [];
   } catch {
     return []; // written by something else: start a new list
   }

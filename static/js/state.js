@@ -57,7 +57,13 @@ export const FEATURES = /** @type {string[]} */ ([]);
 export const LAYER_FIELDS = {};
 /** What a new reshape layer asks for (the spec has no default shape). */
 const NEW_SHAPE = [8, 4, 4];
-const FIELD_KINDS = /** @type {const} */ ({ int: "int", float: "number", bool: "bool", choice: "choice", list: "shape" });
+const FIELD_KINDS = /** @type {const} */ ({
+  int: "int",
+  float: "number",
+  bool: "bool",
+  choice: "choice",
+  list: "shape",
+});
 
 /** The most hidden layers a link may hold (the catalog's limit). */
 export let MAX_LAYERS = 0;
@@ -109,14 +115,50 @@ function layerField(name, p) {
  * @type {Record<string, State>}
  */
 export const PRESETS = {
-  points: { layers: [dense(4, "tanh"), dense(2, "tanh")], optimizer: "sgd", lr: 0.03, batch_size: 10, val_fraction: 0.5, seq_len: null },
-  image: {
-    layers: [{ type: "conv2d", filters: 8, kernel: 3, stride: 1, padding: "same", activation: "relu" }, { type: "maxpool2d", kernel: 2 }, dense(32, "relu")],
-    optimizer: "adam", lr: 0.003, batch_size: 32, val_fraction: 0.2, seq_len: null,
+  points: {
+    layers: [dense(4, "tanh"), dense(2, "tanh")],
+    optimizer: "sgd",
+    lr: 0.03,
+    batch_size: 10,
+    val_fraction: 0.5,
+    seq_len: null,
   },
-  sequence: { layers: [recurrent("lstm", 32)], optimizer: "adam", lr: 0.01, batch_size: 32, val_fraction: 0.2, seq_len: null },
-  tokens: { layers: [{ type: "embedding", dim: 16 }, recurrent("gru", 64)], optimizer: "adam", lr: 0.005, batch_size: 64, val_fraction: 0.2, seq_len: null },
-  table: { layers: [dense(16, "relu"), dense(16, "relu")], optimizer: "adam", lr: 0.01, batch_size: 32, val_fraction: 0.2, seq_len: null },
+  image: {
+    layers: [
+      { type: "conv2d", filters: 8, kernel: 3, stride: 1, padding: "same", activation: "relu" },
+      { type: "maxpool2d", kernel: 2 },
+      dense(32, "relu"),
+    ],
+    optimizer: "adam",
+    lr: 0.003,
+    batch_size: 32,
+    val_fraction: 0.2,
+    seq_len: null,
+  },
+  sequence: {
+    layers: [recurrent("lstm", 32)],
+    optimizer: "adam",
+    lr: 0.01,
+    batch_size: 32,
+    val_fraction: 0.2,
+    seq_len: null,
+  },
+  tokens: {
+    layers: [{ type: "embedding", dim: 16 }, recurrent("gru", 64)],
+    optimizer: "adam",
+    lr: 0.005,
+    batch_size: 64,
+    val_fraction: 0.2,
+    seq_len: null,
+  },
+  table: {
+    layers: [dense(16, "relu"), dense(16, "relu")],
+    optimizer: "adam",
+    lr: 0.01,
+    batch_size: 32,
+    val_fraction: 0.2,
+    seq_len: null,
+  },
 };
 
 /** @type {Prop[]} */
@@ -223,7 +265,8 @@ export function readQuery(search, kindOf = () => "points", datasets = null) {
     }
   }
   for (const key of new Set(params.keys())) {
-    if (!BY_NAME[key] && !OTHER_PARAMS.includes(key)) problems.push(`${quote(key)} is not a setting of this page; ignored`);
+    if (!BY_NAME[key] && !OTHER_PARAMS.includes(key))
+      problems.push(`${quote(key)} is not a setting of this page; ignored`);
   }
   return { state, problems };
 }
@@ -310,7 +353,12 @@ function formatLayer(layer) {
   });
   // Optional and yes/no fields at their defaults are left off the end; sizes and choices stay.
   const droppable = (/** @type {LayerField} */ f) => f.omit || f.kind === "bool";
-  while (values.length && droppable(fields[values.length - 1]) && values[values.length - 1] === formatDefault(fields[values.length - 1])) values.pop();
+  while (
+    values.length &&
+    droppable(fields[values.length - 1]) &&
+    values[values.length - 1] === formatDefault(fields[values.length - 1])
+  )
+    values.pop();
   return [layer.type, ...values].join(":");
 }
 
@@ -359,7 +407,8 @@ function parseLayer(item, report, activation) {
     }
     if (!(f.omit && value === f.default)) layer[f.name] = value;
   }
-  if (report && args.length > LAYER_FIELDS[type].length) report(`${type} takes at most ${LAYER_FIELDS[type].length} values; the rest were ignored`);
+  if (report && args.length > LAYER_FIELDS[type].length)
+    report(`${type} takes at most ${LAYER_FIELDS[type].length} values; the rest were ignored`);
   return layer;
 }
 
@@ -368,7 +417,8 @@ function parseLayer(item, report, activation) {
  * @param {string} text a value that does not parse
  */
 function fieldProblem(f, text) {
-  if (f.kind === "choice") return `${quote(text)} is not ${/^[aeiou]/.test(f.name) ? "an" : "a"} ${f.name.replace("_", " ")}`;
+  if (f.kind === "choice")
+    return `${quote(text)} is not ${/^[aeiou]/.test(f.name) ? "an" : "a"} ${f.name.replace("_", " ")}`;
   if (f.kind === "bool") return `${f.name.replace("_", " ")} ${quote(text)} is not 1 or 0`;
   if (f.kind === "shape") return `${quote(text)} is not a shape like 8x4x4`;
   return `${f.name} ${numberProblem(f, text) ?? quote(text)}`;
@@ -464,10 +514,14 @@ export function stateFromSpec(spec, current = defaultState(), kind = "points") {
   }
   const train = spec.train ?? {};
   state.optimizer =
-    train.optimizer === "sgd" && train.momentum > 0 ? (train.nesterov ? "nesterov" : "momentum") : train.optimizer ?? "sgd";
+    train.optimizer === "sgd" && train.momentum > 0
+      ? train.nesterov
+        ? "nesterov"
+        : "momentum"
+      : (train.optimizer ?? "sgd");
   if (train.l1 > 0) Object.assign(state, { regularization: "l1", reg_rate: train.l1 });
   else if (train.weight_decay > 0) Object.assign(state, { regularization: "l2", reg_rate: train.weight_decay });
-  state.patience = train.early_stopping ? train.early_stopping.patience ?? 10 : null;
+  state.patience = train.early_stopping ? (train.early_stopping.patience ?? 10) : null;
   return state;
 }
 
@@ -479,8 +533,16 @@ export function hotParams(state) {
   const t = specFromState(state).train;
   const { optimizer, momentum = 0, nesterov = false } = t;
   return {
-    optimizer, momentum, nesterov, lr: t.lr, weight_decay: t.weight_decay, l1: t.l1,
-    batch_size: t.batch_size, lr_schedule: t.lr_schedule, lr_gamma: t.lr_gamma, lr_period: t.lr_period,
+    optimizer,
+    momentum,
+    nesterov,
+    lr: t.lr,
+    weight_decay: t.weight_decay,
+    l1: t.l1,
+    batch_size: t.batch_size,
+    lr_schedule: t.lr_schedule,
+    lr_gamma: t.lr_gamma,
+    lr_period: t.lr_period,
     max_epochs: t.max_epochs,
   };
 }

@@ -29,7 +29,14 @@ export function viewsFor(data, layers) {
     case "points":
       return POINT_VIEWS;
     case "image":
-      return [...COMMON, "example", "confusion", "misclassified", "probabilities", ...some(["feature_maps", "filters"])];
+      return [
+        ...COMMON,
+        "example",
+        "confusion",
+        "misclassified",
+        "probabilities",
+        ...some(["feature_maps", "filters"]),
+      ];
     case "sequence":
     case "tokens":
       return [
@@ -65,7 +72,10 @@ export function createWorkspace(container, o) {
   if (data.input_kind === "image") {
     const size = data.input_shape[data.input_shape.length - 1];
     const panel = createImagePanel(container, {
-      labels: data.classes, imageSize: size, onSample: o.onSample, loadExamples: o.loadExamples,
+      labels: data.classes,
+      imageSize: size,
+      onSample: o.onSample,
+      loadExamples: o.loadExamples,
       onDraw: (input) => o.onDraw(input ? toRows(input, size) : null),
     });
     return { ...none, update: panel.update, reset: panel.reset };
@@ -74,13 +84,18 @@ export function createWorkspace(container, o) {
     const confusion = createConfusion(container, { labels: data.classes });
     return {
       ...none,
-      update: (frame) => frame.arrays.confusion && confusion.update(/** @type {Float32Array} */ (frame.arrays.confusion.data)),
+      update: (frame) =>
+        frame.arrays.confusion && confusion.update(/** @type {Float32Array} */ (frame.arrays.confusion.data)),
       reset: confusion.reset,
     };
   }
   const panel = createSequencePanel(container, {
-    uPlot: o.uPlot, kind: data.input_kind === "tokens" ? "tokens" : "sequence", task: data.task,
-    featureNames: data.features, classNames: data.classes, vocab: data.input_kind === "tokens" ? data.classes : [],
+    uPlot: o.uPlot,
+    kind: data.input_kind === "tokens" ? "tokens" : "sequence",
+    task: data.task,
+    featureNames: data.features,
+    classNames: data.classes,
+    vocab: data.input_kind === "tokens" ? data.classes : [],
     onGenerate: o.onGenerate,
   });
   return { update: panel.update, reset: () => panel.reset(data), showGenerated: panel.showGenerated };
@@ -92,5 +107,7 @@ export function createWorkspace(container, o) {
  * @param {number} size
  */
 export function toRows(input, size) {
-  return Array.from({ length: size }, (_, r) => Array.from(input.subarray(r * size, (r + 1) * size), (v) => Math.round(v * 1000) / 1000));
+  return Array.from({ length: size }, (_, r) =>
+    Array.from(input.subarray(r * size, (r + 1) * size), (v) => Math.round(v * 1000) / 1000),
+  );
 }

@@ -22,7 +22,8 @@ function draw(width, height, segments, thickness, unit = 1) {
       const px = x + 0.5;
       const py = y + 0.5;
       let d = Infinity;
-      for (const [ax, ay, bx, by] of segments) d = Math.min(d, distanceToSegment(px, py, ax * unit, ay * unit, bx * unit, by * unit));
+      for (const [ax, ay, bx, by] of segments)
+        d = Math.min(d, distanceToSegment(px, py, ax * unit, ay * unit, bx * unit, by * unit));
       alpha[y * width + x] = Math.max(0, Math.min(1, r - d + 0.5));
     }
   }
@@ -84,7 +85,11 @@ test("nothing drawn, or only faint specks, is no input", () => {
 });
 
 test("an off-centre vertical bar becomes a centred vertical bar 20 px tall (MNIST, 28)", () => {
-  for (const [x, y0, y1, thick] of [[30, 20, 80, 8], [170, 120, 180, 16], [60, 10, 190, 12]]) {
+  for (const [x, y0, y1, thick] of [
+    [30, 20, 80, 8],
+    [170, 120, 180, 16],
+    [60, 10, 190, 12],
+  ]) {
     const img = /** @type {Float32Array} */ (toDigitInput(draw(200, 200, [[x, y0, x, y1]], thick), 200, 200, 28));
     assert.equal(img.length, 28 * 28);
     const cols = columnSums(img, 28);
@@ -99,7 +104,15 @@ test("an off-centre vertical bar becomes a centred vertical bar 20 px tall (MNIS
 
 test("the centre of mass, not the box, is centred for MNIST", () => {
   // A "7": a heavy top bar and a thin stem; its box is centred, its mass is not.
-  const alpha = draw(200, 200, [[40, 30, 160, 30], [160, 30, 100, 170]], 14);
+  const alpha = draw(
+    200,
+    200,
+    [
+      [40, 30, 160, 30],
+      [160, 30, 100, 170],
+    ],
+    14,
+  );
   const img = /** @type {Float32Array} */ (toDigitInput(alpha, 200, 200, 28));
   const [cx, cy] = centre(img, 28);
   assert.ok(Math.abs(cx - 14) <= HALF && Math.abs(cy - 14) <= HALF, `centre of mass ${cx}, ${cy}`);
@@ -116,7 +129,15 @@ test("a vertical bar fills the 8 x 8 grid top to bottom, centred (scikit-learn d
 });
 
 test("a wide digit fills the grid's width, its box centred; 16 px and up keep a 1 px margin", () => {
-  const alpha = draw(200, 200, [[20, 90, 180, 90], [20, 90, 20, 130]], 12); // an "L" on its side
+  const alpha = draw(
+    200,
+    200,
+    [
+      [20, 90, 180, 90],
+      [20, 90, 20, 130],
+    ],
+    12,
+  ); // an "L" on its side
   const eight = /** @type {Float32Array} */ (toDigitInput(alpha, 200, 200, 8));
   assert.deepEqual(inked(columnSums(eight, 8)), [0, 1, 2, 3, 4, 5, 6, 7]);
   const rows = inked(rowSums(eight, 8));
@@ -127,7 +148,11 @@ test("a wide digit fills the grid's width, its box centred; 16 px and up keep a 
 });
 
 test("the same drawing at twice the resolution gives nearly the same input", () => {
-  const strokes = [[40, 40, 150, 45], [150, 45, 70, 170], [60, 110, 140, 105]];
+  const strokes = [
+    [40, 40, 150, 45],
+    [150, 45, 70, 170],
+    [60, 110, 140, 105],
+  ];
   for (const size of [8, 16, 28]) {
     const one = /** @type {Float32Array} */ (toDigitInput(draw(196, 196, strokes, 16, 1), 196, 196, size));
     const two = /** @type {Float32Array} */ (toDigitInput(draw(392, 392, strokes, 16, 2), 392, 392, size));
@@ -139,7 +164,19 @@ test("the same drawing at twice the resolution gives nearly the same input", () 
 
 test("values stay in [0, 1], also for a tiny drawing scaled up and a non-square canvas", () => {
   const cases = [
-    [draw(300, 150, [[10, 10, 290, 140], [290, 10, 10, 140]], 30), 300, 150],
+    [
+      draw(
+        300,
+        150,
+        [
+          [10, 10, 290, 140],
+          [290, 10, 10, 140],
+        ],
+        30,
+      ),
+      300,
+      150,
+    ],
     [draw(100, 100, [[50, 50, 52, 51]], 3), 100, 100],
     [new Float32Array(50 * 40).fill(1), 50, 40],
   ];
@@ -147,7 +184,10 @@ test("values stay in [0, 1], also for a tiny drawing scaled up and a non-square 
     for (const size of [8, 28]) {
       const img = /** @type {Float32Array} */ (toDigitInput(alpha, w, h, size));
       assert.equal(img.length, size * size);
-      assert.ok(img.every((v) => v >= 0 && v <= 1), `size ${size}`);
+      assert.ok(
+        img.every((v) => v >= 0 && v <= 1),
+        `size ${size}`,
+      );
       assert.ok(Math.max(...img) > 0.5, "the ink is there");
     }
   }
@@ -158,13 +198,17 @@ test("an image already made like the training data comes back as itself", () => 
   // (a symmetric digit cannot sit on pixel 14 by whole-pixel moves; half a pixel is the most off).
   const ring = new Float32Array(28 * 28);
   for (let y = 0; y < 28; y++) {
-    for (let x = 0; x < 28; x++) ring[y * 28 + x] = Math.max(0, Math.min(1, 2 - Math.abs(Math.hypot(x - 14.5, y - 14.5) - 8)));
+    for (let x = 0; x < 28; x++)
+      ring[y * 28 + x] = Math.max(0, Math.min(1, 2 - Math.abs(Math.hypot(x - 14.5, y - 14.5) - 8)));
   }
   // scikit-learn digits: a "1"-like stroke filling all eight rows, its box centred.
   const one = new Float32Array(64);
   for (let y = 0; y < 8; y++) one[y * 8 + 3] = one[y * 8 + 4] = 1;
   one[8 + 2] = one[6 * 8 + 5] = 0.5; // the box is columns 2..5, centred
-  for (const [img, size, f] of [[ring, 28, 7], [one, 8, 24]]) {
+  for (const [img, size, f] of [
+    [ring, 28, 7],
+    [one, 8, 24],
+  ]) {
     const [alpha, w] = enlarge(img, size, f);
     const out = /** @type {Float32Array} */ (toDigitInput(alpha, w, w, size));
     let worst = 0;

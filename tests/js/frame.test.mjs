@@ -28,11 +28,21 @@ function expected() {
 
 test("halfToFloat: zeros, subnormals, normals, the extremes, infinities and NaN", () => {
   const cases = [
-    [0x0000, 0], [0x8000, -0],
-    [0x0001, 2 ** -24], [0x03ff, 1023 * 2 ** -24], [0x8001, -(2 ** -24)],
-    [0x0400, 2 ** -14], [0x3c00, 1], [0xc000, -2], [0x3555, 0.333251953125],
-    [0x7bff, 65504], [0xfbff, -65504],
-    [0x7c00, Infinity], [0xfc00, -Infinity], [0x7e00, NaN], [0xfc01, NaN],
+    [0x0000, 0],
+    [0x8000, -0],
+    [0x0001, 2 ** -24],
+    [0x03ff, 1023 * 2 ** -24],
+    [0x8001, -(2 ** -24)],
+    [0x0400, 2 ** -14],
+    [0x3c00, 1],
+    [0xc000, -2],
+    [0x3555, 0.333251953125],
+    [0x7bff, 65504],
+    [0xfbff, -65504],
+    [0x7c00, Infinity],
+    [0xfc00, -Infinity],
+    [0x7e00, NaN],
+    [0xfc01, NaN],
   ];
   for (const [bits, value] of cases) {
     assert.ok(Object.is(halfToFloat(bits), value), `0x${bits.toString(16)}: ${halfToFloat(bits)}`);
@@ -88,9 +98,7 @@ function assertDequantizes(name, got, values) {
   });
 }
 
-const sliced = JSON.parse(
-  readFileSync(join(dirname(fileURLToPath(import.meta.url)), "sliced_frame.json"), "utf8"),
-);
+const sliced = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "sliced_frame.json"), "utf8"));
 const slicedFrame = () => {
   const bytes = Buffer.from(sliced.frame_base64, "base64");
   return decodeFrame(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
@@ -186,7 +194,10 @@ function frameAt(/** @type {number} */ step, /** @type {string[]} */ arrays, val
 
 test("a frame's arrays are decoded when first read, not when it arrives, and once", () => {
   const arrays = [{ name: "weights/w", dtype: "float16", shape: [2], offset: 0 }];
-  const { buffer, body } = message({ type: "frame", run: "r", step: 3, epoch: 0, values: {}, arrays }, [0x00, 0x3c, 0x00, 0x40]);
+  const { buffer, body } = message(
+    { type: "frame", run: "r", step: 3, epoch: 0, values: {}, arrays },
+    [0x00, 0x3c, 0x00, 0x40],
+  );
   const frame = decodeFrame(buffer);
   assert.equal(frame.header.step, 3);
   assert.deepEqual(frame.names, ["weights/w"]);
@@ -199,7 +210,9 @@ test("a frame's arrays are decoded when first read, not when it arrives, and onc
 });
 
 test("supersede: the newer frame, with the slow views only the replaced one carried", () => {
-  const older = decodeFrame(frameAt(5, ["boundary", "confusion"], { "accuracy_by_length/accuracy": [0.5], "metrics/train_loss": 0.9 }).buffer);
+  const older = decodeFrame(
+    frameAt(5, ["boundary", "confusion"], { "accuracy_by_length/accuracy": [0.5], "metrics/train_loss": 0.9 }).buffer,
+  );
   const newer = decodeFrame(frameAt(6, ["boundary"], { "metrics/train_loss": 0.8 }).buffer);
   const painted = supersede(older, newer);
   assert.equal(painted.header.step, 6);

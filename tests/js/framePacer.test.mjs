@@ -51,7 +51,10 @@ test("without losses the fps climbs back to the ceiling and never past it", () =
   }
   assert.equal(Math.max(...seen), 30);
   assert.deepEqual(seen.slice(0, 4), [3, 4, 5, 6]);
-  assert.ok(seen.every((v, i) => i === 0 || v >= seen[i - 1]), `${seen}`);
+  assert.ok(
+    seen.every((v, i) => i === 0 || v >= seen[i - 1]),
+    `${seen}`,
+  );
 });
 
 test("jitter, a paused run or a half-finished window change nothing", () => {

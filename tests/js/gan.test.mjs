@@ -12,7 +12,16 @@ import { createRateMeter } from "../../static/js/gan/player.js";
 import { GAN_PRESETS, matchingPreset, presetFamily, presetSettings } from "../../static/js/gan/presets.js";
 import { qualityText } from "../../static/js/gan/readouts.js";
 import {
-  addPoint, defaultState, fieldLabel, hotParams, MAX_DRAWN, parseQuery, specField, specFromState, toQuery, viewsFor,
+  addPoint,
+  defaultState,
+  fieldLabel,
+  hotParams,
+  MAX_DRAWN,
+  parseQuery,
+  specField,
+  specFromState,
+  toQuery,
+  viewsFor,
 } from "../../static/js/gan/state.js";
 import { LAYER_FIELDS } from "../../static/js/state.js";
 
@@ -36,11 +45,25 @@ test("the defaults make an empty query and the 2-D preset", () => {
 
 test("a state survives the round trip through the URL, and the link stays readable", () => {
   const state = {
-    ...defaultState("ring", kindOf), noise: 0.3, g_lr: 0.0003, d_steps: 3, loss: "least_squares", train: "generator",
-    g: [{ type: "dense", units: 64, activation: "relu" }, { type: "dropout", p: 0.1 }], speed: 5, show: ["heat", "fake"], seed: 9,
+    ...defaultState("ring", kindOf),
+    noise: 0.3,
+    g_lr: 0.0003,
+    d_steps: 3,
+    loss: "least_squares",
+    train: "generator",
+    g: [
+      { type: "dense", units: 64, activation: "relu" },
+      { type: "dropout", p: 0.1 },
+    ],
+    speed: 5,
+    show: ["heat", "fake"],
+    seed: 9,
   };
   const query = toQuery(state, kindOf);
-  assert.equal(query, "data=ring&noise=0.3&g=dense:64:relu,dropout:0.1&g_lr=0.0003&d_steps=3&loss=least_squares&train=generator&seed=9&speed=5&show=heat,fake");
+  assert.equal(
+    query,
+    "data=ring&noise=0.3&g=dense:64:relu,dropout:0.1&g_lr=0.0003&d_steps=3&loss=least_squares&train=generator&seed=9&speed=5&show=heat,fake",
+  );
   const { state: back, ignored } = parseQuery(`?${query}`, kindOf);
   assert.deepEqual(ignored, []);
   assert.deepEqual(back, state);
@@ -50,8 +73,14 @@ test("image data takes its family's preset, and the link leaves it out", () => {
   const digits = defaultState("digits", kindOf);
   assert.equal(digits.latent, 16);
   assert.equal(digits.dist, "normal");
-  assert.deepEqual(digits.g.map((l) => l.units), [128, 256]);
-  assert.deepEqual(digits.d.map((l) => l.units), [256, 128]);
+  assert.deepEqual(
+    digits.g.map((l) => l.units),
+    [128, 256],
+  );
+  assert.deepEqual(
+    digits.d.map((l) => l.units),
+    [256, 128],
+  );
   assert.equal(digits.g_lr, 0.0002);
   assert.equal(toQuery(digits, kindOf), "data=digits");
   const conv = { ...digits, ...presetSettings("digits", "conv") };
@@ -82,7 +111,8 @@ test("every preset's layers survive the URL", () => {
 test("values out of the catalog's bounds, or of a bad form, are ignored, as on the playground", () => {
   const { state, ignored } = parseQuery("?latent=0&batch=99999&g_lr=abc&loss=nope&g=dense:x&speed=1e9&at=40", kindOf);
   const defaults = defaultState("gaussians8", kindOf);
-  for (const name of ["latent", "batch", "g_lr", "loss", "g", "speed", "at"]) assert.deepEqual(state[name], defaults[name], name);
+  for (const name of ["latent", "batch", "g_lr", "loss", "g", "speed", "at"])
+    assert.deepEqual(state[name], defaults[name], name);
   assert.deepEqual(ignored.sort(), ["at", "batch", "g", "g_lr", "latent", "loss", "speed"]);
   const { problems } = parseQuery("?latent=0&loss=nope", kindOf);
   assert.deepEqual(problems, [
@@ -94,12 +124,20 @@ test("values out of the catalog's bounds, or of a bad form, are ignored, as on t
 });
 
 test("drawn points travel in the link with two decimals and in the spec as data.points", () => {
-  const points = [[0.123, -1.5], [1, 1], [-2, 0.5]];
+  const points = [
+    [0.123, -1.5],
+    [1, 1],
+    [-2, 0.5],
+  ];
   const state = { ...defaultState("drawn", kindOf), points };
   const query = toQuery(state, kindOf);
   assert.equal(query, "data=drawn&points=0.12:-1.5,1:1,-2:0.5");
   const back = parseQuery(query, kindOf).state;
-  assert.deepEqual(back.points, [[0.12, -1.5], [1, 1], [-2, 0.5]]);
+  assert.deepEqual(back.points, [
+    [0.12, -1.5],
+    [1, 1],
+    [-2, 0.5],
+  ]);
   assert.deepEqual(specFromState(back).data.points, back.points);
   assert.equal(specFromState({ ...back, points: [] }).data.points, null);
   assert.deepEqual(parseQuery("?data=drawn&points=1:2:3", kindOf).ignored, ["points"]);
@@ -111,14 +149,24 @@ test("a stroke leaves points about a gap apart, at most MAX_DRAWN", () => {
   assert.equal(addPoint(points, [0, 0], 0.1), true);
   assert.equal(addPoint(points, [0.05, 0], 0.1), false);
   assert.equal(addPoint(points, [0.123, 0], 0.1), true);
-  assert.deepEqual(points, [[0, 0], [0.12, 0]]);
+  assert.deepEqual(points, [
+    [0, 0],
+    [0.12, 0],
+  ]);
   const many = Array.from({ length: MAX_DRAWN }, (_, i) => [i, 0]);
   assert.equal(addPoint(many, [-5, -5], 0.1), false);
 });
 
 test("hot settings become `set` params; errors' fields map back to the spec", () => {
   const state = { ...defaultState(undefined, kindOf), g_lr: 0.002, loss: "classic", train: "discriminator", batch: 32 };
-  assert.deepEqual(hotParams(state), { g_lr: 0.002, d_lr: 0.001, d_steps: 1, gan_loss: "classic", batch_size: 32, train_only: "discriminator" });
+  assert.deepEqual(hotParams(state), {
+    g_lr: 0.002,
+    d_lr: 0.001,
+    d_steps: 1,
+    gan_loss: "classic",
+    batch_size: 32,
+    train_only: "discriminator",
+  });
   assert.equal(specField("params.g_lr"), "gan.generator.lr");
   assert.equal(specField("params.train_only"), "gan.train_only");
   assert.equal(specField("spec.gan.latent_size"), "gan.latent_size");
@@ -132,7 +180,14 @@ test("hot settings become `set` params; errors' fields map back to the spec", ()
 test("the views asked for follow the data and the layers shown", () => {
   assert.deepEqual(viewsFor("image", []), ["metrics", "gan_images", "gan_interpolation", "gan_quality"]);
   assert.deepEqual(viewsFor("image", [], false), ["metrics", "gan_images", "gan_interpolation"]);
-  assert.deepEqual(viewsFor("points", ["heat", "manifold", "real", "fake", "arrows"]), ["metrics", "gan_quality", "gan_discriminator", "gan_manifold", "gan_samples", "gan_gradients"]);
+  assert.deepEqual(viewsFor("points", ["heat", "manifold", "real", "fake", "arrows"]), [
+    "metrics",
+    "gan_quality",
+    "gan_discriminator",
+    "gan_manifold",
+    "gan_samples",
+    "gan_gradients",
+  ]);
   assert.deepEqual(viewsFor("points", ["heat"]), ["metrics", "gan_quality", "gan_discriminator"]);
   assert.deepEqual(viewsFor("points", ["real"]), ["metrics", "gan_quality", "gan_samples"]);
 });
@@ -151,9 +206,15 @@ test("a layer's field reads a typed value or nothing (bounds included)", () => {
 });
 
 test("the quality sentence: modes and on-data share, or confident digits and classes", () => {
-  assert.equal(qualityText({ "gan_quality/modes": 8, "gan_quality/modes_covered": 7, "gan_quality/on_data": 0.843 }, "points"), "7 of 8 modes · 84 % of fakes on the data");
+  assert.equal(
+    qualityText({ "gan_quality/modes": 8, "gan_quality/modes_covered": 7, "gan_quality/on_data": 0.843 }, "points"),
+    "7 of 8 modes · 84 % of fakes on the data",
+  );
   assert.equal(qualityText({ "gan_quality/on_data": 0.5 }, "points"), "50 % of fakes on the data");
-  assert.equal(qualityText({ "gan_quality/confident": 0.62, "gan_quality/classes": 9 }, "image"), "62 % confident digits · 9 of 10 classes");
+  assert.equal(
+    qualityText({ "gan_quality/confident": 0.62, "gan_quality/classes": 9 }, "image"),
+    "62 % confident digits · 9 of 10 classes",
+  );
   assert.equal(qualityText({}, "image"), "judging the digits…");
   assert.equal(qualityText({}, "points"), "");
 });

@@ -28,7 +28,13 @@ test("the mistakes' count line, and images dequantized per image", () => {
   assert.equal(countText(23, 360, 16), "23 of 360 wrong (16 shown)");
   assert.equal(countText(3, undefined, 3), "3 wrong");
   assert.equal(countText(0, 360, 0), "none of 360 wrong");
-  const images = { dtype: "uint8", shape: [2, 1, 2], data: new Uint8Array([0, 255, 0, 255]), min: [0, 0.5], max: [1, 0.7] };
+  const images = {
+    dtype: "uint8",
+    shape: [2, 1, 2],
+    data: new Uint8Array([0, 255, 0, 255]),
+    min: [0, 0.5],
+    max: [1, 0.7],
+  };
   const second = imageValues(images, 1, 2);
   assert.deepEqual([second(0), second(1)], [0.5, 0.7]);
   const shared = imageValues({ ...images, min: 0, max: 2 }, 0, 2);

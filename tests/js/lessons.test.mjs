@@ -6,7 +6,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { hasFinished, remainingSteps } from "../../static/js/lessons/arm.js";
-import { armParts, describeGan, describeModel, formatLoss, formatScore, frameViews, highlightedPart } from "../../static/js/lessons/armPanel.js";
+import {
+  armParts,
+  describeGan,
+  describeModel,
+  formatLoss,
+  formatScore,
+  frameViews,
+  highlightedPart,
+} from "../../static/js/lessons/armPanel.js";
 import { mergeSeries, plottable } from "../../static/js/lessons/compareChart.js";
 import { paceFor, weightLayers } from "../../static/js/lessons/lessonMode.js";
 import { lessonHref, playgroundHref, sortLessons } from "../../static/js/lessons/lessonsMenu.js";
@@ -38,7 +46,11 @@ test("armParts: the lesson's views this run can show, network and boundary one m
   assert.deepEqual(armParts(["loss", "network", "boundary", "grad_norms"], points, dense), ["boundary", "grad_norms"]);
   assert.deepEqual(armParts(["feature_maps", "hidden_states", "attention", "time_grads"], points, dense), []);
   const sequence = { input_kind: "sequence", task: "multiclass", classes: ["a", "b", "c", "d"], input_shape: [15, 4] };
-  assert.deepEqual(armParts(["time_grads", "hidden_states", "attention", "confusion"], sequence, [layer("lstm")]), ["hidden_states", "time_grads", "confusion"]);
+  assert.deepEqual(armParts(["time_grads", "hidden_states", "attention", "confusion"], sequence, [layer("lstm")]), [
+    "hidden_states",
+    "time_grads",
+    "confusion",
+  ]);
   assert.deepEqual(armParts(["time_grads", "attention"], sequence, [layer("attention")]), ["time_grads", "attention"]);
   const image = { input_kind: "image", task: "multiclass", classes: ["0", "1"], input_shape: [1, 8, 8] };
   assert.deepEqual(armParts(["feature_maps", "boundary"], image, [layer("conv2d")]), ["feature_maps"]);
@@ -47,7 +59,12 @@ test("armParts: the lesson's views this run can show, network and boundary one m
 
 test("frameViews: metrics always, then what each part draws", () => {
   assert.deepEqual(frameViews([]), ["metrics"]);
-  assert.deepEqual(frameViews(["boundary", "grad_norms", "histograms"]), ["metrics", "boundary", "histograms", "activation_stats"]);
+  assert.deepEqual(frameViews(["boundary", "grad_norms", "histograms"]), [
+    "metrics",
+    "boundary",
+    "histograms",
+    "activation_stats",
+  ]);
   assert.deepEqual(frameViews(["feature_maps", "confusion"]), ["metrics", "feature_maps", "example", "confusion"]);
 });
 
@@ -66,13 +83,34 @@ test("readouts: losses to 3 decimals, diverged in words, accuracy in percent, R�
   assert.equal(formatScore(0.955, "binary"), "95.5%");
   assert.equal(formatScore(0.5, "regression"), "0.500");
   assert.equal(formatScore(null, "binary"), "–");
-  assert.equal(describeModel([2], [{ type: "dense", output_shape: [4] }, { type: "dense", output_shape: [1] }], 17), "2 → 4 → 1 · 17 parameters");
+  assert.equal(
+    describeModel(
+      [2],
+      [
+        { type: "dense", output_shape: [4] },
+        { type: "dense", output_shape: [1] },
+      ],
+      17,
+    ),
+    "2 → 4 → 1 · 17 parameters",
+  );
 });
 
 test("mergeSeries: the union of steps, a gap where a series has no point", () => {
-  const a = new Map([[10, 0.5], [20, 0.4]]);
-  const b = new Map([[5, 0.9], [20, null], [30, 0.1]]);
-  assert.deepEqual(mergeSeries([a, b]), [[5, 10, 20, 30], [null, 0.5, 0.4, null], [0.9, null, null, 0.1]]);
+  const a = new Map([
+    [10, 0.5],
+    [20, 0.4],
+  ]);
+  const b = new Map([
+    [5, 0.9],
+    [20, null],
+    [30, 0.1],
+  ]);
+  assert.deepEqual(mergeSeries([a, b]), [
+    [5, 10, 20, 30],
+    [null, 0.5, 0.4, null],
+    [0.9, null, null, 0.1],
+  ]);
   assert.deepEqual(mergeSeries([]), [[]]);
   assert.equal(plottable(0, true), null);
   assert.equal(plottable(Infinity), null);
@@ -92,10 +130,19 @@ test("judgeAnswer: right, wrong (with the answer) or skipped", () => {
 });
 
 test("the menu: lessons in order; links keep the address's other settings", () => {
-  const sorted = sortLessons([{ id: "b", title: "B", concept: "", order: 2 }, { id: "a", title: "A", concept: "", order: 1 }]);
-  assert.deepEqual(sorted.map((l) => l.id), ["a", "b"]);
+  const sorted = sortLessons([
+    { id: "b", title: "B", concept: "", order: 2 },
+    { id: "a", title: "A", concept: "", order: 1 },
+  ]);
+  assert.deepEqual(
+    sorted.map((l) => l.id),
+    ["a", "b"],
+  );
   assert.equal(lessonHref("perceptron", ""), "/?lesson=perceptron");
-  assert.equal(lessonHref("perceptron", "?lesson=old&seed=3&layers=dense:8:tanh,dense:2:tanh"), "/?lesson=perceptron&seed=3&layers=dense:8:tanh,dense:2:tanh");
+  assert.equal(
+    lessonHref("perceptron", "?lesson=old&seed=3&layers=dense:8:tanh,dense:2:tanh"),
+    "/?lesson=perceptron&seed=3&layers=dense:8:tanh,dense:2:tanh",
+  );
   assert.equal(playgroundHref("?lesson=perceptron&seed=3&hide=lr"), "/?seed=3&hide=lr");
   assert.equal(playgroundHref("?lesson=perceptron"), "/");
 });
@@ -112,12 +159,23 @@ test("paceFor: the steps per second that train the lesson in about that many sec
 
 test("framePoint: a frame's metrics view as a metric point; none without it", () => {
   const values = {
-    "metrics/step": 40, "metrics/epoch": 2, "metrics/train_loss": 0.5, "metrics/val_loss": null,
-    "metrics/train_score": 0.8, "metrics/val_score": 0.75, "metrics/lr": 0.03,
-    "metrics/grad_norms/dense0": 0.01, "metrics/grad_norms/output": 0.2, "activation_stats/dense0/dead": 0.1,
+    "metrics/step": 40,
+    "metrics/epoch": 2,
+    "metrics/train_loss": 0.5,
+    "metrics/val_loss": null,
+    "metrics/train_score": 0.8,
+    "metrics/val_score": 0.75,
+    "metrics/lr": 0.03,
+    "metrics/grad_norms/dense0": 0.01,
+    "metrics/grad_norms/output": 0.2,
+    "activation_stats/dense0/dead": 0.1,
   };
   assert.deepEqual(framePoint(values), {
-    step: 40, train_loss: 0.5, val_loss: null, train_score: 0.8, val_score: 0.75,
+    step: 40,
+    train_loss: 0.5,
+    val_loss: null,
+    train_score: 0.8,
+    val_score: 0.75,
     grad_norms: { dense0: 0.01, output: 0.2 },
   });
   assert.equal(framePoint({ "activation_stats/dense0/dead": 0.1 }), null);
@@ -126,12 +184,43 @@ test("framePoint: a frame's metrics view as a metric point; none without it", ()
 test("a GAN's arm draws the plane and its charts are each network's loss", () => {
   const gaussians = { input_kind: "points", task: "", classes: [], input_shape: [2] };
   assert.deepEqual(armParts(["gan_plane", "gan_losses"], gaussians, [], true), ["gan_plane"]);
-  assert.deepEqual(frameViews(["gan_plane"]), ["metrics", "gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"]);
-  assert.deepEqual(chartKinds(false, true).map((k) => [k.key, k.title, k.split]), [["d_loss", "Discriminator loss", null], ["g_loss", "Generator loss", null]]);
-  assert.deepEqual(chartKinds(false, false).map((k) => k.split), ["train", "val"]);
-  const point = framePoint({ "metrics/step": 40, "metrics/epoch": 2, "metrics/d_loss": 1.2, "metrics/g_loss": 0.8, "metrics/d_real": 0.6, "metrics/d_fake": null });
-  assert.deepEqual([point?.step, point?.d_loss, point?.g_loss, point?.d_real, point?.d_fake], [40, 1.2, 0.8, 0.6, null]);
+  assert.deepEqual(frameViews(["gan_plane"]), [
+    "metrics",
+    "gan_samples",
+    "gan_discriminator",
+    "gan_manifold",
+    "gan_gradients",
+  ]);
+  assert.deepEqual(
+    chartKinds(false, true).map((k) => [k.key, k.title, k.split]),
+    [
+      ["d_loss", "Discriminator loss", null],
+      ["g_loss", "Generator loss", null],
+    ],
+  );
+  assert.deepEqual(
+    chartKinds(false, false).map((k) => k.split),
+    ["train", "val"],
+  );
+  const point = framePoint({
+    "metrics/step": 40,
+    "metrics/epoch": 2,
+    "metrics/d_loss": 1.2,
+    "metrics/g_loss": 0.8,
+    "metrics/d_real": 0.6,
+    "metrics/d_fake": null,
+  });
+  assert.deepEqual(
+    [point?.step, point?.d_loss, point?.g_loss, point?.d_real, point?.d_fake],
+    [40, 1.2, 0.8, 0.6, null],
+  );
   assert.equal("d_loss" in (framePoint({ "metrics/step": 1, "metrics/train_loss": 0.5 }) ?? {}), false);
-  const net = (/** @type {number[]} */ ...sizes) => ({ input_shape: [2], layers: sizes.map((n) => ({ name: "", type: "dense", output_shape: [n], params: 1 })) });
-  assert.equal(describeGan({ generator: net(64, 2), discriminator: net(64, 1), latent_size: 2 }, 17219), "G 2 → 64 → 2 · D 2 → 64 → 1 · 17,219 parameters");
+  const net = (/** @type {number[]} */ ...sizes) => ({
+    input_shape: [2],
+    layers: sizes.map((n) => ({ name: "", type: "dense", output_shape: [n], params: 1 })),
+  });
+  assert.equal(
+    describeGan({ generator: net(64, 2), discriminator: net(64, 1), latent_size: 2 }, 17219),
+    "G 2 → 64 → 2 · D 2 → 64 → 1 · 17,219 parameters",
+  );
 });

@@ -12,7 +12,7 @@ import { createRateMeter, formatRate, stepsPerEpoch } from "../../static/js/prog
 function statuses(rate, seconds, every = 250, jitter = 40) {
   const out = [];
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   for (let t = 0; t <= seconds * 1000; t += every) {
     const at = t + random() * jitter;
     out.push([Math.floor((rate * at) / 1000), at]);
@@ -22,7 +22,9 @@ function statuses(rate, seconds, every = 250, jitter = 40) {
 
 test("slow motion at 1 step/s reads about 1, every time, once two steps are seen", () => {
   const meter = createRateMeter();
-  const readings = statuses(1, 20).map(([step, t]) => meter.add(step, t)).filter((r) => r !== null);
+  const readings = statuses(1, 20)
+    .map(([step, t]) => meter.add(step, t))
+    .filter((r) => r !== null);
   assert.ok(readings.length > 50);
   for (const r of readings.slice(8)) assert.ok(r > 0.75 && r < 1.35, `read ${r}`);
 });

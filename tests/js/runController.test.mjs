@@ -47,7 +47,17 @@ function setup(o = {}) {
   /** @type {Map<number, () => void>} */
   const timers = new Map();
   let timerId = 0;
-  const seen = { painted: /** @type {number[]} */ ([]), progress: /** @type {any[]} */ ([]), statuses: /** @type {any[]} */ ([]), metrics: /** @type {number[]} */ ([]), errors: /** @type {any[]} */ ([]), notes: /** @type {string[]} */ ([]), playing: /** @type {boolean[]} */ ([]), ended: /** @type {string[]} */ ([]), resets: 0 };
+  const seen = {
+    painted: /** @type {number[]} */ ([]),
+    progress: /** @type {any[]} */ ([]),
+    statuses: /** @type {any[]} */ ([]),
+    metrics: /** @type {number[]} */ ([]),
+    errors: /** @type {any[]} */ ([]),
+    notes: /** @type {string[]} */ ([]),
+    playing: /** @type {boolean[]} */ ([]),
+    ended: /** @type {string[]} */ ([]),
+    resets: 0,
+  };
   let clock = 0;
   const ctl = createRunController({
     socket,
@@ -112,7 +122,10 @@ test("a fresh page starts its spec paused, asks for its views, and paints the ne
   t.ctl.receive({ type: "hello", resumed: false, run: null, device: "cpu" });
   assert.equal(t.socket.sent.length, 0, "nothing is sent before the spec is validated");
   await settle();
-  assert.deepEqual(t.socket.sent.map((m) => m.type), ["start", "view", "speed"]);
+  assert.deepEqual(
+    t.socket.sent.map((m) => m.type),
+    ["start", "view", "speed"],
+  );
   assert.equal(t.socket.last("start").paused, true);
   assert.equal(t.socket.last("speed").steps_per_second, 5);
   t.tick();
@@ -143,7 +156,11 @@ test("a reset while frames are in flight: no frame, status or metric of the old 
   t.ctl.receive({ type: "status", run: "r1", state: "running", step: 10, epoch: 1 });
   t.ctl.receiveFrame(frame(8)); // arrived, not yet painted, when Reset is pressed
   t.ctl.reset();
-  assert.deepEqual(t.socket.sent.slice(-2), [{ type: "reset", seed: null }, { type: "resume" }], "a playing run plays on after its reset");
+  assert.deepEqual(
+    t.socket.sent.slice(-2),
+    [{ type: "reset", seed: null }, { type: "resume" }],
+    "a playing run plays on after its reset",
+  );
   assert.equal(t.seen.resets, 1);
   assert.equal(t.ctl.progress.step, 0);
   // The old weights' events, sent before the server saw the reset:
@@ -207,7 +224,10 @@ test("a restart during a restart: only the last one starts, and a burst of chang
 test("an overtaken validation that answers first starts nothing either", async () => {
   /** @type {((answer: any) => void)[]} */
   const answers = [];
-  const t = setup({ validate: () => new Promise((resolve) => answers.push(resolve)), prepare: (answer) => ({ spec: answer }) });
+  const t = setup({
+    validate: () => new Promise((resolve) => answers.push(resolve)),
+    prepare: (answer) => ({ spec: answer }),
+  });
   void t.ctl.restart();
   t.ctl.restartSoon();
   answers[0]({ seed: 1 });
@@ -216,7 +236,10 @@ test("an overtaken validation that answers first starts nothing either", async (
   t.fireTimers();
   answers[1]({ seed: 2 });
   await settle();
-  assert.deepEqual(t.socket.sent.filter((m) => m.type === "start").map((m) => m.spec), [{ seed: 2 }]);
+  assert.deepEqual(
+    t.socket.sent.filter((m) => m.type === "start").map((m) => m.spec),
+    [{ seed: 2 }],
+  );
 });
 
 test("a spec that cannot train pauses the old run and paints none of it", async () => {
@@ -225,7 +248,11 @@ test("a spec that cannot train pauses the old run and paints none of it", async 
   t2.ctl.play();
   void t2.ctl.restart();
   await settle();
-  assert.deepEqual(t2.socket.sent.map((m) => m.type), ["pause"], "an invalid spec was started");
+  assert.deepEqual(
+    t2.socket.sent.map((m) => m.type),
+    ["pause"],
+    "an invalid spec was started",
+  );
   assert.equal(t2.ctl.playing, false);
   t2.ctl.receiveFrame(frame(1));
   t2.tick();
@@ -261,7 +288,10 @@ test("play, pause and step send their messages; a finished run starts afresh on 
   t.ctl.step(2);
   await settle();
   assert.equal(t.socket.count("start"), starts + 2);
-  assert.deepEqual(t.socket.sent.slice(-4).map((m) => m.type), ["start", "step", "view", "speed"]);
+  assert.deepEqual(
+    t.socket.sent.slice(-4).map((m) => m.type),
+    ["start", "step", "view", "speed"],
+  );
   assert.equal(t.socket.last("start").paused, true);
 });
 
@@ -270,7 +300,10 @@ test("errors go to the control they name; a view that cannot be shown is a note;
   t.ctl.receive({ type: "error", field: "train.lr", code: "invalid", message: "must be at most 10" });
   t.ctl.receive({ type: "error", field: "views", code: "invalid", message: "accuracy by length needs a sequence" });
   t.ctl.receive({ type: "error", code: "bad_message", message: "not JSON" });
-  assert.deepEqual(t.seen.errors, [{ field: "train.lr", message: "must be at most 10" }, { field: "", message: "not JSON" }]);
+  assert.deepEqual(t.seen.errors, [
+    { field: "train.lr", message: "must be at most 10" },
+    { field: "", message: "not JSON" },
+  ]);
   assert.deepEqual(t.seen.notes, ["accuracy by length needs a sequence"]);
   t.ctl.play();
   t.ctl.receive({ type: "error", code: "no_run", message: "no run" });

@@ -4,7 +4,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  describeModel, formatParams, formatRatio, LAYER_DOMAIN, logScale, PARAM_DOMAIN, ratioSentence, REFERENCE_MODELS, summaryText,
+  describeModel,
+  formatParams,
+  formatRatio,
+  LAYER_DOMAIN,
+  logScale,
+  PARAM_DOMAIN,
+  ratioSentence,
+  REFERENCE_MODELS,
+  summaryText,
 } from "../../static/js/views/scaleView.js";
 
 const close = (a, b) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≉ ${b}`);
@@ -22,9 +30,15 @@ test("the log scale maps each power evenly, ends to ends, clamped", () => {
 });
 
 test("every reference model fits the axes, in order of size", () => {
-  assert.deepEqual(REFERENCE_MODELS.map((m) => [m.name, m.year, m.layers, m.params]), [
-    ["AlexNet", 2012, 8, 60e6], ["BERT-large", 2018, 24, 340e6], ["GPT-2", 2019, 48, 1.5e9], ["GPT-3", 2020, 96, 175e9],
-  ]);
+  assert.deepEqual(
+    REFERENCE_MODELS.map((m) => [m.name, m.year, m.layers, m.params]),
+    [
+      ["AlexNet", 2012, 8, 60e6],
+      ["BERT-large", 2018, 24, 340e6],
+      ["GPT-2", 2019, 48, 1.5e9],
+      ["GPT-3", 2020, 96, 175e9],
+    ],
+  );
   for (const m of REFERENCE_MODELS) {
     assert.ok(m.layers >= LAYER_DOMAIN[0] && m.layers <= LAYER_DOMAIN[1], m.name);
     assert.ok(m.params >= PARAM_DOMAIN[0] && m.params <= PARAM_DOMAIN[1], m.name);
@@ -32,7 +46,16 @@ test("every reference model fits the axes, in order of size", () => {
 });
 
 test("parameter counts and ratios read as people say them", () => {
-  assert.deepEqual([3, 1234, 999999, 60e6, 340e6, 1.5e9, 175e9, 2.5e12].map(formatParams), ["3", "1,234", "999,999", "60 M", "340 M", "1.5 B", "175 B", "2.5 T"]);
+  assert.deepEqual([3, 1234, 999999, 60e6, 340e6, 1.5e9, 175e9, 2.5e12].map(formatParams), [
+    "3",
+    "1,234",
+    "999,999",
+    "60 M",
+    "340 M",
+    "1.5 B",
+    "175 B",
+    "2.5 T",
+  ]);
   assert.deepEqual([1.04, 2.46, 9.96, 141815235, 12345].map(formatRatio), ["1", "2.5", "10", "140,000,000", "12,000"]);
 });
 
@@ -50,7 +73,7 @@ test("the model described, and the whole chart in one sentence", () => {
   assert.equal(describeModel("your model", { layers: 1, params: 1 }), "your model: 1 layer, 1 parameter");
   assert.equal(
     summaryText("your model", { layers: 3, params: 1234 }),
-    "How deep is deep: your model: 3 layers, 1,234 parameters; AlexNet (2012), 8 layers, 60 M parameters; "
-      + "BERT-large (2018), 24 layers, 340 M parameters; GPT-2 (2019), 48 layers, 1.5 B parameters; GPT-3 (2020), 96 layers, 175 B parameters.",
+    "How deep is deep: your model: 3 layers, 1,234 parameters; AlexNet (2012), 8 layers, 60 M parameters; " +
+      "BERT-large (2018), 24 layers, 340 M parameters; GPT-2 (2019), 48 layers, 1.5 B parameters; GPT-3 (2020), 96 layers, 175 B parameters.",
   );
 });

@@ -7,7 +7,16 @@ import { test } from "node:test";
 
 import * as gan from "../../static/js/gan/state.js";
 import { boundsProblem, constraintsOf, inBounds, paramAt } from "../../static/js/schema.js";
-import { defaultState, formatLayers, LAYER_FIELDS, newLayer, parseLayers, PROPS, readQuery, toQuery } from "../../static/js/state.js";
+import {
+  defaultState,
+  formatLayers,
+  LAYER_FIELDS,
+  newLayer,
+  parseLayers,
+  PROPS,
+  readQuery,
+  toQuery,
+} from "../../static/js/state.js";
 
 /**
  * A valid value of the setting that is not `current`: another choice, a bound, a flipped flag.
@@ -20,7 +29,8 @@ function another(row, current) {
     return row.choices.find((/** @type {any} */ c) => c !== current);
   }
   switch (row.kind) {
-    case "bool": return !current;
+    case "bool":
+      return !current;
     case "int": {
       const high = row.max ?? (row.exclusiveMax !== undefined ? row.exclusiveMax - 1 : undefined);
       return high !== undefined && high !== current ? high : (current ?? row.min ?? 1) + 1;
@@ -29,9 +39,16 @@ function another(row, current) {
       const high = row.max ?? row.exclusiveMax / 2;
       return high !== undefined && high !== current ? high : (current ?? 0) / 2;
     }
-    case "shape": return [2, 3, 5];
-    case "list": return ["noise", "seed"];
-    case "points": return [[0, 0], [1, 1], [-1, 0.5]];
+    case "shape":
+      return [2, 3, 5];
+    case "list":
+      return ["noise", "seed"];
+    case "points":
+      return [
+        [0, 0],
+        [1, 1],
+        [-1, 0.5],
+      ];
   }
   return undefined;
 }
@@ -55,7 +72,10 @@ test("every setting of a playground link round-trips at a value other than its d
   for (const prop of PROPS) {
     if (prop.kind === "layers") continue; // below, field by field
     const state = defaultState();
-    const value = prop.kind === "string" && !prop.choices ? STRINGS[/** @type {keyof STRINGS} */ (prop.name)] : another(prop, state[prop.name]);
+    const value =
+      prop.kind === "string" && !prop.choices
+        ? STRINGS[/** @type {keyof STRINGS} */ (prop.name)]
+        : another(prop, state[prop.name]);
     assert.notEqual(value, undefined, prop.name);
     state[prop.name] = value;
     const { state: read, problems } = readQuery(toQuery(state));
@@ -96,6 +116,9 @@ test("bounds read as the server's, exclusive ones too, and say what is wrong", (
   assert.equal(inBounds(lr, 1e-9), true);
   assert.equal(boundsProblem(lr, "0"), "0 is not more than 0");
   assert.equal(boundsProblem(lr, "11"), "11 is more than 10");
-  assert.deepEqual(constraintsOf(paramAt(catalog, "gan.generator.optimizer")).choices, catalog.gan.net_params.optimizer.choices);
+  assert.deepEqual(
+    constraintsOf(paramAt(catalog, "gan.generator.optimizer")).choices,
+    catalog.gan.net_params.optimizer.choices,
+  );
   assert.equal(paramAt(catalog, "model.layers"), undefined);
 });

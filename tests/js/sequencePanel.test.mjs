@@ -20,7 +20,9 @@ test("meanSquaredError: the mean of squared differences, non-finite pairs skippe
 
 test("topK: the largest first, ties in index order, non-finite as 0", () => {
   assert.deepEqual(topK([0.1, 0.5, 0.2, 0.5, NaN], 3), [
-    { index: 1, value: 0.5 }, { index: 3, value: 0.5 }, { index: 2, value: 0.2 },
+    { index: 1, value: 0.5 },
+    { index: 3, value: 0.5 },
+    { index: 2, value: 0.2 },
   ]);
   assert.equal(topK(new Float32Array(30).fill(1 / 30), 5).length, 5);
   assert.deepEqual(topK([0.7], 5), [{ index: 0, value: 0.7 }]);
@@ -82,8 +84,14 @@ test("sequentialScale: white at 0, full blue at the largest weight", () => {
 
 test("attentionLayers: the (heads, T, T) arrays named attention/<layer>", () => {
   const a = { dtype: "uint8", shape: [2, 4, 4], data: new Uint8Array(32) };
-  const layers = attentionLayers({ "attention/attn1": a, hidden_states: { dtype: "uint8", shape: [4, 3], data: new Uint8Array(12) } });
-  assert.deepEqual(layers.map(([n]) => n), ["attn1"]);
+  const layers = attentionLayers({
+    "attention/attn1": a,
+    hidden_states: { dtype: "uint8", shape: [4, 3], data: new Uint8Array(12) },
+  });
+  assert.deepEqual(
+    layers.map(([n]) => n),
+    ["attn1"],
+  );
 });
 
 test("drawable: gaps for non-finite values, and for values ≤ 0 on a log scale", () => {

@@ -4,7 +4,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  defaultState, dense, formatLayers, hotParams, newLayer, parseLayers, parseQuery, PRESETS, readQuery, specFromState, stateFromSpec, toQuery,
+  defaultState,
+  dense,
+  formatLayers,
+  hotParams,
+  newLayer,
+  parseLayers,
+  parseQuery,
+  PRESETS,
+  readQuery,
+  specFromState,
+  stateFromSpec,
+  toQuery,
 } from "../../static/js/state.js";
 
 test("the defaults make an empty query and TensorFlow Playground's default net", () => {
@@ -23,9 +34,19 @@ test("the defaults make an empty query and TensorFlow Playground's default net",
 
 test("a state survives the round trip through the URL", () => {
   const state = {
-    ...defaultState(), seed: 42, dataset: "spiral", noise: 0.25, n_classes: 3,
-    features: ["x1", "x2", "sin(x1)"], optimizer: "nesterov", lr: 0.003, regularization: "l2",
-    reg_rate: 0.001, patience: 10, show_val: true, hide: ["lr", "dataset"],
+    ...defaultState(),
+    seed: 42,
+    dataset: "spiral",
+    noise: 0.25,
+    n_classes: 3,
+    features: ["x1", "x2", "sin(x1)"],
+    optimizer: "nesterov",
+    lr: 0.003,
+    regularization: "l2",
+    reg_rate: 0.001,
+    patience: 10,
+    show_val: true,
+    hide: ["lr", "dataset"],
     layers: [{ type: "dense", units: 8, activation: "relu" }, { type: "dropout", p: 0.2 }, { type: "batchnorm" }],
   };
   const query = toQuery(state);
@@ -35,9 +56,12 @@ test("a state survives the round trip through the URL", () => {
 });
 
 test("values outside their bounds or not parsing fall back to the defaults", () => {
-  const state = parseQuery("lr=1e9&noise=abc&seed=-1&batch_size=2.5&dataset=%3Cscript%3E&optimizer=evil&show_val=maybe");
+  const state = parseQuery(
+    "lr=1e9&noise=abc&seed=-1&batch_size=2.5&dataset=%3Cscript%3E&optimizer=evil&show_val=maybe",
+  );
   const d = defaultState();
-  for (const key of ["lr", "noise", "seed", "batch_size", "optimizer", "show_val"]) assert.deepEqual(state[key], d[key], key);
+  for (const key of ["lr", "noise", "seed", "batch_size", "optimizer", "show_val"])
+    assert.deepEqual(state[key], d[key], key);
   assert.equal(state.dataset, "<script>", "datasets are checked by the server, which names the field");
   // A layer's bad value takes its default (a number the nearest bound); an unknown type is
   // dropped; nothing readable leaves the default network (readQuery says which, below).
@@ -64,15 +88,29 @@ test("optimizer names and regularization map onto the spec", () => {
   assert.deepEqual([t({ optimizer: "momentum" }).optimizer, t({ optimizer: "momentum" }).momentum], ["sgd", 0.9]);
   assert.equal(t({ optimizer: "nesterov" }).nesterov, true);
   assert.equal(t({ optimizer: "adamw" }).optimizer, "adamw");
-  assert.deepEqual([t({ regularization: "l1", reg_rate: 0.01 }).l1, t({ regularization: "l1", reg_rate: 0.01 }).weight_decay], [0.01, 0]);
-  assert.deepEqual([t({ regularization: "l2", reg_rate: 0.03 }).weight_decay, t({ regularization: "l2", reg_rate: 0.03 }).l1], [0.03, 0]);
+  assert.deepEqual(
+    [t({ regularization: "l1", reg_rate: 0.01 }).l1, t({ regularization: "l1", reg_rate: 0.01 }).weight_decay],
+    [0.01, 0],
+  );
+  assert.deepEqual(
+    [t({ regularization: "l2", reg_rate: 0.03 }).weight_decay, t({ regularization: "l2", reg_rate: 0.03 }).l1],
+    [0.03, 0],
+  );
   assert.deepEqual(t({ regularization: "none", reg_rate: 0.03 }).weight_decay, 0);
   assert.deepEqual(t({ patience: 5 }).early_stopping, { patience: 5 });
   assert.equal(hotParams({ ...defaultState(), lr: 0.1, optimizer: "adam" }).lr, 0.1);
 });
 
 test("an imported spec becomes the same state", () => {
-  const state = { ...defaultState(), dataset: "xor", optimizer: "momentum", regularization: "l1", reg_rate: 0.003, patience: 20, present: true };
+  const state = {
+    ...defaultState(),
+    dataset: "xor",
+    optimizer: "momentum",
+    regularization: "l1",
+    reg_rate: 0.003,
+    patience: 20,
+    present: true,
+  };
   const spec = JSON.parse(JSON.stringify(specFromState(state)));
   assert.deepEqual(stateFromSpec(spec, state), state);
   assert.equal(formatLayers(stateFromSpec(spec).layers), "dense:4:tanh,dense:2:tanh");
@@ -91,9 +129,19 @@ test("every layer type the builder offers survives the URL, short when at defaul
     { type: "gru", hidden: 32, layers: 1, bidirectional: false, return_sequence: false },
   ];
   const text = formatLayers(layers);
-  assert.equal(text, "conv2d:16:5:2:valid:tanh:he,maxpool2d:2,avgpool2d:3:1,flatten,globalmaxpool,embedding:8,lstm:64:2:1:1,attention:4:learned:1,gru:32:1");
+  assert.equal(
+    text,
+    "conv2d:16:5:2:valid:tanh:he,maxpool2d:2,avgpool2d:3:1,flatten,globalmaxpool,embedding:8,lstm:64:2:1:1,attention:4:learned:1,gru:32:1",
+  );
   assert.deepEqual(parseLayers(text), layers);
-  assert.deepEqual(newLayer("conv2d"), { type: "conv2d", filters: 8, kernel: 3, stride: 1, padding: "same", activation: "relu" });
+  assert.deepEqual(newLayer("conv2d"), {
+    type: "conv2d",
+    filters: 8,
+    kernel: 3,
+    stride: 1,
+    padding: "same",
+    activation: "relu",
+  });
 });
 
 test("each kind of data has a preset whose layers survive the URL", () => {
@@ -123,12 +171,19 @@ test("a link to image data leaves out its preset and reads back the same", () =>
 });
 
 test("an imported spec of another kind takes that kind's defaults for what it leaves out", () => {
-  const spec = { seed: 0, data: { dataset: "memory", val_fraction: null, seq_len: 15 }, model: { layers: [{ type: "rnn", hidden: 32 }] }, train: { optimizer: "adam", lr: 0.003, grad_clip: 1 } };
+  const spec = {
+    seed: 0,
+    data: { dataset: "memory", val_fraction: null, seq_len: 15 },
+    model: { layers: [{ type: "rnn", hidden: 32 }] },
+    train: { optimizer: "adam", lr: 0.003, grad_clip: 1 },
+  };
   const state = stateFromSpec(spec, defaultState(), "sequence");
   assert.equal(state.val_fraction, PRESETS.sequence.val_fraction);
   assert.equal(state.grad_clip, 1);
   assert.equal(state.seq_len, 15);
-  assert.deepEqual(state.layers, [{ type: "rnn", hidden: 32, layers: 1, bidirectional: false, return_sequence: false }]);
+  assert.deepEqual(state.layers, [
+    { type: "rnn", hidden: 32, layers: 1, bidirectional: false, return_sequence: false },
+  ]);
 });
 
 test("a mistyped link says what it could not read and what stands instead", () => {

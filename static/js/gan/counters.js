@@ -13,7 +13,14 @@ import { meanRingDistance } from "./plane.js";
  */
 export function createCounters(ringRadius) {
   return {
-    framesPainted: 0, framesReceived: 0, paintedStep: -1, step: 0, epoch: 0, stepsPerS: 0, starts: 0, done: "",
+    framesPainted: 0,
+    framesReceived: 0,
+    paintedStep: -1,
+    step: 0,
+    epoch: 0,
+    stepsPerS: 0,
+    starts: 0,
+    done: "",
     /** @type {Record<string, any> | null} the spec of the run last started */
     spec: null,
     /** @type {Record<string, any>} the latest quality readout's values */

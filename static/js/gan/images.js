@@ -22,18 +22,35 @@ const GAP = 1; // pixels between images in the grid and the strip
  * @param {Options} o
  */
 export function createImages(container, o) {
-  const grid = /** @type {HTMLCanvasElement} */ (el("canvas", { className: "sample-grid", role: "img", "aria-label": "36 generated digits" }));
-  const picked = /** @type {HTMLCanvasElement} */ (el("canvas", { className: "walk-picked", role: "img", "aria-label": "the generated image at the slider's position" }));
+  const grid = /** @type {HTMLCanvasElement} */ (
+    el("canvas", { className: "sample-grid", role: "img", "aria-label": "36 generated digits" })
+  );
+  const picked = /** @type {HTMLCanvasElement} */ (
+    el("canvas", {
+      className: "walk-picked",
+      role: "img",
+      "aria-label": "the generated image at the slider's position",
+    })
+  );
   const strip = /** @type {HTMLCanvasElement} */ (el("canvas", { className: "walk-strip", "aria-hidden": "true" }));
-  const slider = /** @type {HTMLInputElement} */ (el("input", { type: "range", id: "walk", name: "at", min: "0", max: "10", step: "1", value: String(o.at) }));
+  const slider = /** @type {HTMLInputElement} */ (
+    el("input", { type: "range", id: "walk", name: "at", min: "0", max: "10", step: "1", value: String(o.at) })
+  );
   const where = el("output", { className: "value" });
   container.append(
-    el("figure", { className: "samples" }, [el("figcaption", { textContent: "Generated samples (the same 36 latent vectors every frame)" }), grid]),
+    el("figure", { className: "samples" }, [
+      el("figcaption", { textContent: "Generated samples (the same 36 latent vectors every frame)" }),
+      grid,
+    ]),
     el("figure", { className: "walk" }, [
       el("figcaption", { textContent: "A walk through the latent space, from one vector to another" }),
       picked,
       strip,
-      el("div", { className: "control" }, [el("label", { for: "walk", textContent: "Position on the walk" }), slider, where]),
+      el("div", { className: "control" }, [
+        el("label", { for: "walk", textContent: "Position on the walk" }),
+        slider,
+        where,
+      ]),
     ]),
   );
   /** @type {FrameArray | null} */
@@ -109,6 +126,11 @@ export function paintTiles(canvas, images, cols, rows, mark) {
   if (mark >= 0) {
     ctx.strokeStyle = "#0877bd";
     ctx.lineWidth = 1;
-    ctx.strokeRect(GAP + (mark % cols) * (w + GAP) - 0.5, GAP + Math.floor(mark / cols) * (h + GAP) - 0.5, w + 1, h + 1);
+    ctx.strokeRect(
+      GAP + (mark % cols) * (w + GAP) - 0.5,
+      GAP + Math.floor(mark / cols) * (h + GAP) - 0.5,
+      w + 1,
+      h + 1,
+    );
   }
 }

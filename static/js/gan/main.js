@@ -22,7 +22,18 @@ import { createPlayer, createRateMeter } from "./player.js";
 import { presetFamily, presetSettings } from "./presets.js";
 import { createReadouts } from "./readouts.js";
 import { createSetupPanel } from "./setupPanel.js";
-import { fieldLabel, hotParams, isHot, isPageOnly, parseQuery, specField, specFromState, toQuery, useGanCatalog, viewsFor } from "./state.js";
+import {
+  fieldLabel,
+  hotParams,
+  isHot,
+  isPageOnly,
+  parseQuery,
+  specField,
+  specFromState,
+  toQuery,
+  useGanCatalog,
+  viewsFor,
+} from "./state.js";
 
 const VIEW_FPS = 30;
 const MANIFOLD_GRID = 20; // latent grid lines each way
@@ -62,13 +73,26 @@ async function main() {
   const uPlot = await loadUPlot();
   /** @type {GanPage} */
   const page = {
-    kindOf, state: parsed.state, validated: null, quality: null, problems: [], qualityAsked: false, chartsDrawnAt: 0, rateMeter: createRateMeter(),
-    views: /** @type {any} */ (null), run: /** @type {any} */ (null), // set just below: each needs the page
+    kindOf,
+    state: parsed.state,
+    validated: null,
+    quality: null,
+    problems: [],
+    qualityAsked: false,
+    chartsDrawnAt: 0,
+    rateMeter: createRateMeter(),
+    views: /** @type {any} */ (null),
+    run: /** @type {any} */ (null), // set just below: each needs the page
   };
   page.views = mountViews(page, catalog, uPlot);
-  const socket = createSocket({ onEvent: (e) => page.run.receive(e), onFrame: (f) => page.run.receiveFrame(f), onConnection: showConnection });
+  const socket = createSocket({
+    onEvent: (e) => page.run.receive(e),
+    onFrame: (f) => page.run.receiveFrame(f),
+    onConnection: showConnection,
+  });
   page.run = createRunController({ socket, speed: page.state.speed, hooks: runHooks(page) });
-  if (parsed.problems.length) $("notes").textContent = `Some of the link could not be read: ${parsed.problems.join("; ")}.`;
+  if (parsed.problems.length)
+    $("notes").textContent = `Some of the link could not be read: ${parsed.problems.join("; ")}.`;
   render(page);
   socket.connect();
   page.run.startPainting();
@@ -85,21 +109,49 @@ function mountViews(page, catalog, uPlot) {
   const change = (/** @type {Record<string, any>} */ changes) => changeState(page, changes);
   const { state, kindOf } = page;
   const onPreset = (/** @type {string} */ name) => change(presetSettings(family(page), name));
-  const plane = createPlane($("plane"), { onToggle: (show) => change({ show }), onDraw: (points) => change({ points }) });
+  const plane = createPlane($("plane"), {
+    onToggle: (show) => change({ show }),
+    onDraw: (points) => change({ points }),
+  });
   counters.latest = () => plane.latest();
   return {
     player: createPlayer($("player"), { state, onAction: (action) => act(page, action), onChange: change }),
     setup: createSetupPanel($("data"), $("game"), { catalog, state, kindOf, onChange: change, onPreset }),
     nets: {
-      generator: createNetEditor($("generator"), { side: "generator", title: "Generator (G)", catalog, onChange: change }),
-      discriminator: createNetEditor($("discriminator"), { side: "discriminator", title: "Discriminator (D)", catalog, onChange: change }),
+      generator: createNetEditor($("generator"), {
+        side: "generator",
+        title: "Generator (G)",
+        catalog,
+        onChange: change,
+      }),
+      discriminator: createNetEditor($("discriminator"), {
+        side: "discriminator",
+        title: "Discriminator (D)",
+        catalog,
+        onChange: change,
+      }),
     },
     plane,
     images: createImages($("images"), { at: state.at, onSlide: (at) => change({ at }) }),
     readouts: createReadouts($("readouts"), { onJudge: (judge) => change({ judge }) }),
     charts: {
-      loss: createChart($("charts"), uPlot, { title: "Losses", xLabel: "step", series: [{ label: "D loss", stroke: "#0877bd" }, { label: "G loss", stroke: "#aa4488" }] }),
-      scores: createChart($("charts"), uPlot, { title: "D's verdict: mean P(real)", xLabel: "step", range: [0, 1], series: [{ label: "D(real)", stroke: "#007a59" }, { label: "D(fake)", stroke: "#aa4488", dash: [5, 3] }] }),
+      loss: createChart($("charts"), uPlot, {
+        title: "Losses",
+        xLabel: "step",
+        series: [
+          { label: "D loss", stroke: "#0877bd" },
+          { label: "G loss", stroke: "#aa4488" },
+        ],
+      }),
+      scores: createChart($("charts"), uPlot, {
+        title: "D's verdict: mean P(real)",
+        xLabel: "step",
+        range: [0, 1],
+        series: [
+          { label: "D(real)", stroke: "#007a59" },
+          { label: "D(fake)", stroke: "#aa4488", dash: [5, 3] },
+        ],
+      }),
     },
   };
 }
@@ -112,7 +164,10 @@ function mountViews(page, catalog, uPlot) {
 function runHooks(page) {
   const { views } = page;
   return {
-    validate: () => (page.state.data === "drawn" && page.state.points.length < 3 ? Promise.resolve(null) : validateSpec(specFromState(page.state))),
+    validate: () =>
+      page.state.data === "drawn" && page.state.points.length < 3
+        ? Promise.resolve(null)
+        : validateSpec(specFromState(page.state)),
     prepare: (answer) => prepare(page, answer),
     view: () => viewMessage(page),
     onHello: (hello) => ($("device").textContent = hello.device === "cuda" ? "GPU (CUDA)" : "CPU"),
@@ -223,7 +278,9 @@ function prepare(page, answer) {
 function showNets({ views }, answer) {
   views.nets.generator.showInfo(answer?.generator ?? null);
   views.nets.discriminator.showInfo(answer?.discriminator ?? null);
-  $("param-count").textContent = answer ? `${answer.total_params.toLocaleString("en")} parameters in all · latent size ${answer.latent_size}` : "";
+  $("param-count").textContent = answer
+    ? `${answer.total_params.toLocaleString("en")} parameters in all · latent size ${answer.latent_size}`
+    : "";
 }
 
 /**
@@ -250,7 +307,9 @@ function resetViews(page, answer) {
 function viewMessage({ validated, state, qualityAsked }) {
   if (!validated) return null;
   const kind = validated.data.input_kind;
-  const views = viewsFor(kind, state.show, state.judge).filter((v) => v !== "gan_quality" || qualityAsked || kind !== "image");
+  const views = viewsFor(kind, state.show, state.judge).filter(
+    (v) => v !== "gan_quality" || qualityAsked || kind !== "image",
+  );
   return { type: "view", views, fps: VIEW_FPS, grid: MANIFOLD_GRID, boundary_grid: HEAT_GRID };
 }
 
@@ -282,7 +341,8 @@ function act(page, action) {
 function reportError(page, field, message) {
   const path = specField(field);
   let slot = path;
-  while (slot && !document.querySelector(`[data-error-for="${CSS.escape(slot)}"]`)) slot = slot.includes(".") ? slot.slice(0, slot.lastIndexOf(".")) : "";
+  while (slot && !document.querySelector(`[data-error-for="${CSS.escape(slot)}"]`))
+    slot = slot.includes(".") ? slot.slice(0, slot.lastIndexOf(".")) : "";
   const rest = slot && slot !== path ? `${path.slice(slot.length + 1)}: ` : "";
   if (slot) showError(document, slot, `${rest}${message}`);
   const label = fieldLabel(path);
@@ -297,7 +357,13 @@ function reportError(page, field, message) {
 function showRate({ rateMeter, views }, status) {
   const rate = rateMeter.measure(status.step, status.state === "running");
   counters.stepsPerS = rate ?? 0;
-  views.player.setRate(status.state === "running" ? (rate === null ? "…" : `${Math.round(rate).toLocaleString("en")} steps/s`) : status.state);
+  views.player.setRate(
+    status.state === "running"
+      ? rate === null
+        ? "…"
+        : `${Math.round(rate).toLocaleString("en")} steps/s`
+      : status.state,
+  );
 }
 
 /**
@@ -324,7 +390,11 @@ function flushReadouts(page, now) {
   const quality = page.quality;
   if (quality && page.run.live) {
     page.views.readouts.update(quality);
-    counters.quality = Object.fromEntries(Object.entries(quality).filter(([k]) => k.startsWith("gan_quality/")).map(([k, v]) => [k.slice(12), v]));
+    counters.quality = Object.fromEntries(
+      Object.entries(quality)
+        .filter(([k]) => k.startsWith("gan_quality/"))
+        .map(([k, v]) => [k.slice(12), v]),
+    );
     page.quality = null;
   }
   if (now - page.chartsDrawnAt >= CHART_INTERVAL_MS) {

@@ -31,10 +31,19 @@ export function createNetEditor(container, o) {
   const path = `gan.${o.side}`;
   const count = el("span", { className: "muted net-params" });
   const lr = select({
-    name: `${path}.lr`, label: "Learning rate", options: LEARNING_RATES.map((v) => [String(v), String(v)]), value: "0.001",
+    name: `${path}.lr`,
+    label: "Learning rate",
+    options: LEARNING_RATES.map((v) => [String(v), String(v)]),
+    value: "0.001",
     onChange: (v) => o.onChange({ [`${key}_lr`]: Number(v) }),
   });
-  const optimizer = select({ name: `${path}.optimizer`, label: "Optimizer", options: optimizerChoices(o.catalog), value: "adam", onChange: (v) => o.onChange({ [`${key}_opt`]: v }) });
+  const optimizer = select({
+    name: `${path}.optimizer`,
+    label: "Optimizer",
+    options: optimizerChoices(o.catalog),
+    value: "adam",
+    onChange: (v) => o.onChange({ [`${key}_opt`]: v }),
+  });
   const rows = el("ol", { className: "net-layers", "aria-label": `${o.title} layers` });
   const input = el("p", { className: "net-end muted" });
   const output = el("p", { className: "net-end muted" });
@@ -42,8 +51,13 @@ export function createNetEditor(container, o) {
   container.append(
     el("div", { className: "net-head" }, [el("h3", { textContent: o.title }), count]),
     el("div", { className: "net-train" }, [lr.node, optimizer.node]),
-    input, rows, output,
-    el("div", { className: "net-tools", "data-control": `${path}.layers` }, [add, el("span", { className: "field-error", role: "alert", "data-error-for": `${path}.layers` })]),
+    input,
+    rows,
+    output,
+    el("div", { className: "net-tools", "data-control": `${path}.layers` }, [
+      add,
+      el("span", { className: "field-error", role: "alert", "data-error-for": `${path}.layers` }),
+    ]),
   );
   /** @type {Layer[]} */
   let layers = [];
@@ -64,7 +78,8 @@ export function createNetEditor(container, o) {
     const menus = o.catalog.gan.layer_menus;
     const offered = /** @type {string[]} */ ((menus[kind] ?? menus.points)[o.side]);
     rows.replaceChildren(...layers.map((layer, i) => row(layer, i, offered)));
-    if (focused) /** @type {HTMLElement | null} */ (container.querySelector(`[name="${CSS.escape(focused)}"]`))?.focus();
+    if (focused)
+      /** @type {HTMLElement | null} */ (container.querySelector(`[name="${CSS.escape(focused)}"]`))?.focus();
   }
 
   /**
@@ -74,15 +89,25 @@ export function createNetEditor(container, o) {
    */
   function row(layer, i, offered) {
     const name = `${path}.layers.${i}`;
-    const set = (/** @type {Layer | null} */ next) => change(next ? layers.map((l, j) => (j === i ? next : l)) : layers.filter((_, j) => j !== i));
+    const set = (/** @type {Layer | null} */ next) =>
+      change(next ? layers.map((l, j) => (j === i ? next : l)) : layers.filter((_, j) => j !== i));
     const type = select({
-      name: `${name}.type`, label: `Layer ${i + 1}`, value: layer.type,
+      name: `${name}.type`,
+      label: `Layer ${i + 1}`,
+      value: layer.type,
       options: (offered.includes(layer.type) ? offered : [layer.type, ...offered]).map((t) => [t, t]),
       title: o.catalog.layers[layer.type]?.description ?? "",
       onChange: (t) => set(fresh(t)),
     });
-    const fields = (LAYER_FIELDS[layer.type] ?? []).filter((f) => f.name !== "init").map((f) => field(layer, f, `${name}.${f.name}`, set));
-    const remove = button({ label: "×", title: `Remove layer ${i + 1} of the ${o.side}`, className: "remove", onClick: () => set(null) });
+    const fields = (LAYER_FIELDS[layer.type] ?? [])
+      .filter((f) => f.name !== "init")
+      .map((f) => field(layer, f, `${name}.${f.name}`, set));
+    const remove = button({
+      label: "×",
+      title: `Remove layer ${i + 1} of the ${o.side}`,
+      className: "remove",
+      onClick: () => set(null),
+    });
     return el("li", { className: "net-layer", "data-control": name }, [
       el("div", { className: "net-fields" }, [type.node, ...fields, remove]),
       el("p", { className: "info", "data-info-for": name }),
@@ -102,27 +127,48 @@ export function createNetEditor(container, o) {
     const title = o.catalog.layers[layer.type]?.params?.[f.name]?.description ?? "";
     const put = (/** @type {any} */ v) => set({ ...layer, [f.name]: v });
     if (f.kind === "choice") {
-      const choices = f.name === "activation" ? Object.keys(o.catalog.activations) : f.choices ?? [];
-      return select({ name, label, title, options: choices.map((c) => [c, c]), value: layer[f.name] ?? f.default, onChange: put }).node;
+      const choices = f.name === "activation" ? Object.keys(o.catalog.activations) : (f.choices ?? []);
+      return select({
+        name,
+        label,
+        title,
+        options: choices.map((c) => [c, c]),
+        value: layer[f.name] ?? f.default,
+        onChange: put,
+      }).node;
     }
     if (f.kind === "bool") {
-      const box = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", id: name, name, checked: Boolean(layer[f.name]) }));
+      const box = /** @type {HTMLInputElement} */ (
+        el("input", { type: "checkbox", id: name, name, checked: Boolean(layer[f.name]) })
+      );
       box.addEventListener("change", () => put(box.checked));
       return el("div", { className: "control check" }, [el("label", { for: name, textContent: label }), box]);
     }
     const shape = f.kind === "shape";
     const value = layer[f.name] ?? f.default;
-    const input = /** @type {HTMLInputElement} */ (el("input", {
-      type: shape ? "text" : "number", id: name, name, title, inputMode: shape ? "text" : "numeric",
-      value: shape ? value.join("x") : value === null ? "" : String(value), placeholder: f.nullable ? "auto" : "",
-      ...(shape ? { pattern: "\\d+(x\\d+){0,2}", size: 7 } : { min: String(f.min), max: String(f.max), step: f.kind === "int" ? "1" : "0.05" }),
-    }));
+    const input = /** @type {HTMLInputElement} */ (
+      el("input", {
+        type: shape ? "text" : "number",
+        id: name,
+        name,
+        title,
+        inputMode: shape ? "text" : "numeric",
+        value: shape ? value.join("x") : value === null ? "" : String(value),
+        placeholder: f.nullable ? "auto" : "",
+        ...(shape
+          ? { pattern: "\\d+(x\\d+){0,2}", size: 7 }
+          : { min: String(f.min), max: String(f.max), step: f.kind === "int" ? "1" : "0.05" }),
+      })
+    );
     input.addEventListener("change", () => {
       const next = readField(f, input.value);
       if (next === undefined) input.value = shape ? value.join("x") : String(value ?? "");
       else put(next);
     });
-    return el("div", { className: `control ${shape ? "shape" : "num"}` }, [el("label", { for: name, textContent: label }), input]);
+    return el("div", { className: `control ${shape ? "shape" : "num"}` }, [
+      el("label", { for: name, textContent: label }),
+      input,
+    ]);
   }
 
   return {
@@ -144,12 +190,17 @@ export function createNetEditor(container, o) {
     /** @param {NetInfo | null} info the validator's summary of this network, or null */
     showInfo(info) {
       count.textContent = info ? `${info.total_params.toLocaleString("en")} parameters` : "";
-      input.textContent = info ? `in: ${o.side === "generator" ? "latent vector" : "a sample"} (${info.input_shape.join("×")})` : "";
+      input.textContent = info
+        ? `in: ${o.side === "generator" ? "latent vector" : "a sample"} (${info.input_shape.join("×")})`
+        : "";
       const last = info?.layers[info.layers.length - 1];
-      output.textContent = last ? `out: (${last.output_shape.join("×")}) · ${last.note} · ${last.params.toLocaleString("en")} params` : "";
+      output.textContent = last
+        ? `out: (${last.output_shape.join("×")}) · ${last.note} · ${last.params.toLocaleString("en")} params`
+        : "";
       info?.layers.slice(0, -1).forEach((layer, i) => {
         const slot = container.querySelector(`[data-info-for="${path}.layers.${i}"]`);
-        if (slot) slot.textContent = `→ ${layer.output_shape.join("×")} · ${layer.params.toLocaleString("en")} params${layer.note ? ` · ${layer.note}` : ""}`;
+        if (slot)
+          slot.textContent = `→ ${layer.output_shape.join("×")} · ${layer.params.toLocaleString("en")} params${layer.note ? ` · ${layer.note}` : ""}`;
       });
     },
     /**
@@ -197,7 +248,8 @@ export function readField(f, text) {
  * @param {string} value
  */
 export function ensure(control, value) {
-  if (![...control.input.options].some((opt) => opt.value === value)) control.input.append(el("option", { value, textContent: value }));
+  if (![...control.input.options].some((opt) => opt.value === value))
+    control.input.append(el("option", { value, textContent: value }));
   control.set(value);
 }
 
@@ -207,5 +259,8 @@ export function ensure(control, value) {
  * @returns {[string, string][]}
  */
 function optimizerChoices(catalog) {
-  return catalog.gan.net_params.optimizer.choices.map((/** @type {string} */ name) => [name, catalog.optimizers[name]?.label ?? name]);
+  return catalog.gan.net_params.optimizer.choices.map((/** @type {string} */ name) => [
+    name,
+    catalog.optimizers[name]?.label ?? name,
+  ]);
 }

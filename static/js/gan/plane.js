@@ -46,12 +46,22 @@ const LEGEND = {
  * @param {Handlers} o
  */
 export function createPlane(container, o) {
-  const heat = /** @type {HTMLCanvasElement} */ (el("canvas", { className: "plane-heat", width: 1, height: 1, "aria-hidden": "true" }));
-  const overlay = /** @type {HTMLCanvasElement} */ (el("canvas", { className: "plane-overlay", role: "img", "aria-label": "real and generated samples on the plane" }));
-  const prompt = el("p", { className: "plane-prompt", hidden: true, textContent: "Press and drag on the plane to draw the real data (at least 3 points)." });
+  const heat = /** @type {HTMLCanvasElement} */ (
+    el("canvas", { className: "plane-heat", width: 1, height: 1, "aria-hidden": "true" })
+  );
+  const overlay = /** @type {HTMLCanvasElement} */ (
+    el("canvas", { className: "plane-overlay", role: "img", "aria-label": "real and generated samples on the plane" })
+  );
+  const prompt = el("p", {
+    className: "plane-prompt",
+    hidden: true,
+    textContent: "Press and drag on the plane to draw the real data (at least 3 points).",
+  });
   const box = el("div", { className: "plane" }, [heat, overlay, prompt]);
   // No glossary terms in the legend: a focusable term inside a checkbox's label splits its name.
-  const legend = el("fieldset", { className: "plane-legend", "data-no-glossary": "" }, [el("legend", { textContent: "Show" })]);
+  const legend = el("fieldset", { className: "plane-legend", "data-no-glossary": "" }, [
+    el("legend", { textContent: "Show" }),
+  ]);
   container.append(box, legend);
 
   const heatCtx = /** @type {CanvasRenderingContext2D} */ (heat.getContext("2d"));
@@ -72,12 +82,26 @@ export function createPlane(container, o) {
   const boxes = new Map();
   for (const name of PLANE_LAYERS) {
     const [text, swatch] = /** @type {[string, string]} */ (LEGEND[/** @type {keyof LEGEND} */ (name)]);
-    const input = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", name: `show-${name}`, checked: true }));
+    const input = /** @type {HTMLInputElement} */ (
+      el("input", { type: "checkbox", name: `show-${name}`, checked: true })
+    );
     input.addEventListener("change", () => o.onToggle(PLANE_LAYERS.filter((n) => boxes.get(n)?.checked)));
     boxes.set(name, input);
-    legend.append(el("label", { className: "legend-item" }, [input, el("span", { className: `swatch ${swatch}`, "aria-hidden": "true" }), text]));
+    legend.append(
+      el("label", { className: "legend-item" }, [
+        input,
+        el("span", { className: `swatch ${swatch}`, "aria-hidden": "true" }),
+        text,
+      ]),
+    );
   }
-  legend.append(el("p", { className: "heat-scale" }, [el("span", { textContent: "fake" }), el("span", { className: "heat-bar", "aria-hidden": "true" }), el("span", { textContent: "real" })]));
+  legend.append(
+    el("p", { className: "heat-scale" }, [
+      el("span", { textContent: "fake" }),
+      el("span", { className: "heat-bar", "aria-hidden": "true" }),
+      el("span", { textContent: "real" }),
+    ]),
+  );
 
   /** @param {number} v a coordinate in the plane's units -> pixels from the left (or bottom) */
   const px = (v) => ((v - domain[0]) / (domain[1] - domain[0])) * side;
@@ -94,7 +118,8 @@ export function createPlane(container, o) {
   /** Draws every layer shown from the latest arrays: the only per-point work. */
   function draw() {
     ctx.clearRect(0, 0, side, side);
-    if (show.has("manifold") && layers.manifold && layers.manifoldShape) drawManifold(layers.manifold, layers.manifoldShape);
+    if (show.has("manifold") && layers.manifold && layers.manifoldShape)
+      drawManifold(layers.manifold, layers.manifoldShape);
     if (show.has("real") && layers.real) drawDots(layers.real, REAL_INK);
     if (show.has("fake") && layers.fake) drawDots(layers.fake, FAKE_INK);
     if (show.has("arrows") && layers.arrows && layers.fake) drawArrows(layers.fake, layers.arrows);
@@ -220,7 +245,10 @@ export function createPlane(container, o) {
   function planePoint(event) {
     const r = overlay.getBoundingClientRect();
     const span = domain[1] - domain[0];
-    return [domain[0] + ((event.clientX - r.left) / r.width) * span, domain[0] + (1 - (event.clientY - r.top) / r.height) * span];
+    return [
+      domain[0] + ((event.clientX - r.left) / r.width) * span,
+      domain[0] + (1 - (event.clientY - r.top) / r.height) * span,
+    ];
   }
 
   /** @param {PointerEvent} event */

@@ -8,7 +8,13 @@
 import { button, el, select } from "../views/controls.js";
 
 /** @type {[string, string][]} steps per second; "" trains as fast as the server can */
-export const SPEEDS = [["1", "1 step/s"], ["5", "5 steps/s"], ["30", "30 steps/s"], ["200", "200 steps/s"], ["", "full speed"]];
+export const SPEEDS = [
+  ["1", "1 step/s"],
+  ["5", "5 steps/s"],
+  ["30", "30 steps/s"],
+  ["200", "200 steps/s"],
+  ["", "full speed"],
+];
 /** @type {[string, string, string][]} value, text, title */
 const SIDES = [
   ["both", "Both", "Train the discriminator and the generator in turn"],
@@ -28,18 +34,53 @@ const SIDES = [
  */
 export function createPlayer(container, o) {
   let playing = false;
-  const reset = button({ label: "↺", name: "reset", title: "Reset both networks (new weights)", className: "round", onClick: () => o.onAction("reset") });
+  const reset = button({
+    label: "↺",
+    name: "reset",
+    title: "Reset both networks (new weights)",
+    className: "round",
+    onClick: () => o.onAction("reset"),
+  });
   reset.setAttribute("aria-label", "Reset");
-  const play = button({ label: "▶", name: "play", className: "round play", title: "Train", onClick: () => o.onAction(playing ? "pause" : "play") });
+  const play = button({
+    label: "▶",
+    name: "play",
+    className: "round play",
+    title: "Train",
+    onClick: () => o.onAction(playing ? "pause" : "play"),
+  });
   play.setAttribute("aria-label", "Play");
-  const step = button({ label: "+1", name: "step", className: "round", title: "One round: the D steps, then one G step", onClick: () => o.onAction("step") });
+  const step = button({
+    label: "+1",
+    name: "step",
+    className: "round",
+    title: "One round: the D steps, then one G step",
+    onClick: () => o.onAction("step"),
+  });
   step.setAttribute("aria-label", "Step");
-  const stepD = button({ label: "Step D", name: "step_d", className: "pill", title: "Train only the discriminator, one step", onClick: () => o.onAction("step_d") });
-  const stepG = button({ label: "Step G", name: "step_g", className: "pill", title: "Train only the generator, one step", onClick: () => o.onAction("step_g") });
+  const stepD = button({
+    label: "Step D",
+    name: "step_d",
+    className: "pill",
+    title: "Train only the discriminator, one step",
+    onClick: () => o.onAction("step_d"),
+  });
+  const stepG = button({
+    label: "Step G",
+    name: "step_g",
+    className: "pill",
+    title: "Train only the generator, one step",
+    onClick: () => o.onAction("step_g"),
+  });
   const counter = el("output", { className: "epoch", "aria-live": "off", textContent: "0" });
   const rate = el("output", { className: "rate" });
 
-  const sides = el("div", { className: "sides", role: "group", "aria-label": "Train", "data-control": "gan.train_only" });
+  const sides = el("div", {
+    className: "sides",
+    role: "group",
+    "aria-label": "Train",
+    "data-control": "gan.train_only",
+  });
   /** @type {Map<string, HTMLButtonElement>} */
   const sideButtons = new Map();
   for (const [value, text, title] of SIDES) {
@@ -48,13 +89,25 @@ export function createPlayer(container, o) {
     sides.append(b);
   }
   const speed = select({
-    name: "speed", label: "Speed", options: SPEEDS, value: o.state.speed === null ? "" : String(o.state.speed),
+    name: "speed",
+    label: "Speed",
+    options: SPEEDS,
+    value: o.state.speed === null ? "" : String(o.state.speed),
     onChange: (v) => o.onChange({ speed: v === "" ? null : Number(v) }),
   });
 
   container.append(
-    el("div", { className: "player" }, [reset, play, step, el("div", { className: "counter" }, [el("span", { textContent: "Step" }), counter]), rate]),
-    el("div", { className: "control train-side" }, [el("span", { className: "label", textContent: "Train", "aria-hidden": "true" }), sides]),
+    el("div", { className: "player" }, [
+      reset,
+      play,
+      step,
+      el("div", { className: "counter" }, [el("span", { textContent: "Step" }), counter]),
+      rate,
+    ]),
+    el("div", { className: "control train-side" }, [
+      el("span", { className: "label", textContent: "Train", "aria-hidden": "true" }),
+      sides,
+    ]),
     el("div", { className: "steppers" }, [stepD, stepG]),
     speed.node,
   );
@@ -64,7 +117,8 @@ export function createPlayer(container, o) {
     update(state) {
       for (const [value, b] of sideButtons) b.setAttribute("aria-pressed", String(value === state.train));
       const listed = SPEEDS.some(([v]) => v === (state.speed === null ? "" : String(state.speed)));
-      if (!listed) speed.input.append(el("option", { value: String(state.speed), textContent: `${state.speed} steps/s` }));
+      if (!listed)
+        speed.input.append(el("option", { value: String(state.speed), textContent: `${state.speed} steps/s` }));
       speed.set(state.speed === null ? "" : String(state.speed));
     },
     /** @param {boolean} on */

@@ -24,45 +24,112 @@ const leaky = (units) => ({ type: "dense", units, activation: "leaky_relu" });
  * @param {number} filters
  * @param {number} stride
  */
-const conv = (filters, stride = 1) => ({ type: "conv2d", filters, kernel: 3, stride, padding: "same", activation: "leaky_relu" });
+const conv = (filters, stride = 1) => ({
+  type: "conv2d",
+  filters,
+  kernel: 3,
+  stride,
+  padding: "same",
+  activation: "leaky_relu",
+});
 const upsample = { type: "upsample", scale: 2 };
 /** @param {number[]} shape */
 const reshape = (shape) => ({ type: "reshape", shape });
 
-const ADAM_SLOW = { g_opt: "adam", d_opt: "adam", g_lr: 0.0002, d_lr: 0.0002, batch: 64, loss: "non_saturating", d_steps: 1 };
+const ADAM_SLOW = {
+  g_opt: "adam",
+  d_opt: "adam",
+  g_lr: 0.0002,
+  d_lr: 0.0002,
+  batch: 64,
+  loss: "non_saturating",
+  d_steps: 1,
+};
 
 /** @type {Record<string, Record<string, Preset>>} family -> preset name -> preset */
 export const GAN_PRESETS = {
   points: {
     dense64: {
-      label: "3 dense layers of 64", latent: 2, dist: "uniform",
-      g: [leaky(64), leaky(64), leaky(64)], d: [leaky(64), leaky(64), leaky(64)],
-      g_opt: "adam", d_opt: "adam", g_lr: 0.001, d_lr: 0.001, batch: 64, loss: "non_saturating", d_steps: 1,
+      label: "3 dense layers of 64",
+      latent: 2,
+      dist: "uniform",
+      g: [leaky(64), leaky(64), leaky(64)],
+      d: [leaky(64), leaky(64), leaky(64)],
+      g_opt: "adam",
+      d_opt: "adam",
+      g_lr: 0.001,
+      d_lr: 0.001,
+      batch: 64,
+      loss: "non_saturating",
+      d_steps: 1,
     },
     small: {
-      label: "1 dense layer of 16 each (too small)", latent: 2, dist: "uniform",
-      g: [leaky(16)], d: [leaky(16)],
-      g_opt: "adam", d_opt: "adam", g_lr: 0.001, d_lr: 0.001, batch: 64, loss: "non_saturating", d_steps: 1,
+      label: "1 dense layer of 16 each (too small)",
+      latent: 2,
+      dist: "uniform",
+      g: [leaky(16)],
+      d: [leaky(16)],
+      g_opt: "adam",
+      d_opt: "adam",
+      g_lr: 0.001,
+      d_lr: 0.001,
+      batch: 64,
+      loss: "non_saturating",
+      d_steps: 1,
     },
   },
   digits: {
-    dense: { label: "dense 128 → 256, latent 16", latent: 16, dist: "normal", g: [leaky(128), leaky(256)], d: [leaky(256), leaky(128)], ...ADAM_SLOW },
+    dense: {
+      label: "dense 128 → 256, latent 16",
+      latent: 16,
+      dist: "normal",
+      g: [leaky(128), leaky(256)],
+      d: [leaky(256), leaky(128)],
+      ...ADAM_SLOW,
+    },
     conv: {
-      label: "convolutional (upsample + conv2d)", latent: 16, dist: "normal",
-      g: [leaky(128), reshape([8, 4, 4]), upsample, conv(16)], d: [conv(16, 2), leaky(64)], ...ADAM_SLOW,
+      label: "convolutional (upsample + conv2d)",
+      latent: 16,
+      dist: "normal",
+      g: [leaky(128), reshape([8, 4, 4]), upsample, conv(16)],
+      d: [conv(16, 2), leaky(64)],
+      ...ADAM_SLOW,
     },
   },
   mnist: {
-    dense: { label: "dense 256 → 512, latent 32", latent: 32, dist: "normal", g: [leaky(256), leaky(512)], d: [leaky(512), leaky(256)], ...ADAM_SLOW },
+    dense: {
+      label: "dense 256 → 512, latent 32",
+      latent: 32,
+      dist: "normal",
+      g: [leaky(256), leaky(512)],
+      d: [leaky(512), leaky(256)],
+      ...ADAM_SLOW,
+    },
     conv: {
-      label: "convolutional (upsample + conv2d)", latent: 32, dist: "normal",
-      g: [leaky(784), reshape([16, 7, 7]), upsample, conv(32), upsample, conv(16)], d: [conv(32, 2), conv(64, 2), leaky(128)], ...ADAM_SLOW,
+      label: "convolutional (upsample + conv2d)",
+      latent: 32,
+      dist: "normal",
+      g: [leaky(784), reshape([16, 7, 7]), upsample, conv(32), upsample, conv(16)],
+      d: [conv(32, 2), conv(64, 2), leaky(128)],
+      ...ADAM_SLOW,
     },
   },
 };
 
 /** The settings a preset sets (the state's names). */
-export const PRESET_KEYS = /** @type {const} */ (["latent", "dist", "g", "d", "g_opt", "d_opt", "g_lr", "d_lr", "batch", "loss", "d_steps"]);
+export const PRESET_KEYS = /** @type {const} */ ([
+  "latent",
+  "dist",
+  "g",
+  "d",
+  "g_opt",
+  "d_opt",
+  "g_lr",
+  "d_lr",
+  "batch",
+  "loss",
+  "d_steps",
+]);
 
 /**
  * The family of presets for a dataset: its own for the digit sets, "points" for 2-D data.
@@ -93,7 +160,8 @@ export function presetSettings(family, name) {
  */
 export function matchingPreset(family, state) {
   const presets = GAN_PRESETS[family] ?? {};
-  const same = (/** @type {Preset} */ p) => PRESET_KEYS.every((k) => JSON.stringify(normalize(p[k])) === JSON.stringify(normalize(state[k])));
+  const same = (/** @type {Preset} */ p) =>
+    PRESET_KEYS.every((k) => JSON.stringify(normalize(p[k])) === JSON.stringify(normalize(state[k])));
   return Object.keys(presets).find((name) => same(presets[name])) ?? "";
 }
 
@@ -103,5 +171,11 @@ export function matchingPreset(family, state) {
  */
 function normalize(value) {
   if (!Array.isArray(value) || !value.every((l) => l && typeof l === "object" && "type" in l)) return value;
-  return value.map((l) => Object.fromEntries(Object.entries(l).filter(([k, v]) => !(k === "init" && v === "default")).sort()));
+  return value.map((l) =>
+    Object.fromEntries(
+      Object.entries(l)
+        .filter(([k, v]) => !(k === "init" && v === "default"))
+        .sort(),
+    ),
+  );
 }

@@ -45,7 +45,13 @@ export function createReadouts(container, o) {
   const bars = el("div", { className: "bar-strip", role: "img", "aria-label": "" });
   const caption = el("p", { className: "bar-caption muted" });
   const judge = checkbox({ name: "judge", label: "Judge the digits", value: true, onChange: o.onJudge });
-  judge.node.append(el("p", { className: "judge-note muted", textContent: "A classifier trained on the real digits reads the fakes. It trains the first time it is asked: seconds for 8×8 digits, minutes for MNIST on a CPU." }));
+  judge.node.append(
+    el("p", {
+      className: "judge-note muted",
+      textContent:
+        "A classifier trained on the real digits reads the fakes. It trains the first time it is asked: seconds for 8×8 digits, minutes for MNIST on a CPU.",
+    }),
+  );
   container.append(sentence, bars, caption, judge.node);
   let kind = "points";
   let judged = true;
@@ -55,7 +61,11 @@ export function createReadouts(container, o) {
     const top = Math.max(1, ...counts);
     const what = kind === "image" ? "digit" : "mode";
     if (bars.childElementCount !== counts.length) {
-      bars.replaceChildren(...counts.map((_, i) => el("span", { className: "bar" }, [el("i"), el("b", { textContent: kind === "image" ? String(i) : "" })])));
+      bars.replaceChildren(
+        ...counts.map((_, i) =>
+          el("span", { className: "bar" }, [el("i"), el("b", { textContent: kind === "image" ? String(i) : "" })]),
+        ),
+      );
     }
     counts.forEach((c, i) => {
       const bar = /** @type {HTMLElement} */ (bars.children[i]);
@@ -64,7 +74,10 @@ export function createReadouts(container, o) {
       bar.title = `${what} ${i}: ${c} fakes`;
     });
     bars.setAttribute("aria-label", `fakes per ${what}: ${counts.join(", ")}`);
-    caption.textContent = kind === "image" ? "confident fakes per digit class" : "fakes per mode (an empty one is a mode the generator has dropped)";
+    caption.textContent =
+      kind === "image"
+        ? "confident fakes per digit class"
+        : "fakes per mode (an empty one is a mode the generator has dropped)";
   }
 
   return {

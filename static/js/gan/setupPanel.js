@@ -26,18 +26,37 @@ const D_STEPS = [1, 2, 3, 4, 5, 10];
 export function createSetupPanel(data, game, o) {
   const sets = o.catalog.gan.datasets;
   const params = o.catalog.gan.params;
-  const tiles = el("div", { className: "gan-sets", role: "group", "aria-label": "dataset", "data-control": "data.dataset" });
+  const tiles = el("div", {
+    className: "gan-sets",
+    role: "group",
+    "aria-label": "dataset",
+    "data-control": "data.dataset",
+  });
   /** @type {Map<string, HTMLButtonElement>} */
   const tileButtons = new Map();
   for (const [name, info] of Object.entries(sets)) {
-    const tile = /** @type {HTMLButtonElement} */ (el("button", { type: "button", className: "gan-set", title: /** @type {any} */ (info).description, textContent: /** @type {any} */ (info).label ?? name, "data-dataset": name }));
+    const tile = /** @type {HTMLButtonElement} */ (
+      el("button", {
+        type: "button",
+        className: "gan-set",
+        title: /** @type {any} */ (info).description,
+        textContent: /** @type {any} */ (info).label ?? name,
+        "data-dataset": name,
+      })
+    );
     tile.addEventListener("click", () => o.onChange({ data: name }));
     tileButtons.set(name, tile);
     tiles.append(tile);
   }
   const noise = slider({
-    name: "data.noise", label: "Noise (spread around the shape)", min: o.catalog.data_params.noise.min, max: o.catalog.data_params.noise.max, step: 0.05, value: o.state.noise,
-    format: (v) => `${Math.round(v * 100)}%`, onChange: (v) => o.onChange({ noise: v }),
+    name: "data.noise",
+    label: "Noise (spread around the shape)",
+    min: o.catalog.data_params.noise.min,
+    max: o.catalog.data_params.noise.max,
+    step: 0.05,
+    value: o.state.noise,
+    format: (v) => `${Math.round(v * 100)}%`,
+    onChange: (v) => o.onChange({ noise: v }),
   });
   const drawnCount = el("span", { className: "muted" });
   const drawTools = el("div", { className: "draw-tools", "data-control": "data.points" }, [
@@ -45,18 +64,66 @@ export function createSetupPanel(data, game, o) {
     button({ label: "Clear", title: "Clear the drawn points", onClick: () => o.onChange({ points: [] }) }),
     el("span", { className: "field-error", role: "alert", "data-error-for": "data.points" }),
   ]);
-  const regenerate = button({ label: "New sample of the data", title: "Draw a new sample of the data and new weights (a new seed)", onClick: () => o.onChange({ seed: Math.floor(Math.random() * 1_000_000) }) });
-  data.append(tiles, el("span", { className: "field-error", role: "alert", "data-error-for": "data.dataset" }), noise.node, drawTools, regenerate);
-
-  const latent = numberControl("gan.latent_size", "Latent size (numbers in z)", params.latent_size, (v) => o.onChange({ latent: v }));
-  const dist = select({ name: "gan.latent", label: "Latent distribution", options: [["uniform", "uniform on [−1, 1]"], ["normal", "normal (Gaussian)"]], value: o.state.dist, title: params.latent.description, onChange: (v) => o.onChange({ dist: v }) });
-  const loss = select({
-    name: "gan.loss", label: "Loss", options: Object.entries(o.catalog.gan.losses).map(([k, v]) => [k, /** @type {any} */ (v).label]), value: o.state.loss,
-    title: Object.entries(o.catalog.gan.losses).map(([k, v]) => `${k}: ${/** @type {any} */ (v).description}`).join("\n"), onChange: (v) => o.onChange({ loss: v }),
+  const regenerate = button({
+    label: "New sample of the data",
+    title: "Draw a new sample of the data and new weights (a new seed)",
+    onClick: () => o.onChange({ seed: Math.floor(Math.random() * 1_000_000) }),
   });
-  const dSteps = select({ name: "gan.d_steps", label: "D steps per G step", options: D_STEPS.map((n) => [String(n), String(n)]), value: String(o.state.d_steps), title: params.d_steps.description, onChange: (v) => o.onChange({ d_steps: Number(v) }) });
-  const batch = select({ name: "gan.batch_size", label: "Batch size", options: BATCHES.map((n) => [String(n), String(n)]), value: String(o.state.batch), title: params.batch_size.description, onChange: (v) => o.onChange({ batch: Number(v) }) });
-  const preset = select({ name: "preset", label: "Preset", options: [], value: "", onChange: (name) => name && o.onPreset(name) });
+  data.append(
+    tiles,
+    el("span", { className: "field-error", role: "alert", "data-error-for": "data.dataset" }),
+    noise.node,
+    drawTools,
+    regenerate,
+  );
+
+  const latent = numberControl("gan.latent_size", "Latent size (numbers in z)", params.latent_size, (v) =>
+    o.onChange({ latent: v }),
+  );
+  const dist = select({
+    name: "gan.latent",
+    label: "Latent distribution",
+    options: [
+      ["uniform", "uniform on [−1, 1]"],
+      ["normal", "normal (Gaussian)"],
+    ],
+    value: o.state.dist,
+    title: params.latent.description,
+    onChange: (v) => o.onChange({ dist: v }),
+  });
+  const loss = select({
+    name: "gan.loss",
+    label: "Loss",
+    options: Object.entries(o.catalog.gan.losses).map(([k, v]) => [k, /** @type {any} */ (v).label]),
+    value: o.state.loss,
+    title: Object.entries(o.catalog.gan.losses)
+      .map(([k, v]) => `${k}: ${/** @type {any} */ (v).description}`)
+      .join("\n"),
+    onChange: (v) => o.onChange({ loss: v }),
+  });
+  const dSteps = select({
+    name: "gan.d_steps",
+    label: "D steps per G step",
+    options: D_STEPS.map((n) => [String(n), String(n)]),
+    value: String(o.state.d_steps),
+    title: params.d_steps.description,
+    onChange: (v) => o.onChange({ d_steps: Number(v) }),
+  });
+  const batch = select({
+    name: "gan.batch_size",
+    label: "Batch size",
+    options: BATCHES.map((n) => [String(n), String(n)]),
+    value: String(o.state.batch),
+    title: params.batch_size.description,
+    onChange: (v) => o.onChange({ batch: Number(v) }),
+  });
+  const preset = select({
+    name: "preset",
+    label: "Preset",
+    options: [],
+    value: "",
+    onChange: (name) => name && o.onPreset(name),
+  });
   game.append(preset.node, latent.node, dist.node, loss.node, dSteps.node, batch.node);
 
   return {
@@ -76,7 +143,10 @@ export function createSetupPanel(data, game, o) {
       ensure(batch, String(state.batch));
       const family = presetFamily(state.data, kind);
       const presets = Object.entries(GAN_PRESETS[family] ?? {});
-      preset.input.replaceChildren(...presets.map(([name, p]) => el("option", { value: name, textContent: p.label })), el("option", { value: "", textContent: "custom" }));
+      preset.input.replaceChildren(
+        ...presets.map(([name, p]) => el("option", { value: name, textContent: p.label })),
+        el("option", { value: "", textContent: "custom" }),
+      );
       preset.set(matchingPreset(family, state));
     },
   };
@@ -92,7 +162,17 @@ export function createSetupPanel(data, game, o) {
  */
 function numberControl(name, label, param, onChange) {
   const id = `gan-${name.replaceAll(".", "-")}`;
-  const input = /** @type {HTMLInputElement} */ (el("input", { type: "number", id, name, step: "1", min: String(param.min ?? ""), max: String(param.max ?? ""), title: param.description ?? "" }));
+  const input = /** @type {HTMLInputElement} */ (
+    el("input", {
+      type: "number",
+      id,
+      name,
+      step: "1",
+      min: String(param.min ?? ""),
+      max: String(param.max ?? ""),
+      title: param.description ?? "",
+    })
+  );
   let last = 0;
   input.addEventListener("change", () => {
     const v = Number(input.value);

@@ -71,7 +71,8 @@ const BY_NAME = Object.fromEntries(GAN_PROPS.map((p) => [p.name, p]));
 export function useGanCatalog(catalog) {
   useCatalog(catalog);
   for (const prop of GAN_PROPS) {
-    if (!prop.page && prop.path && prop.kind !== "layers" && prop.kind !== "points") Object.assign(prop, constraintsOf(paramAt(catalog, prop.path)));
+    if (!prop.page && prop.path && prop.kind !== "layers" && prop.kind !== "points")
+      Object.assign(prop, constraintsOf(paramAt(catalog, prop.path)));
   }
 }
 
@@ -84,7 +85,12 @@ export function useGanCatalog(catalog) {
  */
 export function defaultState(dataset = BY_NAME.data.default, kindOf = () => "points") {
   const base = Object.fromEntries(GAN_PROPS.filter((p) => !p.preset).map((p) => [p.name, structuredClone(p.default)]));
-  return { ...base, data: dataset, ...presetSettings(presetFamily(dataset, kindOf(dataset))), judge: !UNJUDGED.has(dataset) };
+  return {
+    ...base,
+    data: dataset,
+    ...presetSettings(presetFamily(dataset, kindOf(dataset))),
+    judge: !UNJUDGED.has(dataset),
+  };
 }
 
 /**
@@ -197,7 +203,8 @@ function round2(v) {
 export function specFromState(state) {
   /** @type {Record<string, any>} */
   const spec = { version: 1, kind: "gan", seed: 0, data: {}, gan: {} };
-  for (const prop of GAN_PROPS) if (prop.path && prop.name !== "points") setPath(spec, prop.path, structuredClone(state[prop.name]));
+  for (const prop of GAN_PROPS)
+    if (prop.path && prop.name !== "points") setPath(spec, prop.path, structuredClone(state[prop.name]));
   if (state.data === "drawn") spec.data.points = state.points.length ? structuredClone(state.points) : null;
   return spec;
 }
@@ -282,9 +289,16 @@ export function viewsFor(kind, show, judge = true) {
 
 /** Spec fields in the words of the controls' labels. */
 const FIELD_WORDS = {
-  "data.dataset": "data", "data.noise": "noise", "data.points": "drawn points", "seed": "seed",
-  "gan.latent_size": "latent size", "gan.latent": "latent distribution", "gan.d_steps": "D steps per G step",
-  "gan.loss": "loss", "gan.batch_size": "batch size", "gan.train_only": "train",
+  "data.dataset": "data",
+  "data.noise": "noise",
+  "data.points": "drawn points",
+  seed: "seed",
+  "gan.latent_size": "latent size",
+  "gan.latent": "latent distribution",
+  "gan.d_steps": "D steps per G step",
+  "gan.loss": "loss",
+  "gan.batch_size": "batch size",
+  "gan.train_only": "train",
 };
 
 /**

@@ -60,7 +60,10 @@ export function createArm(o, h) {
   let wantTraining = false; // Play was pressed and not paused since
   let pausing = false; // a pause is on its way: until the server confirms it, `step` may lag
 
-  const socket = createSocket({ onEvent: (e) => run.receive(e), onFrame: (f) => run.receiveFrame(f), onConnection: h.onConnection }, { tokenKey: o.tokenKey });
+  const socket = createSocket(
+    { onEvent: (e) => run.receive(e), onFrame: (f) => run.receiveFrame(f), onConnection: h.onConnection },
+    { tokenKey: o.tokenKey },
+  );
   // Every arm starts paused (it trains by `step n`, never `resume`), with no validation:
   // lessonMode.js validated its spec before making it.
   const run = createRunController({

@@ -75,8 +75,13 @@ export function armParts(views, data, layers, gan = false) {
 export function frameViews(parts) {
   /** @type {Record<string, string[]>} */
   const needs = {
-    boundary: ["boundary"], histograms: ["histograms", "activation_stats"], feature_maps: ["feature_maps", "example"],
-    hidden_states: ["hidden_states"], time_grads: ["time_grads"], attention: ["attention"], confusion: ["confusion"],
+    boundary: ["boundary"],
+    histograms: ["histograms", "activation_stats"],
+    feature_maps: ["feature_maps", "example"],
+    hidden_states: ["hidden_states"],
+    time_grads: ["time_grads"],
+    attention: ["attention"],
+    confusion: ["confusion"],
     gan_plane: ["gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
@@ -95,7 +100,11 @@ export function highlightedPart(highlight, parts) {
 /** @param {number | null | undefined} v a loss; null: not finite (diverged) */
 export function formatLoss(v) {
   if (v === undefined) return "–";
-  return typeof v === "number" && Number.isFinite(v) ? (Math.abs(v) >= 1000 ? v.toExponential(2) : v.toFixed(3)) : "diverged";
+  return typeof v === "number" && Number.isFinite(v)
+    ? Math.abs(v) >= 1000
+      ? v.toExponential(2)
+      : v.toFixed(3)
+    : "diverged";
 }
 
 /**
@@ -133,14 +142,19 @@ export function createArmPanel(container, o) {
   const body = el("div", { className: "arm-views" });
   const node = el("article", { className: "arm", "data-arm": o.name, "aria-label": `run ${o.name}` }, [
     el("h3", {}, [swatch, o.name]),
-    el("p", { className: "arm-model muted", textContent: gan ? describeGan(gan, o.params) : describeModel(o.data.input_shape, o.layers, o.params) }),
+    el("p", {
+      className: "arm-model muted",
+      textContent: gan ? describeGan(gan, o.params) : describeModel(o.data.input_shape, o.layers, o.params),
+    }),
     el("dl", { className: "arm-readouts" }, [
       el("div", {}, [el("dt", { textContent: "step" }), el("dd", {}, [counter])]),
       el("div", {}, [el("dt", { textContent: names[0] }), readouts.loss]),
       el("div", {}, [el("dt", { textContent: names[1] }), readouts.valLoss]),
       el("div", {}, [el("dt", { textContent: names[2] }), readouts.score]),
     ]),
-    stateNote, body, note,
+    stateNote,
+    body,
+    note,
   ]);
   container.append(node);
 
@@ -170,14 +184,28 @@ export function createArmPanel(container, o) {
    */
   function mountPart(part, section) {
     if (part === "boundary") {
-      const map = /** @type {HTMLCanvasElement} */ (el("canvas", { width: 1, height: 1, className: "boundary-map", role: "img", "aria-label": `the output of ${o.name} over the plane` }));
+      const map = /** @type {HTMLCanvasElement} */ (
+        el("canvas", {
+          width: 1,
+          height: 1,
+          className: "boundary-map",
+          role: "img",
+          "aria-label": `the output of ${o.name} over the plane`,
+        })
+      );
       const dots = /** @type {HTMLCanvasElement} */ (el("canvas", { "aria-hidden": "true" }));
-      section.append(el("h4", { textContent: "Output over the plane" }), el("div", { className: "boundary arm-boundary" }, [map, dots]));
+      section.append(
+        el("h4", { textContent: "Output over the plane" }),
+        el("div", { className: "boundary arm-boundary" }, [map, dots]),
+      );
       const boundary = createBoundary(map, dots);
       setPoints = boundary.setPoints;
       drawers.push({ update: (f) => f.arrays.boundary && boundary.update(f.arrays.boundary), reset: boundary.reset });
     } else if (part === "network") {
-      section.append(el("h4", { textContent: "Network" }), el("p", { textContent: o.layers.map((l) => `${l.name} ${l.output_shape.join("×")}`).join(" → ") }));
+      section.append(
+        el("h4", { textContent: "Network" }),
+        el("p", { textContent: o.layers.map((l) => `${l.name} ${l.output_shape.join("×")}`).join(" → ") }),
+      );
     } else if (part === "grad_norms") {
       grads = createCompareChart(section, o.uPlot, { title: "Gradient norm per layer (log scale)", logY: true });
       grads.reset(gradLayers);
@@ -191,7 +219,9 @@ export function createArmPanel(container, o) {
       const stackBox = el("div", { className: "stack arm-stack" });
       section.append(stackBox);
       const stack = createLayerStack(stackBox);
-      const cards = o.layers.slice(0, -1).map((l) => el("div", { className: "card", textContent: `${l.name} ${l.output_shape.join("×")}` }));
+      const cards = o.layers
+        .slice(0, -1)
+        .map((l) => el("div", { className: "card", textContent: `${l.name} ${l.output_shape.join("×")}` }));
       stack.render(cards, o.data.input_kind, stackEnds(/** @type {any} */ (o.data)));
       stack.name(o.layers);
       drawers.push({ update: stack.update, reset: stack.reset });
@@ -200,18 +230,31 @@ export function createArmPanel(container, o) {
       drawers.push({ update: (f) => f.arrays.hidden_states && heat.update(f.arrays.hidden_states), reset: heat.reset });
     } else if (part === "time_grads") {
       const chart = createSeriesChart(section, o.uPlot, {
-        title: "Gradient reaching each time step (log scale)", xLabel: "time step", logY: true,
+        title: "Gradient reaching each time step (log scale)",
+        xLabel: "time step",
+        logY: true,
         series: [{ label: "gradient", stroke: o.color, points: true }],
         note: "If it fades towards step 0, the network cannot learn to remember early inputs.",
       });
-      drawers.push({ update: (f) => f.arrays.time_grads && chart.set(Array.from(f.arrays.time_grads.data, (_, t) => t), [f.arrays.time_grads.data]), reset: () => chart.reset() });
+      drawers.push({
+        update: (f) =>
+          f.arrays.time_grads &&
+          chart.set(
+            Array.from(f.arrays.time_grads.data, (_, t) => t),
+            [f.arrays.time_grads.data],
+          ),
+        reset: () => chart.reset(),
+      });
     } else if (part === "attention") {
       const maps = createAttentionMaps(section);
       drawers.push({ update: (f) => void maps.update(f.arrays), reset: maps.reset });
     } else if (part === "confusion") {
       section.append(el("h4", { textContent: "Confusion matrix (validation)" }));
       const confusion = createConfusion(section, { labels: o.data.classes });
-      drawers.push({ update: (f) => f.arrays.confusion && confusion.update(/** @type {Float32Array} */ (f.arrays.confusion.data)), reset: confusion.reset });
+      drawers.push({
+        update: (f) => f.arrays.confusion && confusion.update(/** @type {Float32Array} */ (f.arrays.confusion.data)),
+        reset: confusion.reset,
+      });
     } else if (part === "gan_plane") {
       section.append(el("h4", { textContent: "The plane: real data, fakes and D's verdict" }));
       const plane = createPlane(section, { onToggle: (show) => plane.setShown(show), onDraw: () => {} });
@@ -280,7 +323,11 @@ export function createArmPanel(container, o) {
   function showReadouts(loss, valLoss, score) {
     readouts.loss.textContent = formatLoss(loss);
     readouts.valLoss.textContent = formatLoss(valLoss);
-    readouts.score.textContent = gan ? (typeof score === "number" && Number.isFinite(score) ? score.toFixed(2) : "–") : formatScore(score, o.data.task);
+    readouts.score.textContent = gan
+      ? typeof score === "number" && Number.isFinite(score)
+        ? score.toFixed(2)
+        : "–"
+      : formatScore(score, o.data.task);
   }
 }
 
@@ -290,7 +337,8 @@ export function createArmPanel(container, o) {
  * @param {number} params
  */
 export function describeGan(gan, params) {
-  const line = (/** @type {GanNet} */ net) => [net.input_shape.join("×"), ...net.layers.map((l) => l.output_shape.join("×"))].join(" → ");
+  const line = (/** @type {GanNet} */ net) =>
+    [net.input_shape.join("×"), ...net.layers.map((l) => l.output_shape.join("×"))].join(" → ");
   return `G ${line(gan.generator)} · D ${line(gan.discriminator)} · ${params.toLocaleString("en")} parameters`;
 }
 

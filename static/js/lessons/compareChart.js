@@ -75,7 +75,10 @@ export function createCompareChart(container, uPlot, options) {
           { label: "step", size: 30, labelSize: 14 },
           { label: options.yLabel ?? "", size: 50, values: options.logY ? logTicks : undefined },
         ],
-        series: [{ label: "step" }, ...labels.map((label, i) => ({ label, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: true }))],
+        series: [
+          { label: "step" },
+          ...labels.map((label, i) => ({ label, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: true })),
+        ],
       },
       mergeSeries(points),
       box,

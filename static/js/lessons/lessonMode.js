@@ -31,7 +31,11 @@ const CHART_INTERVAL_MS = 100;
 const CHECK_TRIES = 5; // a busy server (429) is asked again this many times in all…
 const CHECK_RETRY_MS = 2000; // …this long apart (the server answers 429 at once when full)
 /** @type {[string, string][]} how long the lesson's steps take, in seconds ("0": no pacing) */
-const PACES = [["10", "about 10 seconds"], ["30", "slow motion: about 30 seconds"], ["0", "as fast as the server can"]];
+const PACES = [
+  ["10", "about 10 seconds"],
+  ["30", "slow motion: about 30 seconds"],
+  ["0", "as fast as the server can"],
+];
 
 /**
  * The steps per second that train a lesson's steps in about `seconds`; null: unpaced.
@@ -54,13 +58,23 @@ export function paceFor(steps, seconds) {
 
 /** @param {LessonModeOptions} o */
 export async function startLessonMode(o) {
-  const back = el("a", { href: playgroundHref(o.search), className: "back", "data-control": "back", textContent: "← Back to the playground" });
+  const back = el("a", {
+    href: playgroundHref(o.search),
+    className: "back",
+    "data-control": "back",
+    textContent: "← Back to the playground",
+  });
   /** @type {Record<string, any>} */
   let lesson;
   try {
     lesson = await fetchLesson(o.id);
   } catch (error) {
-    o.root.replaceChildren(el("div", { className: "panel lesson-missing" }, [el("p", { className: "field-error", textContent: String(/** @type {Error} */ (error).message) }), back]));
+    o.root.replaceChildren(
+      el("div", { className: "panel lesson-missing" }, [
+        el("p", { className: "field-error", textContent: String(/** @type {Error} */ (error).message) }),
+        back,
+      ]),
+    );
     return;
   }
   document.title = `${lesson.title} · NN Playground`;
@@ -84,7 +98,9 @@ export async function startLessonMode(o) {
 
   /** @type {{answered: () => void} | null} null until the runs (or the scale) are drawn */
   let lessonRun = null;
-  lessonRun = runs.length ? await mountArms(o, lesson, runs, { work, controls, verdict, question }, () => chosen) : await mountScaleOnly(o, work);
+  lessonRun = runs.length
+    ? await mountArms(o, lesson, runs, { work, controls, verdict, question }, () => chosen)
+    : await mountScaleOnly(o, work);
   if (chosen !== undefined) lessonRun.answered(); // answered while the runs were being set up
   o.decorate(o.root);
   for (const node of o.root.querySelectorAll("[data-control]")) {
@@ -115,11 +131,21 @@ async function mountScaleOnly(o, work) {
   work.append(box);
   const answer = await validateSpec(specFromState(o.state));
   if (!answer.valid) {
-    box.append(el("p", { className: "field-error", textContent: `The playground's model cannot be built: ${answer.errors?.[0]?.message ?? ""}` }));
+    box.append(
+      el("p", {
+        className: "field-error",
+        textContent: `The playground's model cannot be built: ${answer.errors?.[0]?.message ?? ""}`,
+      }),
+    );
     return { answered() {} };
   }
   createScaleView(box, { layers: weightLayers(answer.layers), params: answer.total_params });
-  box.append(el("p", { className: "scale-model muted", textContent: "Your model is the playground's: change it there, then come back to this lesson." }));
+  box.append(
+    el("p", {
+      className: "scale-model muted",
+      textContent: "Your model is the playground's: change it there, then come back to this lesson.",
+    }),
+  );
   return { answered() {} };
 }
 
@@ -175,12 +201,28 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
   work.append(chartsBox, armsBox);
   /** @type {Round} */
   const round = {
-    o, lesson, verdict, question, chosen, playing: false, checked: false, generation: 0, chartsDrawnAt: 0, live: [],
-    charts: createSharedCharts(chartsBox, o.uPlot, { arms: runs.map(([name]) => name), regression, highlight: lesson.highlight ?? null, gan }),
+    o,
+    lesson,
+    verdict,
+    question,
+    chosen,
+    playing: false,
+    checked: false,
+    generation: 0,
+    chartsDrawnAt: 0,
+    live: [],
+    charts: createSharedCharts(chartsBox, o.uPlot, {
+      arms: runs.map(([name]) => name),
+      regression,
+      highlight: lesson.highlight ?? null,
+      gan,
+    }),
     buttons: /** @type {any} */ (null), // set just below: its buttons act on the round
   };
   round.buttons = mountButtons(round, controls);
-  const arms = runs.map(([name], i) => mountArm(round, armsBox, { name, index: i, answer: answers[i], spec: specs[i] }));
+  const arms = runs.map(([name], i) =>
+    mountArm(round, armsBox, { name, index: i, answer: answers[i], spec: specs[i] }),
+  );
   round.live = arms.filter((a) => a.arm);
   for (const a of round.live) a.arm?.connect();
   requestAnimationFrame(() => paintArms(round));
@@ -201,13 +243,21 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
  */
 function mountButtons(round, controls) {
   const steps = round.lesson.steps;
-  const play = button({ label: "▶ Play", className: "lesson-play", name: "play", onClick: () => (round.playing ? pauseAll(round) : playAll(round)) });
+  const play = button({
+    label: "▶ Play",
+    className: "lesson-play",
+    name: "play",
+    onClick: () => (round.playing ? pauseAll(round) : playAll(round)),
+  });
   play.disabled = true;
   const restart = button({ label: "↺ Start over", name: "restart", onClick: () => restartAll(round) });
   const progress = el("output", { className: "lesson-progress", textContent: `step 0 of ${steps}` });
   const hint = el("p", { className: "play-hint muted", textContent: "Answer the question (or skip it) to start." });
   const speed = select({
-    name: "speed", label: "Training takes", options: PACES, value: PACES[0][0],
+    name: "speed",
+    label: "Training takes",
+    options: PACES,
+    value: PACES[0][0],
     onChange: (v) => round.live.forEach((a) => a.arm?.setSpeed(paceFor(steps, Number(v)))),
   });
   controls.append(el("div", { className: "lesson-buttons" }, [play, restart, progress]), speed.node, hint);
@@ -225,37 +275,53 @@ function mountArm(round, armsBox, { name, index, answer, spec }) {
   const { o, lesson, charts } = round;
   if (!answer.valid) {
     const message = (answer.errors ?? []).map((/** @type {any} */ e) => `${e.field}: ${e.message}`).join("; ");
-    armsBox.append(el("article", { className: "arm" }, [el("h3", { textContent: name }), el("p", { className: "field-error", textContent: `This run cannot start: ${message}` })]));
+    armsBox.append(
+      el("article", { className: "arm" }, [
+        el("h3", { textContent: name }),
+        el("p", { className: "field-error", textContent: `This run cannot start: ${message}` }),
+      ]),
+    );
     return { name, arm: null, panel: null };
   }
   const panel = createArmPanel(armsBox, {
-    name, color: PALETTE[index % PALETTE.length], views: lesson.views ?? [], highlight: lesson.highlight ?? null,
-    data: answer.data, layers: answer.layers ?? [], params: answer.total_params, steps: lesson.steps, uPlot: o.uPlot,
+    name,
+    color: PALETTE[index % PALETTE.length],
+    views: lesson.views ?? [],
+    highlight: lesson.highlight ?? null,
+    data: answer.data,
+    layers: answer.layers ?? [],
+    params: answer.total_params,
+    steps: lesson.steps,
+    uPlot: o.uPlot,
     gan: answer.kind === "gan" ? /** @type {any} */ (answer) : null,
   });
-  if (answer.data.input_kind === "points" && answer.kind !== "gan") fetchPoints(spec.data, o.seed).then(panel.setPoints, (e) => panel.setNote(String(e.message)));
+  if (answer.data.input_kind === "points" && answer.kind !== "gan")
+    fetchPoints(spec.data, o.seed).then(panel.setPoints, (e) => panel.setNote(String(e.message)));
   const view = { type: "view", views: frameViews(panel.parts), fps: VIEW_FPS, grid: 10, boundary_grid: 60, sample: 0 };
   const pace = paceFor(lesson.steps, Number(round.buttons.speed.input.value));
-  const arm = createArm({ spec, steps: lesson.steps, view, speed: pace, tokenKey: `nnp.session.arm${index}` }, {
-    onHello: o.onDevice,
-    onProgress: (p) => {
-      panel.setProgress(p.step, p.state, p.finished);
-      progressed(round);
+  const arm = createArm(
+    { spec, steps: lesson.steps, view, speed: pace, tokenKey: `nnp.session.arm${index}` },
+    {
+      onHello: o.onDevice,
+      onProgress: (p) => {
+        panel.setProgress(p.step, p.state, p.finished);
+        progressed(round);
+      },
+      onMetrics: (points) => {
+        charts.push(index, points);
+        panel.pushMetrics(points);
+      },
+      onFrame: (frame) => {
+        const point = framePoint(frame.header.values);
+        if (!point) return;
+        charts.push(index, [point]);
+        panel.pushMetrics([point]);
+      },
+      onDone: (event) => event.reason !== "max_epochs" && panel.setNote(event.detail),
+      onNote: (message) => panel.setNote(message),
+      onConnection: (state, detail) => o.onConnection(state, state === "open" ? detail : `${name}: ${detail}`),
     },
-    onMetrics: (points) => {
-      charts.push(index, points);
-      panel.pushMetrics(points);
-    },
-    onFrame: (frame) => {
-      const point = framePoint(frame.header.values);
-      if (!point) return;
-      charts.push(index, [point]);
-      panel.pushMetrics([point]);
-    },
-    onDone: (event) => event.reason !== "max_epochs" && panel.setNote(event.detail),
-    onNote: (message) => panel.setNote(message),
-    onConnection: (state, detail) => o.onConnection(state, state === "open" ? detail : `${name}: ${detail}`),
-  });
+  );
   return { name, arm, panel };
 }
 
@@ -346,13 +412,14 @@ function paintArms(round) {
 function measure(o, lesson, verdict, chosen, current = () => true) {
   verdict.measuring(o.seed);
   let tries = 0;
-  const ask = () => checkLesson(lesson.id, o.seed).then(
-    (check) => current() && verdict.show(check, { question: lesson.question, chosen: chosen ?? null, seed: o.seed }),
-    (error) => {
-      if (!current()) return;
-      if (error.status === 429 && ++tries < CHECK_TRIES) setTimeout(ask, CHECK_RETRY_MS);
-      else verdict.fail(error.message);
-    },
-  );
+  const ask = () =>
+    checkLesson(lesson.id, o.seed).then(
+      (check) => current() && verdict.show(check, { question: lesson.question, chosen: chosen ?? null, seed: o.seed }),
+      (error) => {
+        if (!current()) return;
+        if (error.status === 429 && ++tries < CHECK_TRIES) setTimeout(ask, CHECK_RETRY_MS);
+        else verdict.fail(error.message);
+      },
+    );
   ask();
 }

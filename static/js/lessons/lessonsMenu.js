@@ -15,7 +15,10 @@ import { el } from "../views/controls.js";
  * @param {LessonSummary[]} lessons
  */
 export function sortLessons(lessons) {
-  return lessons.map((l, i) => ({ l, i })).sort((a, b) => (a.l.order ?? a.i) - (b.l.order ?? b.i) || a.i - b.i).map(({ l }) => l);
+  return lessons
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => (a.l.order ?? a.i) - (b.l.order ?? b.i) || a.i - b.i)
+    .map(({ l }) => l);
 }
 
 /**
@@ -51,17 +54,21 @@ export function createLessonsMenu(container, o) {
   /** @type {[HTMLAnchorElement, string][]} */
   const links = [];
   for (const lesson of sortLessons(o.lessons)) {
-    const link = /** @type {HTMLAnchorElement} */ (el("a", { href: lessonHref(lesson.id, o.search()) }, [
-      el("span", { className: "menu-title", textContent: lesson.title }),
-      el("span", { className: "menu-concept muted", textContent: lesson.concept }),
-    ]));
+    const link = /** @type {HTMLAnchorElement} */ (
+      el("a", { href: lessonHref(lesson.id, o.search()) }, [
+        el("span", { className: "menu-title", textContent: lesson.title }),
+        el("span", { className: "menu-concept muted", textContent: lesson.concept }),
+      ])
+    );
     links.push([link, lesson.id]);
     if (lesson.id === o.current) link.setAttribute("aria-current", "page");
     list.append(el("li", {}, [link]));
   }
   if (!o.lessons.length) list.append(el("li", { className: "muted", textContent: "no lessons on this server" }));
   const summary = el("summary", { textContent: "Lessons" });
-  const menu = /** @type {HTMLDetailsElement} */ (el("details", { className: "lessons-menu", "data-control": "lessons" }, [summary, list]));
+  const menu = /** @type {HTMLDetailsElement} */ (
+    el("details", { className: "lessons-menu", "data-control": "lessons" }, [summary, list])
+  );
   container.replaceChildren(menu);
   menu.addEventListener("toggle", () => {
     if (menu.open) for (const [link, id] of links) link.href = lessonHref(id, o.search());

@@ -17,21 +17,34 @@ import { button, el } from "../views/controls.js";
  */
 export function createQuestion(container, question, o) {
   const next = o.trains ? "Press Play." : "The verdict follows.";
-  const status = el("p", { className: "question-status muted", "aria-live": "polite", textContent: o.trains ? "Answer first, then press Play to see who is right." : "Answer, and the verdict follows." });
+  const status = el("p", {
+    className: "question-status muted",
+    "aria-live": "polite",
+    textContent: o.trains ? "Answer first, then press Play to see who is right." : "Answer, and the verdict follows.",
+  });
   const radios = question.choices.map((choice, i) => {
-    const input = /** @type {HTMLInputElement} */ (el("input", { type: "radio", name: "lesson-answer", value: String(i), id: `answer-${i}` }));
+    const input = /** @type {HTMLInputElement} */ (
+      el("input", { type: "radio", name: "lesson-answer", value: String(i), id: `answer-${i}` })
+    );
     input.addEventListener("change", () => {
       if (!input.checked) return;
       status.textContent = `Your answer is in. ${next}`;
       o.onAnswer(i);
     });
-    return { input, row: el("div", { className: "choice" }, [input, el("label", { for: input.id, textContent: choice })]) };
+    return {
+      input,
+      row: el("div", { className: "choice" }, [input, el("label", { for: input.id, textContent: choice })]),
+    };
   });
-  const skip = button({ label: "Skip the question", className: "skip", onClick: () => {
-    for (const r of radios) r.input.checked = false;
-    status.textContent = `Skipped. ${next}`;
-    o.onAnswer(null);
-  } });
+  const skip = button({
+    label: "Skip the question",
+    className: "skip",
+    onClick: () => {
+      for (const r of radios) r.input.checked = false;
+      status.textContent = `Skipped. ${next}`;
+      o.onAnswer(null);
+    },
+  });
   const node = el("fieldset", { className: "question", "data-control": "question" }, [
     el("legend", { textContent: question.text }),
     ...radios.map((r) => r.row),

@@ -43,7 +43,8 @@ export function chartKinds(regression, gan) {
  */
 export function createSharedCharts(container, uPlot, o) {
   const kinds = chartKinds(o.regression, Boolean(o.gan));
-  const valueOf = (/** @type {Kind} */ kind, /** @type {Record<string, any>} */ p) => (kind.split ? p[`${kind.split}_${kind.key}`] : p[kind.key]) ?? null;
+  const valueOf = (/** @type {Kind} */ kind, /** @type {Record<string, any>} */ p) =>
+    (kind.split ? p[`${kind.split}_${kind.key}`] : p[kind.key]) ?? null;
   /** @type {{x: number, values: Record<string, any>}[][]} every arm's metric points */
   let history = o.arms.map(() => []);
   const charts = kinds.map((kind) => {
@@ -53,13 +54,18 @@ export function createSharedCharts(container, uPlot, o) {
       section.append(el("p", { className: "look-here-label", textContent: "look here" }));
     }
     container.append(section);
-    const chart = createCompareChart(section, uPlot, { title: title(kind.title, kind.split), range: kind.name === "accuracy" && !o.regression ? [0, 1] : undefined });
+    const chart = createCompareChart(section, uPlot, {
+      title: title(kind.title, kind.split),
+      range: kind.name === "accuracy" && !o.regression ? [0, 1] : undefined,
+    });
     chart.reset(o.arms);
     if (kind.split === null) return { kind, chart };
-    const menu = /** @type {HTMLSelectElement} */ (el("select", { "aria-label": `${kind.title}: which data` }, [
-      el("option", { value: "train", textContent: "on the training data" }),
-      el("option", { value: "val", textContent: "on the validation data" }),
-    ]));
+    const menu = /** @type {HTMLSelectElement} */ (
+      el("select", { "aria-label": `${kind.title}: which data` }, [
+        el("option", { value: "train", textContent: "on the training data" }),
+        el("option", { value: "val", textContent: "on the validation data" }),
+      ])
+    );
     menu.value = kind.split;
     menu.addEventListener("change", () => {
       kind.split = /** @type {Split} */ (menu.value);
@@ -105,11 +111,19 @@ export function framePoint(values) {
   /** @type {Record<string, number | null>} */
   const grads = {};
   for (const [key, value] of Object.entries(values)) {
-    if (key.startsWith("metrics/grad_norms/")) grads[key.slice("metrics/grad_norms/".length)] = /** @type {number | null} */ (value);
+    if (key.startsWith("metrics/grad_norms/"))
+      grads[key.slice("metrics/grad_norms/".length)] = /** @type {number | null} */ (value);
   }
   const at = (/** @type {string} */ name) => values[`metrics/${name}`] ?? null;
   /** @type {Record<string, any>} */
-  const point = { step: values["metrics/step"], train_loss: at("train_loss"), val_loss: at("val_loss"), train_score: at("train_score"), val_score: at("val_score"), grad_norms: grads };
+  const point = {
+    step: values["metrics/step"],
+    train_loss: at("train_loss"),
+    val_loss: at("val_loss"),
+    train_score: at("train_score"),
+    val_score: at("val_score"),
+    grad_norms: grads,
+  };
   // A GAN's metrics: each network's loss and D's mean P(real) on real and fake samples.
   for (const name of ["d_loss", "g_loss", "d_real", "d_fake"]) if (`metrics/${name}` in values) point[name] = at(name);
   return point;

@@ -50,7 +50,10 @@ export function createVerdict(container) {
       node.dataset.state = "measuring";
       node.replaceChildren(
         el("h3", { id: "verdict-title", textContent: "Verdict" }),
-        el("p", { className: "measuring", textContent: `measuring… (the server trains the same runs on seed ${seed} and measures them; most lessons take 10 to 20 seconds, the GAN lesson one to two minutes)` }),
+        el("p", {
+          className: "measuring",
+          textContent: `measuring… (the server trains the same runs on seed ${seed} and measures them; most lessons take 10 to 20 seconds, the GAN lesson one to two minutes)`,
+        }),
       );
     },
     /**
@@ -64,20 +67,45 @@ export function createVerdict(container) {
       const measured = Object.entries(check.measured ?? {});
       node.replaceChildren(
         el("h3", { id: "verdict-title", textContent: "Verdict" }),
-        el("p", { className: "verdict-holds", textContent: check.holds ? `✓ It held: on seed ${o.seed} the runs showed what the lesson says.` : `✗ It did not hold on seed ${o.seed} this time: the measures below missed the lesson's thresholds.` }),
-        el("ul", { className: "verdict-lines" }, check.lines.map((line) => el("li", { textContent: line }))),
-        el("p", { className: `verdict-answer ${answer.right === true ? "right" : answer.right === false ? "wrong" : "skipped"}`, textContent: answer.text }),
-        ...(measured.length ? [el("details", { className: "verdict-measures" }, [
-          el("summary", { textContent: "Every figure measured" }),
-          el("dl", {}, measured.map(([k, v]) => el("div", {}, [el("dt", { textContent: k }), el("dd", { textContent: formatMeasure(v) })]))),
-        ])] : []),
+        el("p", {
+          className: "verdict-holds",
+          textContent: check.holds
+            ? `✓ It held: on seed ${o.seed} the runs showed what the lesson says.`
+            : `✗ It did not hold on seed ${o.seed} this time: the measures below missed the lesson's thresholds.`,
+        }),
+        el(
+          "ul",
+          { className: "verdict-lines" },
+          check.lines.map((line) => el("li", { textContent: line })),
+        ),
+        el("p", {
+          className: `verdict-answer ${answer.right === true ? "right" : answer.right === false ? "wrong" : "skipped"}`,
+          textContent: answer.text,
+        }),
+        ...(measured.length
+          ? [
+              el("details", { className: "verdict-measures" }, [
+                el("summary", { textContent: "Every figure measured" }),
+                el(
+                  "dl",
+                  {},
+                  measured.map(([k, v]) =>
+                    el("div", {}, [el("dt", { textContent: k }), el("dd", { textContent: formatMeasure(v) })]),
+                  ),
+                ),
+              ]),
+            ]
+          : []),
       );
     },
     /** @param {string} message why there is no verdict */
     fail(message) {
       node.hidden = false;
       node.dataset.state = "error";
-      node.replaceChildren(el("h3", { id: "verdict-title", textContent: "Verdict" }), el("p", { className: "field-error", textContent: `The check could not run: ${message}` }));
+      node.replaceChildren(
+        el("h3", { id: "verdict-title", textContent: "Verdict" }),
+        el("p", { className: "field-error", textContent: `The check could not run: ${message}` }),
+      );
     },
     reset() {
       node.hidden = true;

@@ -64,7 +64,9 @@ export function createAttentionMaps(container) {
       const [heads, steps] = a.shape;
       for (let h = 0; h < heads; h++) {
         const label = `${layer} · head ${h + 1}`;
-        const canvas = /** @type {HTMLCanvasElement} */ (el("canvas", { width: steps, height: steps, role: "img", "aria-label": `attention weights, ${label}` }));
+        const canvas = /** @type {HTMLCanvasElement} */ (
+          el("canvas", { width: steps, height: steps, role: "img", "aria-label": `attention weights, ${label}` })
+        );
         tiles.append(el("figure", { className: "attention-tile" }, [canvas, el("figcaption", { textContent: label })]));
         canvases.set(`${layer}/${h}`, canvas);
       }

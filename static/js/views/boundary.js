@@ -56,7 +56,12 @@ export function createBoundary(mapCanvas, pointsCanvas) {
     if (!points) return;
     const [lo, hi] = points.domain;
     const at = (/** @type {number} */ v) => ((v - lo) / (hi - lo)) * side;
-    const sets = showVal ? [[points.train, "#fff"], [points.val, "#222"]] : [[points.train, "#fff"]];
+    const sets = showVal
+      ? [
+          [points.train, "#fff"],
+          [points.val, "#222"],
+        ]
+      : [[points.train, "#fff"]];
     for (const [set, rim] of /** @type {[PointSet, string][]} */ (sets)) {
       set.x.forEach(([x1, x2], i) => {
         dots.beginPath();

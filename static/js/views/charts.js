@@ -56,7 +56,17 @@ export function createChart(container, uPlot, options) {
           { label: options.xLabel ?? "epoch", size: 30, labelSize: 14 },
           { label: options.yLabel ?? "", size: 50, values: options.logY ? logTicks : undefined },
         ],
-        series: [{ label: options.xLabel ?? "epoch" }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash, width: 1.5, spanGaps: true, points: { show: false } }))],
+        series: [
+          { label: options.xLabel ?? "epoch" },
+          ...series.map((s) => ({
+            label: s.label,
+            stroke: s.stroke,
+            dash: s.dash,
+            width: 1.5,
+            spanGaps: true,
+            points: { show: false },
+          })),
+        ],
         hooks: { draw: [drawMarker] },
       },
       data,
@@ -93,7 +103,9 @@ export function createChart(container, uPlot, options) {
      */
     push(x, values) {
       data[0].push(x);
-      values.forEach((v, i) => data[i + 1].push(v === null || !Number.isFinite(v) || (options.logY && v <= 0) ? /** @type {any} */ (null) : v));
+      values.forEach((v, i) =>
+        data[i + 1].push(v === null || !Number.isFinite(v) || (options.logY && v <= 0) ? /** @type {any} */ (null) : v),
+      );
       if (data[0].length > MAX_POINTS) halve();
       dirty = true;
     },
@@ -132,12 +144,18 @@ export function createChart(container, uPlot, options) {
  * @returns {Promise<typeof import("uplot") | null>}
  */
 export function loadUPlot() {
-  return import(UPLOT_MODULE).then((m) => m.default, () => null);
+  return import(UPLOT_MODULE).then(
+    (m) => m.default,
+    () => null,
+  );
 }
 
 /** What a chart says in place of itself when uPlot is not installed. */
 export function missingNote() {
-  return el("p", { className: "chart-missing", textContent: "Charts need the uPlot library: run `npm ci` in the project folder, then restart the server." });
+  return el("p", {
+    className: "chart-missing",
+    textContent: "Charts need the uPlot library: run `npm ci` in the project folder, then restart the server.",
+  });
 }
 
 /**

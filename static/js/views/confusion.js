@@ -17,7 +17,12 @@ import { el } from "./controls.js";
  * @type {RGB[]}
  */
 const MORE_CLASS_COLORS = [
-  [86, 180, 233], [213, 94, 0], [148, 103, 189], [140, 86, 75], [188, 189, 34], [100, 100, 100],
+  [86, 180, 233],
+  [213, 94, 0],
+  [148, 103, 189],
+  [140, 86, 75],
+  [188, 189, 34],
+  [100, 100, 100],
 ];
 /** @type {RGB} */ const MISTAKE = [179, 38, 30]; // site.css --error
 /** @type {RGB} */ const WHITE = [255, 255, 255];
@@ -88,10 +93,14 @@ export function createConfusion(container, { labels }) {
     }
     return row;
   });
-  const table = el("table", {
-    className: "confusion-table",
-    "aria-label": "Confusion matrix: a row per true class, a column per predicted class",
-  }, [caption, el("thead", {}, [head]), el("tbody", {}, body)]);
+  const table = el(
+    "table",
+    {
+      className: "confusion-table",
+      "aria-label": "Confusion matrix: a row per true class, a column per predicted class",
+    },
+    [caption, el("thead", {}, [head]), el("tbody", {}, body)],
+  );
   container.append(
     el("figure", { className: "confusion" }, [
       el("div", { className: "confusion-predicted", "aria-hidden": "true", textContent: "predicted" }),

@@ -17,7 +17,8 @@ let uid = 0;
 export function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
-    if (key.startsWith("data-") || key.startsWith("aria-") || key === "for" || key === "role") node.setAttribute(key, value);
+    if (key.startsWith("data-") || key.startsWith("aria-") || key === "for" || key === "role")
+      node.setAttribute(key, value);
     else /** @type {any} */ (node)[key] = value;
   }
   node.append(...children);

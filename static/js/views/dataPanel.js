@@ -55,7 +55,10 @@ export function createDataPanel(container, o) {
 
   const tiles = el("div", { className: "tiles", role: "group", "aria-label": "dataset", "data-control": "dataset" });
   const problemSelect = select({
-    name: "problem", label: "Problem type", options: /** @type {[string, string][]} */ (GROUPS), value: group,
+    name: "problem",
+    label: "Problem type",
+    options: /** @type {[string, string][]} */ (GROUPS),
+    value: group,
     onChange: (g) => {
       if (g === "gan") {
         problemSelect.set(group); // the page is left; if it stays (a new tab), the menu is as it was
@@ -68,37 +71,80 @@ export function createDataPanel(container, o) {
     },
   });
   const classes = select({
-    name: "n_classes", label: "Classes",
-    options: classCounts(o.catalog.data_params.n_classes), value: String(o.state.n_classes),
+    name: "n_classes",
+    label: "Classes",
+    options: classCounts(o.catalog.data_params.n_classes),
+    value: String(o.state.n_classes),
     onChange: (v) => o.onChange({ n_classes: Number(v) }),
   });
   const ratio = slider({
-    name: "val_fraction", label: "Training data", min: 10, max: 90, step: 5,
-    value: Math.round((1 - o.state.val_fraction) * 100), format: (v) => `${v}%`,
+    name: "val_fraction",
+    label: "Training data",
+    min: 10,
+    max: 90,
+    step: 5,
+    value: Math.round((1 - o.state.val_fraction) * 100),
+    format: (v) => `${v}%`,
     onChange: (v) => o.onChange({ val_fraction: Math.round(100 - v) / 100 }),
   });
   const noise = slider({
-    name: "noise", label: "Noise", min: o.catalog.data_params.noise.min, max: o.catalog.data_params.noise.max, step: 0.05, value: o.state.noise,
-    format: (v) => `${Math.round(v * 100)}%`, onChange: (v) => o.onChange({ noise: v }),
+    name: "noise",
+    label: "Noise",
+    min: o.catalog.data_params.noise.min,
+    max: o.catalog.data_params.noise.max,
+    step: 0.05,
+    value: o.state.noise,
+    format: (v) => `${Math.round(v * 100)}%`,
+    onChange: (v) => o.onChange({ noise: v }),
   });
   const flip = slider({
-    name: "flip", label: "Wrong labels", min: o.catalog.data_params.flip.min, max: o.catalog.data_params.flip.max, step: 0.05, value: o.state.flip,
-    format: (v) => `${Math.round(v * 100)}%`, onChange: (v) => o.onChange({ flip: v }),
+    name: "flip",
+    label: "Wrong labels",
+    min: o.catalog.data_params.flip.min,
+    max: o.catalog.data_params.flip.max,
+    step: 0.05,
+    value: o.state.flip,
+    format: (v) => `${Math.round(v * 100)}%`,
+    onChange: (v) => o.onChange({ flip: v }),
   });
   const seqLen = slider({
-    name: "seq_len", label: "Sequence length", min: 2, max: 100, step: 1, value: o.state.seq_len ?? 20,
-    format: (v) => `${v} steps`, onChange: (v) => o.onChange({ seq_len: v }),
+    name: "seq_len",
+    label: "Sequence length",
+    min: 2,
+    max: 100,
+    step: 1,
+    value: o.state.seq_len ?? 20,
+    format: (v) => `${v} steps`,
+    onChange: (v) => o.onChange({ seq_len: v }),
   });
   const batch = slider({
-    name: "batch_size", label: "Batch size", min: 1, max: 100, step: 1, value: o.state.batch_size,
+    name: "batch_size",
+    label: "Batch size",
+    min: 1,
+    max: 100,
+    step: 1,
+    value: o.state.batch_size,
     onChange: (v) => o.onChange({ batch_size: v }),
   });
   const regenerate = button({
-    label: "Regenerate", name: "regenerate", title: "Draw a new sample of the data (a new seed)",
+    label: "Regenerate",
+    name: "regenerate",
+    title: "Draw a new sample of the data (a new seed)",
     onClick: () => o.onChange({ seed: Math.floor(Math.random() * 1_000_000) }),
   });
   const csv = csvControls();
-  container.append(problemSelect.node, tiles, csv.node, classes.node, seqLen.node, ratio.node, noise.node, flip.node, batch.node, regenerate);
+  container.append(
+    problemSelect.node,
+    tiles,
+    csv.node,
+    classes.node,
+    seqLen.node,
+    ratio.node,
+    noise.node,
+    flip.node,
+    batch.node,
+    regenerate,
+  );
 
   /** @type {Map<string, HTMLButtonElement>} */
   const tileButtons = new Map();
@@ -106,24 +152,57 @@ export function createDataPanel(container, o) {
     if (/** @type {any} */ (info).input_kind === "table") continue; // the upload stands in for it
     const canvas = /** @type {HTMLCanvasElement} */ (el("canvas", { width: 64, height: 64 }));
     const tile = /** @type {HTMLButtonElement} */ (
-      el("button", { type: "button", className: "tile", title: /** @type {any} */ (info).description, "aria-label": `dataset ${name}`, "data-dataset": name }, [canvas, el("span", { textContent: name.replaceAll("_", " ") })])
+      el(
+        "button",
+        {
+          type: "button",
+          className: "tile",
+          title: /** @type {any} */ (info).description,
+          "aria-label": `dataset ${name}`,
+          "data-dataset": name,
+        },
+        [canvas, el("span", { textContent: name.replaceAll("_", " ") })],
+      )
     );
     tile.addEventListener("click", () => o.onChange({ dataset: name }));
     tileButtons.set(name, tile);
     tiles.append(tile);
     const kind = /** @type {any} */ (info).input_kind;
-    if (kind === "points") o.loadPoints(name).then((points) => drawThumb(canvas, points), () => undefined);
-    else o.loadExamples(name).then((answer) => drawExample(canvas, kind, answer.examples[0]), () => undefined);
+    if (kind === "points")
+      o.loadPoints(name).then(
+        (points) => drawThumb(canvas, points),
+        () => undefined,
+      );
+    else
+      o.loadExamples(name).then(
+        (answer) => drawExample(canvas, kind, answer.examples[0]),
+        () => undefined,
+      );
   }
 
   /** The CSV upload: a file picker, what the server made of the file, target and task. */
   function csvControls() {
-    const input = /** @type {HTMLInputElement} */ (el("input", { type: "file", id: "csv-file", accept: ".csv,text/csv" }));
+    const input = /** @type {HTMLInputElement} */ (
+      el("input", { type: "file", id: "csv-file", accept: ".csv,text/csv" })
+    );
     const summary = el("p", { className: "csv-summary muted", "aria-live": "polite" });
-    const target = select({ name: "target", label: "Target column", options: [], value: "", onChange: (t) => o.onChange({ target: t }) });
+    const target = select({
+      name: "target",
+      label: "Target column",
+      options: [],
+      value: "",
+      onChange: (t) => o.onChange({ target: t }),
+    });
     const task = select({
-      name: "task", label: "Task", value: o.state.task,
-      options: [["auto", "auto (from the target)"], ["binary", "binary classification"], ["multiclass", "classes"], ["regression", "regression"]],
+      name: "task",
+      label: "Task",
+      value: o.state.task,
+      options: [
+        ["auto", "auto (from the target)"],
+        ["binary", "binary classification"],
+        ["multiclass", "classes"],
+        ["regression", "regression"],
+      ],
       onChange: (t) => o.onChange({ task: t }),
     });
     const node = el("div", { className: "csv", "data-control": "file" }, [
@@ -209,11 +288,13 @@ function drawExample(canvas, kind, example) {
   if (kind === "image") {
     const rows = /** @type {number[][]} */ (example.x);
     const cell = size / rows.length;
-    rows.forEach((row, r) => row.forEach((v, c) => {
-      const shade = 255 - Math.round(255 * Math.max(0, Math.min(1, v)));
-      ctx.fillStyle = `rgb(${shade}, ${shade}, ${shade})`;
-      ctx.fillRect(c * cell, r * cell, cell + 0.5, cell + 0.5);
-    }));
+    rows.forEach((row, r) =>
+      row.forEach((v, c) => {
+        const shade = 255 - Math.round(255 * Math.max(0, Math.min(1, v)));
+        ctx.fillStyle = `rgb(${shade}, ${shade}, ${shade})`;
+        ctx.fillRect(c * cell, r * cell, cell + 0.5, cell + 0.5);
+      }),
+    );
   } else if (kind === "sequence") {
     const steps = /** @type {number[][]} */ (example.x);
     const values = steps.map((s) => s[0]);
@@ -222,7 +303,9 @@ function drawExample(canvas, kind, example) {
     ctx.strokeStyle = css([8, 119, 189]);
     ctx.lineWidth = 2;
     ctx.beginPath();
-    values.forEach((v, t) => ctx.lineTo((t / Math.max(1, values.length - 1)) * size, size - 6 - ((v - lo) / (hi - lo || 1)) * (size - 12)));
+    values.forEach((v, t) =>
+      ctx.lineTo((t / Math.max(1, values.length - 1)) * size, size - 6 - ((v - lo) / (hi - lo || 1)) * (size - 12)),
+    );
     ctx.stroke();
   } else {
     ctx.fillStyle = css([8, 119, 189]);

@@ -80,7 +80,9 @@ export function createGallery(container, { labels, onPick }) {
     while (items.length <= k) {
       const canvas = /** @type {HTMLCanvasElement} */ (el("canvas", { width: 1, height: 1 }));
       const caption = el("span");
-      const node = /** @type {HTMLButtonElement} */ (el("button", { type: "button", className: "gallery-item" }, [canvas, caption]));
+      const node = /** @type {HTMLButtonElement} */ (
+        el("button", { type: "button", className: "gallery-item" }, [canvas, caption])
+      );
       const at = items.length;
       node.addEventListener("click", () => onPick(shown[at]));
       items.push({ node, canvas, caption });

@@ -45,7 +45,11 @@ export function createImagePanel(container, { labels, imageSize, onSample, onDra
   };
 
   const samples = part("Validation samples", "image-samples");
-  const strip = el("div", { className: "sample-strip", role: "group", "aria-label": "Validation samples: pick one to show the network" });
+  const strip = el("div", {
+    className: "sample-strip",
+    role: "group",
+    "aria-label": "Validation samples: pick one to show the network",
+  });
   const status = el("p", { className: "image-status muted", role: "status" });
   samples.append(strip, status);
 
@@ -56,7 +60,10 @@ export function createImagePanel(container, { labels, imageSize, onSample, onDra
   const seen = /** @type {HTMLCanvasElement} */ (el("canvas", { width: imageSize, height: imageSize }));
   const seenLabel = el("span", { textContent: "–" });
   const row = el("div", { className: "image-answer-row" }, [
-    el("figure", { className: "network-sees" }, [seen, el("figcaption", {}, ["what the network sees", el("br"), seenLabel])]),
+    el("figure", { className: "network-sees" }, [
+      seen,
+      el("figcaption", {}, ["what the network sees", el("br"), seenLabel]),
+    ]),
   ]);
   answer.append(row);
   const bars = createClassBars(row, { labels });
@@ -92,10 +99,17 @@ export function createImagePanel(container, { labels, imageSize, onSample, onDra
         const canvas = /** @type {HTMLCanvasElement} */ (el("canvas"));
         paintImage(canvas, width, height, (i) => example.x[Math.floor(i / width)][i % width]);
         const name = labels[example.y] ?? String(example.y);
-        const node = el("button", {
-          type: "button", className: "sample", title: `validation image ${example.index}: ${name}`,
-          "aria-label": `validation image ${example.index}: ${name}`, "data-index": String(example.index),
-        }, [canvas]);
+        const node = el(
+          "button",
+          {
+            type: "button",
+            className: "sample",
+            title: `validation image ${example.index}: ${name}`,
+            "aria-label": `validation image ${example.index}: ${name}`,
+            "data-index": String(example.index),
+          },
+          [canvas],
+        );
         node.addEventListener("click", () => pick(example.index));
         return node;
       }),
@@ -113,7 +127,8 @@ export function createImagePanel(container, { labels, imageSize, onSample, onDra
       const { examples } = await loadExamples();
       if (load === loads) setExamples(examples);
     } catch (error) {
-      if (load === loads) status.textContent = `could not load the samples: ${error instanceof Error ? error.message : error}`;
+      if (load === loads)
+        status.textContent = `could not load the samples: ${error instanceof Error ? error.message : error}`;
     }
   }
 
@@ -121,7 +136,8 @@ export function createImagePanel(container, { labels, imageSize, onSample, onDra
   function showSeen(input, label) {
     const [, height, width] = input.shape;
     paintImage(seen, width, height, imageValues(input, 0, width * height));
-    seenLabel.textContent = Number.isInteger(label) && label >= 0 ? `true class: ${labels[label] ?? label}` : "your drawing";
+    seenLabel.textContent =
+      Number.isInteger(label) && label >= 0 ? `true class: ${labels[label] ?? label}` : "your drawing";
   }
 
   /** @param {PanelFrame} frame */

@@ -21,9 +21,18 @@ export function createLayerHealth(container) {
   function row(layer) {
     let r = rows.get(layer);
     if (!r) {
-      const canvas = /** @type {HTMLCanvasElement} */ (el("canvas", { width: W, height: H, "aria-label": `weights of ${layerTitle(layer)}` }));
+      const canvas = /** @type {HTMLCanvasElement} */ (
+        el("canvas", { width: W, height: H, "aria-label": `weights of ${layerTitle(layer)}` })
+      );
       r = { canvas, text: el("span", { className: "stat" }), range: el("span", { className: "range" }) };
-      list.append(el("div", { className: "health-row", "data-layer": layer }, [el("strong", { textContent: layerTitle(layer) }), canvas, r.range, r.text]));
+      list.append(
+        el("div", { className: "health-row", "data-layer": layer }, [
+          el("strong", { textContent: layerTitle(layer) }),
+          canvas,
+          r.range,
+          r.text,
+        ]),
+      );
       rows.set(layer, r);
     }
     return r;
@@ -38,7 +47,8 @@ export function createLayerHealth(container) {
         const edges = frame.arrays[`histograms/${match[1]}/edges`];
         const r = row(match[1]);
         drawBars(r.canvas, /** @type {Float32Array} */ (array.data));
-        if (edges) r.range.textContent = `${edges.data[0].toFixed(2)} … ${edges.data[edges.data.length - 1].toFixed(2)}`;
+        if (edges)
+          r.range.textContent = `${edges.data[0].toFixed(2)} … ${edges.data[edges.data.length - 1].toFixed(2)}`;
       }
       const values = frame.header.values;
       for (const [layer, r] of rows) {
@@ -48,7 +58,10 @@ export function createLayerHealth(container) {
         if (typeof dead === "number") parts.push(`dead ${(dead * 100).toFixed(0)}%`);
         if (typeof saturated === "number") parts.push(`saturated ${(saturated * 100).toFixed(0)}%`);
         r.text.textContent = parts.join(" · ");
-        r.text.classList.toggle("warn", [dead, saturated].some((v) => typeof v === "number" && v > 0.5));
+        r.text.classList.toggle(
+          "warn",
+          [dead, saturated].some((v) => typeof v === "number" && v > 0.5),
+        );
       }
     },
     reset() {

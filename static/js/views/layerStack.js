@@ -43,14 +43,30 @@ export function createLayerStack(container) {
    */
   function render(cards, kind, ends) {
     mapSlots.clear();
-    inputCanvas = kind === "image" ? /** @type {HTMLCanvasElement} */ (el("canvas", { className: "example-input", width: 1, height: 1, "aria-label": "the example the network sees" })) : null;
-    const input = el("div", { className: "stack-column stack-end" }, [el("h3", { textContent: "Input" }), el("p", { className: "muted", textContent: ends.input })]);
+    inputCanvas =
+      kind === "image"
+        ? /** @type {HTMLCanvasElement} */ (
+            el("canvas", {
+              className: "example-input",
+              width: 1,
+              height: 1,
+              "aria-label": "the example the network sees",
+            })
+          )
+        : null;
+    const input = el("div", { className: "stack-column stack-end" }, [
+      el("h3", { textContent: "Input" }),
+      el("p", { className: "muted", textContent: ends.input }),
+    ]);
     if (inputCanvas) input.append(inputCanvas);
     const columns = cards.map((card, i) => {
       const maps = el("div", { className: "maps", "data-maps-for": String(i) });
       return el("div", { className: "stack-column" }, [card, maps]);
     });
-    const output = el("div", { className: "stack-column stack-end" }, [el("h3", { textContent: "Output" }), el("p", { className: "muted", textContent: ends.output })]);
+    const output = el("div", { className: "stack-column stack-end" }, [
+      el("h3", { textContent: "Output" }),
+      el("p", { className: "muted", textContent: ends.output }),
+    ]);
     container.replaceChildren(input, ...columns, output);
     last = null;
   }
@@ -89,7 +105,13 @@ export function createLayerStack(container) {
       const array = frame.arrays[key];
       const channels = frame.header.values[`feature_maps_channels/${layer}`];
       const scale = norm === "global" ? global : layerAbsMax(array);
-      drawMaps(slot, "maps", array, norm === "map" ? null : scale, typeof channels === "number" ? channels : array.shape[0]);
+      drawMaps(
+        slot,
+        "maps",
+        array,
+        norm === "map" ? null : scale,
+        typeof channels === "number" ? channels : array.shape[0],
+      );
     }
     const filters = frame.arrays.filters;
     const first = [...mapSlots.entries()].find(([n]) => n.startsWith("conv2d"));
@@ -128,7 +150,12 @@ export function createLayerStack(container) {
 export function stackEnds(data) {
   if (!data) return { input: "", output: "" };
   const shape = data.input_shape.join("×");
-  const words = { image: `${shape} image`, sequence: `${data.input_shape[0]} steps × ${data.input_shape[1]} values`, tokens: `${shape} characters`, table: `${shape} columns` };
+  const words = {
+    image: `${shape} image`,
+    sequence: `${data.input_shape[0]} steps × ${data.input_shape[1]} values`,
+    tokens: `${shape} characters`,
+    table: `${shape} columns`,
+  };
   const input = /** @type {Record<string, string>} */ (words)[data.input_kind] ?? shape;
   const output = data.task === "regression" ? "a number (regression)" : `${data.classes.length} classes (softmax)`;
   return { input, output };
@@ -162,9 +189,17 @@ function drawMaps(slot, group, array, scale, total) {
   const step = rest.reduce((a, b) => a * b, 1); // one map, or one filter's every channel
   let grid = /** @type {HTMLElement | null} */ (slot.querySelector(`[data-group="${group}"]`));
   if (!grid || grid.childElementCount !== count + 1) {
-    const title = group === "maps" ? `${total} feature map${total === 1 ? "" : "s"}${total > count ? ` (first ${count} shown)` : ""}` : `${total} filters`;
-    grid = el("figure", { className: `map-grid ${group}`, "data-group": group }, [el("figcaption", { textContent: title })]);
-    for (let i = 0; i < count; i++) grid.append(el("canvas", { width: w, height: h, "aria-label": `${group === "maps" ? "map" : "filter"} ${i + 1}` }));
+    const title =
+      group === "maps"
+        ? `${total} feature map${total === 1 ? "" : "s"}${total > count ? ` (first ${count} shown)` : ""}`
+        : `${total} filters`;
+    grid = el("figure", { className: `map-grid ${group}`, "data-group": group }, [
+      el("figcaption", { textContent: title }),
+    ]);
+    for (let i = 0; i < count; i++)
+      grid.append(
+        el("canvas", { width: w, height: h, "aria-label": `${group === "maps" ? "map" : "filter"} ${i + 1}` }),
+      );
     slot.querySelector(`[data-group="${group}"]`)?.remove();
     if (group === "filters") slot.append(grid);
     else slot.prepend(grid);
@@ -176,7 +211,12 @@ function drawMaps(slot, group, array, scale, total) {
     const abs = scale ?? Math.max(1e-12, Math.abs(lo), Math.abs(hi));
     const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
     const image = ctx.createImageData(w, h);
-    paintBytes(image, /** @type {Uint8Array} */ (array.data), i * step, byteScale(lo, hi, (v) => v / abs));
+    paintBytes(
+      image,
+      /** @type {Uint8Array} */ (array.data),
+      i * step,
+      byteScale(lo, hi, (v) => v / abs),
+    );
     ctx.putImageData(image, 0, 0);
   }
 }

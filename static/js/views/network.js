@@ -89,8 +89,11 @@ export function createNetwork(container, handlers) {
           node.append(el("span", { className: "feature-name", textContent: featureLabel(feature) }));
         } else {
           const toggle = el("button", {
-            type: "button", className: "feature-toggle", textContent: featureLabel(feature),
-            "aria-pressed": String(on), title: `${on ? "Remove" : "Use"} the input feature ${feature}`,
+            type: "button",
+            className: "feature-toggle",
+            textContent: featureLabel(feature),
+            "aria-pressed": String(on),
+            title: `${on ? "Remove" : "Use"} the input feature ${feature}`,
           });
           toggle.addEventListener("click", () => handlers.onToggleFeature(feature));
           node.append(toggle);
@@ -106,7 +109,8 @@ export function createNetwork(container, handlers) {
       nodes.append(node);
       heatmaps.push(createHeatmap(canvas));
     }
-    if (column.units > drawn) nodes.append(el("p", { className: "more", textContent: `+${column.units - drawn} more` }));
+    if (column.units > drawn)
+      nodes.append(el("p", { className: "more", textContent: `+${column.units - drawn} more` }));
     box.append(nodes);
     maps.set(column.name, heatmaps);
     biases.set(column.name, squares);
@@ -263,7 +267,9 @@ export function createNetwork(container, handlers) {
     const reach = probability ? 1 : Math.max(1, Math.abs(min), Math.abs(max));
     const lut = byteScale(min, max, probability ? (p) => 2 * p - 1 : (v) => v / reach);
     const units = array.shape.length === 3 ? array.shape[0] : 1;
-    heatmaps.slice(0, units).forEach((h, u) => h.update(/** @type {Uint8Array} */ (array.data), u * size * size, size, lut));
+    heatmaps
+      .slice(0, units)
+      .forEach((h, u) => h.update(/** @type {Uint8Array} */ (array.data), u * size * size, size, lut));
   }
 
   /**
@@ -314,7 +320,11 @@ export function createNetwork(container, handlers) {
           reach = Math.max(reach, Math.abs(values[r * size + c]));
         }
       }
-      h.updateValues(values.map((v) => v / reach), size, diverging);
+      h.updateValues(
+        values.map((v) => v / reach),
+        size,
+        diverging,
+      );
     });
   }
 

@@ -31,19 +31,30 @@ export function createPad(container, { size, onInput }) {
   const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d", { willReadFrequently: true }));
   const preview = /** @type {HTMLCanvasElement} */ (
     el("canvas", {
-      className: "pad-preview", width: size, height: size, role: "img",
+      className: "pad-preview",
+      width: size,
+      height: size,
+      role: "img",
       "aria-label": `What the network gets from the drawing: ${size} by ${size} pixels`,
     })
   );
-  const clearButton = button({ label: "Clear", title: "Clear the drawing", className: "pad-clear", onClick: () => {
-    clear();
-    onInput(null);
-  } });
+  const clearButton = button({
+    label: "Clear",
+    title: "Clear the drawing",
+    className: "pad-clear",
+    onClick: () => {
+      clear();
+      onInput(null);
+    },
+  });
   container.append(
     el("div", { className: "pad" }, [
       canvas,
       el("div", { className: "pad-side" }, [
-        el("figure", { className: "pad-preview-figure" }, [preview, el("figcaption", { textContent: `network input ${size}×${size}` })]),
+        el("figure", { className: "pad-preview-figure" }, [
+          preview,
+          el("figcaption", { textContent: `network input ${size}×${size}` }),
+        ]),
         clearButton,
       ]),
     ]),
@@ -69,7 +80,10 @@ export function createPad(container, { size, onInput }) {
   /** @param {PointerEvent} e @returns {[number, number]} bitmap coordinates */
   function at(e) {
     const rect = canvas.getBoundingClientRect();
-    return [((e.clientX - rect.left) * canvas.width) / rect.width, ((e.clientY - rect.top) * canvas.height) / rect.height];
+    return [
+      ((e.clientX - rect.left) * canvas.width) / rect.width,
+      ((e.clientY - rect.top) * canvas.height) / rect.height,
+    ];
   }
 
   /** @param {[number, number]} a @param {[number, number]} b */

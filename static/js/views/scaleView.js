@@ -99,7 +99,8 @@ function capitalize(text) {
  * @param {ModelSize} size
  */
 export function describeModel(name, { layers, params }) {
-  const count = (/** @type {number} */ n, /** @type {string} */ word) => `${withCommas(n)} ${word}${n === 1 ? "" : "s"}`;
+  const count = (/** @type {number} */ n, /** @type {string} */ word) =>
+    `${withCommas(n)} ${word}${n === 1 ? "" : "s"}`;
   return `${name}: ${count(layers, "layer")}, ${count(params, "parameter")}`;
 }
 
@@ -109,7 +110,9 @@ export function describeModel(name, { layers, params }) {
  * @param {ModelSize} size
  */
 export function summaryText(name, size) {
-  const others = REFERENCE_MODELS.map((m) => `${m.name} (${m.year}), ${m.layers} layers, ${formatParams(m.params)} parameters`);
+  const others = REFERENCE_MODELS.map(
+    (m) => `${m.name} (${m.year}), ${m.layers} layers, ${formatParams(m.params)} parameters`,
+  );
   return `How deep is deep: ${describeModel(name, size)}; ${others.join("; ")}.`;
 }
 
@@ -120,7 +123,13 @@ const HEIGHT = 270;
 const PLOT = { left: 56, right: 380, top: 16, bottom: 222 };
 const LAYER_TICKS = [1, 2, 4, 8, 16, 32, 64, 128];
 /** @type {[number, string][]} */
-const PARAM_TICKS = [[1, "1"], [1e3, "1 k"], [1e6, "1 M"], [1e9, "1 B"], [1e12, "1 T"]];
+const PARAM_TICKS = [
+  [1, "1"],
+  [1e3, "1 k"],
+  [1e6, "1 M"],
+  [1e9, "1 B"],
+  [1e12, "1 T"],
+];
 /**
  * @typedef {{dx: number, dy: number, anchor: "start" | "middle" | "end"}} LabelPlace
  *   a label's first line relative to its point
@@ -163,9 +172,21 @@ function drawAxes() {
     group.append(svg("line", { class: "scale-grid", x1: PLOT.left, x2: PLOT.right, y1: y, y2: y }));
     group.append(svg("text", { x: PLOT.left - 6, y: y + 4, "text-anchor": "end" }, label));
   }
-  group.append(svg("text", { class: "scale-axis-title", x: (PLOT.left + PLOT.right) / 2, y: HEIGHT - 6, "text-anchor": "middle" }, "layers (log scale)"));
+  group.append(
+    svg(
+      "text",
+      { class: "scale-axis-title", x: (PLOT.left + PLOT.right) / 2, y: HEIGHT - 6, "text-anchor": "middle" },
+      "layers (log scale)",
+    ),
+  );
   const mid = (PLOT.top + PLOT.bottom) / 2;
-  group.append(svg("text", { class: "scale-axis-title", x: 14, y: mid, "text-anchor": "middle", transform: `rotate(-90 14 ${mid})` }, "parameters (log scale)"));
+  group.append(
+    svg(
+      "text",
+      { class: "scale-axis-title", x: 14, y: mid, "text-anchor": "middle", transform: `rotate(-90 14 ${mid})` },
+      "parameters (log scale)",
+    ),
+  );
   return group;
 }
 
@@ -239,7 +260,10 @@ export function createScaleView(container, { layers, params, name = "your model"
     const low = y > PLOT.bottom - 24; // keep clear of the tick labels
     label.place(x, y, leftHalf ? { dx: 10, dy: low ? -18 : -2, anchor: "start" } : { dx: 4, dy: 20, anchor: "end" });
     label.write(name, `${size.layers} ${size.layers === 1 ? "layer" : "layers"} · ${formatParams(size.params)}`);
-    chart.setAttribute("aria-label", known ? summaryText(name, size) : `How deep is deep: ${REFERENCE_MODELS.map((m) => m.name).join(", ")}.`);
+    chart.setAttribute(
+      "aria-label",
+      known ? summaryText(name, size) : `How deep is deep: ${REFERENCE_MODELS.map((m) => m.name).join(", ")}.`,
+    );
     caption.textContent = ratioSentence(size.params, name);
   }
 

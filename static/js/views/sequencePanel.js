@@ -111,7 +111,9 @@ export function createSequencePanel(container, o) {
 
   const predictionPart = part("prediction");
   const prediction = createSeriesChart(predictionPart, o.uPlot, {
-    title: "Prediction vs truth (validation)", xLabel: "validation example", series: predictionSeries(1),
+    title: "Prediction vs truth (validation)",
+    xLabel: "validation example",
+    series: predictionSeries(1),
   });
   let outputs = 1;
 
@@ -120,13 +122,19 @@ export function createSequencePanel(container, o) {
 
   const gradsPart = part("time-grads");
   const grads = createSeriesChart(gradsPart, o.uPlot, {
-    title: "Gradient reaching each time step (log scale)", xLabel: "time step", logY: true, note: GRAD_NOTE,
+    title: "Gradient reaching each time step (log scale)",
+    xLabel: "time step",
+    logY: true,
+    note: GRAD_NOTE,
     series: [{ label: "gradient", stroke: css(CLASS_COLORS[1]), points: true }],
   });
 
   const lengthPart = part("accuracy-length");
   const byLength = createSeriesChart(lengthPart, o.uPlot, {
-    title: "Accuracy vs sequence length", xLabel: "sequence length", yLabel: "accuracy", range: [0, 1],
+    title: "Accuracy vs sequence length",
+    xLabel: "sequence length",
+    yLabel: "accuracy",
+    range: [0, 1],
     series: [
       { label: "accuracy", stroke: css(CLASS_COLORS[1]), points: true },
       { label: "chance", stroke: "#888", dash: [5, 4] },
@@ -154,7 +162,10 @@ export function createSequencePanel(container, o) {
     /** @type {Float32Array[]} */
     const lines = [];
     for (let d = 0; d < drawn; d++) lines.push(column(truth.data, rows, cols, d), column(pred.data, rows, cols, d));
-    prediction.set(Array.from({ length: rows }, (_, i) => i), lines);
+    prediction.set(
+      Array.from({ length: rows }, (_, i) => i),
+      lines,
+    );
     const mse = meanSquaredError(pred.data, truth.data);
     const more = cols > drawn ? ` (first ${drawn} of ${cols} outputs drawn)` : "";
     prediction.setNote(`MSE ${formatNumber(mse)} over ${rows} validation examples${more}`);
@@ -164,11 +175,13 @@ export function createSequencePanel(container, o) {
   /** @param {ArrayLike<number>} probs */
   function drawProbabilities(probs) {
     const tokens = info.kind === "tokens";
-    const names = tokens ? info.vocab ?? info.classNames : info.classNames;
+    const names = tokens ? (info.vocab ?? info.classNames) : info.classNames;
     const shown = tokens ? topK(probs, TOP_TOKENS) : Array.from(probs, (value, index) => ({ index, value }));
     const best = topK(probs, 1)[0]?.index;
     probsTitle.textContent = tokens ? `Next character: top ${TOP_TOKENS}` : "Class probabilities (one example)";
-    probsList.replaceChildren(...shown.map(({ index, value }) => probabilityBar(classLabel(names, index), value, index === best)));
+    probsList.replaceChildren(
+      ...shown.map(({ index, value }) => probabilityBar(classLabel(names, index), value, index === best)),
+    );
     probsPart.hidden = false;
   }
 
@@ -202,7 +215,10 @@ export function createSequencePanel(container, o) {
         hiddenPart.hidden = false;
       }
       if (a.time_grads) {
-        grads.set(Array.from(a.time_grads.data, (_, t) => t), [a.time_grads.data]);
+        grads.set(
+          Array.from(a.time_grads.data, (_, t) => t),
+          [a.time_grads.data],
+        );
         gradsPart.hidden = false;
       }
       drawAccuracyByLength(frame.header.values);
@@ -216,7 +232,10 @@ export function createSequencePanel(container, o) {
      */
     reset(next = {}) {
       info = { ...info, ...next };
-      for (const node of root.querySelectorAll(".seq-part:not([data-part=sampler])")) /** @type {HTMLElement} */ (node).hidden = true;
+      const parts = /** @type {NodeListOf<HTMLElement>} */ (
+        root.querySelectorAll(".seq-part:not([data-part=sampler])")
+      );
+      for (const node of parts) node.hidden = true;
       prediction.reset();
       prediction.setNote("");
       hidden.reset();
@@ -249,10 +268,17 @@ export function createSequencePanel(container, o) {
 function predictionSeries(drawn, names, outputs = drawn) {
   const named = names && names.length === outputs;
   return Array.from({ length: drawn }, (_, d) => {
-    if (drawn === 1) return [{ label: "truth", stroke: "#333" }, { label: "prediction", stroke: css(CLASS_COLORS[0]), dash: [6, 4] }];
+    if (drawn === 1)
+      return [
+        { label: "truth", stroke: "#333" },
+        { label: "prediction", stroke: css(CLASS_COLORS[0]), dash: [6, 4] },
+      ];
     const suffix = ` ${named ? names[d] : d + 1}`;
     const stroke = css(CLASS_COLORS[(d + 1) % CLASS_COLORS.length]);
-    return [{ label: `truth${suffix}`, stroke }, { label: `prediction${suffix}`, stroke, dash: [6, 4] }];
+    return [
+      { label: `truth${suffix}`, stroke },
+      { label: `prediction${suffix}`, stroke, dash: [6, 4] },
+    ];
   }).flat();
 }
 

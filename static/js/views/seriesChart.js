@@ -58,7 +58,11 @@ export function createSeriesChart(container, uPlot, options) {
         series: [
           { label: options.xLabel },
           ...series.map((s) => ({
-            label: s.label, stroke: s.stroke, dash: s.dash, width: 1.5, spanGaps: false,
+            label: s.label,
+            stroke: s.stroke,
+            dash: s.dash,
+            width: 1.5,
+            spanGaps: false,
             points: { show: s.points ?? false, size: 4, fill: s.stroke },
           })),
         ],

@@ -46,22 +46,52 @@ export function clampInteger(text, min, max, fallback) {
  */
 export function createTextSampler(container, o) {
   const temperature = slider({
-    name: "temperature", label: "Temperature", min: 0.1, max: 2, step: 0.1, value: 1,
-    format: (v) => v.toFixed(1), onChange: () => {},
+    name: "temperature",
+    label: "Temperature",
+    min: 0.1,
+    max: 2,
+    step: 0.1,
+    value: 1,
+    format: (v) => v.toFixed(1),
+    onChange: () => {},
   });
-  const length = field("sample_length", "Length (characters)", { type: "number", min: 1, max: MAX_LENGTH, step: 1, value: "60", inputMode: "numeric" });
-  const prefix = field("sample_prefix", "Starts with (optional)", { type: "text", maxLength: MAX_PREFIX, placeholder: "e.g. ma", autocomplete: "off", spellcheck: false });
-  const resample = checkbox({ name: "resample", label: "resample as it learns", value: false, onChange: (on) => (on ? start() : stop()) });
+  const length = field("sample_length", "Length (characters)", {
+    type: "number",
+    min: 1,
+    max: MAX_LENGTH,
+    step: 1,
+    value: "60",
+    inputMode: "numeric",
+  });
+  const prefix = field("sample_prefix", "Starts with (optional)", {
+    type: "text",
+    maxLength: MAX_PREFIX,
+    placeholder: "e.g. ma",
+    autocomplete: "off",
+    spellcheck: false,
+  });
+  const resample = checkbox({
+    name: "resample",
+    label: "resample as it learns",
+    value: false,
+    onChange: (on) => (on ? start() : stop()),
+  });
   const status = el("p", { className: "chart-note", "aria-live": "polite" });
   const list = el("ol", { className: "samples", "aria-label": "generated names" });
   const node = el("section", { className: "text-sampler" }, [
     el("h3", { textContent: "Sample names" }),
     el("div", { className: "sampler-controls" }, [
       temperature.node,
-      el("p", { className: "chart-note temperature-hint", textContent: "low: safe, repetitive; high: adventurous, misspelled" }),
+      el("p", {
+        className: "chart-note temperature-hint",
+        textContent: "low: safe, repetitive; high: adventurous, misspelled",
+      }),
       length.node,
       prefix.node,
-      el("div", { className: "sampler-actions" }, [button({ label: "Sample", className: "sample-button", name: "sample", onClick: request }), resample.node]),
+      el("div", { className: "sampler-actions" }, [
+        button({ label: "Sample", className: "sample-button", name: "sample", onClick: request }),
+        resample.node,
+      ]),
     ]),
     status,
     list,

@@ -47,7 +47,9 @@ export function paintTransposed(px, bytes, steps, units, rows, lut) {
 
 /** @param {HTMLElement} container */
 export function createTimeHeatmap(container) {
-  const canvas = /** @type {HTMLCanvasElement} */ (el("canvas", { className: "time-map", role: "img", "aria-label": "hidden state: time step across, unit down" }));
+  const canvas = /** @type {HTMLCanvasElement} */ (
+    el("canvas", { className: "time-map", role: "img", "aria-label": "hidden state: time step across, unit down" })
+  );
   const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
   const low = el("span");
   const high = el("span");
@@ -60,7 +62,11 @@ export function createTimeHeatmap(container) {
     el("div", { className: "time-grid" }, [
       el("span", { className: "axis-y", textContent: "unit" }),
       canvas,
-      el("div", { className: "axis-x" }, [el("span", { textContent: "0" }), el("span", { textContent: "time step →" }), last]),
+      el("div", { className: "axis-x" }, [
+        el("span", { textContent: "0" }),
+        el("span", { textContent: "time step →" }),
+        last,
+      ]),
     ]),
     el("p", { className: "legend" }, [low, scale, high, rowsNote]),
   ]);

@@ -16,7 +16,14 @@ import { button, el, select } from "./controls.js";
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const REG_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
 /** @type {[string, string][]} steps per second; "" trains as fast as the server can */
-const SPEEDS = [["1", "slow: 1 step/s"], ["5", "5 steps/s"], ["25", "25 steps/s"], ["100", "100 steps/s"], ["1000", "1,000 steps/s"], ["", "turbo"]];
+const SPEEDS = [
+  ["1", "slow: 1 step/s"],
+  ["5", "5 steps/s"],
+  ["25", "25 steps/s"],
+  ["100", "100 steps/s"],
+  ["1000", "1,000 steps/s"],
+  ["", "turbo"],
+];
 /** The page's own entries of the optimizer menu (state.js OPTIMIZERS); the rest: the catalog's. */
 const VARIANT_NAMES = { momentum: "SGD + momentum", nesterov: "Nesterov" };
 
@@ -60,11 +67,29 @@ export function statusDisplay(status, measured) {
  */
 export function createTopBar(container, o) {
   let playing = false;
-  const reset = button({ label: "↺", name: "reset", title: "Reset the network (new weights)", className: "round", onClick: () => o.onAction("reset") });
+  const reset = button({
+    label: "↺",
+    name: "reset",
+    title: "Reset the network (new weights)",
+    className: "round",
+    onClick: () => o.onAction("reset"),
+  });
   reset.setAttribute("aria-label", "Reset");
-  const play = button({ label: "▶", name: "play", className: "round play", title: "Train", onClick: () => o.onAction(playing ? "pause" : "play") });
+  const play = button({
+    label: "▶",
+    name: "play",
+    className: "round play",
+    title: "Train",
+    onClick: () => o.onAction(playing ? "pause" : "play"),
+  });
   play.setAttribute("aria-label", "Play");
-  const step = button({ label: "+1", name: "step", className: "round", title: "Step: train one epoch", onClick: () => o.onAction("step") });
+  const step = button({
+    label: "+1",
+    name: "step",
+    className: "round",
+    title: "Step: train one epoch",
+    onClick: () => o.onAction("step"),
+  });
   step.setAttribute("aria-label", "Step: train one epoch");
   const epoch = el("output", { className: "epoch", "aria-live": "off", textContent: "000,000" });
   const progress = el("output", { className: "progress", "aria-live": "off", textContent: "" });
@@ -76,36 +101,73 @@ export function createTopBar(container, o) {
   const blocked = el("span", { className: "play-blocked field-error", role: "alert" });
 
   const lr = select({
-    name: "lr", label: "Learning rate", options: LEARNING_RATES.map((v) => [String(v), String(v)]),
-    value: String(o.state.lr), onChange: (v) => o.onChange({ lr: Number(v) }),
+    name: "lr",
+    label: "Learning rate",
+    options: LEARNING_RATES.map((v) => [String(v), String(v)]),
+    value: String(o.state.lr),
+    onChange: (v) => o.onChange({ lr: Number(v) }),
   });
   const activation = select({
-    name: "activation", label: "Activation",
-    options: [["", "per layer"], ...Object.keys(o.catalog.activations).map((a) => /** @type {[string, string]} */ ([a, a]))],
-    value: "", onChange: (a) => a && o.onChange({ activation: a }),
+    name: "activation",
+    label: "Activation",
+    options: [
+      ["", "per layer"],
+      ...Object.keys(o.catalog.activations).map((a) => /** @type {[string, string]} */ ([a, a])),
+    ],
+    value: "",
+    onChange: (a) => a && o.onChange({ activation: a }),
   });
   const regularization = select({
-    name: "regularization", label: "Regularization",
-    options: [["none", "None"], ["l1", "L1"], ["l2", "L2"]], value: o.state.regularization,
+    name: "regularization",
+    label: "Regularization",
+    options: [
+      ["none", "None"],
+      ["l1", "L1"],
+      ["l2", "L2"],
+    ],
+    value: o.state.regularization,
     onChange: (v) => o.onChange({ regularization: v }),
   });
   const regRate = select({
-    name: "reg_rate", label: "Regularization rate", options: REG_RATES.map((v) => [String(v), String(v)]),
-    value: String(o.state.reg_rate), onChange: (v) => o.onChange({ reg_rate: Number(v) }),
+    name: "reg_rate",
+    label: "Regularization rate",
+    options: REG_RATES.map((v) => [String(v), String(v)]),
+    value: String(o.state.reg_rate),
+    onChange: (v) => o.onChange({ reg_rate: Number(v) }),
   });
   const optimizer = select({
-    name: "optimizer", label: "Optimizer",
-    options: Object.keys(OPTIMIZERS).map((name) => [name, o.catalog.optimizers[name]?.label ?? VARIANT_NAMES[/** @type {keyof VARIANT_NAMES} */ (name)] ?? name]),
-    value: o.state.optimizer, onChange: (v) => o.onChange({ optimizer: v }),
+    name: "optimizer",
+    label: "Optimizer",
+    options: Object.keys(OPTIMIZERS).map((name) => [
+      name,
+      o.catalog.optimizers[name]?.label ?? VARIANT_NAMES[/** @type {keyof VARIANT_NAMES} */ (name)] ?? name,
+    ]),
+    value: o.state.optimizer,
+    onChange: (v) => o.onChange({ optimizer: v }),
   });
   const speed = select({
-    name: "speed", label: "Speed", options: SPEEDS, value: o.state.speed === null ? "" : String(o.state.speed),
+    name: "speed",
+    label: "Speed",
+    options: SPEEDS,
+    value: o.state.speed === null ? "" : String(o.state.speed),
     onChange: (v) => o.onChange({ speed: v === "" ? null : Number(v) }),
   });
 
   container.append(
-    el("div", { className: "player" }, [reset, play, step, el("div", { className: "counter" }, [el("span", { textContent: "Epoch" }), epoch, progress]), rate, blocked]),
-    lr.node, activation.node, regularization.node, regRate.node, optimizer.node, speed.node,
+    el("div", { className: "player" }, [
+      reset,
+      play,
+      step,
+      el("div", { className: "counter" }, [el("span", { textContent: "Epoch" }), epoch, progress]),
+      rate,
+      blocked,
+    ]),
+    lr.node,
+    activation.node,
+    regularization.node,
+    regRate.node,
+    optimizer.node,
+    speed.node,
   );
 
   /**
@@ -114,7 +176,8 @@ export function createTopBar(container, o) {
    * @param {string} value
    */
   function ensure(control, value) {
-    if (![...control.input.options].some((opt) => opt.value === value)) control.input.append(el("option", { value, textContent: value }));
+    if (![...control.input.options].some((opt) => opt.value === value))
+      control.input.append(el("option", { value, textContent: value }));
     control.set(value);
   }
 
@@ -127,9 +190,13 @@ export function createTopBar(container, o) {
    */
   function showProgress(stepNow, epochNow) {
     const length = Math.max(1, o.stepsPerEpoch());
-    if (stepNow < epochStart.step || epochNow < epochStart.epoch) epochStart = { epoch: epochNow, step: epochNow * length };
+    if (stepNow < epochStart.step || epochNow < epochStart.epoch)
+      epochStart = { epoch: epochNow, step: epochNow * length };
     else if (epochNow > epochStart.epoch) {
-      epochStart = { epoch: epochNow, step: Math.min(stepNow, epochStart.step + (epochNow - epochStart.epoch) * length) };
+      epochStart = {
+        epoch: epochNow,
+        step: Math.min(stepNow, epochStart.step + (epochNow - epochStart.epoch) * length),
+      };
     }
     const into = Math.min(length, Math.max(0, stepNow - epochStart.step));
     progress.textContent = `step ${stepNow.toLocaleString("en")} · ${into} of ${length.toLocaleString("en")} in this epoch`;

@@ -7,9 +7,28 @@
 
 import { el, select } from "./controls.js";
 
-const PATIENCE = [["", "off"], ["5", "5 epochs"], ["10", "10 epochs"], ["20", "20 epochs"], ["50", "50 epochs"]];
-const CLIPS = [["", "off"], ["0.1", "0.1"], ["1", "1"], ["5", "5"], ["10", "10"]];
-const BUDGETS = [["", "no limit"], ["50", "50"], ["100", "100"], ["300", "300"], ["1000", "1,000"], ["5000", "5,000"]];
+const PATIENCE = [
+  ["", "off"],
+  ["5", "5 epochs"],
+  ["10", "10 epochs"],
+  ["20", "20 epochs"],
+  ["50", "50 epochs"],
+];
+const CLIPS = [
+  ["", "off"],
+  ["0.1", "0.1"],
+  ["1", "1"],
+  ["5", "5"],
+  ["10", "10"],
+];
+const BUDGETS = [
+  ["", "no limit"],
+  ["50", "50"],
+  ["100", "100"],
+  ["300", "300"],
+  ["1000", "1,000"],
+  ["5000", "5,000"],
+];
 
 /**
  * @param {HTMLElement} container
@@ -18,32 +37,56 @@ const BUDGETS = [["", "no limit"], ["50", "50"], ["100", "100"], ["300", "300"],
 export function createTrainingPanel(container, o) {
   const orNull = (/** @type {string} */ v) => (v === "" ? null : Number(v));
   const schedule = select({
-    name: "lr_schedule", label: "LR schedule",
-    options: Object.keys(o.catalog.schedules).map((s) => [s, s]), value: o.state.lr_schedule,
+    name: "lr_schedule",
+    label: "LR schedule",
+    options: Object.keys(o.catalog.schedules).map((s) => [s, s]),
+    value: o.state.lr_schedule,
     onChange: (v) => o.onChange({ lr_schedule: v }),
   });
   const gamma = select({
-    name: "lr_gamma", label: "LR factor (γ)", options: ["0.1", "0.5", "0.9", "0.95", "0.99"].map((v) => [v, v]),
-    value: String(o.state.lr_gamma), onChange: (v) => o.onChange({ lr_gamma: Number(v) }),
+    name: "lr_gamma",
+    label: "LR factor (γ)",
+    options: ["0.1", "0.5", "0.9", "0.95", "0.99"].map((v) => [v, v]),
+    value: String(o.state.lr_gamma),
+    onChange: (v) => o.onChange({ lr_gamma: Number(v) }),
   });
   const period = select({
-    name: "lr_period", label: "LR period (epochs)", options: ["5", "10", "20", "50", "100"].map((v) => [v, v]),
-    value: String(o.state.lr_period), onChange: (v) => o.onChange({ lr_period: Number(v) }),
+    name: "lr_period",
+    label: "LR period (epochs)",
+    options: ["5", "10", "20", "50", "100"].map((v) => [v, v]),
+    value: String(o.state.lr_period),
+    onChange: (v) => o.onChange({ lr_period: Number(v) }),
   });
   const patience = select({
-    name: "patience", label: "Early stopping", options: /** @type {[string, string][]} */ (PATIENCE),
-    value: o.state.patience === null ? "" : String(o.state.patience), onChange: (v) => o.onChange({ patience: orNull(v) }),
+    name: "patience",
+    label: "Early stopping",
+    options: /** @type {[string, string][]} */ (PATIENCE),
+    value: o.state.patience === null ? "" : String(o.state.patience),
+    onChange: (v) => o.onChange({ patience: orNull(v) }),
   });
   const clip = select({
-    name: "grad_clip", label: "Clip gradient norm", options: /** @type {[string, string][]} */ (CLIPS),
+    name: "grad_clip",
+    label: "Clip gradient norm",
+    options: /** @type {[string, string][]} */ (CLIPS),
     title: "Scale the gradients down when their total norm exceeds this: tames exploding gradients (recurrent nets)",
-    value: o.state.grad_clip === null ? "" : String(o.state.grad_clip), onChange: (v) => o.onChange({ grad_clip: orNull(v) }),
+    value: o.state.grad_clip === null ? "" : String(o.state.grad_clip),
+    onChange: (v) => o.onChange({ grad_clip: orNull(v) }),
   });
   const budget = select({
-    name: "max_epochs", label: "Stop after epochs", options: /** @type {[string, string][]} */ (BUDGETS),
-    value: o.state.max_epochs === null ? "" : String(o.state.max_epochs), onChange: (v) => o.onChange({ max_epochs: orNull(v) }),
+    name: "max_epochs",
+    label: "Stop after epochs",
+    options: /** @type {[string, string][]} */ (BUDGETS),
+    value: o.state.max_epochs === null ? "" : String(o.state.max_epochs),
+    onChange: (v) => o.onChange({ max_epochs: orNull(v) }),
   });
-  const box = el("div", { className: "training", "data-control": "training" }, [schedule.node, gamma.node, period.node, clip.node, patience.node, budget.node]);
+  const box = el("div", { className: "training", "data-control": "training" }, [
+    schedule.node,
+    gamma.node,
+    period.node,
+    clip.node,
+    patience.node,
+    budget.node,
+  ]);
   container.append(box);
 
   return {
@@ -70,6 +113,7 @@ export function createTrainingPanel(container, o) {
  */
 function setShowing(menu, value) {
   const text = value === null ? "" : String(value);
-  if (![...menu.input.options].some((o) => o.value === text)) menu.input.append(el("option", { value: text, textContent: text }));
+  if (![...menu.input.options].some((o) => o.value === text))
+    menu.input.append(el("option", { value: text, textContent: text }));
   menu.set(text);
 }

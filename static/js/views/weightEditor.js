@@ -8,10 +8,14 @@ import { el, placeAt } from "./controls.js";
  * @param {(param: string, index: number[], value: number) => void} onEdit
  */
 export function createWeightEditor(onEdit) {
-  const input = /** @type {HTMLInputElement} */ (el("input", { type: "number", step: "0.1", min: "-1000", max: "1000", id: "weight-value" }));
+  const input = /** @type {HTMLInputElement} */ (
+    el("input", { type: "number", step: "0.1", min: "-1000", max: "1000", id: "weight-value" })
+  );
   const label = el("label", { for: "weight-value" });
   const form = el("form", { className: "weight-editor", hidden: true }, [
-    label, input, el("button", { type: "submit", textContent: "Set" }),
+    label,
+    input,
+    el("button", { type: "submit", textContent: "Set" }),
   ]);
   /** @type {{param: string, index: number[]} | null} */
   let target = null;
