@@ -8,16 +8,27 @@ No JSON message ever holds NaN or Infinity: `finite_or_none` turns them into nul
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import struct
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    create_model,
+    model_serializer,
+)
+from pydantic.fields import FieldInfo
 
 from app.settings import DEFAULT_LIMITS as L
-from app.spec import ExperimentSpec, GanLoss, Optimizer, Schedule, StrictModel, TrainOnly
+from app.spec import Dropout, ExperimentSpec, GanNet, GanSpec, StrictModel, TrainSpec
 from app.train.probes import VIEWS
 from app.train.probes.gan import GAN_VIEWS
 
@@ -69,31 +80,50 @@ class Reset(StrictModel):
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
-class HotParams(StrictModel):
-    """Training settings that may change live; unset fields keep their value."""
+# Where each live setting's type and bounds come from, so they never drift from the spec's:
+# every TrainSpec field but `loss` under its own name (as `Run.HOT`), the dropout layers'
+# `p`, and a GAN's settings, named apart where they would collide with a supervised one.
+HOT_SOURCES: dict[str, tuple[type[BaseModel], str]] = {
+    **{name: (TrainSpec, name) for name in TrainSpec.model_fields if name != "loss"},
+    "dropout": (Dropout, "p"),
+    "g_lr": (GanNet, "lr"),
+    "d_lr": (GanNet, "lr"),
+    "d_steps": (GanSpec, "d_steps"),
+    "gan_loss": (GanSpec, "loss"),
+    "train_only": (GanSpec, "train_only"),
+    "max_steps": (GanSpec, "max_steps"),
+}
+_HOT_DESCRIPTIONS = {
+    "dropout": "The p of every dropout layer.",
+    "g_lr": "The generator's learning rate (GANs only).",
+    "d_lr": "The discriminator's learning rate (GANs only).",
+}
 
-    optimizer: Optimizer | None = None
-    lr: float | None = Field(None, gt=0.0, le=L.max_lr)
-    momentum: float | None = Field(None, ge=0.0, le=0.999)
-    nesterov: bool | None = None
-    beta1: float | None = Field(None, ge=0.0, lt=1.0)
-    beta2: float | None = Field(None, ge=0.0, lt=1.0)
-    weight_decay: float | None = Field(None, ge=0.0, le=1.0)
-    l1: float | None = Field(None, ge=0.0, le=1.0)
-    grad_clip: float | None = Field(None, gt=0.0, le=1000.0)
-    batch_size: int | None = Field(None, ge=1, le=L.max_batch_size)
-    max_epochs: int | None = Field(None, ge=1, le=L.max_epochs)
-    lr_schedule: Schedule | None = None
-    lr_gamma: float | None = Field(None, gt=0.0, le=1.0)
-    lr_period: int | None = Field(None, ge=1, le=L.max_epochs)
-    dropout: float | None = Field(None, ge=0.0, le=0.95)
-    # GANs only (a supervised run refuses these, and a GAN the ones above but batch_size)
-    g_lr: float | None = Field(None, gt=0.0, le=L.max_lr)
-    d_lr: float | None = Field(None, gt=0.0, le=L.max_lr)
-    d_steps: int | None = Field(None, ge=1, le=L.max_d_steps)
-    gan_loss: GanLoss | None = None
-    train_only: TrainOnly | None = None
-    max_steps: int | None = Field(None, ge=1, le=L.max_gan_steps)
+
+def _hot_field(name: str) -> tuple[Any, FieldInfo]:
+    """A live setting as its source declares it: the same type, bounds and default."""
+    model, field = HOT_SOURCES[name]
+    info = copy.copy(model.model_fields[field])
+    info.description = _HOT_DESCRIPTIONS.get(name, info.description)
+    return info.annotation, info
+
+
+_hot_fields: dict[str, Any] = {name: _hot_field(name) for name in HOT_SOURCES}
+_HotFields = create_model("_HotFields", __base__=StrictModel, **_hot_fields)
+
+
+class HotParams(_HotFields):
+    """Training settings that may change live. Only the fields a client sent apply: an
+    absent one keeps its value, and `null` clears a nullable one (`grad_clip`,
+    `max_epochs`, `early_stopping`, `max_steps`). A supervised run refuses the GAN
+    settings, and a GAN all others but `batch_size`."""
+
+    @model_serializer(mode="wrap")
+    def _only_sent(self, dump: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Every dump (a `set` message's too) holds only the settings sent, never defaults
+        # that would reset the rest: model_dump(exclude_unset=True), whoever dumps.
+        data: dict[str, Any] = dump(self)
+        return {name: value for name, value in data.items() if name in self.model_fields_set}
 
 
 class Set(StrictModel):

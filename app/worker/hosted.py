@@ -152,7 +152,7 @@ class HostedRun:
             self.refresh_layout()
             self._refresh_frame()
         elif kind == "set":
-            self._set({k: v for k, v in message["params"].items() if v is not None})
+            self._set(message["params"])  # only the settings sent: a null one clears it
             self.refresh_layout()
         elif kind == "view":
             self._view(message)
