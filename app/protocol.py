@@ -29,21 +29,18 @@ from pydantic.fields import FieldInfo
 
 from app.settings import DEFAULT_LIMITS as L
 from app.spec import Dropout, ExperimentSpec, GanNet, GanSpec, StrictModel, TrainSpec
-from app.train.probes import VIEWS
-from app.train.probes.gan import GAN_VIEWS
+from app.views import STREAMABLE_VIEWS
 
 PROTOCOL_VERSION = 1
 
 
 def _known_view(name: str) -> str:
-    if name not in _STREAMABLE:
+    if name not in STREAMABLE_VIEWS:
         shown = name if len(name) <= 30 else name[:30] + "..."  # never echo a long input
-        raise ValueError(f"unknown view {shown!r}; views are {', '.join(_STREAMABLE)}")
+        raise ValueError(f"unknown view {shown!r}; views are {', '.join(STREAMABLE_VIEWS)}")
     return name
 
 
-# Supervised views, then the GAN views a supervised run lacks (both share `metrics`).
-_STREAMABLE = [v for v in VIEWS if v != "predict"] + [v for v in GAN_VIEWS if v not in VIEWS]
 ViewName = Annotated[str, AfterValidator(_known_view)]
 
 
@@ -177,7 +174,7 @@ class View(StrictModel):
     """What this viewer wants drawn, and how often. An empty `views` stops frames."""
 
     type: Literal["view"]
-    views: list[ViewName] = Field(default_factory=list, max_length=len(_STREAMABLE))
+    views: list[ViewName] = Field(default_factory=list, max_length=len(STREAMABLE_VIEWS))
     fps: int = Field(20, ge=1, le=60, description="Frames per second at most.")
     grid: int = Field(10, ge=2, le=L.max_grid, description="Neuron map resolution.")
     boundary_grid: int = Field(100, ge=2, le=L.max_grid, description="Output map resolution.")

@@ -33,7 +33,8 @@ from app.protocol import (
 )
 from app.spec import Dropout, ExperimentSpec, GanNet, GanSpec, TrainSpec, format_errors
 from app.train import GanRun, Run
-from app.worker.hosted import MAP_VIEWS, _split
+from app.views import MAP_VIEWS
+from app.worker.hosted import _split
 
 
 def test_frame_round_trip_within_one_quantization_step() -> None:

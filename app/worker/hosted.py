@@ -22,45 +22,14 @@ from app.train.group.layout import DenseLayout, layout_of
 from app.train.probes import ObserveError, check_example_input, feature_map_channels
 from app.train.run import WeightEditError
 from app.validation import check_spec, load_data
+from app.views import PER_EXAMPLE_VIEWS, PLANE_VIEWS, SLICED_VIEWS, SLOW_VIEWS, is_map
 
 Emit = Callable[[dict[str, Any]], None]
 
-# Views drawn as heatmaps: quantized to uint8 in frames. Other arrays travel as float16.
-# (`example` too, for image data: see `_is_map`.)
-MAP_VIEWS = frozenset(
-    {
-        "neurons",
-        "boundary",
-        "feature_maps",
-        "filters",
-        "hidden_states",
-        "attention",
-        "misclassified",
-        "gan_discriminator",
-        "gan_images",
-        "gan_interpolation",
-    }
-)
-# Maps of a model's answer over the plane, at the view's `boundary_grid` (not `grid`).
-PLANE_MAPS = frozenset({"boundary", "gan_discriminator"})
-# Maps quantized per index along axis 0 (each feature map, filter, image over its own
-# range), so the page may normalize colours per map, per layer or globally.
-SLICED_VIEWS = frozenset({"feature_maps", "filters", "misclassified"})
-# Views that cost a pass over (part of) the validation set: in a frame at most
-# `slow_view_hz` times a second, absent from the others (the page keeps the last).
-SLOW_VIEWS = frozenset(
-    {"confusion", "misclassified", "accuracy_by_length", "time_grads", "gan_quality"}
-)
 # Any other view whose last observation took longer than this is slow too (e.g. `metrics`
 # on MNIST evaluates 14,000 images: a quarter second on one CPU thread), so a big dataset
 # does not hold back the cheap views a drawing pad waits for.
 SLOW_VIEW_COST_S = 0.02
-# Views of the viewer's sample or drawing: never slow, whatever they cost, so they follow
-# every new input (a drawing pad's "what the network sees" kept showing a val sample when
-# `example` once took over 20 ms under load); their cost paces the frames instead.
-PER_EXAMPLE_VIEWS = frozenset(
-    {"example", "probabilities", "feature_maps", "hidden_states", "attention"}
-)
 # The next frame waits at least this many times as long as the last one took, so frames
 # cost the worker at most about a quarter of its time (the rest trains).
 FRAME_COST_FACTOR = 3.0
@@ -492,7 +461,7 @@ class HostedRun:
         """One view, with the viewer's options (the output map at its own resolution)."""
         if self.prepared_step == self.run.step_count and name in self.prepared:
             return self.prepared.pop(name)
-        grid = view["boundary_grid"] if name in PLANE_MAPS else view["grid"]
+        grid = view["boundary_grid"] if name in PLANE_VIEWS else view["grid"]
         return self.run.observe(
             name,
             grid=grid,
@@ -518,7 +487,7 @@ class HostedRun:
         values: dict[str, Any] = {}
         kind = self.run.data.input_kind
         for name, value in observed.items():
-            _split(name, value, maps if _is_map(name, kind) else exact, values)
+            _split(name, value, maps if is_map(name, kind) else exact, values)
         if "feature_maps" in observed and isinstance(self.run, Run):  # "16 of 64 channels"
             for layer, channels in feature_map_channels(self.run).items():
                 values[f"feature_maps_channels/{layer}"] = channels
@@ -530,12 +499,6 @@ class HostedRun:
             "values": values,
         }
         return encode_frame(meta, maps, exact, sliced)
-
-
-def _is_map(view: str, input_kind: str) -> bool:
-    """Whether a view's arrays travel as uint8 maps: heatmaps, and the example an image
-    view is looking at (a sequence or token ids must stay exact)."""
-    return view in MAP_VIEWS or (view == "example" and input_kind == "image")
 
 
 def _where(error: ValidationError | SpecError) -> dict[str, str]:
