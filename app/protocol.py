@@ -1,8 +1,10 @@
 """The wire vocabulary between the page and the server (websocket `/ws`), version 1.
 
 Client -> server: JSON text, one of `ClientMessage` (a discriminated union on `type`).
-Server -> client: JSON text for `hello`, `status`, `metrics`, `prediction`, `error`, `done`;
-binary messages for `frame` (see `encode_frame`). docs/protocol.md shows each with an example.
+Server -> client: one of `ServerEvent`: JSON text for `hello`, `status`, `metrics`,
+`prediction`, `generated`, `error`, `done`; binary messages for `frame` (see
+`encode_frame`), whose JSON header is a `FrameHeader`. docs/protocol.md shows each with an
+example (tests/test_protocol_doc.py parses every one against these models).
 No JSON message ever holds NaN or Infinity: `finite_or_none` turns them into null.
 """
 
@@ -19,6 +21,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
     TypeAdapter,
@@ -249,6 +252,177 @@ CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 
 
 # --- server -> client (JSON) ---
+#
+# Each event has one model, and the code that sends one builds it through the model:
+# `StatusEvent(...).wire()` is the dict that travels from the worker to the web process and
+# into `dumps` (an `error` or `done` may carry "closed": true on the way, see
+# app/worker/api.py; the session removes it). The binary `frame`'s JSON header is built by
+# `encode_frame` alone, as a dict (frames are the hot path); `FrameHeader` parses it.
+
+
+class EventModel(BaseModel):
+    """A server event: unknown keys refused. NaN and ±Infinity are allowed here (a diverged
+    loss): `dumps` sends them as null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def wire(self) -> dict[str, Any]:
+        """The event as the dict that is sent (`dumps` writes it as JSON)."""
+        return self.model_dump()
+
+
+RunState = Literal["ready", "running", "paused", "done"]
+EndReason = Literal["max_epochs", "max_steps", "early_stopped", "diverged", "failed", "stopped"]
+ErrorCode = Literal["invalid", "no_run", "busy", "rate_limited", "internal"]
+
+
+class HelloLimits(EventModel):
+    """The server's limits on this session (settings; docs/protocol.md, "Limits")."""
+
+    max_message_bytes: int
+    messages_per_s: float
+    send_timeout_s: float
+    resume_grace_s: float
+    idle_timeout_s: float
+    idle_no_run_s: float
+    runs_per_session: int
+    run_time_limit_s: float
+    max_fps: int
+    max_grid: int
+
+
+class HelloEvent(EventModel):
+    """Always the first message on a socket."""
+
+    type: Literal["hello"] = "hello"
+    protocol: int
+    device: str
+    session: str
+    resumed: bool
+    run: str | None
+    limits: HelloLimits
+
+
+class StatusEvent(EventModel):
+    """Where a run is: sent a few times a second while it trains, and after each command.
+    `step` and `epoch` are null only for a run its worker lost."""
+
+    type: Literal["status"] = "status"
+    run: str
+    state: RunState
+    step: int | None
+    epoch: int | None
+    steps_per_s: float
+    reason: EndReason | None
+    detail: str
+
+
+class SupervisedPoint(EventModel):
+    """One epoch of a supervised run."""
+
+    step: int
+    epoch: int
+    train_loss: float | None
+    val_loss: float | None
+    train_score: float | None
+    val_score: float | None
+    lr: float
+    grad_norms: dict[str, float]
+
+
+class GanPoint(EventModel):
+    """One epoch of a GAN: mean losses (null for a frozen side), mean P(real)."""
+
+    step: int
+    epoch: int
+    d_loss: float | None
+    g_loss: float | None
+    d_real: float | None
+    d_fake: float | None
+
+
+class MetricsEvent(EventModel):
+    """Metric points, one per epoch, every one since the last such event."""
+
+    type: Literal["metrics"] = "metrics"
+    run: str
+    points: list[SupervisedPoint | GanPoint]
+
+
+class PredictionEvent(EventModel):
+    type: Literal["prediction"] = "prediction"
+    run: str
+    id: int
+    output: list[Any]
+
+
+class GeneratedEvent(EventModel):
+    type: Literal["generated"] = "generated"
+    run: str
+    id: int
+    text: str
+
+
+class ErrorEvent(EventModel):
+    """Why a message or a run failed, in words that name the field (`view`: the view a
+    run cannot show, with field `views`)."""
+
+    type: Literal["error"] = "error"
+    run: str | None
+    code: ErrorCode
+    field: str
+    message: str
+    view: str | None = None
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"view"} if self.view is None else None)
+
+
+class DoneEvent(EventModel):
+    """A run ended; `best_epoch` is early stopping's pick, else null."""
+
+    type: Literal["done"] = "done"
+    run: str
+    reason: EndReason
+    detail: str
+    best_epoch: int | None = None
+
+
+class FrameArray(EventModel):
+    """One array of a binary frame: a uint8 map has `min` and `max` (lists for a sliced
+    map, one per index along axis 0); a float16 array has neither."""
+
+    name: str
+    dtype: Literal["uint8", "float16"]
+    shape: list[int]
+    offset: int
+    min: float | list[float] | None = None
+    max: float | list[float] | None = None
+
+
+class FrameHeader(EventModel):
+    """A binary frame's JSON header (built by `encode_frame`)."""
+
+    type: Literal["frame"] = "frame"
+    run: str
+    step: int
+    epoch: int
+    values: dict[str, Any]
+    arrays: list[FrameArray]
+
+
+ServerEvent = Annotated[
+    HelloEvent
+    | StatusEvent
+    | MetricsEvent
+    | FrameHeader
+    | PredictionEvent
+    | GeneratedEvent
+    | ErrorEvent
+    | DoneEvent,
+    Field(discriminator="type"),
+]
+SERVER_EVENT: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)
 
 
 def finite_or_none(value: Any) -> Any:

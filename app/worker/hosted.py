@@ -13,7 +13,15 @@ import numpy as np
 from pydantic import ValidationError
 
 from app.nn import SpecError
-from app.protocol import encode_frame
+from app.protocol import (
+    DoneEvent,
+    ErrorEvent,
+    GeneratedEvent,
+    MetricsEvent,
+    PredictionEvent,
+    StatusEvent,
+    encode_frame,
+)
 from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
 from app.train import GanRun, Run, create_run
@@ -83,7 +91,8 @@ class HostedRun:
             run = create_run(spec, settings.device, data=data, limits=settings.limits)
         except (ValidationError, SpecError) as e:
             # The run does not exist: `closed` tells the pool and the session so, at once.
-            emit({"type": "error", "run": run_id, "code": "invalid", **_where(e), "closed": True})
+            error = ErrorEvent(run=run_id, code="invalid", **_where(e))
+            emit(error.wire() | {"closed": True})
             return None
         hosted = cls(run_id, run, settings, emit)
         hosted.send_status()
@@ -133,12 +142,10 @@ class HostedRun:
             self._edit_weight(message)
         self.send_status()
 
-    def _invalid(self, field: str, message: str, **extra: Any) -> None:
+    def _invalid(self, field: str, message: str, view: str | None = None) -> None:
         """Tells the client that its command could not apply, and why."""
-        self.emit(
-            {"type": "error", "run": self.id, "code": "invalid", "field": field, "message": message}
-            | extra
-        )
+        error = ErrorEvent(run=self.id, code="invalid", field=field, message=message, view=view)
+        self.emit(error.wire())
 
     def _refresh_frame(self) -> None:
         """The next frame goes out even if no step was trained (a paused viewer sees the
@@ -189,7 +196,7 @@ class HostedRun:
             self.run.set(**params)
         except ValidationError as e:
             first = format_errors(e, prefix=("params",))[0]
-            self.emit({"type": "error", "run": self.id, "code": "invalid", **first})
+            self.emit(ErrorEvent(run=self.id, code="invalid", **first).wire())
         except ValueError as e:
             self._invalid("params", str(e))
 
@@ -204,9 +211,7 @@ class HostedRun:
             return
         if run.status.reason == "diverged":  # null, never the huge numbers its weights give
             out = np.full(out.shape, np.nan)
-        self.emit(
-            {"type": "prediction", "run": self.id, "id": message["id"], "output": out.tolist()}
-        )
+        self.emit(PredictionEvent(run=self.id, id=message["id"], output=out.tolist()).wire())
 
     def _generate(self, message: dict[str, Any]) -> None:
         """Samples text from a character model; the request's id seeds the sampling."""
@@ -224,7 +229,7 @@ class HostedRun:
         except GenerateError as e:
             self._invalid("generate", str(e))
             return
-        self.emit({"type": "generated", "run": self.id, "id": message["id"], "text": text})
+        self.emit(GeneratedEvent(run=self.id, id=message["id"], text=text).wire())
 
     # --- training, in turns ---
 
@@ -312,7 +317,7 @@ class HostedRun:
         if len(history) > self.reported_points and (flush or now >= self.next_metrics_at):
             points = [vars(m) for m in history[self.reported_points :]]
             self.reported_points = len(history)
-            self.emit({"type": "metrics", "run": self.id, "points": points})
+            self.emit(MetricsEvent(run=self.id, points=points).wire())
             self.next_metrics_at = now + 1 / self.settings.metrics_hz
         self._report_frame(now)
         if self.run.done and not self.done_sent:
@@ -351,31 +356,28 @@ class HostedRun:
         self.done_sent = True
         self.send_status()
         status = self.run.status
-        self.emit(
-            {
-                "type": "done",
-                "run": self.id,
-                "reason": status.reason,
-                "detail": status.detail,
-                "best_epoch": self.run.best_epoch,  # early stopping's pick, else null
-            }
+        done = DoneEvent(
+            run=self.id,
+            reason=status.reason or "failed",  # a done run always has its reason
+            detail=status.detail,
+            best_epoch=self.run.best_epoch,  # early stopping's pick, else null
         )
+        self.emit(done.wire())
 
     def send_status(self) -> None:
         self.run.running = self.runnable
         status = self.run.status
-        self.emit(
-            {
-                "type": "status",
-                "run": self.id,
-                "state": status.state,
-                "step": status.step,
-                "epoch": status.epoch,
-                "steps_per_s": round(self.wall_rate(time.monotonic()), 1) if self.runnable else 0.0,
-                "reason": status.reason,
-                "detail": status.detail,
-            }
+        rate = round(self.wall_rate(time.monotonic()), 1) if self.runnable else 0.0
+        event = StatusEvent(
+            run=self.id,
+            state=status.state,
+            step=status.step,
+            epoch=status.epoch,
+            steps_per_s=rate,
+            reason=status.reason,
+            detail=status.detail,
         )
+        self.emit(event.wire())
         self.next_status_at = time.monotonic() + 1 / self.settings.status_hz
 
     def _report_frame(self, now: float) -> None:

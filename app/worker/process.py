@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from app.protocol import ErrorEvent
 from app.settings import Settings
 from app.train import resolve_device
 from app.worker.grouping import Groups
@@ -141,16 +142,13 @@ class WorkerLoop:
             return HostedRun.open(run_id, spec, self.settings, self.emit)
         except Exception as error:
             log.exception("building run %s failed", run_id)
-            self.emit(
-                {
-                    "type": "error",
-                    "run": run_id,
-                    "code": "internal",
-                    "field": "spec",
-                    "message": f"the run could not be built: {type(error).__name__}: {error}",
-                    "closed": True,
-                }
+            error_event = ErrorEvent(
+                run=run_id,
+                code="internal",
+                field="spec",
+                message=f"the run could not be built: {type(error).__name__}: {error}",
             )
+            self.emit(error_event.wire() | {"closed": True})
             return None
 
     def _idle_timeout(self, now: float) -> float:
@@ -192,12 +190,5 @@ class WorkerLoop:
                 hosted.handle(payload)
             except Exception as error:
                 log.exception("command %s on run %s failed", payload.get("type"), run_id)
-                self.emit(
-                    {
-                        "type": "error",
-                        "run": run_id,
-                        "code": "internal",
-                        "field": "",
-                        "message": f"{payload.get('type')} failed: {error}",
-                    }
-                )
+                message = f"{payload.get('type')} failed: {error}"
+                self.emit(ErrorEvent(run=run_id, code="internal", field="", message=message).wire())
