@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 Event = dict[str, Any]
 Deliver = Callable[[Event], None]
+# What the pool sends a worker: (kind, run id, payload); see app/worker/process.WorkerLoop.
+Command = tuple[str, str | None, Any]
 
 
 class PoolBusy(Exception):

@@ -23,13 +23,16 @@ import torch
 from app.protocol import ErrorEvent
 from app.settings import Settings
 from app.train import resolve_device
+from app.worker.api import Command
 from app.worker.grouping import Groups
 from app.worker.hosted import HostedRun
 
 log = logging.getLogger(__name__)
 
 
-def worker_main(worker_id: int, commands: Queue, events: Connection, settings_json: str) -> None:
+def worker_main(
+    worker_id: int, commands: Queue[Command], events: Connection, settings_json: str
+) -> None:
     """Entry point of a spawned worker process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
     settings = Settings.model_validate_json(settings_json)
@@ -57,7 +60,7 @@ def cap_memory(limit: int) -> None:
 
 class WorkerLoop:
     def __init__(
-        self, worker_id: int, commands: Queue, events: Connection, settings: Settings
+        self, worker_id: int, commands: Queue[Command], events: Connection, settings: Settings
     ) -> None:
         self.worker_id, self.commands, self.events, self.settings = (
             worker_id,
