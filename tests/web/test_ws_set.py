@@ -63,3 +63,18 @@ async def retune(url: str) -> None:
 
 def test_null_clears_a_setting_and_absent_keeps_it(ws_server: str) -> None:
     asyncio.run(retune(ws_server))
+
+
+async def lift_the_epoch_limit(url: str) -> None:
+    async with await connect(url) as c:
+        await c.start({**SPEC, "train": {"max_epochs": 2}})
+        done = await c.wait_for(lambda e: e["type"] == "done", timeout=30)
+        assert done["reason"] == "max_epochs"
+        await c.set(max_epochs=None)  # no limit now: the run goes on from epoch 2
+        await c.wait_for(
+            lambda e: e["type"] == "metrics" and e["points"][-1]["epoch"] > 2, timeout=30
+        )
+
+
+def test_null_max_epochs_revives_a_run_that_reached_it(ws_server: str) -> None:
+    asyncio.run(lift_the_epoch_limit(ws_server))
