@@ -375,6 +375,7 @@ class ErrorEvent(EventModel):
     view: str | None = None
 
     def wire(self) -> dict[str, Any]:
+        # `view` only where it names one: every other error keeps its five keys
         return self.model_dump(exclude={"view"} if self.view is None else None)
 
 
