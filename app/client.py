@@ -7,7 +7,9 @@ benchmark:
         status = await c.wait_for(lambda e: e["type"] == "status" and e["step"] >= 100)
 
 Events are dicts: JSON messages as sent (parsed strictly: a NaN or Infinity raises), and
-binary frames as {"type": "frame", "header": {...}, "arrays": {name: np.ndarray}}.
+binary frames as {"type": "frame", "header": {...}, "arrays": {name: np.ndarray}}. Each is
+checked against the protocol's models (`ServerEvent`, `FrameHeader`): an event that
+docs/protocol.md does not describe raises pydantic's ValidationError.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 
-from app.protocol import decode_frame
+from app.protocol import SERVER_EVENT, FrameHeader, decode_frame
 
 Event = dict[str, Any]
 
@@ -44,8 +46,10 @@ def _refuse_constant(name: str) -> float:
 def decode_event(message: str | bytes) -> Event:
     if isinstance(message, bytes):
         header, arrays = decode_frame(message)
+        FrameHeader.model_validate(header)
         return {"type": "frame", "header": header, "arrays": arrays}
     event: Event = json.loads(message, parse_constant=_refuse_constant)
+    SERVER_EVENT.validate_python(event)
     return event
 
 

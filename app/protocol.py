@@ -1,38 +1,49 @@
 """The wire vocabulary between the page and the server (websocket `/ws`), version 1.
 
 Client -> server: JSON text, one of `ClientMessage` (a discriminated union on `type`).
-Server -> client: JSON text for `hello`, `status`, `metrics`, `prediction`, `error`, `done`;
-binary messages for `frame` (see `encode_frame`). docs/protocol.md shows each with an example.
+Server -> client: one of `ServerEvent`: JSON text for `hello`, `status`, `metrics`,
+`prediction`, `generated`, `error`, `done`; binary messages for `frame` (see
+`encode_frame`), whose JSON header is a `FrameHeader`. docs/protocol.md shows each with an
+example (tests/test_protocol_doc.py parses every one against these models).
 No JSON message ever holds NaN or Infinity: `finite_or_none` turns them into null.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import struct
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    create_model,
+    model_serializer,
+)
+from pydantic.fields import FieldInfo
 
 from app.settings import DEFAULT_LIMITS as L
-from app.spec import ExperimentSpec, GanLoss, Optimizer, Schedule, StrictModel, TrainOnly
-from app.train.probes import VIEWS
-from app.train.probes.gan import GAN_VIEWS
+from app.spec import Dropout, ExperimentSpec, GanNet, GanSpec, StrictModel, TrainSpec
+from app.views import STREAMABLE_VIEWS
 
 PROTOCOL_VERSION = 1
 
 
 def _known_view(name: str) -> str:
-    if name not in _STREAMABLE:
+    if name not in STREAMABLE_VIEWS:
         shown = name if len(name) <= 30 else name[:30] + "..."  # never echo a long input
-        raise ValueError(f"unknown view {shown!r}; views are {', '.join(_STREAMABLE)}")
+        raise ValueError(f"unknown view {shown!r}; views are {', '.join(STREAMABLE_VIEWS)}")
     return name
 
 
-# Supervised views, then the GAN views a supervised run lacks (both share `metrics`).
-_STREAMABLE = [v for v in VIEWS if v != "predict"] + [v for v in GAN_VIEWS if v not in VIEWS]
 ViewName = Annotated[str, AfterValidator(_known_view)]
 
 
@@ -69,31 +80,50 @@ class Reset(StrictModel):
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
-class HotParams(StrictModel):
-    """Training settings that may change live; unset fields keep their value."""
+# Where each live setting's type and bounds come from, so they never drift from the spec's:
+# every TrainSpec field but `loss` under its own name (as `Run.HOT`), the dropout layers'
+# `p`, and a GAN's settings, named apart where they would collide with a supervised one.
+HOT_SOURCES: dict[str, tuple[type[BaseModel], str]] = {
+    **{name: (TrainSpec, name) for name in TrainSpec.model_fields if name != "loss"},
+    "dropout": (Dropout, "p"),
+    "g_lr": (GanNet, "lr"),
+    "d_lr": (GanNet, "lr"),
+    "d_steps": (GanSpec, "d_steps"),
+    "gan_loss": (GanSpec, "loss"),
+    "train_only": (GanSpec, "train_only"),
+    "max_steps": (GanSpec, "max_steps"),
+}
+_HOT_DESCRIPTIONS = {
+    "dropout": "The p of every dropout layer.",
+    "g_lr": "The generator's learning rate (GANs only).",
+    "d_lr": "The discriminator's learning rate (GANs only).",
+}
 
-    optimizer: Optimizer | None = None
-    lr: float | None = Field(None, gt=0.0, le=L.max_lr)
-    momentum: float | None = Field(None, ge=0.0, le=0.999)
-    nesterov: bool | None = None
-    beta1: float | None = Field(None, ge=0.0, lt=1.0)
-    beta2: float | None = Field(None, ge=0.0, lt=1.0)
-    weight_decay: float | None = Field(None, ge=0.0, le=1.0)
-    l1: float | None = Field(None, ge=0.0, le=1.0)
-    grad_clip: float | None = Field(None, gt=0.0, le=1000.0)
-    batch_size: int | None = Field(None, ge=1, le=L.max_batch_size)
-    max_epochs: int | None = Field(None, ge=1, le=L.max_epochs)
-    lr_schedule: Schedule | None = None
-    lr_gamma: float | None = Field(None, gt=0.0, le=1.0)
-    lr_period: int | None = Field(None, ge=1, le=L.max_epochs)
-    dropout: float | None = Field(None, ge=0.0, le=0.95)
-    # GANs only (a supervised run refuses these, and a GAN the ones above but batch_size)
-    g_lr: float | None = Field(None, gt=0.0, le=L.max_lr)
-    d_lr: float | None = Field(None, gt=0.0, le=L.max_lr)
-    d_steps: int | None = Field(None, ge=1, le=L.max_d_steps)
-    gan_loss: GanLoss | None = None
-    train_only: TrainOnly | None = None
-    max_steps: int | None = Field(None, ge=1, le=L.max_gan_steps)
+
+def _hot_field(name: str) -> tuple[Any, FieldInfo]:
+    """A live setting as its source declares it: the same type, bounds and default."""
+    model, field = HOT_SOURCES[name]
+    info = copy.copy(model.model_fields[field])
+    info.description = _HOT_DESCRIPTIONS.get(name, info.description)
+    return info.annotation, info
+
+
+_hot_fields: dict[str, Any] = {name: _hot_field(name) for name in HOT_SOURCES}
+_HotFields = create_model("_HotFields", __base__=StrictModel, **_hot_fields)
+
+
+class HotParams(_HotFields):
+    """Training settings that may change live. Only the fields a client sent apply: an
+    absent one keeps its value, and `null` clears a nullable one (`grad_clip`,
+    `max_epochs`, `early_stopping`, `max_steps`). A supervised run refuses the GAN
+    settings, and a GAN all others but `batch_size`."""
+
+    @model_serializer(mode="wrap")
+    def _only_sent(self, dump: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Every dump (a `set` message's too) holds only the settings sent, never defaults
+        # that would reset the rest: model_dump(exclude_unset=True), whoever dumps.
+        data: dict[str, Any] = dump(self)
+        return {name: value for name, value in data.items() if name in self.model_fields_set}
 
 
 class Set(StrictModel):
@@ -147,7 +177,7 @@ class View(StrictModel):
     """What this viewer wants drawn, and how often. An empty `views` stops frames."""
 
     type: Literal["view"]
-    views: list[ViewName] = Field(default_factory=list, max_length=len(_STREAMABLE))
+    views: list[ViewName] = Field(default_factory=list, max_length=len(STREAMABLE_VIEWS))
     fps: int = Field(20, ge=1, le=60, description="Frames per second at most.")
     grid: int = Field(10, ge=2, le=L.max_grid, description="Neuron map resolution.")
     boundary_grid: int = Field(100, ge=2, le=L.max_grid, description="Output map resolution.")
@@ -222,6 +252,178 @@ CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 
 
 # --- server -> client (JSON) ---
+#
+# Each event has one model, and the code that sends one builds it through the model:
+# `StatusEvent(...).wire()` is the dict that travels from the worker to the web process and
+# into `dumps` (an `error` or `done` may carry "closed": true on the way, see
+# app/worker/api.py; the session removes it). The binary `frame`'s JSON header is built by
+# `encode_frame` alone, as a dict (frames are the hot path); `FrameHeader` parses it.
+
+
+class EventModel(BaseModel):
+    """A server event: unknown keys refused. NaN and ±Infinity are allowed here (a diverged
+    loss): `dumps` sends them as null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def wire(self) -> dict[str, Any]:
+        """The event as the dict that is sent (`dumps` writes it as JSON)."""
+        return self.model_dump()
+
+
+RunState = Literal["ready", "running", "paused", "done"]
+EndReason = Literal["max_epochs", "max_steps", "early_stopped", "diverged", "failed", "stopped"]
+ErrorCode = Literal["invalid", "no_run", "busy", "rate_limited", "internal"]
+
+
+class HelloLimits(EventModel):
+    """The server's limits on this session (settings; docs/protocol.md, "Limits")."""
+
+    max_message_bytes: int
+    messages_per_s: float
+    send_timeout_s: float
+    resume_grace_s: float
+    idle_timeout_s: float
+    idle_no_run_s: float
+    runs_per_session: int
+    run_time_limit_s: float
+    max_fps: int
+    max_grid: int
+
+
+class HelloEvent(EventModel):
+    """Always the first message on a socket."""
+
+    type: Literal["hello"] = "hello"
+    protocol: int
+    device: str
+    session: str
+    resumed: bool
+    run: str | None
+    limits: HelloLimits
+
+
+class StatusEvent(EventModel):
+    """Where a run is: sent a few times a second while it trains, and after each command.
+    `step` and `epoch` are null only for a run its worker lost."""
+
+    type: Literal["status"] = "status"
+    run: str
+    state: RunState
+    step: int | None
+    epoch: int | None
+    steps_per_s: float
+    reason: EndReason | None
+    detail: str
+
+
+class SupervisedPoint(EventModel):
+    """One epoch of a supervised run."""
+
+    step: int
+    epoch: int
+    train_loss: float | None
+    val_loss: float | None
+    train_score: float | None
+    val_score: float | None
+    lr: float
+    grad_norms: dict[str, float]
+
+
+class GanPoint(EventModel):
+    """One epoch of a GAN: mean losses (null for a frozen side), mean P(real)."""
+
+    step: int
+    epoch: int
+    d_loss: float | None
+    g_loss: float | None
+    d_real: float | None
+    d_fake: float | None
+
+
+class MetricsEvent(EventModel):
+    """Metric points, one per epoch, every one since the last such event."""
+
+    type: Literal["metrics"] = "metrics"
+    run: str
+    points: list[SupervisedPoint | GanPoint]
+
+
+class PredictionEvent(EventModel):
+    type: Literal["prediction"] = "prediction"
+    run: str
+    id: int
+    output: list[Any]
+
+
+class GeneratedEvent(EventModel):
+    type: Literal["generated"] = "generated"
+    run: str
+    id: int
+    text: str
+
+
+class ErrorEvent(EventModel):
+    """Why a message or a run failed, in words that name the field (`view`: the view a
+    run cannot show, with field `views`)."""
+
+    type: Literal["error"] = "error"
+    run: str | None
+    code: ErrorCode
+    field: str
+    message: str
+    view: str | None = None
+
+    def wire(self) -> dict[str, Any]:
+        # `view` only where it names one: every other error keeps its five keys
+        return self.model_dump(exclude={"view"} if self.view is None else None)
+
+
+class DoneEvent(EventModel):
+    """A run ended; `best_epoch` is early stopping's pick, else null."""
+
+    type: Literal["done"] = "done"
+    run: str
+    reason: EndReason
+    detail: str
+    best_epoch: int | None = None
+
+
+class FrameArray(EventModel):
+    """One array of a binary frame: a uint8 map has `min` and `max` (lists for a sliced
+    map, one per index along axis 0); a float16 array has neither."""
+
+    name: str
+    dtype: Literal["uint8", "float16"]
+    shape: list[int]
+    offset: int
+    min: float | list[float] | None = None
+    max: float | list[float] | None = None
+
+
+class FrameHeader(EventModel):
+    """A binary frame's JSON header (built by `encode_frame`)."""
+
+    type: Literal["frame"] = "frame"
+    run: str
+    step: int
+    epoch: int
+    values: dict[str, Any]
+    arrays: list[FrameArray]
+
+
+ServerEvent = Annotated[
+    HelloEvent
+    | StatusEvent
+    | MetricsEvent
+    | FrameHeader
+    | PredictionEvent
+    | GeneratedEvent
+    | ErrorEvent
+    | DoneEvent,
+    Field(discriminator="type"),
+]
+SERVER_EVENT: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)
 
 
 def finite_or_none(value: Any) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.protocol import (
     CLIENT_MESSAGE,
@@ -22,6 +22,8 @@ from app.protocol import (
     MAX_WEIGHT_EDIT,
     EditWeight,
     Generate,
+    HotParams,
+    Set,
     View,
     decode_frame,
     dumps,
@@ -29,9 +31,10 @@ from app.protocol import (
     quantize,
     quantize_slices,
 )
-from app.spec import ExperimentSpec, format_errors
-from app.train import Run
-from app.worker.hosted import MAP_VIEWS, _split
+from app.spec import Dropout, ExperimentSpec, GanNet, GanSpec, TrainSpec, format_errors
+from app.train import GanRun, Run
+from app.views import MAP_VIEWS
+from app.worker.hosted import _split
 
 
 def test_frame_round_trip_within_one_quantization_step() -> None:
@@ -295,3 +298,42 @@ def test_the_javascript_sliced_frame_fixture_is_current() -> None:
 
 def write_js_fixture() -> None:
     JS_SLICED_FIXTURE.write_text(json.dumps(sliced_frame_fixture(), indent=1) + "\n")
+
+
+def _schema(model: type[BaseModel], field: str) -> dict[str, Any]:
+    """A field's type and bounds as JSON Schema (its name, default and words aside)."""
+    prop = model.model_json_schema()["properties"][field]
+    return {k: v for k, v in prop.items() if k not in ("default", "description", "title")}
+
+
+def test_hot_params_are_the_runs_live_settings_with_the_specs_bounds() -> None:
+    """Every setting a run takes live is in `set`, and each one's type and bounds are
+    those of the spec field it changes (a bound copied by hand would drift)."""
+    assert set(HotParams.model_fields) == Run.HOT | GanRun.HOT
+    sources = {name: (TrainSpec, name) for name in Run.HOT - {"dropout"}} | {
+        "dropout": (Dropout, "p"),
+        "g_lr": (GanNet, "lr"),
+        "d_lr": (GanNet, "lr"),
+        "d_steps": (GanSpec, "d_steps"),
+        "gan_loss": (GanSpec, "loss"),
+        "train_only": (GanSpec, "train_only"),
+        "max_steps": (GanSpec, "max_steps"),
+    }
+    for name, (model, field) in sources.items():
+        assert _schema(HotParams, name) == _schema(model, field), name
+    assert _schema(GanSpec, "batch_size") == _schema(HotParams, "batch_size")
+
+
+def test_set_sends_only_the_settings_given() -> None:
+    """The worker gets the message dumped: no default may reset a setting not sent."""
+    message = CLIENT_MESSAGE.validate_json(
+        '{"type": "set", "params": {"grad_clip": null, "early_stopping": {"patience": 3}}}'
+    )
+    assert isinstance(message, Set)
+    assert message.model_dump() == {
+        "type": "set",
+        "params": {
+            "grad_clip": None,
+            "early_stopping": {"patience": 3, "min_delta": 0.0, "restore_best": True},
+        },
+    }

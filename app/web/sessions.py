@@ -43,7 +43,7 @@ class Outbox:
         self.frame_is_slow = False  # whether `frame` carries the slow views
         self.slow_frame: bytes | None = None  # the last frame with them, if `frame` has not
         self.points: list[dict[str, Any]] = []
-        self.points_run: str | None = None
+        self.metrics: Event | None = None  # the latest `metrics` event, sent with all points
         self.events: deque[Event] = deque()
         self.keep_newest = True  # no client attached: trim instead of overflowing
         self.overflow = False  # a bound was exceeded while a client was attached
@@ -64,7 +64,7 @@ class Outbox:
             self.frame, self.frame_is_slow = event["data"], bool(event.get("slow"))
         elif kind == "metrics":
             self.points.extend(event["points"])
-            self.points_run = event["run"]
+            self.metrics = event
             if len(self.points) > self.max_points:
                 self._overflowed()
                 del self.points[: len(self.points) - self.max_points]
@@ -82,14 +82,14 @@ class Outbox:
     def drop_run(self) -> None:
         """Forgets what belongs to the run being replaced (events keep: they are few and may
         answer the client's own messages)."""
-        self.status, self.frame, self.points, self.points_run = None, None, [], None
+        self.status, self.frame, self.points, self.metrics = None, None, [], None
         self.frame_is_slow, self.slow_frame = False, None
 
     def take(self) -> list[str | bytes]:
         """Everything waiting, as wire messages, in sending order; empties the outbox."""
         out: list[str | bytes] = []
-        if self.points:
-            out.append(dumps({"type": "metrics", "run": self.points_run, "points": self.points}))
+        if self.points and self.metrics is not None:  # the points coalesced into one event
+            out.append(dumps(self.metrics | {"points": self.points}))
         if self.status is not None:
             out.append(dumps(self.status))
         out.extend(dumps(e) for e in self.events)

@@ -19,7 +19,17 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
-from app.protocol import CLIENT_MESSAGE, PROTOCOL_VERSION, Reset, Start, dumps
+from app.protocol import (
+    CLIENT_MESSAGE,
+    PROTOCOL_VERSION,
+    ErrorCode,
+    ErrorEvent,
+    HelloEvent,
+    HelloLimits,
+    Reset,
+    Start,
+    dumps,
+)
 from app.settings import Settings
 from app.spec import format_errors
 from app.web.guards import RateLimit, Refusal, check_host, check_origin
@@ -140,26 +150,27 @@ class Connection:
 
     def hello(self, resumed: bool) -> dict[str, Any]:
         s = self.settings
-        return {
-            "type": "hello",
-            "protocol": PROTOCOL_VERSION,
-            "device": self.pool.device,
-            "session": self.session.token,
-            "resumed": resumed,
-            "run": self.session.run_id,
-            "limits": {
-                "max_message_bytes": s.ws_max_message_bytes,
-                "messages_per_s": s.ws_messages_per_s,
-                "send_timeout_s": s.ws_send_timeout_s,
-                "resume_grace_s": s.ws_resume_grace_s,
-                "idle_timeout_s": s.ws_idle_timeout_s,
-                "idle_no_run_s": s.ws_idle_no_run_s,
-                "runs_per_session": 1,
-                "run_time_limit_s": s.run_time_limit_s,
-                "max_fps": 60,
-                "max_grid": s.limits.max_grid,
-            },
-        }
+        limits = HelloLimits(
+            max_message_bytes=s.ws_max_message_bytes,
+            messages_per_s=s.ws_messages_per_s,
+            send_timeout_s=s.ws_send_timeout_s,
+            resume_grace_s=s.ws_resume_grace_s,
+            idle_timeout_s=s.ws_idle_timeout_s,
+            idle_no_run_s=s.ws_idle_no_run_s,
+            runs_per_session=1,
+            run_time_limit_s=s.run_time_limit_s,
+            max_fps=60,
+            max_grid=s.limits.max_grid,
+        )
+        hello = HelloEvent(
+            protocol=PROTOCOL_VERSION,
+            device=self.pool.device,
+            session=self.session.token,
+            resumed=resumed,
+            run=self.session.run_id,
+            limits=limits,
+        )
+        return hello.wire()
 
     # --- sending ---
 
@@ -306,10 +317,9 @@ class Connection:
         except PoolBusy as e:
             self.error("busy", "", str(e))
 
-    def error(self, code: str, field: str, message: str) -> None:
-        run = self.session.run_id
-        event = {"type": "error", "run": run, "code": code, "field": field, "message": message}
-        self.session.outbox.put(event)
+    def error(self, code: ErrorCode, field: str, message: str) -> None:
+        event = ErrorEvent(run=self.session.run_id, code=code, field=field, message=message)
+        self.session.outbox.put(event.wire())
 
 
 def too_big(text: str | None, data: bytes | None, limit: int) -> bool:

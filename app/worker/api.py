@@ -1,17 +1,10 @@
 """What the web layer needs of the worker pool: the contract between app/web and app/worker.
 
 Events a run produces, delivered to the callback given to `open_run` (always called on the
-event loop's thread, in order per run):
+event loop's thread, in order per run): the dicts of app/protocol.py's event models
+(`StatusEvent(...).wire()`: status, metrics, prediction, generated, error, done), and
 
-  {"type": "status", "run": id, "state": "ready|running|paused|done", "step": int,
-   "epoch": int, "steps_per_s": float, "reason": str|None, "detail": str}
-  {"type": "metrics", "run": id, "points": [{"step", "epoch", "train_loss", "val_loss",
-   "train_score", "val_score", "lr", "grad_norms": {layer: float}}, ...]}
-  {"type": "prediction", "run": id, "id": int, "output": [...]}
-  {"type": "error", "run": id, "code": str, "field": str, "message": str}
-  {"type": "done", "run": id, "reason": "max_epochs|early_stopped|diverged|failed|stopped",
-   "detail": str}
-  {"type": "frame", "run": id, "data": bytes}   # an encoded binary frame (app.protocol)
+  {"type": "frame", "run": id, "data": bytes, "slow": bool}  # an encoded binary frame
 
 An `error` (the run could not be built) or `done` (its worker died) with "closed": true is
 the run's last event: the pool has forgotten it, and so should its owner.
@@ -26,6 +19,8 @@ from typing import Any, Protocol
 
 Event = dict[str, Any]
 Deliver = Callable[[Event], None]
+# What the pool sends a worker: (kind, run id, payload); see app/worker/process.WorkerLoop.
+Command = tuple[str, str | None, Any]
 
 
 class PoolBusy(Exception):

@@ -13,7 +13,15 @@ import numpy as np
 from pydantic import ValidationError
 
 from app.nn import SpecError
-from app.protocol import encode_frame
+from app.protocol import (
+    DoneEvent,
+    ErrorEvent,
+    GeneratedEvent,
+    MetricsEvent,
+    PredictionEvent,
+    StatusEvent,
+    encode_frame,
+)
 from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
 from app.train import Run, Trainer, create_run
@@ -22,45 +30,14 @@ from app.train.group.layout import DenseLayout, layout_of
 from app.train.probes import ObserveError, check_example_input, feature_map_channels
 from app.train.run import WeightEditError
 from app.validation import check_spec, load_data
+from app.views import PER_EXAMPLE_VIEWS, PLANE_VIEWS, SLICED_VIEWS, SLOW_VIEWS, is_map
 
 Emit = Callable[[dict[str, Any]], None]
 
-# Views drawn as heatmaps: quantized to uint8 in frames. Other arrays travel as float16.
-# (`example` too, for image data: see `_is_map`.)
-MAP_VIEWS = frozenset(
-    {
-        "neurons",
-        "boundary",
-        "feature_maps",
-        "filters",
-        "hidden_states",
-        "attention",
-        "misclassified",
-        "gan_discriminator",
-        "gan_images",
-        "gan_interpolation",
-    }
-)
-# Maps of a model's answer over the plane, at the view's `boundary_grid` (not `grid`).
-PLANE_MAPS = frozenset({"boundary", "gan_discriminator"})
-# Maps quantized per index along axis 0 (each feature map, filter, image over its own
-# range), so the page may normalize colours per map, per layer or globally.
-SLICED_VIEWS = frozenset({"feature_maps", "filters", "misclassified"})
-# Views that cost a pass over (part of) the validation set: in a frame at most
-# `slow_view_hz` times a second, absent from the others (the page keeps the last).
-SLOW_VIEWS = frozenset(
-    {"confusion", "misclassified", "accuracy_by_length", "time_grads", "gan_quality"}
-)
 # Any other view whose last observation took longer than this is slow too (e.g. `metrics`
 # on MNIST evaluates 14,000 images: a quarter second on one CPU thread), so a big dataset
 # does not hold back the cheap views a drawing pad waits for.
 SLOW_VIEW_COST_S = 0.02
-# Views of the viewer's sample or drawing: never slow, whatever they cost, so they follow
-# every new input (a drawing pad's "what the network sees" kept showing a val sample when
-# `example` once took over 20 ms under load); their cost paces the frames instead.
-PER_EXAMPLE_VIEWS = frozenset(
-    {"example", "probabilities", "feature_maps", "hidden_states", "attention"}
-)
 # The next frame waits at least this many times as long as the last one took, so frames
 # cost the worker at most about a quarter of its time (the rest trains).
 FRAME_COST_FACTOR = 3.0
@@ -114,7 +91,8 @@ class HostedRun:
             run = create_run(spec, settings.device, data=data, limits=settings.limits)
         except (ValidationError, SpecError) as e:
             # The run does not exist: `closed` tells the pool and the session so, at once.
-            emit({"type": "error", "run": run_id, "code": "invalid", **_where(e), "closed": True})
+            error = ErrorEvent(run=run_id, code="invalid", **_where(e))
+            emit(error.wire() | {"closed": True})
             return None
         hosted = cls(run_id, run, settings, emit)
         hosted.send_status()
@@ -152,7 +130,7 @@ class HostedRun:
             self.refresh_layout()
             self._refresh_frame()
         elif kind == "set":
-            self._set({k: v for k, v in message["params"].items() if v is not None})
+            self._set(message["params"])  # only the settings sent: a null one clears it
             self.refresh_layout()
         elif kind == "view":
             self._view(message)
@@ -164,12 +142,10 @@ class HostedRun:
             self._edit_weight(message)
         self.send_status()
 
-    def _invalid(self, field: str, message: str, **extra: Any) -> None:
+    def _invalid(self, field: str, message: str, view: str | None = None) -> None:
         """Tells the client that its command could not apply, and why."""
-        self.emit(
-            {"type": "error", "run": self.id, "code": "invalid", "field": field, "message": message}
-            | extra
-        )
+        error = ErrorEvent(run=self.id, code="invalid", field=field, message=message, view=view)
+        self.emit(error.wire())
 
     def _refresh_frame(self) -> None:
         """The next frame goes out even if no step was trained (a paused viewer sees the
@@ -220,7 +196,7 @@ class HostedRun:
             self.run.set(**params)
         except ValidationError as e:
             first = format_errors(e, prefix=("params",))[0]
-            self.emit({"type": "error", "run": self.id, "code": "invalid", **first})
+            self.emit(ErrorEvent(run=self.id, code="invalid", **first).wire())
         except ValueError as e:
             self._invalid("params", str(e))
 
@@ -235,9 +211,7 @@ class HostedRun:
             return
         if run.status.reason == "diverged":  # null, never the huge numbers its weights give
             out = np.full(out.shape, np.nan)
-        self.emit(
-            {"type": "prediction", "run": self.id, "id": message["id"], "output": out.tolist()}
-        )
+        self.emit(PredictionEvent(run=self.id, id=message["id"], output=out.tolist()).wire())
 
     def _generate(self, message: dict[str, Any]) -> None:
         """Samples text from a character model; the request's id seeds the sampling."""
@@ -255,7 +229,7 @@ class HostedRun:
         except GenerateError as e:
             self._invalid("generate", str(e))
             return
-        self.emit({"type": "generated", "run": self.id, "id": message["id"], "text": text})
+        self.emit(GeneratedEvent(run=self.id, id=message["id"], text=text).wire())
 
     # --- training, in turns ---
 
@@ -343,7 +317,7 @@ class HostedRun:
         if len(history) > self.reported_points and (flush or now >= self.next_metrics_at):
             points = [vars(m) for m in history[self.reported_points :]]
             self.reported_points = len(history)
-            self.emit({"type": "metrics", "run": self.id, "points": points})
+            self.emit(MetricsEvent(run=self.id, points=points).wire())
             self.next_metrics_at = now + 1 / self.settings.metrics_hz
         self._report_frame(now)
         if self.run.done and not self.done_sent:
@@ -382,31 +356,28 @@ class HostedRun:
         self.done_sent = True
         self.send_status()
         status = self.run.status
-        self.emit(
-            {
-                "type": "done",
-                "run": self.id,
-                "reason": status.reason,
-                "detail": status.detail,
-                "best_epoch": self.run.best_epoch,  # early stopping's pick, else null
-            }
+        done = DoneEvent(
+            run=self.id,
+            reason=status.reason or "failed",  # a done run always has its reason
+            detail=status.detail,
+            best_epoch=self.run.best_epoch,  # early stopping's pick, else null
         )
+        self.emit(done.wire())
 
     def send_status(self) -> None:
         self.run.running = self.runnable
         status = self.run.status
-        self.emit(
-            {
-                "type": "status",
-                "run": self.id,
-                "state": status.state,
-                "step": status.step,
-                "epoch": status.epoch,
-                "steps_per_s": round(self.wall_rate(time.monotonic()), 1) if self.runnable else 0.0,
-                "reason": status.reason,
-                "detail": status.detail,
-            }
+        rate = round(self.wall_rate(time.monotonic()), 1) if self.runnable else 0.0
+        event = StatusEvent(
+            run=self.id,
+            state=status.state,
+            step=status.step,
+            epoch=status.epoch,
+            steps_per_s=rate,
+            reason=status.reason,
+            detail=status.detail,
         )
+        self.emit(event.wire())
         self.next_status_at = time.monotonic() + 1 / self.settings.status_hz
 
     def _report_frame(self, now: float) -> None:
@@ -492,7 +463,7 @@ class HostedRun:
         """One view, with the viewer's options (the output map at its own resolution)."""
         if self.prepared_step == self.run.step_count and name in self.prepared:
             return self.prepared.pop(name)
-        grid = view["boundary_grid"] if name in PLANE_MAPS else view["grid"]
+        grid = view["boundary_grid"] if name in PLANE_VIEWS else view["grid"]
         return self.run.observe(
             name,
             grid=grid,
@@ -518,7 +489,7 @@ class HostedRun:
         values: dict[str, Any] = {}
         kind = self.run.data.input_kind
         for name, value in observed.items():
-            _split(name, value, maps if _is_map(name, kind) else exact, values)
+            _split(name, value, maps if is_map(name, kind) else exact, values)
         if "feature_maps" in observed and isinstance(self.run, Run):  # "16 of 64 channels"
             for layer, channels in feature_map_channels(self.run).items():
                 values[f"feature_maps_channels/{layer}"] = channels
@@ -530,12 +501,6 @@ class HostedRun:
             "values": values,
         }
         return encode_frame(meta, maps, exact, sliced)
-
-
-def _is_map(view: str, input_kind: str) -> bool:
-    """Whether a view's arrays travel as uint8 maps: heatmaps, and the example an image
-    view is looking at (a sequence or token ids must stay exact)."""
-    return view in MAP_VIEWS or (view == "example" and input_kind == "image")
 
 
 def _where(error: ValidationError | SpecError) -> dict[str, str]:

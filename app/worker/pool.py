@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.protocol import DoneEvent, EndReason, StatusEvent
 from app.settings import Settings
 from app.worker import transport
 from app.worker.api import Deliver, Event, PoolBusy
@@ -180,24 +181,22 @@ class WorkerPool:
             worker.runs.discard(run_id)
         return worker, entry[1]
 
-    def _finish(self, run_id: str, reason: str, detail: str) -> None:
+    def _finish(self, run_id: str, reason: EndReason, detail: str) -> None:
         """Ends a run from the pool's side (its worker is gone): tells its owner, forgets it."""
         deliver = self._forget(run_id)[1]
         if deliver is None:
             return
-        deliver(
-            {
-                "type": "status",
-                "run": run_id,
-                "state": "done",
-                "step": None,
-                "epoch": None,
-                "steps_per_s": 0.0,
-                "reason": reason,
-                "detail": detail,
-            }
+        status = StatusEvent(
+            run=run_id,
+            state="done",
+            step=None,  # its worker, which knew them, is gone
+            epoch=None,
+            steps_per_s=0.0,
+            reason=reason,
+            detail=detail,
         )
-        deliver({"type": "done", "run": run_id, "reason": reason, "detail": detail, "closed": True})
+        deliver(status.wire())
+        deliver(DoneEvent(run=run_id, reason=reason, detail=detail).wire() | {"closed": True})
 
     # --- events (reader thread -> event loop) ---
 

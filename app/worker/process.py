@@ -20,15 +20,19 @@ from typing import Any
 
 import torch
 
+from app.protocol import ErrorEvent
 from app.settings import Settings
 from app.train import resolve_device
+from app.worker.api import Command
 from app.worker.grouping import Groups
 from app.worker.hosted import HostedRun
 
 log = logging.getLogger(__name__)
 
 
-def worker_main(worker_id: int, commands: Queue, events: Connection, settings_json: str) -> None:
+def worker_main(
+    worker_id: int, commands: Queue[Command], events: Connection, settings_json: str
+) -> None:
     """Entry point of a spawned worker process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when workers stop
     settings = Settings.model_validate_json(settings_json)
@@ -56,7 +60,7 @@ def cap_memory(limit: int) -> None:
 
 class WorkerLoop:
     def __init__(
-        self, worker_id: int, commands: Queue, events: Connection, settings: Settings
+        self, worker_id: int, commands: Queue[Command], events: Connection, settings: Settings
     ) -> None:
         self.worker_id, self.commands, self.events, self.settings = (
             worker_id,
@@ -141,16 +145,13 @@ class WorkerLoop:
             return HostedRun.open(run_id, spec, self.settings, self.emit)
         except Exception as error:
             log.exception("building run %s failed", run_id)
-            self.emit(
-                {
-                    "type": "error",
-                    "run": run_id,
-                    "code": "internal",
-                    "field": "spec",
-                    "message": f"the run could not be built: {type(error).__name__}: {error}",
-                    "closed": True,
-                }
+            error_event = ErrorEvent(
+                run=run_id,
+                code="internal",
+                field="spec",
+                message=f"the run could not be built: {type(error).__name__}: {error}",
             )
+            self.emit(error_event.wire() | {"closed": True})
             return None
 
     def _idle_timeout(self, now: float) -> float:
@@ -192,12 +193,5 @@ class WorkerLoop:
                 hosted.handle(payload)
             except Exception as error:
                 log.exception("command %s on run %s failed", payload.get("type"), run_id)
-                self.emit(
-                    {
-                        "type": "error",
-                        "run": run_id,
-                        "code": "internal",
-                        "field": "",
-                        "message": f"{payload.get('type')} failed: {error}",
-                    }
-                )
+                message = f"{payload.get('type')} failed: {error}"
+                self.emit(ErrorEvent(run=run_id, code="internal", field="", message=message).wire())

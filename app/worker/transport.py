@@ -15,19 +15,19 @@ import multiprocessing as mp
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
-from typing import Any, cast
+from typing import cast
 
 from app.settings import Settings
+from app.worker.api import Command, Event
 from app.worker.process import worker_main
 
-Command = tuple[str, str | None, Any]  # (kind, run id, payload); see process.WorkerLoop
 _CTX = mp.get_context("spawn")  # not fork: CUDA cannot be forked
 
 
 class WorkerLink:
     """One worker process as the pool reaches it."""
 
-    def __init__(self, process: BaseProcess, commands: Queue, events: Connection) -> None:
+    def __init__(self, process: BaseProcess, commands: Queue[Command], events: Connection) -> None:
         self.process, self.commands, self.events = process, commands, events
 
     def send(self, command: Command) -> None:
@@ -58,7 +58,7 @@ class WorkerLink:
 
 
 def spawn(slot: int, settings: Settings) -> WorkerLink:
-    commands: Queue = _CTX.Queue()
+    commands: Queue[Command] = _CTX.Queue()
     receive, send = _CTX.Pipe(duplex=False)
     process = _CTX.Process(
         target=worker_main,
@@ -71,11 +71,11 @@ def spawn(slot: int, settings: Settings) -> WorkerLink:
     return WorkerLink(process, commands, receive)
 
 
-def receive(links: dict[int, WorkerLink], timeout: float) -> list[tuple[int, dict | None]]:
+def receive(links: dict[int, WorkerLink], timeout: float) -> list[tuple[int, Event | None]]:
     """Events that arrived from any of `links` within `timeout`, as (slot, event); event
     None means that worker's channel closed (it died)."""
     by_pipe = {link.events: slot for slot, link in links.items()}
-    arrived: list[tuple[int, dict | None]] = []
+    arrived: list[tuple[int, Event | None]] = []
     for ready in wait(list(by_pipe), timeout=timeout):
         pipe = cast(Connection, ready)
         try:
