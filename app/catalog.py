@@ -29,6 +29,7 @@ from app.spec import (
     GanSpec,
     TrainSpec,
 )
+from app.views import views_of_layer
 
 ACTIVATIONS: dict[str, str] = {
     "relu": "max(0, x): fast, but a unit stuck below zero stops learning (dead ReLU).",
@@ -218,15 +219,6 @@ LAYER_MENUS: dict[str, list[str]] = {
     "sequence": ["rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
     "tokens": ["embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
 }  # fmt: skip
-# The views a layer type lets a run show (each probe needs such a layer: app/train/probes);
-# the validator lists them per layer, and the page asks for what its layers offer.
-LAYER_VIEWS: dict[str, list[str]] = {
-    "conv2d": ["feature_maps", "filters"],
-    "maxpool2d": ["feature_maps"],
-    "avgpool2d": ["feature_maps"],
-    **dict.fromkeys(["rnn", "lstm", "gru"], ["hidden_states", "time_grads", "accuracy_by_length"]),
-    "attention": ["attention", "time_grads", "accuracy_by_length"],
-}
 # The GAN page's menus: layer types for each kind of data and each side.
 GAN_LAYER_MENUS: dict[str, dict[str, list[str]]] = {
     "points": {
@@ -254,7 +246,7 @@ def build_catalog(limits: Limits) -> dict[str, Any]:
             model.model_fields["type"].default: {
                 "description": (model.__doc__ or "").strip(),
                 "params": describe_fields(model),
-                "views": LAYER_VIEWS.get(model.model_fields["type"].default, []),
+                "views": views_of_layer(model.model_fields["type"].default),
             }
             for model in LAYER_TYPES
         },

@@ -8,7 +8,6 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from app.catalog import LAYER_VIEWS
 from app.data import build_dataset
 from app.data.base import DataError, Dataset
 from app.data.gan import GanData, build_gan_data
@@ -18,6 +17,7 @@ from app.nn.build import ModelReport
 from app.nn.gan import build_discriminator, build_generator
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import ExperimentSpec
+from app.views import views_of_layer
 
 
 def check_spec(
@@ -60,7 +60,7 @@ def check_spec(
             "label_at_start": data.label_at_start,
         },
         "layers": [
-            dataclasses.asdict(layer) | {"views": LAYER_VIEWS.get(layer.type, [])}
+            dataclasses.asdict(layer) | {"views": views_of_layer(layer.type)}
             for layer in report.layers
         ],
         "output": {"units": data.output_dim, "activation": report.output_activation, "loss": loss},
@@ -130,7 +130,7 @@ def _check_gan(spec: ExperimentSpec, data: GanData, limits: Limits) -> dict[str,
         networks[side] = {
             "input_shape": report.input_shape,
             "layers": [
-                dataclasses.asdict(layer) | {"views": LAYER_VIEWS.get(layer.type, [])}
+                dataclasses.asdict(layer) | {"views": views_of_layer(layer.type)}
                 for layer in report.layers
             ],
             "output_activation": report.output_activation,

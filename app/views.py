@@ -28,7 +28,14 @@ class ViewFacts:
     slow: bool = False  # a pass over (part of) the validation set: paced at slow_view_hz
     per_example: bool = False  # of the viewer's sample or drawing: never slow, whatever it costs
     streamable: bool = True  # False: asked for by a message of its own (`predict`), not `view`
+    # The layer types whose presence lets a run show it (none: any run of its kinds); the
+    # catalog lists them per layer type, and the page asks for what its layers offer.
+    layers: tuple[str, ...] = ()
 
+
+CONVOLUTIONAL = ("conv2d", "maxpool2d", "avgpool2d")
+RECURRENT = ("rnn", "lstm", "gru")
+MEMORY = (*RECURRENT, "attention")  # layers that carry information along a sequence
 
 # In the order the probes list them: supervised views, then a GAN's (both have `metrics`).
 VIEW_FACTS: dict[str, ViewFacts] = {
@@ -41,17 +48,19 @@ VIEW_FACTS: dict[str, ViewFacts] = {
     "activation_stats": ViewFacts(SUPERVISED),
     "neurons": ViewFacts(SUPERVISED, map=True),
     "boundary": ViewFacts(SUPERVISED, map=True, plane=True),
-    "feature_maps": ViewFacts(SUPERVISED, map=True, sliced=True, per_example=True),
-    "filters": ViewFacts(SUPERVISED, map=True, sliced=True),
-    "hidden_states": ViewFacts(SUPERVISED, map=True, per_example=True),
-    "attention": ViewFacts(SUPERVISED, map=True, per_example=True),
+    "feature_maps": ViewFacts(
+        SUPERVISED, map=True, sliced=True, per_example=True, layers=CONVOLUTIONAL
+    ),
+    "filters": ViewFacts(SUPERVISED, map=True, sliced=True, layers=("conv2d",)),
+    "hidden_states": ViewFacts(SUPERVISED, map=True, per_example=True, layers=RECURRENT),
+    "attention": ViewFacts(SUPERVISED, map=True, per_example=True, layers=("attention",)),
     "sequence_prediction": ViewFacts(SUPERVISED),
     "confusion": ViewFacts(SUPERVISED, slow=True),
     "probabilities": ViewFacts(SUPERVISED, per_example=True),
     "example": ViewFacts(SUPERVISED, image_map=True, per_example=True),
     "misclassified": ViewFacts(SUPERVISED, map=True, sliced=True, slow=True),
-    "time_grads": ViewFacts(SUPERVISED, slow=True),
-    "accuracy_by_length": ViewFacts(SUPERVISED, slow=True),
+    "time_grads": ViewFacts(SUPERVISED, slow=True, layers=MEMORY),
+    "accuracy_by_length": ViewFacts(SUPERVISED, slow=True, layers=MEMORY),
     "predict": ViewFacts(SUPERVISED, streamable=False),
     "gan_samples": ViewFacts(GAN),
     "gan_manifold": ViewFacts(GAN),
@@ -80,3 +89,8 @@ def is_map(view: str, input_kind: str) -> bool:
     view is looking at (a sequence or token ids must stay exact)."""
     facts = VIEW_FACTS.get(view)
     return facts is not None and (facts.map or (facts.image_map and input_kind == "image"))
+
+
+def views_of_layer(layer_type: str) -> list[str]:
+    """The views a layer of this type lets a run show (ViewFacts.layers)."""
+    return [name for name, facts in VIEW_FACTS.items() if layer_type in facts.layers]

@@ -15,6 +15,7 @@ RANKS = {
     "app": -1,  # the package's __init__: its version, nothing more
     "app.settings": 0,
     "app.spec": 1,
+    "app.views": 1,  # the views' facts (app/views.py): what the wire and the worker know of them
     "app.data": 2,
     "app.nn": 3,
     "app.catalog": 3,

@@ -185,9 +185,9 @@ export const PROPS = [
   { name: "lr_gamma", kind: "number", default: 0.5, path: "train.lr_gamma", hot: true },
   { name: "lr_period", kind: "int", default: 10, path: "train.lr_period", hot: true },
   { name: "max_epochs", kind: "int", default: null, nullable: true, path: "train.max_epochs", hot: true },
-  { name: "patience", kind: "int", default: null, nullable: true, source: "early_stopping.patience" },
-  // not hot: a live `set` cannot turn clipping off (null there means "keep")
-  { name: "grad_clip", kind: "number", default: null, nullable: true, path: "train.grad_clip" },
+  { name: "patience", kind: "int", default: null, nullable: true, source: "early_stopping.patience", hot: true },
+  // hot: a live `set` with null turns clipping off
+  { name: "grad_clip", kind: "number", default: null, nullable: true, path: "train.grad_clip", hot: true },
   // the page only: how it looks, not what is trained
   { name: "show_val", kind: "bool", default: false, page: true },
   { name: "discretize", kind: "bool", default: false, page: true },
@@ -544,6 +544,8 @@ export function hotParams(state) {
     lr_gamma: t.lr_gamma,
     lr_period: t.lr_period,
     max_epochs: t.max_epochs,
+    grad_clip: t.grad_clip,
+    early_stopping: t.early_stopping,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   dense,
   formatLayers,
   hotParams,
+  isHot,
   newLayer,
   parseLayers,
   parseQuery,
@@ -99,6 +100,12 @@ test("optimizer names and regularization map onto the spec", () => {
   assert.deepEqual(t({ regularization: "none", reg_rate: 0.03 }).weight_decay, 0);
   assert.deepEqual(t({ patience: 5 }).early_stopping, { patience: 5 });
   assert.equal(hotParams({ ...defaultState(), lr: 0.1, optimizer: "adam" }).lr, 0.1);
+  // Clipping and early stopping change live too; null turns them off (docs/protocol.md, set).
+  assert.equal(hotParams({ ...defaultState(), grad_clip: null }).grad_clip, null);
+  assert.equal(hotParams({ ...defaultState(), grad_clip: 1 }).grad_clip, 1);
+  assert.deepEqual(hotParams({ ...defaultState(), patience: 5 }).early_stopping, { patience: 5 });
+  assert.equal(hotParams(defaultState()).early_stopping, null);
+  assert.ok(isHot("grad_clip") && isHot("patience"));
 });
 
 test("an imported spec becomes the same state", () => {
