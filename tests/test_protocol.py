@@ -34,7 +34,7 @@ from app.protocol import (
 from app.spec import Dropout, ExperimentSpec, GanNet, GanSpec, TrainSpec, format_errors
 from app.train import GanRun, Run
 from app.views import MAP_VIEWS
-from app.worker.hosted import _split
+from app.worker.frames import _split
 
 
 def test_frame_round_trip_within_one_quantization_step() -> None:

@@ -82,9 +82,9 @@ class Groups:
         for key, entry in list(self.entries.items()):
             asks: dict[tuple[frozenset[str], int, int], list[int]] = {}
             for row, hosted in enumerate(entry.hosted):
-                view = hosted.view
+                view = hosted.frames.view
                 wanted = GROUP_VIEWS.intersection(view["views"]) if view else frozenset()
-                if wanted and hosted.frame_due(now + PREPARE_AHEAD_S):
+                if wanted and hosted.frames.due(now + PREPARE_AHEAD_S):
                     assert view is not None
                     ask = (wanted, view["grid"], view["boundary_grid"])
                     asks.setdefault(ask, []).append(row)
@@ -94,7 +94,7 @@ class Groups:
                     computed = group_views(entry.group, rows, wanted, grid, boundary_grid)
                     share = (time.perf_counter() - started) / len(rows)
                     for row, views in computed.items():
-                        entry.hosted[row].prepare(views, share)
+                        entry.hosted[row].frames.prepare(views, share)
             except Exception:  # the frames observe run by run instead
                 log.exception("views of group %s failed", key)
 

@@ -14,8 +14,9 @@ import pytest
 from app.protocol import CLIENT_MESSAGE, decode_frame
 from app.settings import Settings
 from app.spec import ExperimentSpec
-from app.worker import hosted
-from app.worker.hosted import FRAME_COST_FACTOR, HostedRun
+from app.worker import frames
+from app.worker.frames import FRAME_COST_FACTOR, FrameSchedule
+from app.worker.hosted import HostedRun
 
 MEMORY = {
     "seed": 1,
@@ -63,7 +64,7 @@ class Hosted:
 def test_slow_views_come_at_most_slow_view_hz(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hosted, "FRAME_COST_FACTOR", 0.0)  # the viewer's fps alone
+    monkeypatch.setattr(frames, "FRAME_COST_FACTOR", 0.0)  # the viewer's fps alone
     h = Hosted(MEMORY, tmp_path, slow_view_hz=2.0)
     h.send({"type": "view", "views": ["weights", "confusion", "time_grads"], "fps": 20})
     slow_at, fast_only = [], 0
@@ -113,24 +114,24 @@ def test_a_view_the_run_cannot_show_is_dropped_alone(tmp_path: Path) -> None:
     assert len(frames) == 5
     for _header, arrays in frames:
         assert "example/input" in arrays and "weights/output.linear.bias" in arrays
-    assert h.run.view is not None and h.run.view["views"] == ["weights", "example"]
+    assert h.run.frames.view is not None and h.run.frames.view["views"] == ["weights", "example"]
 
 
 def test_frames_are_spaced_by_their_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     h = Hosted(MEMORY, tmp_path)
     h.send({"type": "view", "views": ["weights"], "fps": 50})
     h.run.report(4000.0)
-    assert 4000.0 + 1 / 50 <= h.run.next_frame_at < 4000.1  # cheap: about the viewer's fps
-    observe = h.run._observe
+    assert 4000.0 + 1 / 50 <= h.run.frames.next_frame_at < 4000.1  # cheap: about the viewer's fps
+    observe = h.run.frames._observe
 
     def slow_observe(name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:
         time.sleep(0.05)
         return observe(name, view, memo)
 
-    monkeypatch.setattr(h.run, "_observe", slow_observe)
+    monkeypatch.setattr(h.run.frames, "_observe", slow_observe)
     h.run.run.step(1)
     h.run.report(4001.0)
-    assert h.run.next_frame_at >= 4001.0 + FRAME_COST_FACTOR * 0.05  # not at 50 fps
+    assert h.run.frames.next_frame_at >= 4001.0 + FRAME_COST_FACTOR * 0.05  # not at 50 fps
 
 
 def test_a_given_input_is_used_and_a_bad_one_keeps_the_view(tmp_path: Path) -> None:
@@ -145,7 +146,9 @@ def test_a_given_input_is_used_and_a_bad_one_keeps_the_view(tmp_path: Path) -> N
     h.send({"type": "view", "views": ["weights"], "input": np.eye(7).tolist()})
     (error,) = h.take("error")
     assert error["field"] == "input" and "8x8" in error["message"]
-    assert h.run.view is not None and h.run.view["views"] == views  # the previous view stays
+    assert (
+        h.run.frames.view is not None and h.run.frames.view["views"] == views
+    )  # the previous view stays
     h.send({"type": "view", "views": ["weights"], "input": "a text"})
     assert h.take("error")[0]["field"] == "input"
 
@@ -201,14 +204,14 @@ def test_a_view_that_proves_expensive_becomes_slow(
     """`metrics` is not slow by name; once it costs more than SLOW_VIEW_COST_S (here: made
     to, 0.1 s as on a big dataset) it comes only with the slow views, paced by its own cost,
     and the cheap views go on at the viewer's fps."""
-    observe = HostedRun._observe
+    observe = FrameSchedule._observe
 
-    def metrics_on_a_big_dataset(self: HostedRun, name: str, *args: Any) -> Any:
+    def metrics_on_a_big_dataset(self: FrameSchedule, name: str, *args: Any) -> Any:
         if name == "metrics":
             time.sleep(0.1)
         return observe(self, name, *args)
 
-    monkeypatch.setattr(HostedRun, "_observe", metrics_on_a_big_dataset)
+    monkeypatch.setattr(FrameSchedule, "_observe", metrics_on_a_big_dataset)
     h = Hosted(DIGITS, tmp_path, slow_view_hz=2.0)
     h.send({"type": "view", "views": ["metrics", "feature_maps"], "fps": 20})
     frames = with_metrics = 0
@@ -249,14 +252,14 @@ def test_per_example_views_follow_a_new_drawing_even_when_slow(
     """Under load `example` once took over SLOW_VIEW_COST_S and became slow, so a paused
     drawing pad's "what the network sees" kept showing val sample 0 while the probability
     bars followed the drawing. Per-example views come with every new input."""
-    observe = HostedRun._observe
+    observe = FrameSchedule._observe
 
-    def example_under_load(self: HostedRun, name: str, *args: Any) -> Any:
+    def example_under_load(self: FrameSchedule, name: str, *args: Any) -> Any:
         if name in ("example", "feature_maps"):
-            time.sleep(hosted.SLOW_VIEW_COST_S * 2)
+            time.sleep(frames.SLOW_VIEW_COST_S * 2)
         return observe(self, name, *args)
 
-    monkeypatch.setattr(HostedRun, "_observe", example_under_load)
+    monkeypatch.setattr(FrameSchedule, "_observe", example_under_load)
     h = Hosted(DIGITS, tmp_path, slow_view_hz=0.1)
     views = ["example", "probabilities", "feature_maps", "confusion"]
     h.send({"type": "view", "views": views, "fps": 20})

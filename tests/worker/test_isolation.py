@@ -96,7 +96,7 @@ def test_a_view_that_raises_while_reporting_the_failure_ends_only_its_run(
     def broken(name: str, view: dict[str, Any], memo: dict[str, Any]) -> Any:
         raise RuntimeError("a bug in a view")
 
-    monkeypatch.setattr(hosted, "_observe", broken)
+    monkeypatch.setattr(hosted.frames, "_observe", broken)
     turn = loop._next_turn()
     assert turn is hosted
     loop._guarded(hosted, lambda h: h.report(0.0))  # raised twice before: escaped the loop
