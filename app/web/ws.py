@@ -22,6 +22,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.protocol import CLIENT_MESSAGE, PROTOCOL_VERSION, Reset, Start, dumps
 from app.settings import Settings
 from app.spec import format_errors
+from app.web.class_runs import bind_session
 from app.web.guards import RateLimit, Refusal, check_host, check_origin
 from app.web.sessions import Session, SessionRegistry
 from app.worker.api import Pool, PoolBusy
@@ -117,6 +118,7 @@ class Connection:
     async def serve(self, token: str | None) -> None:
         session, resumed = self.registry.attach(self, self.ip, token)
         self.session = session
+        bind_session(session, self.ws)  # class mode: whose it is, from which page
         try:
             if not await self.send(dumps(self.hello(resumed))) or self.close_with:
                 return
