@@ -22,7 +22,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.protocol import CLIENT_MESSAGE, PROTOCOL_VERSION, Reset, Start, dumps
 from app.settings import Settings
 from app.spec import format_errors
-from app.web.class_runs import bind_session
+from app.web.class_runs import bind_session, start_refusal
 from app.web.guards import RateLimit, Refusal, check_host, check_origin
 from app.web.sessions import Session, SessionRegistry
 from app.worker.api import Pool, PoolBusy
@@ -299,6 +299,9 @@ class Connection:
         limit = self.settings.ws_runs_per_ip
         if session.run_id is None and self.registry.runs_from(self.ip) >= limit:
             self.error("busy", "", f"at most {limit} runs from one address")
+            return
+        if (refusal := start_refusal(self.registry, session)) is not None:
+            self.error("busy", "", refusal)  # class mode: one run per student
             return
         # Just after the server starts, its workers may still be importing torch: the first
         # start waits for one (later messages queue behind it, in order).

@@ -266,3 +266,73 @@ def test_the_teacher_reads_a_students_live_run(class_server: str) -> None:
                 await c.close()
 
         asyncio.run(train())
+
+
+def status_of(run: str | None, state: str | None = None) -> Any:
+    def match(e: dict[str, Any]) -> bool:
+        return e["type"] == "status" and e["run"] == run and state in (None, e["state"])
+
+    return match
+
+
+async def steps_move(c: Client, run: str | None) -> None:
+    """Waits for two statuses of `run` whose steps differ: it is still training."""
+    first = await c.wait_for(status_of(run, "running"), timeout=20)
+    await c.wait_for(lambda e: status_of(run)(e) and e["step"] > first["step"], timeout=20)
+
+
+def test_one_run_per_student_a_second_tabs_start_is_refused(class_server: str) -> None:
+    """Tab A trains; tab B of the same student is refused in words naming the limit, and
+    A's run trains on; A's second socket (a lesson's arm) and A's restart are allowed; once
+    A's page is gone, B may start. Another student is not held by it."""
+    with student(class_server) as s, student(class_server) as other:
+        cookie, other_cookie = s.cookies[COOKIE], other.cookies[COOKIE]
+
+        async def main() -> None:
+            a = await open_socket(class_server, cookie, "page-a")
+            b = await open_socket(class_server, cookie, "page-b")
+            arm = await open_socket(class_server, cookie, "page-a")
+            neighbour = await open_socket(class_server, other_cookie, "page-n")
+            try:
+                await first_tab_holds_the_run(a, b, arm, neighbour)
+                await a.close()
+                await arm.close()
+                await until_page_closed(class_server, "page-a")
+                await b.start(SPIRAL)  # page A is gone (its runs wait out the grace): B may
+                started = await b.wait_for(lambda e: e["type"] in ("status", "error"), 20)
+                assert started["type"] == "status", started
+                await steps_move(b, started["run"])
+            finally:
+                for c in (a, b, arm, neighbour):
+                    await c.close()
+
+        asyncio.run(main())
+
+
+async def first_tab_holds_the_run(a: Client, b: Client, arm: Client, neighbour: Client) -> None:
+    await a.start(SPIRAL)
+    run_a = (await a.wait_for(lambda e: e["type"] == "status", timeout=20))["run"]
+    await b.start(SPIRAL)
+    refused = await b.wait_for(lambda e: e["type"] == "error", timeout=10)
+    assert refused["code"] == "busy"
+    assert "one run per student" in refused["message"] and "another tab" in refused["message"]
+    await steps_move(a, run_a)  # the innocent run trains on
+
+    await arm.start(SPIRAL)  # the same page: a lesson's second arm
+    arm_status = await arm.wait_for(lambda e: e["type"] == "status", timeout=20)
+    await neighbour.start(SPIRAL)  # another student: not held
+    await neighbour.wait_for(lambda e: e["type"] == "status", timeout=20)
+
+    await a.start(SPIRAL)  # the same tab again: replaces its run
+    replaced = await a.wait_for(lambda e: e["type"] == "status" and e["run"] != run_a, 20)
+    await steps_move(a, replaced["run"])
+    assert arm_status["run"] not in (run_a, replaced["run"])
+
+
+async def until_page_closed(url: str, tab: str, timeout: float = 10) -> None:
+    """Waits until the server has detached every socket of page `tab`."""
+    sessions = SERVED_APPS[url].state.sessions.sessions
+    deadline = time.monotonic() + timeout
+    while any(s.tab == tab and s.socket is not None for s in list(sessions.values())):
+        assert time.monotonic() < deadline, f"the sockets of {tab} stayed attached"
+        await asyncio.sleep(0.02)  # polling the server's state until the condition holds
