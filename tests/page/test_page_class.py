@@ -62,6 +62,7 @@ def test_a_student_joins_trains_and_the_teacher_sees_them(
     student.get_by_role("button", name="Join").click()
     expect(student).to_have_url(re.compile(r"/$"), timeout=TIMEOUT)
     student.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
+    expect(student.locator("#student-name")).to_have_text(NAME)  # as text, linked to /join
     student.get_by_role("button", name="Play").click()
     student.wait_for_function("window.nnp.epoch > 2", timeout=TIMEOUT)
 

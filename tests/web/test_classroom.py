@@ -178,6 +178,8 @@ def test_names_are_bounded_unique_and_escaped(class_server: str) -> None:
         assert c.get("/api/me").json()["name"] == name
         page = c.get("/join").text  # the join page shows the name: escaped
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and name not in page
+        playground = c.get("/").text  # so does the playground's header, linking to /join
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;</a>" in playground and name not in playground
         too_long = c.post("/api/me", json={"name": "x" * 33})
         assert too_long.status_code == 422
         assert too_long.json()["errors"] == [{"field": "name", "message": "at most 32 characters"}]
