@@ -62,6 +62,23 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the playground in the browser")
     serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    serve.add_argument(
+        "--class-code",
+        default=None,
+        metavar="CODE",
+        help="the code students join with (4-32 letters and digits); turns class mode on",
+    )
+    serve.add_argument(
+        "--teacher-key",
+        default=None,
+        metavar="KEY",
+        help="the key of the teacher's page /teacher (12-128 URL-safe characters)",
+    )
+    serve.add_argument(
+        "--open",
+        action="store_true",
+        help="no class mode on a non-loopback host: anyone who reaches it may use it",
+    )
     serve.set_defaults(func=_serve)
     _add_lesson_commands(sub)
     return parser
@@ -340,11 +357,45 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.web.app import create_app, server_options
+    from app.web.class_setup import class_banner
 
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = Settings(**overrides)
+    settings = _serve_settings(args)
+    if settings is None:
+        return EXIT_INVALID
+    if settings.class_mode:
+        print(class_banner(settings), flush=True)
     uvicorn.run(create_app(settings), **server_options(settings), log_level="info")
     return 0
+
+
+# What a refused `serve` flag must be, in words (pydantic would quote its pattern).
+FLAG_RULES = {
+    "class_code": "must be 4 to 32 letters and digits",
+    "teacher_key": "must be 12 to 128 letters, digits, '-' or '_'",
+}
+
+
+def _serve_settings(args: argparse.Namespace) -> Settings | None:
+    """The settings `serve` runs with: the environment's, overridden by the flags, with class
+    credentials filled in; None after printing why a flag's value is refused."""
+    from app.web.class_setup import with_class_credentials
+
+    flags = {
+        "host": args.host,
+        "port": args.port,
+        "class_code": args.class_code,
+        "teacher_key": args.teacher_key,
+        "open_access": args.open or None,
+    }
+    try:
+        settings = Settings(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as e:
+        for err in format_errors(e):
+            field = err["field"]
+            words = FLAG_RULES.get(field, err["message"])
+            print(f"error: --{field.replace('_', '-')}: {words}", file=sys.stderr)
+        return None
+    return with_class_credentials(settings)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ environment, e.g. ``NNP_LIMITS__MAX_PARAMS=1000000``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -211,6 +212,24 @@ class Settings(BaseSettings):
     # length, gradients over time) are computed at most this often per second.
     slow_view_hz: float = Field(2.0, gt=0, le=60)
 
+    # --- class mode (app/web/classroom.py, docs/classroom.md) ---
+    # The code students join with (case-insensitive) and the key of the teacher's page.
+    # Class mode is on when a code is set, or when the server binds a non-loopback address
+    # and open_access is false; then a missing code or key is generated at start.
+    class_code: str | None = Field(None, pattern=r"^[A-Za-z0-9]{4,32}$")
+    teacher_key: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{12,128}$")
+    # Serve a non-loopback address open to anyone, as before class mode (`serve --open`).
+    open_access: bool = False
+    # Wrong codes or keys one client address may send per minute; beyond, 429 until the
+    # oldest of them is a minute old.
+    class_failures_per_min: int = Field(10, ge=1, le=10_000)
+    # Students in one class at most (each holds a name and a session).
+    class_max_students: int = Field(200, ge=1, le=100_000)
+
+    @property
+    def class_mode(self) -> bool:
+        return self.class_code is not None or not (self.open_access or is_loopback(self.host))
+
     @property
     def worker_count(self) -> int:
         return self.workers or os.cpu_count() or 1
@@ -218,3 +237,13 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` serves this machine only ("localhost", 127.x, ::1)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False

@@ -20,10 +20,14 @@ from app.settings import Settings
 from app.web import ws
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.checks import CheckSlots
+from app.web.class_gate import ClassGateMiddleware
+from app.web.class_setup import class_banner, with_class_credentials
+from app.web.classroom import Classroom
 from app.web.guards import SocketCounter
 from app.web.paths import static_dir, templates_dir, vendor_dir
 from app.web.request_guard import RequestGuardMiddleware
 from app.web.routes import api, lessons, pages, uploads
+from app.web.routes import classroom as classroom_routes
 from app.web.sessions import SessionRegistry
 from app.worker.pool import WorkerPool
 
@@ -32,6 +36,9 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    if settings.class_mode and (settings.class_code is None or settings.teacher_key is None):
+        settings = with_class_credentials(settings)  # served without the CLI, which prints
+        log.warning("class mode: %s", class_banner(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.limits.max_request_bytes,
         paths={uploads.PATH: uploads.body_limit(settings.limits)},
     )
+    if settings.class_mode:
+        _add_classroom(app, settings)
     # Added last, so outermost: Host and Origin are checked before a body is read.
     app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -72,6 +81,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     _mount_vendor(app)
     return app
+
+
+def _add_classroom(app: FastAPI, settings: Settings) -> None:
+    """Class mode: the admission middleware (inside the Host and Origin checks) and the
+    class's routes."""
+    assert settings.class_code is not None and settings.teacher_key is not None
+    app.state.classroom = classroom = Classroom(
+        settings.class_code,
+        settings.teacher_key,
+        max_students=settings.class_max_students,
+        failures_per_min=settings.class_failures_per_min,
+    )
+    app.add_middleware(ClassGateMiddleware, classroom=classroom, templates=app.state.templates)
+    app.include_router(classroom_routes.router)
 
 
 def server_options(settings: Settings) -> dict[str, Any]:

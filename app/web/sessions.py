@@ -122,6 +122,13 @@ class Session:
         # it (the pause sent at the close may be answered only now) and would tell the page
         # the run stopped; they are dropped until the first status after the resume.
         self.resuming = False
+        # Class mode (app/web/classroom.py): the student it belongs to (None: the teacher,
+        # or open mode) and the page that opened it (a lesson's arms share their page's).
+        self.student: str | None = None
+        self.tab: str | None = None
+        # The run's spec and latest metrics point, for the teacher's overview.
+        self.spec: dict[str, Any] | None = None
+        self.last_point: dict[str, Any] | None = None
 
     @property
     def training(self) -> bool:
@@ -142,12 +149,15 @@ class Session:
                     return
                 self.resuming = False
                 self.last_status = event
+            elif event["type"] == "metrics" and event.get("points"):
+                self.last_point = event["points"][-1]
             self.outbox.put(event)
             if closed:  # the pool forgot the run (it could not be built, or its worker
                 # died; this event says so): the session too, and commands answer no_run
                 self.run_id, self.ticket = None, object()
 
         self.run_id = pool.open_run(spec, deliver, paused)
+        self.spec = spec
         data = spec.get("data") or {}
         self.file = data.get("file") if data.get("dataset") == "csv" else None
         return self.run_id
@@ -156,7 +166,7 @@ class Session:
         if self.run_id is not None:
             pool.close_run(self.run_id)
         self.run_id, self.ticket, self.last_status = None, object(), None
-        self.file = None
+        self.file = self.spec = self.last_point = None
         self.resume_on_attach = self.resuming = False
         self.outbox.drop_run()
 

@@ -32,6 +32,7 @@ from app.protocol import (
 )
 from app.settings import Settings
 from app.spec import format_errors
+from app.web.class_runs import bind_session, start_refusal
 from app.web.guards import RateLimit, Refusal, check_host, check_origin
 from app.web.sessions import Session, SessionRegistry
 from app.worker.api import Pool, PoolBusy
@@ -127,6 +128,7 @@ class Connection:
     async def serve(self, token: str | None) -> None:
         session, resumed = self.registry.attach(self, self.ip, token)
         self.session = session
+        bind_session(session, self.ws)  # class mode: whose it is, from which page
         try:
             if not await self.send(dumps(self.hello(resumed))) or self.close_with:
                 return
@@ -308,6 +310,9 @@ class Connection:
         limit = self.settings.ws_runs_per_ip
         if session.run_id is None and self.registry.runs_from(self.ip) >= limit:
             self.error("busy", "", f"at most {limit} runs from one address")
+            return
+        if (refusal := start_refusal(self.registry, session)) is not None:
+            self.error("busy", "", refusal)  # class mode: one run per student
             return
         # Just after the server starts, its workers may still be importing torch: the first
         # start waits for one (later messages queue behind it, in order).

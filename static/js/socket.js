@@ -17,6 +17,13 @@
 import { decodeFrame } from "./frame.js";
 
 const TOKEN_KEY = "nnp.session";
+/**
+ * This page load's id, sent with every socket it opens: in class mode the server counts a
+ * page's sockets (a lesson's arms) as one student's one run (docs/classroom.md). New on each
+ * load, so a duplicated tab is another page. (getRandomValues: plain HTTP on a LAN is not a
+ * secure context, where crypto.randomUUID is missing.)
+ */
+const PAGE_ID = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
 const RELEASED_KEY = "nnp.released";
 const MAX_RELEASED = 16;
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
@@ -106,7 +113,9 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
   function connect() {
     handlers.onConnection("connecting", attempt ? "reconnecting…" : "connecting…");
     const token = takeToken();
-    ws = new WebSocket(token ? `${url}?session=${encodeURIComponent(token)}` : url);
+    const query = new URLSearchParams({ tab: PAGE_ID });
+    if (token) query.set("session", token);
+    ws = new WebSocket(`${url}?${query}`);
     ws.binaryType = "arraybuffer";
     ws.onmessage = (message) => receive(message.data);
     ws.onclose = (event) => {

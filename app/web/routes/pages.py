@@ -12,7 +12,18 @@ router = APIRouter()
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, "index.html", {"version": request.app.version})
+    context = {"version": request.app.version, "student_name": student_name(request)}
+    return templates.TemplateResponse(request, "index.html", context)
+
+
+def student_name(request: Request) -> str | None:
+    """In class mode, the student's display name (the page links it to /join to change it);
+    None for the teacher and in open mode."""
+    classroom = getattr(request.app.state, "classroom", None)
+    if classroom is None:
+        return None
+    student = classroom.student_of(getattr(request.state, "member", None))
+    return None if student is None else str(student.name)
 
 
 @router.get("/gan", response_class=HTMLResponse, include_in_schema=False)

@@ -1,0 +1,72 @@
+"""The teacher's read-out of the class (`GET /api/class`), built from the web process's own
+state: the students the classroom admitted and the sessions holding their runs, with the
+spec each run was started with and the latest status and metrics point the workers sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.web.classroom import Classroom, Student
+from app.web.sessions import Session, SessionRegistry
+
+# The one number that says most about each layer type, in the order tried.
+LAYER_SIZE_KEYS = ("units", "filters", "hidden", "heads", "dim", "p", "size")
+
+
+def class_overview(classroom: Classroom, registry: SessionRegistry) -> dict[str, Any]:
+    """`{"students": [{"name", "run"}]}` in the order they joined; `run` is null for a
+    student with no live run."""
+    runs: dict[str, Session] = {}
+    for session in registry.sessions.values():
+        if session.student is not None and session.run_id is not None:
+            known = runs.get(session.student)
+            # A lesson's arms are several sessions: the one attached to a page speaks for it.
+            if known is None or (known.socket is None and session.socket is not None):
+                runs[session.student] = session
+    students = sorted(classroom.students.values(), key=lambda s: s.number)
+    return {"students": [student_entry(s, runs.get(s.id)) for s in students]}
+
+
+def student_entry(student: Student, session: Session | None) -> dict[str, Any]:
+    run = run_summary(session) if session is not None else None
+    return {"name": student.name, "run": run}
+
+
+def run_summary(session: Session) -> dict[str, Any]:
+    spec = session.spec or {}
+    status = session.last_status or {}
+    point = session.last_point or {}
+    return {
+        "kind": spec.get("kind", "supervised"),
+        "dataset": (spec.get("data") or {}).get("dataset"),
+        "layers": layers_summary(spec),
+        "step": status.get("step", 0),
+        "epoch": status.get("epoch", 0),
+        "train_loss": point.get("train_loss"),
+        "val_loss": point.get("val_loss"),
+        "status": status.get("state", "starting"),
+    }
+
+
+def layers_summary(spec: dict[str, Any]) -> list[str]:
+    """The hidden layers in a few words each, e.g. ["dense 8 tanh", "dropout 0.1"]; a GAN's
+    generator then discriminator, each word prefixed."""
+    if spec.get("kind") == "gan":
+        gan = spec.get("gan") or {}
+        return [
+            f"{side} {layer_words(layer)}"
+            for side in ("generator", "discriminator")
+            for layer in (gan.get(side) or {}).get("layers", [])
+        ]
+    return [layer_words(layer) for layer in (spec.get("model") or {}).get("layers", [])]
+
+
+def layer_words(layer: dict[str, Any]) -> str:
+    words = [str(layer.get("type", "?"))]
+    size = next((layer[k] for k in LAYER_SIZE_KEYS if layer.get(k) is not None), None)
+    if size is not None:
+        words.append(f"{size:g}" if isinstance(size, float) else str(size))
+    if isinstance(layer.get("activation"), str):
+        words.append(layer["activation"])
+    return " ".join(words)

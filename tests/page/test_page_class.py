@@ -1,0 +1,88 @@
+"""Class mode in a real Chromium against a real server (docs/classroom.md): a student opens
+the address, gets the join form, types the class code and a name with the real keyboard,
+lands on the playground and trains; the teacher's page lists them with their moving run."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from app.settings import Settings
+from tests.page.conftest import VIEWPORT
+from tests.servers import running
+
+TIMEOUT = 30_000  # ms: a shared 2-core machine trains and paints at once
+CODE, KEY = "ROOM42", "teacher-key-123456"
+NAME = "<b>Ada</b>"  # markup in a name must show as text, everywhere
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("class-page-data"),
+        workers=1,
+        class_code=CODE,
+        teacher_key=KEY,
+        ws_resume_grace_s=3.0,
+    )
+    with running(settings) as url:
+        yield url
+
+
+def new_page(browser: Browser, url: str, problems: list[str]) -> Page:
+    """A page in a fresh context (no cookie). Console errors are problems, except the 401
+    Chromium logs for the join form itself (the answer a page without the cookie gets)."""
+    page = browser.new_context(viewport=VIEWPORT, base_url=url).new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and "status of 401" not in message.text:
+            problems.append(f"{message.text} ({message.location['url']})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"uncaught {error}"))
+    return page
+
+
+def test_a_student_joins_trains_and_the_teacher_sees_them(
+    browser: Browser, class_server: str
+) -> None:
+    problems: list[str] = []
+    student = new_page(browser, class_server, problems)
+    answer = student.goto("/")
+    assert answer is not None and answer.status == 401
+    student.get_by_label("Class code").click()
+    student.keyboard.type("room42")  # lower case, as a phone types it
+    student.get_by_label("Your name").click()
+    student.keyboard.type(NAME)
+    student.get_by_role("button", name="Join").click()
+    expect(student).to_have_url(re.compile(r"/$"), timeout=TIMEOUT)
+    student.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
+    expect(student.locator("#student-name")).to_have_text(NAME)  # as text, linked to /join
+    student.get_by_role("button", name="Play").click()
+    student.wait_for_function("window.nnp.epoch > 2", timeout=TIMEOUT)
+
+    teacher = new_page(browser, class_server, problems)
+    teacher.goto(f"/teacher?key={KEY}")
+    expect(teacher).to_have_url(re.compile(r"/teacher$"))  # the key left the address
+    row = teacher.locator("#class-rows tr", has_text=NAME)  # the markup, as text
+    expect(row).to_have_count(1, timeout=TIMEOUT)
+    expect(teacher.locator("#class-rows b")).to_have_count(0)  # never as HTML
+    cells = row.locator("td")
+    expect(cells.nth(1)).to_have_text("circle", timeout=TIMEOUT)  # the page's default data
+    expect(cells.nth(3)).to_have_text("running", timeout=TIMEOUT)
+    step = int(cells.nth(4).inner_text())
+    teacher.wait_for_function(
+        """([name, step]) => [...document.querySelectorAll('#class-rows tr')].some(
+             (tr) => tr.cells[0].textContent === name && Number(tr.cells[4].textContent) > step)""",
+        arg=[NAME, step],
+        timeout=TIMEOUT,
+    )  # refreshed: the step moves on the teacher's page
+    assert re.fullmatch(r"\d\.\d+|\d+\.\d+e?-?\d*", cells.nth(6).inner_text())
+    student.context.close()
+    teacher.context.close()
+    assert not problems, problems
