@@ -281,18 +281,21 @@ def test_package_lock_pins_uplot_exactly() -> None:
     assert lock["packages"]["node_modules/uplot"]["integrity"].startswith("sha512-")
 
 
-def test_package_lock_pins_typescript_exactly_as_a_dev_tool() -> None:
-    """TypeScript checks the page (`npm run typecheck`, tests/test_typecheck.py); it is a
-    devDependency, so the Docker image's `npm ci --omit=dev` never fetches it."""
+def test_package_lock_pins_the_dev_tools_exactly() -> None:
+    """TypeScript checks the page (`npm run typecheck`, tests/test_typecheck.py) and Prettier
+    formats it (`npm run format`, tests/test_format.py); both are devDependencies, so the
+    Docker image's `npm ci --omit=dev` never fetches them."""
     package = json.loads((ROOT / "package.json").read_text())
     lock = json.loads((ROOT / "package-lock.json").read_text())
-    (version,) = package["devDependencies"].values()
-    assert package["devDependencies"] == {"typescript": version}
-    assert re.fullmatch(r"5\.\d+\.\d+", version), version  # exact: no ^ or ~
-    assert lock["packages"][""]["devDependencies"] == package["devDependencies"]
-    entry = lock["packages"]["node_modules/typescript"]
-    assert (entry["version"], entry["dev"]) == (version, True)
-    assert entry["integrity"].startswith("sha512-")
+    tools = package["devDependencies"]
+    assert set(tools) == {"typescript", "prettier"}
+    assert re.fullmatch(r"5\.\d+\.\d+", tools["typescript"]), tools  # exact: no ^ or ~
+    assert re.fullmatch(r"3\.\d+\.\d+", tools["prettier"]), tools
+    assert lock["packages"][""]["devDependencies"] == tools
+    for name, version in tools.items():
+        entry = lock["packages"][f"node_modules/{name}"]
+        assert (entry["version"], entry["dev"]) == (version, True)
+        assert entry["integrity"].startswith("sha512-")
     assert package["scripts"]["typecheck"] == "tsc -p ."
     assert "npm ci --omit=dev" in " ".join(_dockerfile_runs())
 
