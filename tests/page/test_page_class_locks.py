@@ -102,6 +102,28 @@ def test_the_teacher_sends_an_experiment_with_the_lr_locked(
     for student in students:  # each trains the teacher's experiment, at the locked lr
         student.wait_for_function("window.nnp.epoch > 1 && window.nnp.lr === 0.1", timeout=TIMEOUT)
         expect(student.locator(".field-error", has_text="locked")).to_have_count(0)
+    teacher_acts_on_the_class(teacher, students)
     for page in (*students, teacher):
         page.context.close()
     assert not problems, problems
+
+
+def teacher_acts_on_the_class(teacher: Page, students: list[Page]) -> None:
+    """Pause all stops both; a reload keeps the experiment and its lock, without the
+    banner; unlock all frees the control."""
+    teacher.goto("/teacher")
+    teacher.get_by_role("button", name="Pause all").click()
+    expect(teacher.locator("#class-actions-result")).to_have_text("Paused 2 runs.")
+    for student in students:
+        expect(student.get_by_role("button", name="Play")).to_be_visible(timeout=TIMEOUT)
+    reloaded = students[0]
+    reloaded.reload()
+    reloaded.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
+    expect(reloaded.get_by_role("combobox", name="Learning rate")).to_be_disabled()
+    expect(reloaded.locator("#class-banner")).to_be_hidden()  # not a new experiment
+    expect(reloaded).to_have_url(re.compile(r"dataset=spiral.*lr=0\.1"))
+    teacher.get_by_role("button", name="Unlock all").click()
+    expect(teacher.locator("#class-actions-result")).to_have_text("Every lock lifted.")
+    for student in students:
+        expect(student.get_by_role("combobox", name="Learning rate")).to_be_enabled()
+        expect(student.locator(".class-lock-note")).to_have_count(0)
