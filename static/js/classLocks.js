@@ -64,6 +64,7 @@ export function createClassLocks(doc, { banner, onExperiment, storage = sessionS
     for (const field of fields) {
       const input = /** @type {HTMLInputElement} */ (field);
       if (!input.disabled || input.hasAttribute(LOCKED_ATTR)) {
+        if (!input.hasAttribute(LOCKED_ATTR)) input.dataset.classTitle = input.title; // kept for unlocking
         input.disabled = true;
         input.setAttribute(LOCKED_ATTR, lock.name);
         input.title = words;
@@ -77,9 +78,11 @@ export function createClassLocks(doc, { banner, onExperiment, storage = sessionS
 
   /** @param {Element} node */
   function unlock(node) {
-    /** @type {HTMLInputElement} */ (node).disabled = false;
+    const input = /** @type {HTMLInputElement} */ (node);
+    input.disabled = false;
+    input.title = input.dataset.classTitle ?? "";
+    delete input.dataset.classTitle;
     node.removeAttribute(LOCKED_ATTR);
-    node.removeAttribute("title");
     node.closest(".class-locked")?.classList.remove("class-locked");
   }
 
