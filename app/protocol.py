@@ -394,6 +394,7 @@ class ClassEvent(EventModel):
     experiment: str | None
     spec: dict[str, Any] | None
     locks: list[ClassLockInfo]
+    reset: bool = False  # the teacher reset every run ("Reset all"): the page clears its views
 
 
 class DoneEvent(EventModel):

@@ -162,7 +162,8 @@ class ClassLocks:
 
     def event(self) -> dict[str, Any]:
         """The `class` event: the teacher's experiment (null before one is sent) and what
-        is locked, each lock with its words and the page's controls it greys."""
+        is locked, each lock with its words and the page's controls it greys (`reset`: the
+        teacher's "Reset all", set by the route that does it)."""
         experiment = self.experiment
         return {
             "type": "class",
@@ -172,6 +173,7 @@ class ClassLocks:
                 {"name": name, "words": LOCKS[name].words, "controls": list(controls_of(name))}
                 for name in self.locks
             ],
+            "reset": False,
         }
 
 

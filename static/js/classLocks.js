@@ -13,7 +13,7 @@
 /**
  * @typedef {{name: string, words: string, controls: string[]}} ClassLock
  * @typedef {{type: "class", experiment: string | null, spec: Record<string, any> | null,
- *            locks: ClassLock[]}} ClassEvent
+ *            locks: ClassLock[], reset?: boolean}} ClassEvent
  */
 
 const SEEN_KEY = "nnp-class-experiment"; // the last experiment this tab loaded (reloads keep it)
@@ -23,9 +23,10 @@ const NOTE_CLASS = "class-lock-note";
 /**
  * @param {Document} doc
  * @param {{banner: HTMLElement, onExperiment: (spec: Record<string, any>) => void,
- *          storage?: Storage}} options `onExperiment` loads the teacher's spec into the page
+ *          onReset: () => void, storage?: Storage}} options `onExperiment` loads the
+ *   teacher's spec into the page; `onReset`: the teacher reset the run, the views start over
  */
-export function createClassLocks(doc, { banner, onExperiment, storage = sessionStorage }) {
+export function createClassLocks(doc, { banner, onExperiment, onReset, storage = sessionStorage }) {
   /** @type {ClassLock[]} */
   let locks = [];
   const observer = new MutationObserver(() => apply());
@@ -88,6 +89,7 @@ export function createClassLocks(doc, { banner, onExperiment, storage = sessionS
 
   /** @param {ClassEvent} event */
   function receive(event) {
+    if (event.reset) onReset();
     locks = event.locks ?? [];
     const fresh = event.experiment !== null && event.spec && storage.getItem(SEEN_KEY) !== event.experiment;
     if (fresh && event.spec && event.experiment) {

@@ -176,6 +176,7 @@ function mountClass(page) {
   return createClassLocks(document, {
     banner: $("class-banner"),
     onExperiment: (spec) => importState(page, stateFromSpec(spec, page.state, page.kindOf(spec.data?.dataset))),
+    onReset: () => page.run.resetShown(),
   });
 }
 

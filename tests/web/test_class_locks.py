@@ -72,6 +72,19 @@ def point_with_lr(lr: float) -> Any:
     return lambda e: e["type"] == "metrics" and e["points"][-1]["lr"] == lr
 
 
+def reset_and_told(run: str, before: int, experiment: str) -> Any:
+    """A predicate that holds once both came: a status of `run` from fresh weights (its step
+    below `before`), and the `class` event that tells the page of the reset."""
+    seen = {"status": False, "told": False}
+
+    def match(e: dict[str, Any]) -> bool:
+        seen["status"] |= status_of(run)(e) and e["step"] < before
+        seen["told"] |= is_class(experiment)(e) and e["reset"]
+        return seen["status"] and seen["told"]
+
+    return match
+
+
 async def start_training(c: Client, spec: dict[str, Any]) -> str:
     await c.start(spec)
     status = await c.wait_for(lambda e: e["type"] in ("status", "error"), timeout=30)
@@ -142,9 +155,7 @@ def test_pause_all_reset_all_and_unlock_all(class_server: str) -> None:
                 ]
                 assert t.post("/api/class/reset").json()["reset"] >= 2
                 for c, run, before in zip((a, b), runs, steps, strict=True):
-                    await c.wait_for(
-                        lambda e, r=run, n=before: status_of(r)(e) and e["step"] < n, 20
-                    )
+                    await c.wait_for(reset_and_told(run, before, sent["experiment"]), 20)
 
                 await a.set(lr=0.2)
                 refused = await a.wait_for(lambda e: e["type"] == "error", timeout=10)

@@ -112,5 +112,7 @@ def command_all(request: Request, kind: str) -> int:
         if kind == "pause":
             session.resume_on_attach = False  # a reload must not play it again
         pool.command(session.run_id, {"type": kind})
+        if kind == "reset":  # the page did not ask: it learns so, to clear its views
+            session.outbox.put(class_locks_of(request).event() | {"reset": True})
         count += 1
     return count
