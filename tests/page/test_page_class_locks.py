@@ -1,8 +1,9 @@
 """The teacher's "Send to the class" in a real Chromium against a real server in class mode
 (docs/classroom.md): the teacher builds an experiment in their playground with the real mouse
-and keyboard, locks the learning rate and sends it; two students' pages load it, show the
-banner, grey the learning rate with the teacher's words, and their students cannot change
-it through the page; both train the teacher's experiment."""
+and keyboard, locks the learning rate and sends it; two students' pages load it, and so does
+a third student's who joins later: each shows the banner, greys the learning rate with the
+teacher's words, and cannot change it through the page; all train the teacher's experiment.
+Then the teacher's page resets, pauses and unlocks them all."""
 
 from __future__ import annotations
 
@@ -94,6 +95,7 @@ def test_the_teacher_sends_an_experiment_with_the_lr_locked(
     expect(teacher).to_have_url(re.compile(r"/$"))
     compose_and_send(teacher)
 
+    students.append(open_student(browser, class_server, problems))  # joins after the send
     for student in students:
         shows_the_locked_experiment(student)
         cannot_change_the_lr(student)
@@ -114,12 +116,12 @@ def teacher_acts_on_the_class(teacher: Page, students: list[Page]) -> None:
     teacher.goto("/teacher")
     reached = [int(s.evaluate("window.nnp.step")) for s in students]
     teacher.get_by_role("button", name="Reset all").click()
-    expect(teacher.locator("#class-actions-result")).to_have_text("Reset 2 runs.")
+    expect(teacher.locator("#class-actions-result")).to_have_text("Reset 3 runs.")
     for student, step in zip(students, reached, strict=True):
         student.wait_for_function(f"window.nnp.step < {step}", timeout=TIMEOUT)
         expect(student.get_by_role("button", name="Pause")).to_be_visible()  # still playing
     teacher.get_by_role("button", name="Pause all").click()
-    expect(teacher.locator("#class-actions-result")).to_have_text("Paused 2 runs.")
+    expect(teacher.locator("#class-actions-result")).to_have_text("Paused 3 runs.")
     for student in students:
         expect(student.get_by_role("button", name="Play")).to_be_visible(timeout=TIMEOUT)
     reloaded = students[0]
