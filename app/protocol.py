@@ -273,7 +273,7 @@ class EventModel(BaseModel):
 
 RunState = Literal["ready", "running", "paused", "done"]
 EndReason = Literal["max_epochs", "max_steps", "early_stopped", "diverged", "failed", "stopped"]
-ErrorCode = Literal["invalid", "no_run", "busy", "rate_limited", "internal"]
+ErrorCode = Literal["invalid", "no_run", "busy", "rate_limited", "locked", "internal"]
 
 
 class HelloLimits(EventModel):
@@ -379,6 +379,24 @@ class ErrorEvent(EventModel):
         return self.model_dump(exclude={"view"} if self.view is None else None)
 
 
+class ClassLockInfo(EventModel):
+    name: str
+    words: str
+    controls: list[str]
+
+
+class ClassEvent(EventModel):
+    """Class mode, to students only: the teacher's experiment (null before one is sent)
+    and the settings locked in it (app/web/class_locks.py). Sent when the teacher sends or
+    unlocks, and on every connect of a student's socket."""
+
+    type: Literal["class"] = "class"
+    experiment: str | None
+    spec: dict[str, Any] | None
+    locks: list[ClassLockInfo]
+    reset: bool = False  # the teacher reset every run ("Reset all"): the page clears its views
+
+
 class DoneEvent(EventModel):
     """A run ended; `best_epoch` is early stopping's pick, else null."""
 
@@ -420,7 +438,8 @@ ServerEvent = Annotated[
     | PredictionEvent
     | GeneratedEvent
     | ErrorEvent
-    | DoneEvent,
+    | DoneEvent
+    | ClassEvent,
     Field(discriminator="type"),
 ]
 SERVER_EVENT: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)

@@ -50,7 +50,7 @@ class ClassGateMiddleware:
         if response is None and path not in OPEN_PATHS:
             if member is None:
                 response = self.not_admitted(connection)
-            elif path in TEACHER_PATHS and not member.is_teacher:
+            elif is_teachers(path) and not member.is_teacher:
                 response = refusal(connection, 403, TEACHER_ONLY)
         if response is not None:
             await self.respond(response, scope, receive, send)
@@ -114,6 +114,11 @@ class ClassGateMiddleware:
             await response(scope, receive, send)
         else:
             await send({"type": "websocket.close", "code": 1008, "reason": "not admitted"})
+
+
+def is_teachers(path: str) -> bool:
+    """The teacher's page and API: `/api/class/...` is the teacher's control of the class."""
+    return path in TEACHER_PATHS or path.startswith("/api/class/")
 
 
 def client_ip(connection: HTTPConnection) -> str:

@@ -21,11 +21,15 @@ ONE_RUN = (
 
 def bind_session(session: Session, websocket: WebSocket) -> None:
     """Marks `session` as the connecting student's (nothing for the teacher or open mode),
-    opened from the page the socket names."""
+    opened from the page the socket names, and queues the teacher's experiment and locks
+    for it (the `class` event) if the teacher sent one."""
     member = websocket.scope.get("state", {}).get("member")
     if isinstance(member, Member) and member.role == "student":
         session.student = member.id
         session.tab = tab_of(websocket.query_params.get("tab")) or session.token
+        locks = getattr(websocket.app.state, "class_locks", None)
+        if locks is not None and locks.experiment is not None:
+            session.outbox.put(locks.event())  # a student who joins late or reloads: the same
 
 
 def start_refusal(registry: SessionRegistry, session: Session) -> str | None:

@@ -32,6 +32,7 @@ from app.protocol import (
 )
 from app.settings import Settings
 from app.spec import format_errors
+from app.web.class_locks import message_refusal
 from app.web.class_runs import bind_session, start_refusal
 from app.web.guards import RateLimit, Refusal, check_host, check_origin
 from app.web.sessions import Session, SessionRegistry
@@ -291,7 +292,10 @@ class Connection:
             self.error("invalid", *describe_error(e))
             return
         session = self.session
-        if isinstance(message, Start | Reset) and not self.registry.may_rebuild(self.ip):
+        locks = getattr(self.ws.app.state, "class_locks", None)
+        if (locked := message_refusal(locks, session.student, message)) is not None:
+            self.error("locked", *locked)  # class mode: the teacher's lock; the run goes on
+        elif isinstance(message, Start | Reset) and not self.registry.may_rebuild(self.ip):
             s = self.settings
             self.error(
                 "rate_limited",

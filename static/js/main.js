@@ -22,6 +22,8 @@ import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { applyHidden } from "./classroom.js";
+import { createClassLocks } from "./classLocks.js";
+import { createClassSend } from "./classSend.js";
 import { layerTitle } from "./layerNames.js";
 import { createFramePacer } from "./framePacer.js";
 import { stepsPerEpoch } from "./progress.js";
@@ -34,6 +36,7 @@ import {
   PRESETS,
   readQuery,
   specFromState,
+  stateFromSpec,
   toQuery,
   useCatalog,
 } from "./state.js";
@@ -100,6 +103,7 @@ Object.assign(window, { nnp: counters });
  *   socket: ReturnType<typeof createSocket>,
  *   views: ReturnType<typeof mountViews>,
  *   run: ReturnType<typeof createRunController>,
+ *   classLocks: ReturnType<typeof createClassLocks> | null,
  * }} Page
  * `points`: the 2-D data drawn under the output map; `validated`: the validator's answer
  * for the running spec; `gradLayers`: the layers in the gradient-flow chart, input side
@@ -143,6 +147,7 @@ async function main() {
     socket: /** @type {any} */ (null),
     views: /** @type {any} */ (null),
     run: /** @type {any} */ (null), // set just below: each needs the page
+    classLocks: null,
   };
   page.socket = createSocket(
     { onEvent: (e) => page.run.receive(e), onFrame: (f) => page.run.receiveFrame(f), onConnection: showConnection },
@@ -153,9 +158,26 @@ async function main() {
   bindControls(page);
   render(page);
   renderNetwork(page);
+  page.classLocks = mountClass(page);
   page.socket.connect();
   page.run.startPainting();
   applyGlossary(document.body);
+}
+
+/**
+ * Class mode (docs/classroom.md): the teacher gets a panel that sends the experiment on
+ * screen to the class; a student's page loads what the teacher sends and greys the locks.
+ * @param {Page} page
+ */
+function mountClass(page) {
+  const role = document.body.dataset.classRole;
+  if (role === "teacher") createClassSend($("class-send"), { getSpec: () => specFromState(page.state) });
+  if (role !== "student") return null;
+  return createClassLocks(document, {
+    banner: $("class-banner"),
+    onExperiment: (spec) => importState(page, stateFromSpec(spec, page.state, page.kindOf(spec.data?.dataset))),
+    onReset: () => page.run.resetShown(),
+  });
 }
 
 /**
@@ -401,6 +423,7 @@ function runHooks(page) {
     onError: reportError,
     onNote: (message) => ($("view-notes").textContent = message),
     onEvent: (event) => {
+      if (event.type === "class") page.classLocks?.receive(/** @type {any} */ (event));
       if (event.type !== "generated") return;
       counters.generated = event.text;
       page.workspace?.showGenerated(event.id, event.text);

@@ -370,6 +370,14 @@ export function createRunController(o) {
       socket.send({ type: "reset", seed: null });
       if (playing) socket.send({ type: "resume" });
     },
+    /** The server reset the run unasked (the teacher's "Reset all"): fresh views, as after `reset`. */
+    resetShown() {
+      if (!live) return;
+      resetFrom = step;
+      pending = null;
+      zeroProgress();
+      hooks.onReset?.();
+    },
     /** @param {number | null} stepsPerSecond null: as fast as the server can */
     setSpeed(stepsPerSecond) {
       speed = stepsPerSecond;

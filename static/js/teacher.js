@@ -4,6 +4,8 @@
  * GET /api/class every POLL_MS. Names come from students: they are set as text, never as HTML.
  */
 
+import { createClassActions } from "./classSend.js";
+
 const POLL_MS = 1500;
 
 /**
@@ -51,6 +53,7 @@ export function createClassTable(body) {
 }
 
 function main() {
+  createClassActions(/** @type {HTMLElement} */ (document.getElementById("class-actions")));
   const summary = /** @type {HTMLElement} */ (document.getElementById("class-summary"));
   const table = createClassTable(/** @type {HTMLElement} */ (document.getElementById("class-rows")));
 

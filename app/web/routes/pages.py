@@ -12,7 +12,11 @@ router = APIRouter()
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
     templates = request.app.state.templates
-    context = {"version": request.app.version, "student_name": student_name(request)}
+    context = {
+        "version": request.app.version,
+        "student_name": student_name(request),
+        "class_role": class_role(request),
+    }
     return templates.TemplateResponse(request, "index.html", context)
 
 
@@ -24,6 +28,15 @@ def student_name(request: Request) -> str | None:
         return None
     student = classroom.student_of(getattr(request.state, "member", None))
     return None if student is None else str(student.name)
+
+
+def class_role(request: Request) -> str:
+    """ "teacher" or "student" in class mode (the page mounts the teacher's send panel, or
+    the student's locks); "" in open mode."""
+    member = getattr(request.state, "member", None)
+    if getattr(request.app.state, "classroom", None) is None or member is None:
+        return ""
+    return "teacher" if member.is_teacher else "student"
 
 
 @router.get("/gan", response_class=HTMLResponse, include_in_schema=False)
