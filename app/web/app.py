@@ -20,6 +20,7 @@ from app.settings import Settings
 from app.web import ws
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.checks import CheckSlots
+from app.web.class_challenge import ChallengeHolder
 from app.web.class_gate import ClassGateMiddleware
 from app.web.class_locks import ClassLocks
 from app.web.class_setup import class_banner, with_class_credentials
@@ -27,7 +28,7 @@ from app.web.classroom import Classroom
 from app.web.guards import SocketCounter
 from app.web.paths import static_dir, templates_dir, vendor_dir
 from app.web.request_guard import RequestGuardMiddleware
-from app.web.routes import api, class_control, lessons, pages, uploads
+from app.web.routes import api, class_challenge, class_control, lessons, pages, uploads
 from app.web.routes import classroom as classroom_routes
 from app.web.sessions import SessionRegistry
 from app.worker.pool import WorkerPool
@@ -95,9 +96,11 @@ def _add_classroom(app: FastAPI, settings: Settings) -> None:
         failures_per_min=settings.class_failures_per_min,
     )
     app.state.class_locks = ClassLocks()
+    app.state.class_challenge = ChallengeHolder()
     app.add_middleware(ClassGateMiddleware, classroom=classroom, templates=app.state.templates)
     app.include_router(classroom_routes.router)
     app.include_router(class_control.router)
+    app.include_router(class_challenge.router)
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
