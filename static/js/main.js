@@ -22,6 +22,7 @@ import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { applyHidden } from "./classroom.js";
+import { createChallengeBanner } from "./classChallenge.js";
 import { createClassLocks } from "./classLocks.js";
 import { createClassSend } from "./classSend.js";
 import { layerTitle } from "./layerNames.js";
@@ -173,6 +174,7 @@ function mountClass(page) {
   const role = document.body.dataset.classRole;
   if (role === "teacher") createClassSend($("class-send"), { getSpec: () => specFromState(page.state) });
   if (role !== "student") return null;
+  createChallengeBanner($("challenge-banner")).start(); // the goal and the student's own place
   return createClassLocks(document, {
     banner: $("class-banner"),
     onExperiment: (spec) => importState(page, stateFromSpec(spec, page.state, page.kindOf(spec.data?.dataset))),

@@ -4,6 +4,7 @@
  * GET /api/class every POLL_MS. Names come from students: they are set as text, never as HTML.
  */
 
+import { createChallengePanel } from "./classChallenge.js";
 import { createClassActions } from "./classSend.js";
 
 const POLL_MS = 1500;
@@ -54,6 +55,7 @@ export function createClassTable(body) {
 
 function main() {
   createClassActions(/** @type {HTMLElement} */ (document.getElementById("class-actions")));
+  createChallengePanel(/** @type {HTMLElement} */ (document.getElementById("class-challenge"))).start();
   const summary = /** @type {HTMLElement} */ (document.getElementById("class-summary"));
   const table = createClassTable(/** @type {HTMLElement} */ (document.getElementById("class-rows")));
 
