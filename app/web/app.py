@@ -22,13 +22,22 @@ from app.web.body_limit import BodyLimitMiddleware
 from app.web.checks import CheckSlots
 from app.web.class_challenge import ChallengeHolder
 from app.web.class_gate import ClassGateMiddleware
+from app.web.class_lesson import ClassLessonHolder
 from app.web.class_locks import ClassLocks
 from app.web.class_setup import class_banner, with_class_credentials
 from app.web.classroom import Classroom
 from app.web.guards import SocketCounter
 from app.web.paths import static_dir, templates_dir, vendor_dir
 from app.web.request_guard import RequestGuardMiddleware
-from app.web.routes import api, class_challenge, class_control, lessons, pages, uploads
+from app.web.routes import (
+    api,
+    class_challenge,
+    class_control,
+    class_lesson,
+    lessons,
+    pages,
+    uploads,
+)
 from app.web.routes import classroom as classroom_routes
 from app.web.sessions import SessionRegistry
 from app.worker.pool import WorkerPool
@@ -97,10 +106,12 @@ def _add_classroom(app: FastAPI, settings: Settings) -> None:
     )
     app.state.class_locks = ClassLocks()
     app.state.class_challenge = ChallengeHolder()
+    app.state.class_lesson = ClassLessonHolder()
     app.add_middleware(ClassGateMiddleware, classroom=classroom, templates=app.state.templates)
     app.include_router(classroom_routes.router)
     app.include_router(class_control.router)
     app.include_router(class_challenge.router)
+    app.include_router(class_lesson.router)
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
