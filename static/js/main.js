@@ -23,6 +23,7 @@ import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
 import { applyHidden } from "./classroom.js";
 import { createChallengeBanner } from "./classChallenge.js";
+import { followClassLesson } from "./classLesson.js";
 import { createClassLocks } from "./classLocks.js";
 import { createClassSend } from "./classSend.js";
 import { layerTitle } from "./layerNames.js";
@@ -120,10 +121,12 @@ async function main() {
   const state = link.state;
   const uPlot = await loadUPlot();
   const lessonId = new URLSearchParams(location.search).get("lesson");
+  // Class mode: a student's page opens the lesson the teacher opens for the class.
+  const classLesson = document.body.dataset.classRole === "student" ? followClassLesson(lessonId) : null;
   mountLessonsMenu(lessonId, state.hide);
   document.querySelector(".page-nav")?.classList.toggle("classroom-hidden", state.hide.includes("gan")); // lessons too
   if (lessonId) {
-    await openLesson(lessonId, state, uPlot);
+    await openLesson(lessonId, state, uPlot, (chosen) => classLesson?.answer(chosen));
     return;
   }
   showLinkProblems(link.problems);
@@ -717,8 +720,9 @@ function mountLessonsMenu(current, hide) {
  * @param {string} id
  * @param {Record<string, any>} state the address's settings (seed, model, presentation, hide)
  * @param {any} uPlot
+ * @param {(chosen: number | null) => void} onAnswer the student answered the question
  */
-async function openLesson(id, state, uPlot) {
+async function openLesson(id, state, uPlot, onAnswer) {
   document.documentElement.classList.add("lesson-mode");
   document.documentElement.classList.toggle("present", state.present);
   const root = $("lesson");
@@ -736,6 +740,7 @@ async function openLesson(id, state, uPlot) {
       ($("device").textContent = /** @type {Record<string, string>} */ (deviceNames)[device] ?? device),
     onConnection: showConnection,
     decorate: (node) => void applyGlossary(node),
+    onAnswer,
   });
   applyGlossary(document.body);
 }

@@ -5,6 +5,7 @@
  */
 
 import { createChallengePanel } from "./classChallenge.js";
+import { createClassLessonPanel } from "./classLesson.js";
 import { createClassActions } from "./classSend.js";
 
 const POLL_MS = 1500;
@@ -56,6 +57,7 @@ export function createClassTable(body) {
 function main() {
   createClassActions(/** @type {HTMLElement} */ (document.getElementById("class-actions")));
   createChallengePanel(/** @type {HTMLElement} */ (document.getElementById("class-challenge"))).start();
+  createClassLessonPanel(/** @type {HTMLElement} */ (document.getElementById("class-lesson"))).start();
   const summary = /** @type {HTMLElement} */ (document.getElementById("class-summary"));
   const table = createClassTable(/** @type {HTMLElement} */ (document.getElementById("class-rows")));
 

@@ -51,9 +51,11 @@ export function paceFor(steps, seconds) {
  *            state: Record<string, any>, hide: string[], uPlot: any,
  *            onDevice: (device: string) => void,
  *            onConnection: (state: import("../socket.js").Connection, detail: string) => void,
- *            decorate: (root: HTMLElement) => void}} LessonModeOptions
+ *            decorate: (root: HTMLElement) => void,
+ *            onAnswer?: (chosen: number | null) => void}} LessonModeOptions
  * `state`: the address's playground settings (the model a lesson without runs measures);
- * `decorate`: applied to the lesson's text once drawn (the glossary's definitions).
+ * `decorate`: applied to the lesson's text once drawn (the glossary's definitions);
+ * `onAnswer`: the student answered (class mode tells the teacher, static/js/classLesson.js).
  */
 
 /** @param {LessonModeOptions} o */
@@ -111,6 +113,7 @@ export async function startLessonMode(o) {
   /** @param {number | null} c */
   function answered(c) {
     chosen = c;
+    o.onAnswer?.(c);
     lessonRun?.answered();
     if (runs.length) return;
     question.setLocked(true); // a prediction: nothing to train, so the verdict comes at once

@@ -1,0 +1,32 @@
+// Unit tests of static/js/classLesson.js: when a student's page opens the class's lesson,
+// and the teacher's distribution in words.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { distributionLines, lessonToOpen } from "../../static/js/classLesson.js";
+
+test("a student's page opens a class lesson once, unless it shows it already", () => {
+  const open = { id: "r1", lesson: "capacity", title: "Capacity" };
+  assert.equal(lessonToOpen(open, null, null), "/?lesson=capacity");
+  assert.equal(lessonToOpen(open, "r0", "perceptron"), "/?lesson=capacity"); // a new one
+  assert.equal(lessonToOpen(open, "r1", null), null); // seen: the student went back to play
+  assert.equal(lessonToOpen(open, null, "capacity"), null); // already there
+  assert.equal(lessonToOpen({ id: null }, null, null), null);
+});
+
+test("the distribution marks the right answer only once revealed", () => {
+  const tally = {
+    id: "r1",
+    question: "?",
+    choices: ["a", "b"],
+    counts: [3, 1],
+    skipped: 0,
+    answered: 4,
+    students: 5,
+    revealed: false,
+    answer: null,
+    right: null,
+  };
+  assert.deepEqual(distributionLines(tally), ["a: 3", "b: 1"]);
+  assert.deepEqual(distributionLines({ ...tally, revealed: true, answer: 1, right: 1 }), ["a: 3", "b: 1 ✓ right"]);
+});
