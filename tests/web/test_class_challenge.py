@@ -65,6 +65,16 @@ def good_leads(board: dict[str, Any]) -> bool:
     return len(ranked) == 2 and ranked[0]["name"] == "Good" and ranked[0]["score"] < 0.3
 
 
+def good_leads_by_accuracy(board: dict[str, Any]) -> bool:
+    ranked = board["ranked"]
+    return (
+        board["challenge"]["metric"] == "val_accuracy"
+        and len(ranked) == 2
+        and ranked[0]["name"] == "Good"
+        and ranked[0]["score"] > 0.9
+    )
+
+
 def test_the_leaderboard_ranks_qualifying_runs_by_the_servers_metrics(class_server: str) -> None:
     with (
         student(class_server, "Good") as good,
@@ -106,6 +116,11 @@ def test_the_leaderboard_ranks_qualifying_runs_by_the_servers_metrics(class_serv
                 theirs = big.get("/api/challenge").json()
                 assert theirs["rank"] is None and theirs["reason"] == "32 neurons: the limit is 20"
                 assert theirs["challenge"]["dataset"] == "circle"
+                by_accuracy = {**GOAL, "metric": "val_accuracy"}
+                assert t.post("/api/class/challenge", json=by_accuracy).status_code == 200
+                board = await asyncio.to_thread(poll_board, t, good_leads_by_accuracy)
+                assert [e["name"] for e in board["ranked"]] == ["Good", "Tiny"]  # highest first
+                assert board["ranked"][0]["score"] > board["ranked"][1]["score"]
             finally:
                 for c in sockets:
                     await c.close()
