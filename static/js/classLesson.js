@@ -49,13 +49,13 @@ function el(tag, props = {}, children = []) {
 
 /**
  * Where a student's page should go for the class lesson `open`, or null to stay: a lesson
- * newly opened (not the one this tab saw last) that the page does not show already.
+ * newly opened (not the one this tab opened last). A page that shows the same lesson on its
+ * own opens it again too: its question starts fresh, so its answer counts in this round.
  * @param {OpenLesson} open
  * @param {string | null} seen the class lesson this tab opened last
- * @param {string | null} showing the lesson this page shows (null: the playground)
  */
-export function lessonToOpen(open, seen, showing) {
-  if (!open.id || !open.lesson || open.id === seen || open.lesson === showing) return null;
+export function lessonToOpen(open, seen) {
+  if (!open.id || !open.lesson || open.id === seen) return null;
   return `/?lesson=${encodeURIComponent(open.lesson)}`;
 }
 
@@ -69,8 +69,7 @@ export function followClassLesson(showing, { go = (href) => location.assign(href
     try {
       /** @type {OpenLesson} */
       const open = await request("/api/class-lesson");
-      const href = lessonToOpen(open, storage.getItem(SEEN_KEY), showing);
-      if (open.id && open.lesson === showing) storage.setItem(SEEN_KEY, open.id);
+      const href = lessonToOpen(open, storage.getItem(SEEN_KEY));
       if (href && open.id) {
         storage.setItem(SEEN_KEY, open.id);
         go(href);
