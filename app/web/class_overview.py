@@ -51,7 +51,8 @@ def renew_thumbnails(registry: SessionRegistry, sessions: Iterable[Session]) -> 
 
 def student_entry(student: Student, session: Session | None) -> dict[str, Any]:
     run = run_summary(session) if session is not None else None
-    return {"name": student.name, "run": run}
+    # `number` (the order of joining) names the student to the teacher's viewer socket.
+    return {"name": student.name, "number": student.number, "run": run}
 
 
 def run_summary(session: Session) -> dict[str, Any]:

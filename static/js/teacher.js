@@ -1,58 +1,43 @@
 // @ts-check
 /**
- * The teacher's page (/teacher): every student of the class and their live run, read from
- * GET /api/class every POLL_MS. Names come from students: they are set as text, never as HTML.
+ * The teacher's page (/teacher): a live grid of every student of the class (classGrid.js),
+ * read from GET /api/class every POLL_MS (each read also keeps the runs' thumbnails coming:
+ * docs/classroom.md); clicking a student opens their run large, read-only, below the grid.
  */
 
-const POLL_MS = 1500;
+import { createClassGrid } from "./classGrid.js";
+
+const POLL_MS = 500;
+
+/** @typedef {import("./classGrid.js").StudentEntry} StudentEntry */
 
 /**
- * @typedef {{kind: string, dataset: string | null, layers: string[], step: number, epoch: number,
- *            train_loss: number | null, val_loss: number | null, status: string}} RunSummary
- * @typedef {{name: string, run: RunSummary | null}} StudentEntry
+ * The large view of one student's run: the playground page in watch mode, in a frame.
+ * @param {HTMLElement} section
  */
-
-/** @param {number | null} x */
-function loss(x) {
-  return x === null || x === undefined ? "–" : x.toPrecision(3);
-}
-
-/**
- * The class as a table body: one row per student.
- * @param {HTMLElement} body
- */
-export function createClassTable(body) {
-  /** @param {StudentEntry[]} students */
-  function update(students) {
-    const rows = students.map((student) => {
-      const row = document.createElement("tr");
-      const run = student.run;
-      const cells = [
-        student.name,
-        run ? `${run.dataset ?? "?"}${run.kind === "gan" ? " (GAN)" : ""}` : "no run",
-        run ? run.layers.join(" → ") || "no hidden layer" : "",
-        run ? run.status : "",
-        run ? String(run.step) : "",
-        run ? String(run.epoch) : "",
-        run ? loss(run.train_loss) : "",
-        run ? loss(run.val_loss) : "",
-      ];
-      cells.forEach((text, i) => {
-        const cell = document.createElement("td");
-        cell.textContent = text;
-        if (i >= 4) cell.className = "number";
-        row.append(cell);
-      });
-      return row;
-    });
-    body.replaceChildren(...rows);
+export function createStudentView(section) {
+  const title = /** @type {HTMLElement} */ (section.querySelector("h2"));
+  const frame = /** @type {HTMLIFrameElement} */ (section.querySelector("iframe"));
+  const close = /** @type {HTMLButtonElement} */ (section.querySelector("button"));
+  /** @param {StudentEntry} student */
+  function update(student) {
+    title.textContent = `${student.name}'s run (read-only)`;
+    frame.src = `/?watch=${student.number}`;
+    section.hidden = false;
+    section.scrollIntoView({ block: "start" });
   }
-  return { update, reset: () => body.replaceChildren() };
+  function reset() {
+    section.hidden = true;
+    frame.src = "about:blank";
+  }
+  close.addEventListener("click", reset);
+  return { update, reset };
 }
 
 function main() {
   const summary = /** @type {HTMLElement} */ (document.getElementById("class-summary"));
-  const table = createClassTable(/** @type {HTMLElement} */ (document.getElementById("class-rows")));
+  const view = createStudentView(/** @type {HTMLElement} */ (document.getElementById("student-view")));
+  const grid = createClassGrid(/** @type {HTMLElement} */ (document.getElementById("class-grid")), view.update);
 
   async function refresh() {
     try {
@@ -63,7 +48,7 @@ function main() {
       const students = answer.students;
       const training = students.filter((s) => s.run?.status === "running").length;
       summary.textContent = `${students.length} student${students.length === 1 ? "" : "s"} in the class, ${training} training now.`;
-      table.update(students);
+      grid.update(students);
     } catch (error) {
       summary.textContent = `The class could not be read: ${error instanceof Error ? error.message : error}`;
     } finally {
