@@ -131,6 +131,7 @@ class Session:
         self.last_point: dict[str, Any] | None = None
         self.thumbnail: Event | None = None  # the latest, from its worker (a student's run)
         self.thumbnail_renew_at = 0.0  # when the worker must hear the teacher still watches
+        self.watchers: set[Outbox] = set()  # the teacher's read-only views (class_watch.py)
 
     @property
     def training(self) -> bool:
@@ -157,6 +158,8 @@ class Session:
                 self.thumbnail = event
                 return
             self.outbox.put(event)
+            for watcher in self.watchers:
+                watcher.put(event)
             if closed:  # the pool forgot the run (it could not be built, or its worker
                 # died; this event says so): the session too, and commands answer no_run
                 self.run_id, self.ticket = None, object()
