@@ -2,42 +2,67 @@
 /**
  * The teacher's page (/teacher): a live grid of every student of the class (classGrid.js),
  * read from GET /api/class every POLL_MS (each read also keeps the runs' thumbnails coming:
- * docs/classroom.md); clicking a student opens their run large, read-only, below the grid.
+ * docs/classroom.md); clicking a student opens their run large, read-only, below the grid
+ * (studentView.js), fed by the teacher's watching socket, `WS /ws?watch=N`.
  */
 
 import { createClassGrid } from "./classGrid.js";
+import { decodeFrame } from "./frame.js";
+import { createStudentView } from "./studentView.js";
+import { loadUPlot } from "./views/charts.js";
 
 const POLL_MS = 500;
 
-/** @typedef {import("./classGrid.js").StudentEntry} StudentEntry */
+/**
+ * @typedef {import("./classGrid.js").StudentEntry} StudentEntry
+ * @typedef {import("./socket.js").ServerEvent} ServerEvent
+ */
 
 /**
- * The large view of one student's run: the playground page in watch mode, in a frame.
- * @param {HTMLElement} section
+ * Opens the read-only socket on student `number`'s run; the server refuses anything it
+ * sends, so it sends nothing.
+ * @param {number} number
+ * @param {{onEvent: (event: ServerEvent) => void, onFrame: (frame: import("./frame.js").Frame) => void}} handlers
+ * @returns {() => void} closes it
  */
-export function createStudentView(section) {
-  const title = /** @type {HTMLElement} */ (section.querySelector("h2"));
-  const frame = /** @type {HTMLIFrameElement} */ (section.querySelector("iframe"));
-  const close = /** @type {HTMLButtonElement} */ (section.querySelector("button"));
-  /** @param {StudentEntry} student */
-  function update(student) {
-    title.textContent = `${student.name}'s run (read-only)`;
-    frame.src = `/?watch=${student.number}`;
-    section.hidden = false;
-    section.scrollIntoView({ block: "start" });
-  }
-  function reset() {
-    section.hidden = true;
-    frame.src = "about:blank";
-  }
-  close.addEventListener("click", reset);
-  return { update, reset };
+export function watchStudent(number, { onEvent, onFrame }) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${scheme}//${location.host}/ws?watch=${number}`);
+  ws.binaryType = "arraybuffer";
+  ws.onmessage = (message) => {
+    if (typeof message.data === "string") onEvent(JSON.parse(message.data));
+    else onFrame(decodeFrame(message.data));
+  };
+  ws.onclose = (event) => {
+    if (event.code !== 1000)
+      onEvent({ type: "error", message: `The view closed (${event.code}): open the student again.` });
+  };
+  return () => {
+    ws.onclose = null;
+    ws.close(1000);
+  };
 }
 
-function main() {
+async function main() {
   const summary = /** @type {HTMLElement} */ (document.getElementById("class-summary"));
-  const view = createStudentView(/** @type {HTMLElement} */ (document.getElementById("student-view")));
-  const grid = createClassGrid(/** @type {HTMLElement} */ (document.getElementById("class-grid")), view.update);
+  const section = /** @type {HTMLElement} */ (document.getElementById("student-view"));
+  const view = createStudentView(section, await loadUPlot());
+  /** @type {(() => void) | null} */
+  let stopWatching = null;
+
+  /** @param {StudentEntry} student */
+  function open(student) {
+    stopWatching?.();
+    view.open(student);
+    stopWatching = watchStudent(student.number, { onEvent: view.event, onFrame: view.frame });
+    section.scrollIntoView({ block: "start" });
+  }
+  /** @type {HTMLButtonElement} */ (document.getElementById("student-view-close")).addEventListener("click", () => {
+    stopWatching?.();
+    stopWatching = null;
+    view.reset();
+  });
+  const grid = createClassGrid(/** @type {HTMLElement} */ (document.getElementById("class-grid")), open);
 
   async function refresh() {
     try {
