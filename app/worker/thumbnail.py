@@ -9,7 +9,9 @@ What it shows: for points (2-D data), the decision boundary over the plane on a
 THUMBNAIL_GRID x THUMBNAIL_GRID grid (P(class 1) for binary data, the winning class for
 multiclass, the first output for regression); for other supervised data (images, sequences,
 tables), the output probabilities for the validation set's first example. The values travel
-as uint8 (base64) over [lo, hi]: a few hundred bytes. GANs have none yet.
+as uint8 (base64) over [lo, hi]: a few hundred bytes. GANs have none yet. The boundaries of
+runs that train as a group are computed in one batched pass for the group
+(app/worker/grouping.py, `prepare`), as their frames' are.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class ThumbnailSchedule:
         self.until = 0.0  # and until then (monotonic seconds)
         self.next_at = 0.0
         self.step = -1  # step count of the last thumbnail sent
+        self.prepared: np.ndarray | None = None  # its boundary, computed by its group
+        self.prepared_step = -1
 
     def switch(self, hz: float, for_s: float, now: float) -> None:
         """On at `hz` for `for_s` seconds from `now` (a renewal keeps the pace)."""
@@ -48,32 +52,41 @@ class ThumbnailSchedule:
         """The run changed without a step (reset, edited weight): the next one goes out."""
         self.step = -1
 
+    def due(self, now: float) -> bool:
+        return self.hz > 0 and self.until > now >= self.next_at and self.run.step_count != self.step
+
+    def prepare(self, boundary: np.ndarray) -> None:
+        """Its boundary at THUMBNAIL_GRID, computed by its group at the current weights."""
+        self.prepared, self.prepared_step = boundary, self.run.step_count
+
     def report(self, now: float) -> None:
-        if self.hz <= 0 or now >= self.until or now < self.next_at:
-            return
-        if self.run.step_count == self.step:
+        if not self.due(now):
             return
         self.next_at = now + 1 / self.hz
         self.step = self.run.step_count
-        picture = thumbnail_of(self.run)
+        fresh = self.prepared if self.prepared_step == self.step else None
+        self.prepared = None
+        picture = thumbnail_of(self.run, fresh)
         if picture is not None:
             self.emit({"type": "thumbnail", "run": self.id, "step": self.step} | picture)
 
 
-def thumbnail_of(run: Trainer) -> dict[str, Any] | None:
-    """`{view, shape, lo, hi, data}` for the run's output now, or None if it has none."""
+def thumbnail_of(run: Trainer, boundary: np.ndarray | None = None) -> dict[str, Any] | None:
+    """`{view, shape, lo, hi, data}` for the run's output now (its `boundary` at
+    THUMBNAIL_GRID if already computed), or None if it has none."""
     if not isinstance(run, Run):
         return None
     try:
         if run.data.input_kind == "points":
-            return _boundary(run)
+            return _boundary(run, boundary)
         return _probabilities(run)
     except ObserveError:
         return None
 
 
-def _boundary(run: Run) -> dict[str, Any]:
-    plane = run.observe("boundary", grid=THUMBNAIL_GRID)["boundary"]
+def _boundary(run: Run, plane: np.ndarray | None) -> dict[str, Any]:
+    if plane is None:
+        plane = run.observe("boundary", grid=THUMBNAIL_GRID)["boundary"]
     if plane.ndim == 2:  # binary: P(class 1), on a fixed scale so colours compare
         return _packed("boundary", plane, 0.0, 1.0)
     if run.task == "regression":

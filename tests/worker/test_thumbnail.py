@@ -1,7 +1,8 @@
 """A hosted run's thumbnail for the teacher's overview (app/worker/thumbnail.py), driven
 in-process with a clock the test sets: off until switched on, the boundary at 24x24 whose
 values are the run's own boundary at that grid, at most `hz` a second and only after a step,
-off when its lease runs out, the probabilities of the first validation example for images."""
+off when its lease runs out, the probabilities of the first validation example for images,
+and a group's boundaries computed in one pass."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from app.settings import Settings
 from app.spec import ExperimentSpec
 from app.train import Run
 from app.worker.hosted import HostedRun
+from app.worker.process import WorkerLoop
 from app.worker.thumbnail import THUMBNAIL_GRID
+from tests.worker.test_grouping import Events, Silent, send, tick_until
 
 SPIRAL = {
     "seed": 1,
@@ -100,3 +103,38 @@ def test_an_image_runs_thumbnail_is_its_first_examples_probabilities(tmp_path: P
     want = h.run.observe("probabilities", sample=0)["probabilities"]
     assert thumb["view"] == "probabilities" and thumb["shape"] == [10]
     np.testing.assert_allclose(values(thumb), want, atol=0.5 / 255 + 1e-6)
+
+
+def test_grouped_runs_thumbnails_come_from_one_batched_pass(tmp_path: Path) -> None:
+    """Runs that train as a group get their boundaries from the group's pass (as their
+    frames do), equal to each run's own probe at the same weights."""
+    loop = grouping_loop()
+    for hosted in loop.runs.values():
+        hosted.thumbnail.switch(2.0, 60.0, time.monotonic())
+    tick_until(loop, lambda: min(h.run.step_count for h in loop.runs.values()) >= 60)
+    [entry] = loop.groups.entries.values()
+    assert len(entry.hosted) == 4
+    for hosted in loop.runs.values():
+        send(loop, hosted.id, {"type": "pause"})
+        hosted.thumbnail.switch(3.0, 60.0, time.monotonic())  # a new pace: due at once
+    events = loop.events.sent  # type: ignore[attr-defined]
+    events.clear()
+    now = time.monotonic()
+    loop.groups.prepare_frames(now)
+    assert all(h.thumbnail.prepared_step == h.run.step_count for h in entry.hosted)
+    for hosted in entry.hosted:
+        hosted.thumbnail.report(now)
+    sent = {e["run"]: e for e in events if e["type"] == "thumbnail"}
+    assert sorted(sent) == sorted(h.id for h in entry.hosted)
+    for hosted in entry.hosted:
+        assert isinstance(hosted.run, Run)
+        want = hosted.run.observe("boundary", grid=THUMBNAIL_GRID)["boundary"]
+        np.testing.assert_allclose(values(sent[hosted.id]), want, atol=0.5 / 255 + 1e-5)
+
+
+def grouping_loop() -> WorkerLoop:
+    """A worker (its own loop, in-process) with four default runs, which train as a group."""
+    worker = WorkerLoop(0, Silent(), Events(), Settings(device="cpu"))  # type: ignore[arg-type]
+    for seed in range(4):
+        worker._handle("open", f"r{seed}", {"spec": ExperimentSpec(seed=seed).model_dump()})
+    return worker
