@@ -11,8 +11,10 @@ prints a table.
 For each N, after a warm-up, two windows of the same length:
 - without the teacher: the server's CPU (% of one core, the process and its children; in
   brackets the web process alone);
-- in both, the students' median training rate (steps/s): on a machine the class keeps
-  busy, what the overview costs shows as fewer steps rather than more CPU;
+- in both, and in a third window without the teacher again (once the thumbnails stopped),
+  the students' median training rate (steps/s): on a machine the class keeps busy, what the
+  overview costs shows as fewer steps rather than more CPU, and the third window shows how
+  much the machine itself drifted meanwhile;
 - with the teacher: the CPU, then the bytes per second of the overview's answers (bodies),
   the answers' p95 time, and the overview's latency: for each status a student receives
   (the step it reports), the time until the teacher's overview first shows that student's
@@ -75,6 +77,7 @@ class Overview:
     thumbnails: int  # students whose thumbnail the last answer carried
     steps_without: float  # the students' median steps per second, in each window
     steps_with: float
+    steps_after: float  # a third window, without the teacher again: the machine's drift
 
 
 async def admit(url: str, address: str) -> str:
@@ -155,6 +158,10 @@ async def measure(url: str, pid: int, n: int, warmup: float, window: float) -> O
         cpu_with = bench.cpu_percent(ticks, bench.tree_usage(pid)[0], took)
         web_with = bench.cpu_percent(web, bench.process_ticks(pid), took)
         steps_with = median_rate(students, start, time.monotonic())
+        after = time.monotonic() + 6.0  # the thumbnails' lease runs out (5 s)
+        await asyncio.sleep(6.0)
+        await asyncio.sleep(window)
+        steps_after = median_rate(students, after, time.monotonic())
     finally:
         for s in students:
             await s.client.close()
@@ -180,6 +187,7 @@ async def measure(url: str, pid: int, n: int, warmup: float, window: float) -> O
         thumbs,
         steps_without,
         steps_with,
+        steps_after,
     )
 
 
@@ -203,13 +211,13 @@ async def cpu_over(pid: int, seconds: float) -> tuple[float, float]:
 def table(levels: list[Overview]) -> str:
     head = (
         "    N  CPU % without (web)  CPU % with teacher (web)  KiB/s to teacher"
-        "  answer p95 ms  latency median/p95 ms  thumbnails  steps/s without/with"
+        "  answer p95 ms  latency median/p95 ms  thumbnails  steps/s without/with/without"
     )
     rows = [
         f"{v.students:5d}  {v.cpu_without:13.0f} ({v.web_cpu_without:3.0f})"
         f"  {v.cpu_with:18.0f} ({v.web_cpu_with:3.0f})  {v.bytes_per_s / 1024:16.1f}"
         f"  {v.poll_p95_ms:13.0f}  {v.latency_median_ms:10.0f} / {v.latency_p95_ms:<8.0f}"
-        f"  {v.thumbnails:10d}  {v.steps_without:7.0f} / {v.steps_with:<7.0f}"
+        f"  {v.thumbnails:10d}  {v.steps_without:5.0f} / {v.steps_with:.0f} / {v.steps_after:.0f}"
         for v in levels
     ]
     return "\n".join([head, *rows])
