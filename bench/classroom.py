@@ -15,10 +15,11 @@ For each N, after a warm-up, two windows of the same length:
   the students' median training rate (steps/s): on a machine the class keeps busy, what the
   overview costs shows as fewer steps rather than more CPU, and the third window shows how
   much the machine itself drifted meanwhile;
-- with the teacher: the CPU, then the bytes per second of the overview's answers (bodies),
-  the answers' p95 time, and the overview's latency: for each status a student receives
-  (the step it reports), the time until the teacher's overview first shows that student's
-  thumbnail at that step or later (median and p95 over every student and status).
+- with the teacher: the CPU, then the bytes per second of the overview's answers (the
+  bodies as sent: gzipped), the answers' p95 time, and the overview's latency: for each
+  status a student receives (the step it reports), the time until the teacher's overview
+  first shows that student's thumbnail at that step or later (median and p95 over every
+  student and status).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ async def teacher_polls(
             answer = await http.get("/api/class")
             now = time.monotonic()
             times.append((time.perf_counter() - sent) * 1000)
-            total += len(answer.content)
+            total += answer.num_bytes_downloaded  # on the wire: gzipped
             students = answer.json()["students"]
             thumbs = sum(1 for s in students if s["run"] and s["run"]["thumbnail"])
             for s in students:

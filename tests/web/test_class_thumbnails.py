@@ -93,3 +93,14 @@ def test_the_overview_shows_each_runs_boundary_thumbnail_as_it_trains(class_serv
                 await c.close()
 
         asyncio.run(main())
+
+
+def test_the_overview_is_gzipped_for_a_client_that_accepts_it(class_server: str) -> None:
+    with student(class_server, "Cy"), teacher(class_server) as t:
+        plain = t.get("/api/class", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        zipped = t.get("/api/class", headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert zipped.headers["vary"] == "Accept-Encoding"
+        assert zipped.json() == plain.json()
+        assert zipped.num_bytes_downloaded < len(zipped.content)
