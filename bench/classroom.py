@@ -1,9 +1,9 @@
 """Benchmark of the teacher's overview (issue 17, docs/classroom.md): a real `nnplayground
 serve` subprocess in class mode with two workers, N simulated students on loopback (each
 admitted with the class code from its own address, training the default net and watching
-the views the playground page asks for at 10 fps, as bench/class.py's students do) and one
-teacher polling `GET /api/class` every 0.5 s, as the teacher's page does. Not a test;
-prints a table.
+the views the playground page asks for at 10 fps, as bench/class.py's students do, each
+with its own seed) and one teacher polling `GET /api/class` every 0.5 s, as the teacher's
+page does. Not a test; prints a table.
 
     python bench/classroom.py              # N = 30 100
     python bench/classroom.py 30 --window 10 --json out.json
@@ -143,8 +143,10 @@ async def measure(url: str, pid: int, n: int, warmup: float, window: float) -> O
     ]
     readers = [asyncio.create_task(bench.read(s)) for s in students]
     try:
-        for s in students:
-            await s.client.start(bench.DEFAULT)
+        for i, s in enumerate(students):
+            # Each its own seed: identical runs would send identical thumbnails, which
+            # gzip shrinks to nothing.
+            await s.client.start(bench.DEFAULT | {"seed": i})
             await s.client.view(**bench.VIEW)
         await asyncio.wait_for(asyncio.gather(*(s.running.wait() for s in students)), 120)
         await asyncio.sleep(warmup)

@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * The teacher's large, read-only view of one student's run (docs/classroom.md, "Opening a
- * student's run large"): the output map as the student's page shows it (the frames of the
- * student's own views), the loss curves, and where the run is. It is fed by the teacher's
+ * student's run large"): the output map of 2-D data as the student's page shows it (the
+ * frames of the student's own views), the loss curves, and where the run is. It is fed by the teacher's
  * page (teacher.js), which holds the watching socket; it controls nothing.
  */
 
@@ -26,6 +26,7 @@ export function createStudentView(section, uPlot) {
   const [mapCanvas, pointsCanvas] = /** @type {HTMLCanvasElement[]} */ ([
     ...section.querySelectorAll(".student-view-map canvas"),
   ]);
+  const mapBox = /** @type {HTMLElement} */ (section.querySelector(".student-view-map"));
   const boundary = createBoundary(mapCanvas, pointsCanvas);
   const loss = createChart(/** @type {HTMLElement} */ (section.querySelector(".student-view-charts")), uPlot, {
     title: "Loss",
@@ -61,6 +62,7 @@ export function createStudentView(section, uPlot) {
     frame(frame) {
       const map = frame.arrays.boundary;
       if (map) boundary.update(map);
+      mapBox.hidden = !map; // images and sequences: the loss curves and status only, so far
       section.dataset.frames = String(++frames);
       section.dataset.step = String(frame.header.step);
     },
