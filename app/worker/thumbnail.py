@@ -7,8 +7,10 @@ teacher's page asks for the overview, so a class nobody oversees costs nothing.
 
 What it shows: for points (2-D data), the decision boundary over the plane on a
 THUMBNAIL_GRID x THUMBNAIL_GRID grid (P(class 1) for binary data, the winning class for
-multiclass, the first output for regression); for other supervised data (images, sequences,
-tables), the output probabilities for the validation set's first example. The values travel
+multiclass, the first output for regression); for other classification data (images,
+sequences, tables), the output probabilities for the validation set's first example; for
+other regression data (a sine wave, a table), the prediction and the truth of the first
+output over the first THUMBNAIL_POINTS validation examples. The values travel
 as uint8 (base64) over [lo, hi]: a few hundred bytes. GANs have none yet. The boundaries of
 runs that train as a group are computed in one batched pass for the group
 (app/worker/grouping.py, `prepare`), as their frames' are.
@@ -27,6 +29,7 @@ from app.train.probes import ObserveError
 from app.worker.frames import Emit
 
 THUMBNAIL_GRID = 24  # cells a side of the boundary thumbnail: 576 bytes
+THUMBNAIL_POINTS = 48  # validation examples in a regression's prediction thumbnail
 
 
 class ThumbnailSchedule:
@@ -79,6 +82,8 @@ def thumbnail_of(run: Trainer, boundary: np.ndarray | None = None) -> dict[str, 
     try:
         if run.data.input_kind == "points":
             return _boundary(run, boundary)
+        if run.task == "regression":
+            return _prediction(run)
         return _probabilities(run)
     except ObserveError:
         return None
@@ -98,6 +103,18 @@ def _boundary(run: Run, plane: np.ndarray | None) -> dict[str, Any]:
 def _probabilities(run: Run) -> dict[str, Any]:
     probs = np.asarray(run.observe("probabilities", sample=0)["probabilities"], np.float32)
     return _packed("probabilities", probs.reshape(-1), 0.0, 1.0)
+
+
+def _prediction(run: Run) -> dict[str, Any]:
+    """Row 0 the prediction, row 1 the truth (first output), on their shared range."""
+    seen = run.observe("sequence_prediction")["sequence_prediction"]
+    rows = np.stack(
+        [
+            np.asarray(seen["prediction"], np.float64)[:THUMBNAIL_POINTS, 0],
+            np.asarray(seen["truth"], np.float64)[:THUMBNAIL_POINTS, 0],
+        ]
+    )  # (2, N)
+    return _packed("prediction", rows, *_range(rows))
 
 
 def _range(values: np.ndarray) -> tuple[float, float]:

@@ -3,13 +3,14 @@
  * A student's thumbnail on the teacher's page (docs/classroom.md, "Thumbnails"): the bytes
  * the server sends (base64 uint8 over [lo, hi]) painted on a small canvas, in the
  * playground's own colours: the boundary as its output map is, the winning class per cell,
- * or the class probabilities of one example as bars.
+ * the class probabilities of one example as bars, or a regression's prediction (blue) over
+ * its truth (grey).
  */
 
 import { CLASS_COLORS, byteScale, css, paintBytes, POSITIVE } from "./colors.js";
 
 /**
- * @typedef {{step: number, view: "boundary" | "classes" | "probabilities", shape: number[],
+ * @typedef {{step: number, view: "boundary" | "classes" | "probabilities" | "prediction", shape: number[],
  *            lo: number, hi: number, data: string}} Thumbnail
  */
 
@@ -33,6 +34,10 @@ export function paintThumbnail(canvas, thumb) {
   const bytes = thumbnailBytes(thumb);
   if (thumb.view === "probabilities") {
     paintBars(canvas, bytes);
+    return;
+  }
+  if (thumb.view === "prediction") {
+    paintLines(canvas, bytes, thumb.shape[1]);
     return;
   }
   const [rows, cols] = thumb.shape;
@@ -60,6 +65,33 @@ export function paintThumbnail(canvas, thumb) {
 function scaleTo(lo, hi) {
   const span = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
   return (/** @type {number} */ v) => v / span;
+}
+
+/**
+ * Row 0 (the prediction) in the positive colour over row 1 (the truth) in grey.
+ * @param {HTMLCanvasElement} canvas
+ * @param {Uint8Array} bytes (2, points)
+ * @param {number} points
+ */
+function paintLines(canvas, bytes, points) {
+  const side = 48;
+  if (canvas.width !== side || canvas.height !== side) canvas.width = canvas.height = side;
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+  ctx.clearRect(0, 0, side, side);
+  for (const [row, color] of /** @type {[number, string][]} */ ([
+    [1, "#999"],
+    [0, css(POSITIVE)],
+  ])) {
+    ctx.beginPath();
+    for (let i = 0; i < points; i++) {
+      const x = (i / Math.max(1, points - 1)) * (side - 1);
+      const y = side - 1 - (bytes[row * points + i] / 255) * (side - 1);
+      if (i === 0) ctx.moveTo(x, y);
+      else ctx.lineTo(x, y);
+    }
+    ctx.strokeStyle = color;
+    ctx.stroke();
+  }
 }
 
 /**

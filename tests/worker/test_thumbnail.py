@@ -138,3 +138,22 @@ def grouping_loop() -> WorkerLoop:
     for seed in range(4):
         worker._handle("open", f"r{seed}", {"spec": ExperimentSpec(seed=seed).model_dump()})
     return worker
+
+
+def test_a_regression_sequences_thumbnail_is_its_prediction_and_truth(tmp_path: Path) -> None:
+    sine = {
+        "seed": 0,
+        "data": {"dataset": "sine", "n_samples": 300, "seq_len": 10},
+        "model": {"layers": [{"type": "lstm", "hidden": 8}]},
+    }
+    h, events = hosted(sine, tmp_path)
+    h.thumbnail.switch(2.0, 5.0, now=100.0)
+    h.run.step(5)
+    h.report(100.0)
+    [thumb] = thumbnails(events)
+    assert isinstance(h.run, Run)
+    seen = h.run.observe("sequence_prediction")["sequence_prediction"]
+    want = np.stack([seen["prediction"][:48, 0], seen["truth"][:48, 0]])
+    assert thumb["view"] == "prediction" and thumb["shape"] == [2, 48]
+    step = (thumb["hi"] - thumb["lo"]) / 255
+    np.testing.assert_allclose(values(thumb), want, atol=step / 2 + 1e-6)
