@@ -28,6 +28,10 @@ READ_ONLY = (
     "read-only: this is the teacher's view of a student's run; it cannot start, pause, step, "
     "reset, change or view it (the student's page does)"
 )
+NO_RUN = (
+    "watch: no run to watch: no student has that number (their `number` in GET /api/class), "
+    "or they have no run now"
+)
 CLOSE_TOO_SLOW = 4002  # as app/web/ws.py's
 SENT_TROUBLE = (WebSocketDisconnect, OSError, RuntimeError)
 
@@ -59,7 +63,7 @@ async def serve_watch(websocket: WebSocket, session: Session | None, settings: S
     if not await send(websocket, dumps(hello(session, settings)), settings):
         return
     if session is None:
-        error = ErrorEvent(run=None, code="no_run", field="watch", message="no run to watch")
+        error = ErrorEvent(run=None, code="no_run", field="watch", message=NO_RUN)
         await send(websocket, dumps(error.wire()), settings)
         await websocket.close(1000, "no run to watch")
         return

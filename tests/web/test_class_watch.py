@@ -17,7 +17,7 @@ from websockets.exceptions import InvalidStatus
 
 from app.client import Client, decode_event
 from app.settings import Settings
-from app.web.class_watch import READ_ONLY
+from app.web.class_watch import NO_RUN, READ_ONLY
 from app.web.classroom import COOKIE
 from tests.servers import running
 from tests.web.test_classroom import (
@@ -56,7 +56,7 @@ def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-async def watch(url: str, cookie: str, number: int) -> Client:
+async def watch(url: str, cookie: str, number: int | str) -> Client:
     ws = await ws_connect(
         url.replace("http", "ws") + f"/ws?watch={number}",
         additional_headers={"Cookie": f"{COOKIE}={cookie}"},
@@ -112,6 +112,16 @@ def test_the_teachers_viewer_sees_a_run_and_cannot_control_it(class_server: str)
                     await steps_move(b, bos)  # Bo's run too
                 finally:
                     await w.close()
+                for nobody in ("999", "x" * 300):
+                    none = await watch(class_server, t.cookies[COOKIE], nobody)
+                    assert none.hello["run"] is None
+                    said = await none.wait_for(lambda e: e["type"] == "error", 10)
+                    assert (said["code"], said["field"], said["message"]) == (
+                        "no_run",
+                        "watch",
+                        NO_RUN,
+                    )
+                    await none.close()
             finally:
                 await a.close()
                 await b.close()
