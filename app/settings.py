@@ -225,6 +225,9 @@ class Settings(BaseSettings):
     class_failures_per_min: int = Field(10, ge=1, le=10_000)
     # Students in one class at most (each holds a name and a session).
     class_max_students: int = Field(200, ge=1, le=100_000)
+    # Thumbnails a student's run sends the teacher's overview per second at most (each a
+    # 24x24 boundary or a few probabilities, observed once by its worker); 0: none.
+    class_thumbnail_hz: float = Field(2.0, ge=0, le=10)
 
     @property
     def class_mode(self) -> bool:

@@ -129,6 +129,9 @@ class Session:
         # The run's spec and latest metrics point, for the teacher's overview.
         self.spec: dict[str, Any] | None = None
         self.last_point: dict[str, Any] | None = None
+        self.thumbnail: Event | None = None  # the latest, from its worker (a student's run)
+        self.thumbnail_renew_at = 0.0  # when the worker must hear the teacher still watches
+        self.watchers: set[Outbox] = set()  # the teacher's read-only views (class_watch.py)
 
     @property
     def training(self) -> bool:
@@ -151,13 +154,19 @@ class Session:
                 self.last_status = event
             elif event["type"] == "metrics" and event.get("points"):
                 self.last_point = event["points"][-1]
+            elif event["type"] == "thumbnail":  # for the teacher, not the student's page
+                self.thumbnail = event
+                return
             self.outbox.put(event)
+            for watcher in self.watchers:
+                watcher.put(event)
             if closed:  # the pool forgot the run (it could not be built, or its worker
                 # died; this event says so): the session too, and commands answer no_run
                 self.run_id, self.ticket = None, object()
 
         self.run_id = pool.open_run(spec, deliver, paused)
         self.spec = spec
+        self.thumbnail_renew_at = 0.0
         data = spec.get("data") or {}
         self.file = data.get("file") if data.get("dataset") == "csv" else None
         return self.run_id
@@ -166,7 +175,7 @@ class Session:
         if self.run_id is not None:
             pool.close_run(self.run_id)
         self.run_id, self.ticket, self.last_status = None, object(), None
-        self.file = self.spec = self.last_point = None
+        self.file = self.spec = self.last_point = self.thumbnail = None
         self.resume_on_attach = self.resuming = False
         self.outbox.drop_run()
 

@@ -34,6 +34,7 @@ from app.settings import Settings
 from app.spec import format_errors
 from app.web.class_locks import message_refusal
 from app.web.class_runs import bind_session, start_refusal
+from app.web.class_watch import serve_watch, watch_refusal, watched_session
 from app.web.guards import RateLimit, Refusal, check_host, check_origin
 from app.web.sessions import Session, SessionRegistry
 from app.worker.api import Pool, PoolBusy
@@ -57,9 +58,15 @@ async def socket_endpoint(websocket: WebSocket) -> None:
     settings: Settings = state.settings
     ip = websocket.client.host if websocket.client else "unknown"
     host = websocket.headers.get("host")
+    watch = websocket.query_params.get("watch")  # the teacher's read-only view of a run
     refusal = (
         check_host(host, settings)
         or check_origin(websocket.headers.get("origin"), host, settings)
+        or (
+            watch_refusal(websocket, getattr(state, "classroom", None))
+            if watch is not None
+            else None
+        )
         or state.sockets.admit(ip)  # last: it reserves a place
     )
     if isinstance(refusal, Refusal):
@@ -68,6 +75,10 @@ async def socket_endpoint(websocket: WebSocket) -> None:
     slot = refusal
     try:
         await websocket.accept()
+        if watch is not None:
+            session = watched_session(state.classroom, state.sessions, watch)
+            await serve_watch(websocket, session, settings)
+            return
         connection = Connection(websocket, state.sessions, state.pool, settings, ip)
         slot.socket = connection
         await connection.serve(websocket.query_params.get("session"))

@@ -21,6 +21,7 @@ from app.train.group.group import RunGroup
 from app.train.group.layout import GroupKey
 from app.train.group.views import GROUP_VIEWS, group_views
 from app.worker.hosted import HostedRun
+from app.worker.thumbnail import THUMBNAIL_GRID
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class Groups:
                     ask = (wanted, view["grid"], view["boundary_grid"])
                     asks.setdefault(ask, []).append(row)
             try:
+                self._prepare_thumbnails(entry, now)
                 for (wanted, grid, boundary_grid), rows in asks.items():
                     started = time.perf_counter()
                     computed = group_views(entry.group, rows, wanted, grid, boundary_grid)
@@ -97,6 +99,16 @@ class Groups:
                         entry.hosted[row].frames.prepare(views, share)
             except Exception:  # the frames observe run by run instead
                 log.exception("views of group %s failed", key)
+
+    def _prepare_thumbnails(self, entry: Entry, now: float) -> None:
+        """The boundaries of the members whose thumbnail is due, in one pass."""
+        rows = [row for row, hosted in enumerate(entry.hosted) if hosted.thumbnail.due(now)]
+        if not rows:
+            return
+        views = group_views(entry.group, rows, frozenset({"boundary"}), 2, THUMBNAIL_GRID)
+        for row, computed in views.items():
+            if "boundary" in computed:
+                entry.hosted[row].thumbnail.prepare(computed["boundary"])
 
     def _build(self, key: GroupKey, runs: dict[str, HostedRun], now: float) -> Entry | None:
         if key in self.entries:

@@ -30,6 +30,7 @@ from app.train.probes import ObserveError, check_example_input
 from app.train.run import WeightEditError
 from app.validation import check_spec, load_data
 from app.worker.frames import Emit, FrameSchedule
+from app.worker.thumbnail import ThumbnailSchedule
 
 # The rate in status is measured over about this many seconds of wall time.
 RATE_WINDOW_S = 1.0
@@ -49,6 +50,7 @@ class HostedRun:
         self.rate_marks: deque[tuple[float, int]] = deque()
         self.used_s = 0.0  # wall time spent training, for fair turns
         self.frames = FrameSchedule(run_id, run, settings, emit, self._invalid)
+        self.thumbnail = ThumbnailSchedule(run_id, run, emit)  # class mode's overview
         self.reported_points = 0  # run.history entries already sent as metrics
         self.next_status_at = 0.0
         self.next_metrics_at = 0.0
@@ -108,6 +110,7 @@ class HostedRun:
             self.pending_steps = 0
             self.refresh_layout()
             self.frames.refresh()
+            self.thumbnail.refresh()
         elif kind == "set":
             self._set(message["params"])  # only the settings sent: a null one clears it
             self.refresh_layout()
@@ -119,6 +122,8 @@ class HostedRun:
             self._generate(message)
         elif kind == "edit_weight":
             self._edit_weight(message)
+        elif kind == "thumbnail":  # from the web process, never from a client
+            self.thumbnail.switch(message["hz"], message["for_s"], time.monotonic())
         self.send_status()
 
     def _invalid(self, field: str, message: str, view: str | None = None) -> None:
@@ -156,6 +161,7 @@ class HostedRun:
             self._invalid(e.field, str(e))
             return
         self.frames.refresh()
+        self.thumbnail.refresh()
 
     def _set(self, params: dict[str, Any]) -> None:
         try:
@@ -286,6 +292,7 @@ class HostedRun:
             self.emit(MetricsEvent(run=self.id, points=points).wire())
             self.next_metrics_at = now + 1 / self.settings.metrics_hz
         self.frames.report(now)
+        self.thumbnail.report(now)
         if self.run.done and not self.done_sent:
             self.send_done()
         elif now >= self.next_status_at and (self.runnable or self.next_status_at == 0.0):

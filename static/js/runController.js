@@ -115,6 +115,7 @@ export function createRunController(o) {
   let pending = null;
   let step = 0;
   let epoch = 0;
+  let statusStep = 0; // the last status's step: statuses arrive in order, frames may lag
 
   /** @param {boolean} on */
   function setPlaying(on) {
@@ -124,7 +125,7 @@ export function createRunController(o) {
 
   /** Progress starts again from 0: a new run, a reset, or none to show. */
   function zeroProgress() {
-    step = epoch = 0;
+    step = epoch = statusStep = 0;
     hooks.onProgress?.({ step, epoch });
   }
 
@@ -272,6 +273,16 @@ export function createRunController(o) {
   /** @param {ServerEvent} status of the live run */
   function showStatus(status) {
     if (typeof status.step === "number" && !resetDone(status.step)) return; // from before a reset
+    if (typeof status.step === "number") {
+      // A status behind the last one: the server reset the run unasked (the teacher's "Reset
+      // all"), whenever the class event saying so arrives. The views start over.
+      if (status.step < statusStep) {
+        pending = null;
+        zeroProgress();
+        hooks.onReset?.();
+      }
+      statusStep = status.step;
+    }
     showProgress(status.step, status.epoch);
     hooks.onStatus?.(status);
     if (status.state === "done" || status.state === "paused") setPlaying(false);
@@ -370,13 +381,13 @@ export function createRunController(o) {
       socket.send({ type: "reset", seed: null });
       if (playing) socket.send({ type: "resume" });
     },
-    /** The server reset the run unasked (the teacher's "Reset all"): fresh views, as after `reset`. */
+    /**
+     * The server reset the run unasked (the teacher's "Reset all"): the frame waiting, of the
+     * old weights, is not painted. The views start over at the reset's first status, which
+     * may come before or after this notice.
+     */
     resetShown() {
-      if (!live) return;
-      resetFrom = step;
       pending = null;
-      zeroProgress();
-      hooks.onReset?.();
     },
     /** @param {number | null} stepsPerSecond null: as fast as the server can */
     setSpeed(stepsPerSecond) {

@@ -182,6 +182,29 @@ test("a reset while frames are in flight: no frame, status or metric of the old 
   assert.equal(t.ctl.progress.step, 2);
 });
 
+test("the server resets the run unasked: its first status behind the last starts the views over", async () => {
+  for (const noticeFirst of [true, false]) {
+    // The teacher's "Reset all": the class notice and the reset's statuses in either order.
+    const t = await started();
+    t.ctl.play();
+    t.ctl.receive({ type: "status", run: "r1", state: "running", step: 300, epoch: 6 });
+    t.ctl.receiveFrame(frame(305)); // of the old weights, waiting for its paint
+    if (noticeFirst) t.ctl.resetShown();
+    t.ctl.receive({ type: "status", run: "r1", state: "running", step: 310, epoch: 6 }); // in flight
+    t.ctl.receive({ type: "status", run: "r1", state: "running", step: 4, epoch: 0 });
+    if (!noticeFirst) t.ctl.resetShown();
+    t.tick();
+    assert.deepEqual(t.seen.painted, [], "the old weights' frame is not painted");
+    assert.deepEqual(t.ctl.progress, { step: 4, epoch: 0 }, `notice first: ${noticeFirst}`);
+    assert.equal(t.seen.resets, 1);
+    t.ctl.receive({ type: "status", run: "r1", state: "running", step: 20, epoch: 0 });
+    t.ctl.receiveFrame(frame(20));
+    t.tick();
+    assert.deepEqual(t.ctl.progress, { step: 20, epoch: 0 }, "and it goes on from there");
+    assert.deepEqual(t.seen.painted, [20]);
+  }
+});
+
 test("a restart during a restart: only the last one starts, and a burst of changes is one restart", async () => {
   /** @type {((answer: any) => void)[]} */
   const answers = [];

@@ -69,20 +69,22 @@ def test_a_student_joins_trains_and_the_teacher_sees_them(
     teacher = new_page(browser, class_server, problems)
     teacher.goto(f"/teacher?key={KEY}")
     expect(teacher).to_have_url(re.compile(r"/teacher$"))  # the key left the address
-    row = teacher.locator("#class-rows tr", has_text=NAME)  # the markup, as text
-    expect(row).to_have_count(1, timeout=TIMEOUT)
-    expect(teacher.locator("#class-rows b")).to_have_count(0)  # never as HTML
-    cells = row.locator("td")
-    expect(cells.nth(1)).to_have_text("circle", timeout=TIMEOUT)  # the page's default data
-    expect(cells.nth(3)).to_have_text("running", timeout=TIMEOUT)
-    step = int(cells.nth(4).inner_text())
+    card = teacher.locator(".student-card", has_text=NAME)  # the markup, as text
+    expect(card).to_have_count(1, timeout=TIMEOUT)
+    expect(teacher.locator("#class-grid b")).to_have_count(0)  # never as HTML
+    expect(card.locator(".student-network")).to_have_text(
+        "circle: dense 4 tanh → dense 2 tanh", timeout=TIMEOUT
+    )  # the page's default data and net
+    expect(card.locator(".student-status")).to_have_text("running", timeout=TIMEOUT)
+    epoch = int(card.locator(".student-epoch").inner_text().split()[1])
     teacher.wait_for_function(
-        """([name, step]) => [...document.querySelectorAll('#class-rows tr')].some(
-             (tr) => tr.cells[0].textContent === name && Number(tr.cells[4].textContent) > step)""",
-        arg=[NAME, step],
+        """([name, epoch]) => [...document.querySelectorAll('.student-card')].some(
+             (c) => c.querySelector('.student-name').textContent === name
+               && Number(c.querySelector('.student-epoch').textContent.split(' ')[1]) > epoch)""",
+        arg=[NAME, epoch],
         timeout=TIMEOUT,
-    )  # refreshed: the step moves on the teacher's page
-    assert re.fullmatch(r"\d\.\d+|\d+\.\d+e?-?\d*", cells.nth(6).inner_text())
+    )  # refreshed: the epoch moves on the teacher's page
+    assert re.fullmatch(r"loss \S+ / \S+", card.locator(".student-loss").inner_text())
     student.context.close()
     teacher.context.close()
     assert not problems, problems

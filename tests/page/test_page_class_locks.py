@@ -112,19 +112,21 @@ def test_the_teacher_sends_an_experiment_with_the_lr_locked(
 
 
 def teacher_acts_on_the_class(teacher: Page, students: list[Page]) -> None:
-    """Reset all starts both over (their counters go back); pause all stops both; a reload
-    keeps the experiment and its lock, without the banner; unlock all frees the control."""
+    """Pause all stops every run; reset all then starts each over (its counter shows step 0:
+    paused first, so a run trained in groups cannot race back past where it was before the
+    test reads it); a reload keeps the experiment and its lock, without the banner; unlock
+    all frees the control."""
     teacher.goto("/teacher")
-    reached = [int(s.evaluate("window.nnp.step")) for s in students]
-    teacher.get_by_role("button", name="Reset all").click()
-    expect(teacher.locator("#class-actions-result")).to_have_text("Reset 3 runs.")
-    for student, step in zip(students, reached, strict=True):
-        student.wait_for_function(f"window.nnp.step < {step}", timeout=TIMEOUT)
-        expect(student.get_by_role("button", name="Pause")).to_be_visible()  # still playing
     teacher.get_by_role("button", name="Pause all").click()
     expect(teacher.locator("#class-actions-result")).to_have_text("Paused 3 runs.")
     for student in students:
         expect(student.get_by_role("button", name="Play")).to_be_visible(timeout=TIMEOUT)
+        student.wait_for_function("window.nnp.step > 0", timeout=TIMEOUT)
+    teacher.get_by_role("button", name="Reset all").click()
+    expect(teacher.locator("#class-actions-result")).to_have_text("Reset 3 runs.")
+    for student in students:
+        student.wait_for_function("window.nnp.step === 0", timeout=TIMEOUT)
+        expect(student.get_by_role("button", name="Play")).to_be_visible()  # still paused
     reloaded = students[0]
     reloaded.reload()
     reloaded.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)

@@ -6,6 +6,7 @@ mounted only in class mode.
 
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Any
 from urllib.parse import parse_qsl
@@ -13,6 +14,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from app.protocol import dumps
 from app.web.class_gate import client_ip, join_page, set_member_cookie, too_many
 from app.web.class_overview import class_overview
 from app.web.classroom import Classroom, Member, NameRefused
@@ -139,7 +141,19 @@ async def teacher_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/api/class", responses={403: {"description": "Students may not read this."}})
-async def class_state(request: Request) -> dict[str, Any]:
+async def class_state(request: Request) -> Response:
     """Every student in joining order with their live run (null if none): kind, dataset,
-    layers in words, step, epoch, latest losses and status (teacher only)."""
-    return class_overview(classroom_of(request), request.app.state.sessions)
+    layers in words, step, epoch, latest losses, status and thumbnail (teacher only)."""
+    overview = class_overview(classroom_of(request), request.app.state.sessions)
+    return compressed_json(request, overview)
+
+
+def compressed_json(request: Request, content: Any) -> Response:
+    """JSON, gzipped when the client accepts it: the page reads the overview twice a second,
+    and its base64 thumbnails shrink about 3 times (110 kB for 100 students: 34 kB, in
+    about a millisecond at level 1)."""
+    body = dumps(content).encode()  # a diverged run's NaN loss as null
+    if "gzip" not in request.headers.get("accept-encoding", "").lower():
+        return Response(body, media_type="application/json")
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(gzip.compress(body, 1), media_type="application/json", headers=headers)
