@@ -9,7 +9,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
 
@@ -54,3 +56,23 @@ def running(settings: Settings, workers_ready: bool = True) -> Iterator[str]:
         SERVED_APPS.pop(url, None)
         srv.should_exit = True
         thread.join(timeout=20)
+
+
+# The class code and teacher key of every class-mode test (docs/classroom.md).
+CLASS_CODE, TEACHER_KEY = "ROOM42", "teacher-key-123456"
+
+
+def class_mode_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, **settings: Any
+) -> Iterator[str]:
+    """A real server in class mode with one worker and its own data folder, for a module's
+    fixture to `yield from`."""
+    config = Settings(
+        data_dir=tmp_path_factory.mktemp(name),
+        workers=1,
+        class_code=CLASS_CODE,
+        teacher_key=TEACHER_KEY,
+        **settings,
+    )
+    with running(config) as url:
+        yield url

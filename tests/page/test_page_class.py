@@ -10,12 +10,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from app.settings import Settings
 from tests.page.conftest import VIEWPORT
-from tests.servers import running
+from tests.servers import CLASS_CODE, TEACHER_KEY, class_mode_server
 
 TIMEOUT = 30_000  # ms: a shared 2-core machine trains and paints at once
-CODE, KEY = "ROOM42", "teacher-key-123456"
+CODE, KEY = CLASS_CODE, TEACHER_KEY
 NAME = "<b>Ada</b>"  # markup in a name must show as text, everywhere
 
 pytestmark = pytest.mark.slow
@@ -23,15 +22,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-page-data"),
-        workers=1,
-        class_code=CODE,
-        teacher_key=KEY,
+    yield from class_mode_server(
+        tmp_path_factory,
+        "class-page-data",
         ws_resume_grace_s=3.0,
     )
-    with running(settings) as url:
-        yield url
 
 
 def new_page(browser: Browser, url: str, problems: list[str]) -> Page:

@@ -11,25 +11,20 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from app.settings import Settings
-from tests.page.test_page_class import CODE, KEY, TIMEOUT, new_page
+from tests.page.test_page_class import KEY, TIMEOUT, new_page
 from tests.page.test_page_class_locks import open_student
-from tests.servers import running
+from tests.servers import class_mode_server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-challenge-page-data"),
-        workers=1,
-        class_code=CODE,
-        teacher_key=KEY,
+    yield from class_mode_server(
+        tmp_path_factory,
+        "class-challenge-page-data",
         ws_resume_grace_s=3.0,
     )
-    with running(settings) as url:
-        yield url
 
 
 def test_the_teacher_sets_a_challenge_and_a_student_sees_it(

@@ -13,10 +13,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.lessons import LESSONS
-from app.settings import Settings
-from tests.page.test_page_class import CODE, KEY, TIMEOUT, new_page
+from tests.page.test_page_class import KEY, TIMEOUT, new_page
 from tests.page.test_page_class_locks import open_student
-from tests.servers import running
+from tests.servers import class_mode_server
 
 pytestmark = pytest.mark.slow
 QUESTION = LESSONS["perceptron"].question  # the menu's first lesson
@@ -25,16 +24,12 @@ RIGHT, WRONG = QUESTION.choices[QUESTION.answer], QUESTION.choices[0]
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-lesson-page-data"),
-        workers=1,
-        class_code=CODE,
-        teacher_key=KEY,
+    yield from class_mode_server(
+        tmp_path_factory,
+        "class-lesson-page-data",
         ws_resume_grace_s=3.0,
         ws_runs_per_ip=1000,  # every page of the test connects from loopback
     )
-    with running(settings) as url:
-        yield url
 
 
 def answer(student: Page, choice: str) -> None:

@@ -13,25 +13,20 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from app.settings import Settings
 from tests.page.test_page_class import CODE, KEY, TIMEOUT, new_page
-from tests.servers import running
+from tests.servers import class_mode_server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-locks-page-data"),
-        workers=1,
-        class_code=CODE,
-        teacher_key=KEY,
+    yield from class_mode_server(
+        tmp_path_factory,
+        "class-locks-page-data",
         ws_resume_grace_s=3.0,
         ws_runs_per_ip=1000,  # every page of the test connects from loopback
     )
-    with running(settings) as url:
-        yield url
 
 
 def open_student(browser: Browser, url: str, problems: list[str]) -> Page:

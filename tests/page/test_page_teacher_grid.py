@@ -16,11 +16,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.client import Client
-from app.settings import Settings
 from app.web.classroom import COOKIE
 from tests.page.test_page_class import new_page
-from tests.servers import running
-from tests.web.test_classroom import CODE, KEY, open_socket, student
+from tests.servers import class_mode_server
+from tests.web.test_classroom import KEY, open_socket, student
 
 TIMEOUT = 30_000  # ms: a shared 2-core machine trains and paints at once
 NETS: dict[str, dict[str, Any]] = {
@@ -45,14 +44,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-grid-data"),
-        workers=1,
-        class_code=CODE,
-        teacher_key=KEY,
-    )
-    with running(settings) as url:
-        yield url
+    yield from class_mode_server(tmp_path_factory, "class-grid-data")
 
 
 class Students:

@@ -14,11 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from app.settings import Settings
 from app.web.classroom import COOKIE
-from tests.servers import running
+from tests.servers import class_mode_server
 from tests.web.test_class_locks import open_socket, start_training
-from tests.web.test_classroom import CODE, KEY, student, teacher
+from tests.web.test_classroom import student, teacher
 
 pytestmark = pytest.mark.slow
 GOAL = {"dataset": "circle", "metric": "val_loss", "max_neurons": 20, "max_layers": 2}
@@ -37,14 +36,7 @@ def circle_net(*units: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-challenge-data"),
-        workers=1,  # all three runs on one worker
-        class_code=CODE,
-        teacher_key=KEY,
-    )
-    with running(settings) as url:
-        yield url
+    yield from class_mode_server(tmp_path_factory, "class-challenge-data")
 
 
 def poll_board(t: httpx.Client, ready: Any, timeout: float = 90) -> dict[str, Any]:

@@ -12,9 +12,8 @@ import httpx
 import pytest
 
 from app.lessons import LESSONS
-from app.settings import Settings
-from tests.servers import running
-from tests.web.test_classroom import CODE, KEY, student, teacher
+from tests.servers import class_mode_server
+from tests.web.test_classroom import student, teacher
 
 pytestmark = pytest.mark.slow
 LESSON = LESSONS["capacity"]  # 3 choices; the answer is 1
@@ -23,14 +22,7 @@ TEACHER_ONLY = {"detail": "only the teacher may open this: students cannot"}
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-lesson-data"),
-        workers=1,
-        class_code=CODE,
-        teacher_key=KEY,
-    )
-    with running(settings) as url:
-        yield url
+    yield from class_mode_server(tmp_path_factory, "class-lesson-data")
 
 
 def test_the_class_answers_and_the_teacher_sees_the_distribution_then_the_verdict(

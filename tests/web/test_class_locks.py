@@ -15,10 +15,9 @@ import pytest
 from websockets.asyncio.client import connect as ws_connect
 
 from app.client import Client, decode_event
-from app.settings import Settings
 from app.web.classroom import COOKIE
-from tests.servers import running
-from tests.web.test_classroom import CODE, KEY, SPIRAL, status_of, steps_move, student, teacher
+from tests.servers import class_mode_server
+from tests.web.test_classroom import SPIRAL, status_of, steps_move, student, teacher
 
 pytestmark = pytest.mark.slow
 LOCKED_LR = {**SPIRAL, "train": {**SPIRAL["train"], "lr": 0.03}}
@@ -27,15 +26,11 @@ CONTROL_ROUTES = ("/api/class/send", "/api/class/unlock", "/api/class/pause", "/
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-locks-data"),
-        workers=1,  # every student's run on the one worker: a refusal must harm none
-        class_code=CODE,
-        teacher_key=KEY,
+    yield from class_mode_server(
+        tmp_path_factory,
+        "class-locks-data",
         ws_resume_grace_s=5.0,
     )
-    with running(settings) as url:
-        yield url
 
 
 async def open_socket(url: str, cookie: str, tab: str, session: str | None = None) -> Client:

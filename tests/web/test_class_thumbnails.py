@@ -13,12 +13,9 @@ import numpy as np
 import pytest
 
 from app.client import Client
-from app.settings import Settings
 from app.web.classroom import COOKIE
-from tests.servers import running
+from tests.servers import class_mode_server
 from tests.web.test_classroom import (
-    CODE,
-    KEY,
     SPIRAL,
     open_socket,
     poll_class,
@@ -31,14 +28,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-data"),
-        workers=1,
-        class_code=CODE,
-        teacher_key=KEY,
-    )
-    with running(settings) as url:
-        yield url
+    yield from class_mode_server(tmp_path_factory, "class-data")
 
 
 def thumbnail_values(thumb: dict[str, object]) -> np.ndarray:

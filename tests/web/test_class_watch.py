@@ -16,13 +16,10 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
 from app.client import Client, decode_event
-from app.settings import Settings
 from app.web.class_watch import NO_RUN, READ_ONLY
 from app.web.classroom import COOKIE
-from tests.servers import running
+from tests.servers import class_mode_server
 from tests.web.test_classroom import (
-    CODE,
-    KEY,
     SPIRAL,
     open_socket,
     poll_class,
@@ -46,14 +43,7 @@ CONTROLS: list[dict[str, Any]] = [
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-data"),
-        workers=1,
-        class_code=CODE,
-        teacher_key=KEY,
-    )
-    with running(settings) as url:
-        yield url
+    yield from class_mode_server(tmp_path_factory, "class-data")
 
 
 async def watch(url: str, cookie: str, number: int | str) -> Client:

@@ -18,12 +18,11 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
 from app.client import Client, decode_event
-from app.settings import Settings
 from app.web.classroom import COOKIE
-from tests.servers import SERVED_APPS, running
+from tests.servers import CLASS_CODE, SERVED_APPS, TEACHER_KEY, class_mode_server
 from tests.web.test_request_guard import requests_of
 
-CODE, KEY = "ROOM42", "teacher-key-123456"
+CODE, KEY = CLASS_CODE, TEACHER_KEY
 # POST /join without a code answers 401 too: "That class code is not right."
 OPEN = {("GET", "/healthz"), ("HEAD", "/healthz"), ("GET", "/join"), ("HEAD", "/join")}
 SPIRAL = {
@@ -38,15 +37,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("class-data"),
-        workers=1,
-        class_code=CODE,
-        teacher_key=KEY,
+    yield from class_mode_server(
+        tmp_path_factory,
+        "class-data",
         ws_resume_grace_s=3.0,
     )
-    with running(settings) as url:
-        yield url
 
 
 def client(url: str, source: str = "127.0.0.1") -> httpx.Client:
