@@ -85,7 +85,10 @@ class HostedRun:
 
     @property
     def groupable(self) -> bool:
-        return self.layout is not None and not self.solo
+        """A run in slow motion trains alone: its few steps gain nothing from a group, and
+        in one it would cost its groupmates its rows of every round (a 2-run group ran its
+        fast member at half speed)."""
+        return self.layout is not None and not self.solo and self.speed is None
 
     # --- commands ---
 

@@ -187,7 +187,8 @@ class WorkerLoop:
             self.runs.pop(run_id, None)
         elif kind == "message" and run_id in self.runs:
             hosted = self.runs[run_id]
-            if payload.get("type") in ("reset", "set"):  # they change its network or optimizer
+            # reset and set change its network or optimizer; speed may take it out of groups
+            if payload.get("type") in ("reset", "set", "speed"):
                 self.groups.release(run_id)
             try:
                 hosted.handle(payload)
