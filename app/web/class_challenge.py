@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from app.data import DATASETS
 from app.spec import StrictModel
+from app.web.class_overview import live_runs
 from app.web.classroom import Classroom, Student
 from app.web.sessions import Session, SessionRegistry
 
@@ -109,17 +110,6 @@ def score_of(challenge: Challenge, session: Session) -> float | None:
     if isinstance(value, int | float) and math.isfinite(value):
         return float(value)
     return None
-
-
-def live_runs(registry: SessionRegistry) -> dict[str, Session]:
-    """Each student's run; of a lesson's several sessions, the one a page holds."""
-    runs: dict[str, Session] = {}
-    for session in registry.sessions.values():
-        if session.student is not None and session.run_id is not None:
-            known = runs.get(session.student)
-            if known is None or (known.socket is None and session.socket is not None):
-                runs[session.student] = session
-    return runs
 
 
 def leaderboard(

@@ -26,16 +26,22 @@ THUMBNAIL_LEASE_S = 5.0
 def class_overview(classroom: Classroom, registry: SessionRegistry) -> dict[str, Any]:
     """`{"students": [{"name", "run"}]}` in the order they joined; `run` is null for a
     student with no live run."""
+    runs = live_runs(registry)
+    renew_thumbnails(registry, runs.values())
+    students = sorted(classroom.students.values(), key=lambda s: s.number)
+    return {"students": [student_entry(s, runs.get(s.id)) for s in students]}
+
+
+def live_runs(registry: SessionRegistry) -> dict[str, Session]:
+    """Each student's session with a run, by student id. A lesson's arms are several
+    sessions: the one attached to a page speaks for it."""
     runs: dict[str, Session] = {}
     for session in registry.sessions.values():
         if session.student is not None and session.run_id is not None:
             known = runs.get(session.student)
-            # A lesson's arms are several sessions: the one attached to a page speaks for it.
             if known is None or (known.socket is None and session.socket is not None):
                 runs[session.student] = session
-    renew_thumbnails(registry, runs.values())
-    students = sorted(classroom.students.values(), key=lambda s: s.number)
-    return {"students": [student_entry(s, runs.get(s.id)) for s in students]}
+    return runs
 
 
 def renew_thumbnails(registry: SessionRegistry, sessions: Iterable[Session]) -> None:
