@@ -397,6 +397,16 @@ class ClassEvent(EventModel):
     reset: bool = False  # the teacher reset every run ("Reset all"): the page clears its views
 
 
+class WatchingEvent(EventModel):
+    """Class mode, to the teacher's read-only view only (`WS /ws?watch=N`): the run it shows
+    from now on and that run's spec, so the page lays out the student's network. Sent right
+    after `hello`, and again each time the student starts another run."""
+
+    type: Literal["watching"] = "watching"
+    run: str
+    spec: dict[str, Any]
+
+
 class DoneEvent(EventModel):
     """A run ended; `best_epoch` is early stopping's pick, else null."""
 
@@ -439,7 +449,8 @@ ServerEvent = Annotated[
     | GeneratedEvent
     | ErrorEvent
     | DoneEvent
-    | ClassEvent,
+    | ClassEvent
+    | WatchingEvent,
     Field(discriminator="type"),
 ]
 SERVER_EVENT: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)

@@ -1,7 +1,8 @@
 """`WS /ws?watch=N`: the teacher's read-only view of student N's run (N: the `number` of
 `GET /api/class`), to open it large and discuss it (docs/classroom.md).
 
-The watcher's socket gets a copy of what the student's own socket gets (status, metrics,
+The watcher's socket gets `watching` (the run and its spec: again whenever the student starts
+another run), then a copy of what the student's own socket gets (status, metrics,
 frames of the views the student's page watches, errors), through an `Outbox` of its own with
 the same bounds: a slow teacher's tab is closed as too slow and never slows the student.
 It controls nothing: every message it sends is refused in words (the run is the student's),
@@ -62,10 +63,13 @@ async def serve_watch(websocket: WebSocket, session: Session | None, settings: S
     outbox.keep_newest = False
     if not await send(websocket, dumps(hello(session, settings)), settings):
         return
-    if session is None:
+    if session is None or session.run_id is None:  # (it may have closed during the hello)
         error = ErrorEvent(run=None, code="no_run", field="watch", message=NO_RUN)
         await send(websocket, dumps(error.wire()), settings)
         await websocket.close(1000, "no run to watch")
+        return
+    # Which run and network, before anything of the run: the page lays out its views first.
+    if not await send(websocket, dumps(session.watching()), settings):
         return
     if session.last_status is not None:
         outbox.put(session.last_status)  # where the run is, at once

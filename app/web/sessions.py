@@ -16,7 +16,7 @@ import secrets
 from collections import deque
 from typing import Any, Protocol
 
-from app.protocol import dumps
+from app.protocol import WatchingEvent, dumps
 from app.settings import Settings
 from app.web.guards import RateLimit
 from app.worker.api import Event, Pool
@@ -166,10 +166,17 @@ class Session:
 
         self.run_id = pool.open_run(spec, deliver, paused)
         self.spec = spec
+        for watcher in self.watchers:  # the teacher's view lays out the new network
+            watcher.put(self.watching())
         self.thumbnail_renew_at = 0.0
         data = spec.get("data") or {}
         self.file = data.get("file") if data.get("dataset") == "csv" else None
         return self.run_id
+
+    def watching(self) -> Event:
+        """The `watching` event for the teacher's read-only views of this session's run."""
+        assert self.run_id is not None and self.spec is not None
+        return WatchingEvent(run=self.run_id, spec=self.spec).wire()
 
     def close_run(self, pool: Pool) -> None:
         if self.run_id is not None:

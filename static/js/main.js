@@ -43,6 +43,7 @@ import {
   useCatalog,
 } from "./state.js";
 import { createSocket } from "./socket.js";
+import { createWatchSocket } from "./watchSocket.js";
 import { createBoundary } from "./views/boundary.js";
 import { createBuilder } from "./views/builder.js";
 import { createChart, loadUPlot } from "./views/charts.js";
@@ -60,6 +61,9 @@ import { formatLoss } from "./readouts.js";
 
 const VIEW_FPS = 30; // the most frames a second the page asks; fewer if it paints fewer
 const NEURON_GRID = 20;
+// What a read-only view (`/?watch=N`) puts out of reach: every control and editable view.
+const WATCH_INERT =
+  "header.top, .panel.data, .network-head, #network, .stack-tools, #stack, .checks, #workspace, #training";
 const CHART_INTERVAL_MS = 100; // curves redraw 10 times a second: smooth enough, and cheap
 const MAX_STEP_N = 10_000; // the most steps one `step` message may ask for (docs/protocol.md)
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -129,9 +133,12 @@ async function main() {
     await openLesson(lessonId, state, uPlot, (chosen) => classLesson?.answer(chosen));
     return;
   }
-  showLinkProblems(link.problems);
-  // The address says what the page shows: what could not be read is left out of it.
-  if (link.problems.length) history.replaceState(null, "", address(state, kindOf));
+  const watched = watchedStudent();
+  if (watched === null) {
+    showLinkProblems(link.problems);
+    // The address says what the page shows: what could not be read is left out of it.
+    if (link.problems.length) history.replaceState(null, "", address(state, kindOf));
+  }
 
   /** @type {Page} */
   const page = {
@@ -153,16 +160,22 @@ async function main() {
     run: /** @type {any} */ (null), // set just below: each needs the page
     classLocks: null,
   };
-  page.socket = createSocket(
-    { onEvent: (e) => page.run.receive(e), onFrame: (f) => page.run.receiveFrame(f), onConnection: showConnection },
-    { shown: () => shownSpec(page) },
-  );
+  const handlers = {
+    onEvent: (/** @type {any} */ e) => page.run.receive(e),
+    onFrame: (/** @type {any} */ f) => page.run.receiveFrame(f),
+    onConnection: showConnection,
+  };
+  page.socket =
+    watched === null
+      ? createSocket(handlers, { shown: () => shownSpec(page) })
+      : /** @type {any} */ (createWatchSocket(watched, { ...handlers, onWatching: (w) => watchRun(page, w.spec) }));
   page.views = mountViews(page);
   page.run = createRunController({ socket: page.socket, pacer: page.pacer, speed: state.speed, hooks: runHooks(page) });
   bindControls(page);
   render(page);
   renderNetwork(page);
-  page.classLocks = mountClass(page);
+  if (watched === null) page.classLocks = mountClass(page);
+  else showReadOnly();
   page.socket.connect();
   page.run.startPainting();
   applyGlossary(document.body);
@@ -183,6 +196,37 @@ function mountClass(page) {
     onExperiment: (spec) => importState(page, stateFromSpec(spec, page.state, page.kindOf(spec.data?.dataset))),
     onReset: () => page.run.resetShown(),
   });
+}
+
+/**
+ * The student whose run this page shows, read-only (`/?watch=N`: the teacher's large view
+ * of a student's run, docs/classroom.md), or null: the page's own run.
+ */
+function watchedStudent() {
+  const number = new URLSearchParams(location.search).get("watch");
+  return document.body.dataset.classRole === "teacher" && number ? number : null;
+}
+
+/**
+ * The watched run's network becomes the page's (again each time the student starts
+ * another), and its run the page's live run; the page sends nothing.
+ * @param {Page} page
+ * @param {Record<string, any>} spec
+ */
+function watchRun(page, spec) {
+  page.state = stateFromSpec(spec, page.state, page.kindOf(spec.data?.dataset));
+  render(page);
+  renderNetwork(page);
+  void page.run.adopt();
+}
+
+/** Every control is out of reach (inert: neither the mouse nor the keyboard gets to it). */
+function showReadOnly() {
+  document.body.classList.add("watching");
+  for (const controls of document.querySelectorAll(WATCH_INERT)) controls.setAttribute("inert", "");
+  const banner = $("class-banner");
+  banner.textContent = "Read-only: the teacher's view of a student's run. Only the student changes it.";
+  banner.hidden = false;
 }
 
 /**

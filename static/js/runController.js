@@ -24,7 +24,8 @@
  *   the control that field belongs to; one about `views` is a note (`onNote`), not a fault;
  *   `no_run` (the session's run is gone) ends the run.
  * - **A reload.** A resumed session's run that shows what the page shows (`adopts`) goes on
- *   as the page's own: its first status says whether it plays.
+ *   as the page's own: its first status says whether it plays. `adopt()` does the same for
+ *   a run the page only watches (the teacher's read-only view, watchSocket.js).
  *
  * The socket (socket.js) stays the page's: it drops events of runs a `start` replaced; the
  * page hands what arrives to `receive` and `receiveFrame`.
@@ -243,11 +244,18 @@ export function createRunController(o) {
     hooks.onHello?.(hello);
     if (hello.resumed && hello.run && live && socket.run === hello.run) sendView();
     else if (hello.resumed && hello.run && hooks.adopts?.(hello)) {
-      // A reload (or this tab reopened): the run showing this very spec goes on.
-      adopting = true;
-      resumedStatus = null;
-      void restart({ resume: true });
+      void adopt(); // a reload (or this tab reopened): the run showing this very spec goes on
     } else void restart();
+  }
+
+  /**
+   * Makes the socket's run the page's live run without starting one: once the page's spec
+   * is prepared, the run's first status says whether it plays.
+   */
+  function adopt() {
+    adopting = true;
+    resumedStatus = null;
+    return restart({ resume: true });
   }
 
   /** The resumed run's state becomes the page's: playing or not, its counter, its end. */
@@ -351,6 +359,8 @@ export function createRunController(o) {
     takeFrame,
     restartSoon,
     restart,
+    /** Adopts the socket's run (a resumed one, or the run a teacher watches) as the page's. */
+    adopt,
     sendView,
     play() {
       if (ended) {

@@ -357,6 +357,33 @@ test("a reload adopts the resumed run that shows the same spec: no new start, it
   assert.equal(t.socket.count("view"), 2);
 });
 
+test("adopt: a watched run becomes the page's without a start; a new run is prepared and adopted afresh", async () => {
+  let prepared = 0;
+  const t = setup({ prepare: () => (++prepared, { spec: { seed: 0 } }) });
+  t.socket.run = "r1";
+  void t.ctl.adopt();
+  t.ctl.receive({ type: "status", run: "r1", state: "paused", step: 12, epoch: 1 }); // while it prepares
+  await settle();
+  assert.equal(prepared, 1);
+  assert.equal(t.ctl.playing, false);
+  assert.equal(t.ctl.progress.step, 12);
+  t.ctl.receiveFrame(frame(13, { run: "r1" }));
+  t.tick();
+  assert.deepEqual(t.seen.painted, [13], "the watched run's frame is not painted");
+  // The student starts another network: the page lays it out and follows its run.
+  t.socket.run = "r2";
+  void t.ctl.adopt();
+  t.ctl.receiveFrame(frame(14, { run: "r1" })); // the old run's, while it prepares: not painted
+  await settle();
+  t.ctl.receive({ type: "status", run: "r2", state: "running", step: 3, epoch: 0 });
+  assert.equal(prepared, 2);
+  assert.equal(t.ctl.playing, true);
+  assert.equal(t.ctl.progress.step, 3, "the new run's counter starts from its own step");
+  t.tick();
+  assert.deepEqual(t.seen.painted, [13]);
+  assert.equal(t.socket.count("start"), 0, "a watched run was replaced by the page's own");
+});
+
 test("the frame pacer lowers the fps a page asks when it paints fewer frames than it gets", async () => {
   const pacer = createFramePacer({ max: 30 });
   const t = await started({ pacer });

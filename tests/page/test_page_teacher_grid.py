@@ -1,8 +1,9 @@
 """The teacher's grid in a real Chromium against a real server in class mode
 (docs/classroom.md): two students (real websockets, each reading everything it is sent)
 train different nets; the teacher's grid shows both thumbnails changing; a click with the
-real mouse on one card opens that run large, read-only, with its output map and loss chart
-moving."""
+real mouse on one card opens that run large as the playground page shows it (`/?watch=N`,
+read-only): the student's network, every view the student watches moving, and controls
+the real mouse cannot reach."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Frame, Page, expect
 
 from app.client import Client
 from app.web.classroom import COOKIE
@@ -37,6 +38,11 @@ NETS: dict[str, dict[str, Any]] = {
     },
 }
 
+# Bo watches every view the playground page watches on 2-D data (static/js/workspace.js).
+VIEWS = {
+    "Ada": ["boundary"],
+    "Bo": ["metrics", "neurons", "boundary", "weights", "histograms", "activation_stats"],
+}
 NET_TEXT = {"Ada": "spiral: dense 8 tanh", "Bo": "xor: dense 4 relu → dense 4 relu"}
 
 pytestmark = pytest.mark.slow
@@ -78,7 +84,7 @@ class Students:
         for name, cookie in self.cookies.items():
             c = await open_socket(self.url, cookie, f"tab-{name}")
             await c.start(NETS[name])
-            await c.view(["boundary"], boundary_grid=40, fps=10)
+            await c.view(VIEWS[name], boundary_grid=40, fps=10)
             clients.append(c)
         self.started.set()
         try:
@@ -93,11 +99,11 @@ class Students:
                 await c.close()
 
 
-def canvas_picture(page: Page, selector: str) -> str:
+def canvas_picture(page: Page | Frame, selector: str) -> str:
     return str(page.locator(selector).evaluate("(c) => c.toDataURL()"))
 
 
-def wait_picture_changes(page: Page, selector: str) -> None:
+def wait_picture_changes(page: Page | Frame, selector: str) -> None:
     before = canvas_picture(page, selector)
     page.wait_for_function(
         "([sel, before]) => document.querySelector(sel).toDataURL() !== before",
@@ -128,26 +134,30 @@ def test_the_teacher_sees_the_class_and_opens_a_run_large(
             view = teacher.locator("#student-view")
             expect(view).to_be_visible()
             expect(view.locator("h2")).to_have_text("Bo's run (read-only)")
-            teacher.wait_for_function(
-                "Number(document.querySelector('#student-view').dataset.frames) > 2",
-                timeout=TIMEOUT,
-            )
-            step = int(view.get_attribute("data-step") or 0)
-            teacher.wait_for_function(
-                "(s) => Number(document.querySelector('#student-view').dataset.step) > s",
-                arg=step,
-                timeout=TIMEOUT,
-            )  # frames of a run that trains
-            # The output map moves.
-            wait_picture_changes(teacher, ".student-view-map canvas:first-child")
-            expect(view.locator(".student-view-status")).to_have_text(
-                re.compile(r"^running: step \d+"), timeout=TIMEOUT
-            )
-            chart = view.locator("figure.chart")
-            teacher.wait_for_function(
-                "Number(document.querySelector('#student-view figure.chart').dataset.points) > 1",
-                timeout=TIMEOUT,
-            )
-            expect(chart).to_be_visible()
+            frame = teacher.frame_locator("#student-view-frame")
+            expect(frame.locator("#class-banner")).to_contain_text("Read-only", timeout=TIMEOUT)
+            # Bo's network, laid out from his spec: two hidden layers of 4.
+            expect(frame.locator("#network .column.layer .node")).to_have_count(8, timeout=TIMEOUT)
+            page = teacher.frames[1]
+            # Every view moves: the output map, the neurons, the losses, the weights' health.
+            wait_picture_changes(page, "#boundary-map")
+            wait_picture_changes(page, '#network [data-layer=dense1] [data-unit="0"] canvas')
+            loss = frame.locator("#train-loss")
+            expect(loss).not_to_have_text("–", timeout=TIMEOUT)
+            before = loss.inner_text()
+            expect(loss).not_to_have_text(before, timeout=TIMEOUT)
+            expect(frame.locator("#health .health-row")).to_have_count(3, timeout=TIMEOUT)
+
+            # Out of reach: a real click on its Play/Pause button changes nothing.
+            play = frame.locator(".top-bar .play")
+            box = play.bounding_box()
+            assert box is not None
+            label = play.get_attribute("aria-label")
+            teacher.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            epoch = frame.locator(".top-bar .epoch")
+            before = epoch.inner_text()
+            expect(epoch).not_to_have_text(before, timeout=TIMEOUT)  # Bo's run trains on
+            assert play.get_attribute("aria-label") == label
+            expect(frame.locator(".field-error:visible")).to_have_count(0)
             teacher.context.close()
     assert not problems, problems

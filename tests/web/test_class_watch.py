@@ -88,6 +88,9 @@ def test_the_teachers_viewer_sees_a_run_and_cannot_control_it(class_server: str)
                 w = await watch(class_server, t.cookies[COOKIE], number)
                 try:
                     assert w.hello["run"] == run
+                    watching = await w.next_event(timeout=10)  # first, what it shows
+                    assert (watching["type"], watching["run"]) == ("watching", run)
+                    assert watching["spec"]["data"]["dataset"] == "spiral"
                     seen = await w.wait_for(frame_of(run), 20)  # the frames of Ada's view
                     assert seen["arrays"]["boundary"].shape == (20, 20)
                     for message in CONTROLS:
@@ -100,6 +103,11 @@ def test_the_teachers_viewer_sees_a_run_and_cannot_control_it(class_server: str)
                     assert later["arrays"]["boundary"].shape == (20, 20)  # her view still
                     assert not any(name.startswith("weights") for name in later["arrays"])
                     await steps_move(b, bos)  # Bo's run too
+                    # Ada starts another network: the view hears which, and follows it.
+                    await a.start(SPIRAL | {"seed": 7})
+                    moved = await w.wait_for(lambda e: e["type"] == "watching", 20)
+                    assert moved["run"] != run and moved["spec"]["seed"] == 7
+                    await steps_move(w, moved["run"])
                 finally:
                     await w.close()
                 for nobody in ("999", "x" * 300):
