@@ -100,6 +100,8 @@ export function createChallengeBanner(container) {
 
 /** @param {number} x */
 const score = (x) => x.toPrecision(3);
+/** "1 layer", "3 layers" */
+const plural = (/** @type {number} */ n, /** @type {string} */ word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * The teacher's panel: the goal's form, and the leaderboard.
@@ -181,7 +183,7 @@ export function createChallengePanel(container) {
       ...answer.ranked.map((e) =>
         el("li", {
           value: e.rank,
-          textContent: `${e.name}: ${score(e.score)} (${e.neurons} neurons, ${e.layers} layers)`,
+          textContent: `${e.name}: ${score(e.score)} (${plural(e.neurons, "neuron")}, ${plural(e.layers, "layer")})`,
         }),
       ),
     );
