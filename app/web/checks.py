@@ -17,6 +17,7 @@ from starlette.requests import Request
 
 from app.lessons.isolated import start_check, stop_check
 from app.settings import Settings
+from app.web.class_gate import client_key
 
 POLL_S = 0.05  # how often a waiting check looks at its pipe, its process and its client
 
@@ -64,7 +65,7 @@ async def run_check(request: Request, lesson_id: str, seed: int) -> CheckOutcome
     limit passes first."""
     settings: Settings = request.app.state.settings
     slots: CheckSlots = request.app.state.check_slots
-    ip = request.client.host if request.client else "unknown"
+    ip = client_key(request)  # an address, or a class member behind a shared one
     try:
         slots.take(ip)
     except CheckRefused as refused:

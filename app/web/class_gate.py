@@ -125,6 +125,16 @@ def client_ip(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
+def client_key(connection: HTTPConnection) -> str:
+    """Whom the per-client limits (sockets, runs, rebuilds, lesson checks) count against: an
+    admitted class member by who they are, since a whole class behind one school NAT shares
+    one address; anyone else by their address."""
+    member = connection.scope.get("state", {}).get("member")
+    if isinstance(member, Member):
+        return f"{member.role} {member.id}"
+    return client_ip(connection)
+
+
 def is_page(connection: HTTPConnection) -> bool:
     """A browser's navigation to a page (not the API, a file or the websocket)."""
     if connection.scope["type"] != "http" or connection.scope["method"] not in ("GET", "HEAD"):

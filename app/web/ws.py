@@ -32,6 +32,7 @@ from app.protocol import (
 )
 from app.settings import Settings
 from app.spec import format_errors
+from app.web.class_gate import client_key
 from app.web.class_locks import message_refusal
 from app.web.class_runs import bind_session, start_refusal
 from app.web.class_watch import serve_watch, watch_refusal, watched_session
@@ -56,7 +57,7 @@ SENT_TROUBLE = (WebSocketDisconnect, OSError, RuntimeError)  # the client is gon
 async def socket_endpoint(websocket: WebSocket) -> None:
     state = websocket.app.state
     settings: Settings = state.settings
-    ip = websocket.client.host if websocket.client else "unknown"
+    client = client_key(websocket)  # an address, or a class member behind a shared one
     host = websocket.headers.get("host")
     watch = websocket.query_params.get("watch")  # the teacher's read-only view of a run
     refusal = (
@@ -67,7 +68,7 @@ async def socket_endpoint(websocket: WebSocket) -> None:
             if watch is not None
             else None
         )
-        or state.sockets.admit(ip)  # last: it reserves a place
+        or state.sockets.admit(client)  # last: it reserves a place
     )
     if isinstance(refusal, Refusal):
         await refuse(websocket, refusal)
@@ -79,7 +80,7 @@ async def socket_endpoint(websocket: WebSocket) -> None:
             session = watched_session(state.classroom, state.sessions, watch)
             await serve_watch(websocket, session, settings)
             return
-        connection = Connection(websocket, state.sessions, state.pool, settings, ip)
+        connection = Connection(websocket, state.sessions, state.pool, settings, client)
         slot.socket = connection
         await connection.serve(websocket.query_params.get("session"))
     except SENT_TROUBLE:

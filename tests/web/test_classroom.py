@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import httpx
@@ -333,3 +333,46 @@ async def until_page_closed(url: str, tab: str, timeout: float = 10) -> None:
     while any(s.tab == tab and s.socket is not None for s in list(sessions.values())):
         assert time.monotonic() < deadline, f"the sockets of {tab} stayed attached"
         await asyncio.sleep(0.02)  # polling the server's state until the condition holds
+
+
+def test_a_class_behind_one_address_is_limited_per_student_not_per_address(
+    class_server: str,
+) -> None:
+    """Every student here connects from 127.0.0.1, as a class behind a school's NAT does:
+    more students than `ws_sockets_per_ip` and `ws_runs_per_ip` (8 each) all connect and
+    train. One student's own sockets are still bounded by it."""
+    per_client = 8
+    with ExitStack() as stack:
+        cookies = [
+            stack.enter_context(student(class_server, f"Nat {i}")).cookies[COOKIE]
+            for i in range(per_client + 2)
+        ]
+
+        async def main() -> None:
+            sockets = [
+                await open_socket(class_server, cookie, f"tab-nat-{i}")
+                for i, cookie in enumerate(cookies)
+            ]
+            try:
+                for i, s in enumerate(sockets):
+                    await s.start(SPIRAL | {"seed": i})
+                for s in sockets:
+                    status = await s.wait_for(lambda e: e["type"] in ("status", "error"), 30)
+                    assert status["type"] == "status", status
+                more = [  # the last student's own: one socket open above, seven more
+                    await open_socket(class_server, cookies[-1], f"tab-more-{i}")
+                    for i in range(per_client - 1)
+                ]
+                url = class_server.replace("http", "ws") + "/ws"
+                headers = {"Cookie": f"{COOKIE}={cookies[-1]}"}
+                with pytest.raises(InvalidStatus) as refused:
+                    async with ws_connect(url, additional_headers=headers):
+                        pass
+                assert refused.value.response.status_code == 403
+                for s in more:
+                    await s.close()
+            finally:
+                for s in sockets:
+                    await s.close()
+
+        asyncio.run(main())
