@@ -5,6 +5,7 @@ the same outputs. Fast: no subprocess, no training."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 from pathlib import Path
 from types import ModuleType
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import torch
 
+from app.cli import main
 from app.export import ExportError, export_run
 from app.export import layers as export_layers
 from app.export.script import write_script
@@ -145,3 +147,19 @@ def test_script_scores_regression_with_r2(tmp_path: Path) -> None:
     y = run.data.y_val
     assert math.isclose(script.score_fn(y, y), 1.0)
     assert math.isclose(script.loss_fn(y + 1, y).item(), 1.0)  # mean squared error
+
+
+def test_the_command_refuses_what_it_cannot_export_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "gan.json"
+    spec.write_text(json.dumps({"kind": "gan", "gan": {}, "data": {"dataset": "ring"}}))
+    out = tmp_path / "out"
+    assert main(["export", str(spec), "--out", str(out), "--steps", "1"]) == 2
+    assert main(["export", str(spec), "--out", str(out), "--steps", "-1"]) == 2
+    assert main(["export", str(spec), "--out", str(out), "--seed", str(2**31)]) == 2
+    err = capsys.readouterr().err
+    assert "error: kind: a gan run cannot be exported yet, only supervised" in err
+    assert "error: --steps must be 0 to 10,000,000" in err
+    assert "error: --seed must be 0 to 2147483647" in err
+    assert "Traceback" not in err and not out.exists()
