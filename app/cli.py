@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     budget.add_argument("--steps", type=int, help="training steps (batches) to train")
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     train.add_argument(
+        "--init-weights",
+        type=Path,
+        metavar="FILE",
+        help="start from these weights (a .safetensors file, e.g. an export's), not the seed's",
+    )
+    train.add_argument(
         "--json",
         action="store_true",
         help="print the final metrics as one JSON object on the last line",
@@ -191,7 +197,7 @@ def _train(args: argparse.Namespace) -> int:
     if spec is None:
         return EXIT_INVALID
     run = _create_run(spec, args.device)
-    if run is None:
+    if run is None or (args.init_weights and not _init_weights(run, args.init_weights)):
         return EXIT_INVALID
     result = _train_headless(run, args.steps, args.epochs, quiet=args.json)
     if args.json:
@@ -216,6 +222,25 @@ def _create_run(spec: ExperimentSpec, device: str) -> Any:
     except (SpecError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return None
+
+
+def _init_weights(run: Any, path: Path) -> bool:
+    """Loads the weights file into the run's model; False after printing why it does not
+    fit (app/export/weights_file.py checks it before reading any tensor)."""
+    from app.export.weights_file import WeightsFileError, load_weights
+    from app.train import Run
+
+    if not isinstance(run, Run):
+        print(
+            "error: --init-weights: a gan run cannot start from a weights file yet", file=sys.stderr
+        )
+        return False
+    try:
+        load_weights(run.model, path)
+    except WeightsFileError as e:
+        print(f"error: --init-weights: {e}", file=sys.stderr)
+        return False
+    return True
 
 
 def _train_headless(run: Any, steps: int | None, epochs: int | None, quiet: bool) -> dict[str, Any]:
