@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -18,6 +19,8 @@ from safetensors.torch import save_file
 
 from app.export.layers import ExportError
 from app.export.script import write_script
+from app.settings import Limits
+from app.spec import ExperimentSpec
 from app.train.run import Run
 
 FILES = ("model.py", "data.npz", "weights.safetensors", "spec.json", "model.onnx")
@@ -28,7 +31,8 @@ def export_run(run: Any, out: Path, *, steps: int | None = None) -> list[Path]:
     Raises ExportError when the run cannot be written out (a GAN, a layer with no writer)."""
     if not isinstance(run, Run):
         raise ExportError("kind", "a gan run cannot be exported yet, only supervised")
-    script = write_script(run.spec, run.model, run.report, run.task, steps or run.step_count)
+    steps = max(1, run.step_count if steps is None else steps)  # what `model.py` trains
+    script = write_script(run.spec, run.model, run.report, run.task, steps)
     out.mkdir(parents=True, exist_ok=True)
     (out / "model.py").write_text(script)
     (out / "spec.json").write_text(run.spec.model_dump_json(indent=2) + "\n")
@@ -42,6 +46,27 @@ def export_run(run: Any, out: Path, *, steps: int | None = None) -> list[Path]:
     save_file(state_tensors(run.model.state_dict()), out / "weights.safetensors")
     write_onnx(out, run.data.x_val[:2])
     return [out / name for name in FILES]
+
+
+def zip_from_state(state: dict[str, Any], data_dir: Path | None, limits: Limits) -> bytes:
+    """The export of a live run as one zip, from its worker's StateEvent dict (its spec,
+    step and raw tensors; app/protocol.py): the spec's data and model rebuilt here, the
+    weights put in, the folder written to a temporary directory and zipped."""
+    spec = ExperimentSpec.model_validate(state["spec"])
+    run = Run(spec, "cpu", data_dir=data_dir, limits=limits)
+    run.model.load_state_dict(
+        {
+            name: torch.from_numpy(
+                np.frombuffer(raw["data"], dtype=np.dtype(raw["dtype"]).newbyteorder("<"))
+                .reshape(raw["shape"])
+                .copy()
+            )
+            for name, raw in state["tensors"].items()
+        }
+    )
+    with tempfile.TemporaryDirectory(prefix="nnp-export-") as folder:
+        export_run(run, Path(folder), steps=state["step"])
+        return zip_folder(Path(folder))
 
 
 def state_tensors(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
