@@ -48,11 +48,29 @@ def _parser() -> argparse.ArgumentParser:
     budget.add_argument("--steps", type=int, help="training steps (batches) to train")
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     train.add_argument(
+        "--init-weights",
+        type=Path,
+        metavar="FILE",
+        help="start from these weights (a .safetensors file, e.g. an export's), not the seed's",
+    )
+    train.add_argument(
         "--json",
         action="store_true",
         help="print the final metrics as one JSON object on the last line",
     )
     train.set_defaults(func=_train)
+
+    export = sub.add_parser(
+        "export", help="train a spec headless, then write it out as a standalone PyTorch script"
+    )
+    export.add_argument(
+        "spec", type=Path, help="an ExperimentSpec JSON file (a saved run's id: not yet)"
+    )
+    export.add_argument("--out", type=Path, required=True, help="the folder to write into")
+    export.add_argument("--steps", type=int, help="training steps first (default: as train)")
+    export.add_argument("--seed", type=int, help="the seed instead of the spec's")
+    export.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    export.set_defaults(func=_export)
 
     validate = sub.add_parser("validate", help="print shapes and parameter counts, or the error")
     validate.add_argument("spec", type=Path)
@@ -175,41 +193,110 @@ def _shape(shape: list[int]) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
-    import torch
-
-    from app.train import create_run
-    from app.validation import check_spec
-
     spec = _load(args.spec)
     if spec is None:
         return EXIT_INVALID
-    settings = Settings()
-    torch.set_num_threads(settings.torch_threads)
-    try:
-        check_spec(spec, data_dir=settings.data_dir, limits=settings.limits)
-        run = create_run(spec, args.device, data_dir=settings.data_dir, limits=settings.limits)
-    except (SpecError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    run = _create_run(spec, args.device)
+    if run is None or (args.init_weights and not _init_weights(run, args.init_weights)):
         return EXIT_INVALID
-    steps_per_epoch = run.steps_per_epoch
-    if args.steps is not None:
-        total = args.steps
-    elif args.epochs:
-        total = args.epochs * steps_per_epoch
-    else:
-        total = run.step_limit or DEFAULT_EPOCHS * steps_per_epoch
-    progress = Progress(total, enabled=sys.stderr.isatty() or not args.json)
-    started = time.perf_counter()
-    while run.step_count < total and not run.done:
-        run.step(min(steps_per_epoch, total - run.step_count))
-        progress.update(run)
-    progress.close()
-    result = _result(run, time.perf_counter() - started)
+    result = _train_headless(run, args.steps, args.epochs, quiet=args.json)
     if args.json:
         print(json.dumps(result, allow_nan=False))
     else:
         _print_result(result)
     return 1 if result["state"] == "done" and result["reason"] in ("diverged", "failed") else 0
+
+
+def _create_run(spec: ExperimentSpec, device: str) -> Any:
+    """The run of a checked spec, or None after printing why there is none."""
+    import torch
+
+    from app.train import create_run
+    from app.validation import check_spec
+
+    settings = Settings()
+    torch.set_num_threads(settings.torch_threads)
+    try:
+        check_spec(spec, data_dir=settings.data_dir, limits=settings.limits)
+        return create_run(spec, device, data_dir=settings.data_dir, limits=settings.limits)
+    except (SpecError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return None
+
+
+def _init_weights(run: Any, path: Path) -> bool:
+    """Loads the weights file into the run's model; False after printing why it does not
+    fit (app/export/weights_file.py checks it before reading any tensor)."""
+    from app.export.weights_file import WeightsFileError, load_weights
+    from app.train import Run
+
+    if not isinstance(run, Run):
+        print(
+            "error: --init-weights: a gan run cannot start from a weights file yet", file=sys.stderr
+        )
+        return False
+    try:
+        load_weights(run.model, path)
+    except WeightsFileError as e:
+        print(f"error: --init-weights: {e}", file=sys.stderr)
+        return False
+    return True
+
+
+def _train_headless(run: Any, steps: int | None, epochs: int | None, quiet: bool) -> dict[str, Any]:
+    """Trains `steps` steps, or `epochs` epochs, else the spec's budget (or DEFAULT_EPOCHS),
+    with a progress bar; returns the final metrics (as `train --json` prints them)."""
+    steps_per_epoch = run.steps_per_epoch
+    if steps is not None:
+        total = steps
+    elif epochs:
+        total = epochs * steps_per_epoch
+    else:
+        total = run.step_limit or DEFAULT_EPOCHS * steps_per_epoch
+    progress = Progress(total, enabled=sys.stderr.isatty() or not quiet)
+    started = time.perf_counter()
+    while run.step_count < total and not run.done:
+        run.step(min(steps_per_epoch, total - run.step_count))
+        progress.update(run)
+    progress.close()
+    return _result(run, time.perf_counter() - started)
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Trains the spec, writes the export folder and prints the run's metrics as JSON (the
+    ones `python OUT/model.py --eval` reproduces). SPEC is a spec file; a saved run's id can
+    be looked up here once runs are stored (issue 18, part 1)."""
+    from app.export import ExportError, export_run
+
+    spec = _load(args.spec)
+    if spec is None:
+        return EXIT_INVALID
+    if args.seed is not None:
+        if not 0 <= args.seed < 2**31:
+            print("error: --seed must be 0 to 2147483647", file=sys.stderr)
+            return EXIT_INVALID
+        spec = spec.model_copy(update={"seed": args.seed})
+    if args.steps is not None and not 0 <= args.steps <= MAX_EXPORT_STEPS:
+        print(f"error: --steps must be 0 to {MAX_EXPORT_STEPS:,}", file=sys.stderr)
+        return EXIT_INVALID
+    run = _create_run(spec, args.device)
+    if run is None:
+        return EXIT_INVALID
+    result = _train_headless(run, args.steps, None, quiet=True)
+    try:
+        files = export_run(run, args.out)
+    except ExportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as e:
+        print(f"error: cannot write {args.out}: {e.strerror}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {', '.join(f.name for f in files)} to {args.out}", file=sys.stderr)
+    print(json.dumps(result, allow_nan=False))
+    return 1 if result["state"] == "done" and result["reason"] in ("diverged", "failed") else 0
+
+
+MAX_EXPORT_STEPS = 10_000_000
 
 
 def _result(run: Any, seconds: float) -> dict[str, Any]:

@@ -456,6 +456,38 @@ ServerEvent = Annotated[
 SERVER_EVENT: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)
 
 
+# --- web process <-> worker only (never from or to a browser) ---
+
+
+class StateRequest(StrictModel):
+    """Web process -> worker: send this run's weights (for an export). Never accepted from
+    a client: it is not a `ClientMessage`."""
+
+    type: Literal["state"] = "state"
+
+
+class RawTensor(EventModel):
+    """One tensor as raw little-endian bytes, C order."""
+
+    dtype: Literal["float32", "float64", "int64"]
+    shape: list[int]
+    data: bytes
+
+
+class StateEvent(EventModel):
+    """Worker -> web process, the answer to `state`: the run's spec as it is now (live
+    changes included), its step, and its model's state_dict (every parameter and buffer,
+    by name), or `detail` in words when it has none to give (a GAN). Never sent on to a
+    browser."""
+
+    type: Literal["state"] = "state"
+    run: str
+    step: int
+    spec: dict[str, Any]
+    tensors: dict[str, RawTensor] | None
+    detail: str = ""
+
+
 def finite_or_none(value: Any) -> Any:
     """Recursively replaces NaN and ±Infinity by None (JSON has neither)."""
     if isinstance(value, float):

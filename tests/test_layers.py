@@ -24,6 +24,7 @@ RANKS = {
     "app.train": 4,
     "app.protocol": 5,
     "app.lessons": 5,
+    "app.export": 5,  # a trained Run -> a script, weights and ONNX (app.train's Run, no web)
     "app.worker": 6,
     "app.client": 6,
     "app.web": 7,

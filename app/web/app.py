@@ -34,6 +34,7 @@ from app.web.routes import (
     class_challenge,
     class_control,
     class_lesson,
+    export,
     lessons,
     pages,
     uploads,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
     app.include_router(uploads.router)
+    app.include_router(export.router)
     app.include_router(lessons.router)
     app.include_router(pages.router)
     app.include_router(ws.router)

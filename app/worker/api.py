@@ -48,6 +48,11 @@ class Pool(Protocol):
         """Forwards a validated client message (model_dump of pause/resume/step/reset/set/
         view/predict/speed) to the run's worker. Unknown run ids are ignored."""
 
+    async def fetch_state(self, run_id: str, timeout: float) -> Event | None:
+        """Asks the run's worker for its weights: the StateEvent dict it answers (its spec,
+        step and state_dict as raw tensors; app/protocol.py), or None when the run is
+        unknown or no answer came within `timeout` s."""
+
     def close_run(self, run_id: str) -> None:
         """Stops and forgets a run; its callback receives nothing more."""
 

@@ -30,6 +30,7 @@ from app.train.probes import ObserveError, check_example_input
 from app.train.run import WeightEditError
 from app.validation import check_spec, load_data
 from app.worker.frames import Emit, FrameSchedule
+from app.worker.state import state_event
 from app.worker.thumbnail import ThumbnailSchedule
 
 # The rate in status is measured over about this many seconds of wall time.
@@ -127,6 +128,9 @@ class HostedRun:
             self._edit_weight(message)
         elif kind == "thumbnail":  # from the web process, never from a client
             self.thumbnail.switch(message["hz"], message["for_s"], time.monotonic())
+        elif kind == "state":  # from the web process (an export), never from a client
+            self.emit(state_event(self.id, self.run).wire())
+            return
         self.send_status()
 
     def _invalid(self, field: str, message: str, view: str | None = None) -> None:

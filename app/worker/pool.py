@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.protocol import DoneEvent, EndReason, StatusEvent
+from app.protocol import DoneEvent, EndReason, StateRequest, StatusEvent
 from app.settings import Settings
 from app.worker import transport
 from app.worker.api import Deliver, Event, PoolBusy
@@ -54,6 +54,8 @@ class WorkerPool:
         self._reader: threading.Thread | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._stopping = False
+        # Exports waiting for a run's weights (fetch_state), by run id.
+        self._state_waiters: dict[str, list[asyncio.Future[Event]]] = {}
 
     @property
     def run_count(self) -> int:
@@ -166,6 +168,26 @@ class WorkerPool:
         if entry is not None:
             self._workers[entry[0]].link.send(("message", run_id, message))
 
+    async def fetch_state(self, run_id: str, timeout: float) -> Event | None:
+        """The run's weights as its worker sends them (a StateEvent dict, app/protocol.py);
+        None when the run is unknown or its worker did not answer within `timeout` s."""
+        entry = self._runs.get(run_id)
+        if entry is None:
+            return None
+        future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+        waiters = self._state_waiters.setdefault(run_id, [])
+        waiters.append(future)
+        self._workers[entry[0]].link.send(("message", run_id, StateRequest().model_dump()))
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            return None
+        finally:
+            if future in waiters:
+                waiters.remove(future)
+            if not waiters:
+                self._state_waiters.pop(run_id, None)
+
     def close_run(self, run_id: str) -> None:
         worker = self._forget(run_id)[0]
         if worker is not None:
@@ -227,6 +249,10 @@ class WorkerPool:
             self.device = event["device"]
             worker.last_heartbeat = time.monotonic()
             worker.ready.set()
+        elif kind == "state":  # an export's answer, for fetch_state, not the run's owner
+            for future in self._state_waiters.get(event["run"], []):
+                if not future.done():
+                    future.set_result(event)
         elif (entry := self._runs.get(event["run"])) is not None and entry[0] == slot:
             if event.get("closed"):  # the worker could not build it; the event says why
                 self._forget(event["run"])

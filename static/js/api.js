@@ -140,3 +140,22 @@ export async function checkLesson(id, seed) {
   }
   return answer;
 }
+
+/**
+ * The current run of this session exported (docs/runs.md): a zip of model.py, data.npz,
+ * weights.safetensors, spec.json and model.onnx.
+ * @param {string} session the token the socket's `hello` gave
+ * @returns {Promise<Blob>}
+ */
+export async function exportRun(session) {
+  const response = await fetch("/api/export", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ session }),
+  });
+  if (!response.ok) {
+    const answer = await response.json().catch(() => ({}));
+    throw new Error(answer.detail ?? `the export failed (HTTP ${response.status})`);
+  }
+  return response.blob();
+}

@@ -17,7 +17,7 @@
  * each with its socket; the playground's socket and panels are not started.
  */
 
-import { fetchCatalog, fetchExamples, fetchLessons, fetchPoints, uploadCsv, validateSpec } from "./api.js";
+import { exportRun, fetchCatalog, fetchExamples, fetchLessons, fetchPoints, uploadCsv, validateSpec } from "./api.js";
 import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
@@ -105,6 +105,7 @@ Object.assign(window, { nnp: counters });
  *   workspace: ReturnType<typeof createWorkspace> | null,
  *   workspaceKey: string,
  *   chartsDrawnAt: number,
+ *   session: string | null,
  *   pacer: ReturnType<typeof createFramePacer>,
  *   socket: ReturnType<typeof createSocket>,
  *   views: ReturnType<typeof mountViews>,
@@ -114,7 +115,8 @@ Object.assign(window, { nnp: counters });
  * `points`: the 2-D data drawn under the output map; `validated`: the validator's answer
  * for the running spec; `gradLayers`: the layers in the gradient-flow chart, input side
  * first; `drawn`: a digit drawn on the pad, which the per-example views show; `workspace`:
- * the image, sequence or table panel, made anew (`workspaceKey`) when the data changes.
+ * the image, sequence or table panel, made anew (`workspaceKey`) when the data changes;
+ * `session`: the token the server's `hello` gave (what an export names).
  */
 
 async function main() {
@@ -154,6 +156,7 @@ async function main() {
     workspace: null,
     workspaceKey: "",
     chartsDrawnAt: 0,
+    session: null,
     pacer: createFramePacer({ max: VIEW_FPS }),
     socket: /** @type {any} */ (null),
     views: /** @type {any} */ (null),
@@ -307,6 +310,8 @@ function mountViews(page) {
       getSpec: () => specFromState(page.state),
       onImport: (next) => importState(page, next),
       onChange: change,
+      exportRun: () =>
+        page.session ? exportRun(page.session) : Promise.reject(new Error("not connected to the server yet")),
     }),
     norm: /** @type {HTMLSelectElement} */ ($("norm")),
     addType: /** @type {HTMLSelectElement} */ ($("add-type")),
@@ -452,7 +457,10 @@ function runHooks(page) {
     prepare: (answer, current) => prepare(page, answer, current),
     view: () => viewMessage(page),
     adopts: (hello) => hello.shown === shownSpec(page), // a reload shows the same spec
-    onHello: (hello) => ($("device").textContent = hello.device === "cuda" ? "GPU (CUDA)" : "CPU"),
+    onHello: (hello) => {
+      page.session = hello.session;
+      $("device").textContent = hello.device === "cuda" ? "GPU (CUDA)" : "CPU";
+    },
     onStarted: (spec) => page.socket.setShown(JSON.stringify(spec)),
     onPlaying: (on) => views.topBar.setPlaying(on),
     onProgress: (progress) => showProgress(page, progress),

@@ -46,7 +46,9 @@ const HIDEABLE = {
 /**
  * @typedef {{getState: () => Record<string, any>, getSpec: () => Record<string, any>,
  *            onImport: (state: Record<string, any>) => void,
- *            onChange: (changes: Record<string, any>) => void}} Options
+ *            onChange: (changes: Record<string, any>) => void,
+ *            exportRun?: () => Promise<Blob>}} Options
+ *   `exportRun`: the current run as a zip (its PyTorch script, weights, ONNX...)
  */
 
 /**
@@ -100,6 +102,26 @@ export function createSharePanel(container, o) {
       setTimeout(() => URL.revokeObjectURL(/** @type {HTMLAnchorElement} */ (a).href), 1000);
     },
   });
+  const exportError = el("span", { className: "field-error", role: "alert", id: "export-run-error" });
+  const exportRun = button({
+    label: "Export model (PyTorch, zip)",
+    name: "export-run",
+    onClick: async () => {
+      if (!o.exportRun) return;
+      exportError.textContent = "";
+      exportRun.disabled = true;
+      try {
+        const blob = await o.exportRun();
+        const a = el("a", { href: URL.createObjectURL(blob), download: "nnplayground-export.zip" });
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(/** @type {HTMLAnchorElement} */ (a).href), 1000);
+      } catch (error) {
+        exportError.textContent = error instanceof Error ? error.message : String(error);
+      } finally {
+        exportRun.disabled = false;
+      }
+    },
+  });
   const file = /** @type {HTMLInputElement} */ (
     el("input", { type: "file", accept: ".json,application/json", id: "import-file" })
   );
@@ -116,6 +138,7 @@ export function createSharePanel(container, o) {
     hideBoxes,
     el("div", { className: "share-row" }, [classroom, copyClassroom]),
     download,
+    ...(o.exportRun ? [el("div", { className: "share-row" }, [exportRun, exportError])] : []),
     importControl,
   );
 
