@@ -72,6 +72,10 @@ def test_race_a_variant_trains_both_on_shared_charts_and_reloads(page: Page) -> 
     expect(page.get_by_role("list", name="what differs")).to_have_text(
         "the variant: optimizer adam instead of sgd"
     )
+    # the race's runs again, ready for Play (a reload starts them afresh)
+    wait_for_every_arm(
+        page, "a.dataset.step === '0' && a.querySelector('.arm-state').textContent === 'ready'"
+    )
     page.get_by_role("link", name="Back to the playground").click()
     expect(page).to_have_url(re.compile(r"/\?seed=3&dataset=xor$"))
     expect(page.locator("main.playground")).to_be_visible()
