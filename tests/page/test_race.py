@@ -1,19 +1,17 @@
-""" "Race a variant" in a real headless Chromium against a real server: the playground's
+"""The playground's "Race a variant" in a real headless Chromium against a real server: the
 network beside a copy with one change, trained together on shared axes by one Play, paused
-together; the race's address reloads it, a hostile one is a link problem, a third run joins;
-in class mode a student's race is one page's run."""
+together; the race's address reloads it, a hostile one is a link problem, a third run joins.
+(In class mode: tests/page/test_page_class.py.)"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.page.test_lessons import ARMS, arm_steps, wait_for_every_arm
 from tests.page.test_playground import TIMEOUT
-from tests.servers import CLASS_CODE, class_mode_server
 
 pytestmark = pytest.mark.slow
 
@@ -115,32 +113,3 @@ def test_a_third_run_joins_and_a_bad_value_is_refused_in_words(page: Page) -> No
     expect(page.get_by_role("list", name="what differs").get_by_role("listitem")).to_have_text(
         ["variant 1: optimizer adam instead of sgd", "variant 2: learning rate 0.3 instead of 0.03"]
     )
-
-
-@pytest.fixture(scope="module")
-def class_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from class_mode_server(tmp_path_factory, "race-class-data", ws_resume_grace_s=3.0)
-
-
-def test_in_class_mode_a_students_race_trains_as_one_run(
-    browser: Browser, class_server: str
-) -> None:
-    """The race's two sockets share the page's `tab`: the server counts them as the
-    student's one run, so neither is refused as a second tab's (`busy`)."""
-    context = browser.new_context(base_url=class_server)
-    try:
-        student = context.new_page()
-        student.goto("/")
-        student.get_by_label("Class code").click()
-        student.keyboard.type(CLASS_CODE)
-        student.get_by_label("Your name").click()
-        student.keyboard.type("Grace")
-        student.get_by_role("button", name="Join").click()
-        expect(student).to_have_url(re.compile(r"/$"), timeout=TIMEOUT)
-        student.goto("/?race=lr:0.3")
-        wait_for_every_arm(student, "a.dataset.step === '0'")
-        student.get_by_role("button", name="Play").click()
-        wait_for_every_arm(student, "Number(a.dataset.step) > 0")
-        expect(student.locator(".arm-note")).to_have_text(["", ""])  # no "busy", no error
-    finally:
-        context.close()
