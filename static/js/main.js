@@ -14,13 +14,17 @@
  * needs).
  *
  * `?lesson=<id>` opens lesson mode instead (lessons/lessonMode.js): the lesson's own runs,
- * each with its socket; the playground's socket and panels are not started.
+ * each with its socket; the playground's socket and panels are not started. So does
+ * `?race=…` (race/raceMode.js): the playground's network beside its variants.
  */
 
 import { exportRun, fetchCatalog, fetchExamples, fetchLessons, fetchPoints, uploadCsv, validateSpec } from "./api.js";
 import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
+import { readRace, raceHref } from "./race/race.js";
+import { startRaceMode } from "./race/raceMode.js";
+import { createVariantPicker } from "./race/variantPicker.js";
 import { applyHidden } from "./classroom.js";
 import { createChallengeBanner } from "./classChallenge.js";
 import { followClassLesson } from "./classLesson.js";
@@ -136,6 +140,19 @@ async function main() {
     return;
   }
   const watched = watchedStudent();
+  const raceParam = new URLSearchParams(location.search).get("race");
+  if (watched === null && raceParam !== null) {
+    const race = readRace(raceParam, state);
+    link.problems.push(...race.problems);
+    if (race.variants.length) {
+      showLinkProblems(link.problems);
+      // The address says what the page shows: the race's readable variants only.
+      const search = `?${toQuery(state, kindOf)}`;
+      history.replaceState(null, "", raceHref(search, race.variants));
+      await openRace(state, race.variants, uPlot, kindOf);
+      return;
+    }
+  }
   if (watched === null) {
     showLinkProblems(link.problems);
     // The address says what the page shows: what could not be read is left out of it.
@@ -305,6 +322,12 @@ function mountViews(page) {
     },
     health: createLayerHealth($("health")),
     training: createTrainingPanel($("training"), { catalog, state, onChange: change }),
+    race: createVariantPicker($("race"), {
+      getState: () => page.state,
+      taken: [],
+      label: "Race",
+      onRace: (variant) => location.assign(raceHref(location.search, [variant])),
+    }),
     share: createSharePanel($("share"), {
       getState: () => page.state,
       getSpec: () => specFromState(page.state),
@@ -775,26 +798,49 @@ function mountLessonsMenu(current, hide) {
  * @param {(chosen: number | null) => void} onAnswer the student answered the question
  */
 async function openLesson(id, state, uPlot, onAnswer) {
-  document.documentElement.classList.add("lesson-mode");
+  await startLessonMode({ ...modeOptions(state, uPlot), id, seed: state.seed, onAnswer });
+  applyGlossary(document.body);
+}
+
+/**
+ * Race mode: the playground's panels give way to the race's runs, side by side.
+ * @param {Record<string, any>} state "yours", as the address describes it
+ * @param {import("./race/race.js").Variant[]} variants
+ * @param {any} uPlot
+ * @param {(dataset: string) => string} kindOf
+ */
+async function openRace(state, variants, uPlot, kindOf) {
+  await startRaceMode({ ...modeOptions(state, uPlot, "race-mode"), variants, kind: kindOf(state.dataset) });
+  applyGlossary(document.body);
+}
+
+/**
+ * The playground's panels give way to a lesson's or a race's runs: what both modes take.
+ * @param {Record<string, any>} state the address's settings (seed, model, presentation, hide)
+ * @param {any} uPlot
+ * @param {string[]} classes the mode's own classes on the document, beside lesson-mode's
+ */
+function modeOptions(state, uPlot, ...classes) {
+  document.documentElement.classList.add("lesson-mode", ...classes);
   document.documentElement.classList.toggle("present", state.present);
   const root = $("lesson");
   root.hidden = false;
-  const deviceNames = { cuda: "GPU (CUDA)", cpu: "CPU" };
-  await startLessonMode({
+  return {
     root,
-    id,
-    seed: state.seed,
     search: location.search,
     state,
     hide: state.hide,
     uPlot,
-    onDevice: (device) =>
-      ($("device").textContent = /** @type {Record<string, string>} */ (deviceNames)[device] ?? device),
+    onDevice: showDevice,
     onConnection: showConnection,
-    decorate: (node) => void applyGlossary(node),
-    onAnswer,
-  });
-  applyGlossary(document.body);
+    decorate: (/** @type {HTMLElement} */ node) => void applyGlossary(node),
+  };
+}
+
+/** @param {string} device the server's device ("cuda", "cpu") */
+function showDevice(device) {
+  const names = /** @type {Record<string, string>} */ ({ cuda: "GPU (CUDA)", cpu: "CPU" });
+  $("device").textContent = names[device] ?? device;
 }
 
 /**

@@ -219,7 +219,7 @@ export function defaultState(kind = "points") {
 }
 
 /** Parameters of the address that are not settings of the state table. */
-const OTHER_PARAMS = ["lesson"];
+const OTHER_PARAMS = ["lesson", "race"];
 
 /**
  * @param {string} search location.search (with or without the leading "?")

@@ -16,7 +16,8 @@ import {
   highlightedPart,
 } from "../../static/js/lessons/armPanel.js";
 import { mergeSeries, plottable } from "../../static/js/lessons/compareChart.js";
-import { paceFor, weightLayers } from "../../static/js/lessons/lessonMode.js";
+import { paceFor } from "../../static/js/lessons/armGroup.js";
+import { weightLayers } from "../../static/js/lessons/lessonMode.js";
 import { lessonHref, playgroundHref, sortLessons } from "../../static/js/lessons/lessonsMenu.js";
 import { chartKinds, framePoint } from "../../static/js/lessons/sharedCharts.js";
 import { formatMeasure, judgeAnswer } from "../../static/js/lessons/verdict.js";

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from tests.page.conftest import VIEWPORT
+from tests.page.test_lessons import ARMS, wait_for_every_arm
 from tests.servers import CLASS_CODE, TEACHER_KEY, class_mode_server
 
 TIMEOUT = 30_000  # ms: a shared 2-core machine trains and paints at once
@@ -43,19 +44,24 @@ def new_page(browser: Browser, url: str, problems: list[str]) -> Page:
     return page
 
 
+def join(student: Page, name: str) -> None:
+    """The join form, typed: the class code in lower case, as a phone types it."""
+    answer = student.goto("/")
+    assert answer is not None and answer.status == 401
+    student.get_by_label("Class code").click()
+    student.keyboard.type(CODE.lower())
+    student.get_by_label("Your name").click()
+    student.keyboard.type(name)
+    student.get_by_role("button", name="Join").click()
+    expect(student).to_have_url(re.compile(r"/$"), timeout=TIMEOUT)
+
+
 def test_a_student_joins_trains_and_the_teacher_sees_them(
     browser: Browser, class_server: str
 ) -> None:
     problems: list[str] = []
     student = new_page(browser, class_server, problems)
-    answer = student.goto("/")
-    assert answer is not None and answer.status == 401
-    student.get_by_label("Class code").click()
-    student.keyboard.type("room42")  # lower case, as a phone types it
-    student.get_by_label("Your name").click()
-    student.keyboard.type(NAME)
-    student.get_by_role("button", name="Join").click()
-    expect(student).to_have_url(re.compile(r"/$"), timeout=TIMEOUT)
+    join(student, NAME)
     student.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
     expect(student.locator("#student-name")).to_have_text(NAME)  # as text, linked to /join
     student.get_by_role("button", name="Play").click()
@@ -82,4 +88,19 @@ def test_a_student_joins_trains_and_the_teacher_sees_them(
     assert re.fullmatch(r"loss \S+ / \S+", card.locator(".student-loss").inner_text())
     student.context.close()
     teacher.context.close()
+    assert not problems, problems
+
+
+def test_a_students_race_trains_as_one_run(browser: Browser, class_server: str) -> None:
+    """A race's sockets share the page's `tab` (static/js/socket.js): the server counts them
+    as the student's one run, so neither is refused as another tab's (`busy`)."""
+    problems: list[str] = []
+    student = new_page(browser, class_server, problems)
+    join(student, "Grace")
+    student.goto("/?race=lr:0.3")
+    wait_for_every_arm(student, "a.dataset.step === '0'")
+    student.get_by_role("button", name="Play").click()
+    wait_for_every_arm(student, "Number(a.dataset.step) > 0")
+    expect(student.locator(f"{ARMS} .arm-note")).to_have_text(["", ""])  # no "busy", no error
+    student.context.close()
     assert not problems, problems

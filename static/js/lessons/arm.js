@@ -4,7 +4,7 @@
  * arm's spec (the lesson's seed, so every arm trains on the same data), asks for its views,
  * trains exactly the lesson's remaining steps when told to (`step n`), and says when it has
  * trained them all. Its run's control (start, frames kept for the paint, errors) is
- * runController.js's; the lesson's budget is the arm's. lessonMode.js drives several at
+ * runController.js's; the lesson's budget is the arm's. armGroup.js drives several at
  * once; the arm knows nothing of the page.
  */
 
@@ -65,7 +65,7 @@ export function createArm(o, h) {
     { tokenKey: o.tokenKey },
   );
   // Every arm starts paused (it trains by `step n`, never `resume`), with no validation:
-  // lessonMode.js validated its spec before making it.
+  // armGroup.js validated its spec before making it.
   const run = createRunController({
     socket,
     speed: o.speed,
