@@ -29,3 +29,34 @@ def test_gan_teaches_no_rule_about_a_faster_discriminator() -> None:
     lesson = LESSONS["gan"]
     assert "TTUR" in lesson.explanation and "not a rule" in lesson.explanation
     assert "In this GAN" in lesson.question.text
+
+
+def measured_runs(lesson_id: str, name: str) -> list[str]:
+    """The runs the lesson's check compares `name` with (its measure's run first)."""
+    lesson = LESSONS[lesson_id]
+    used = [lesson.measures[name].run]
+    for a in lesson.check:
+        if name in (a.measure, a.than):
+            other = a.than if a.measure == name else a.measure
+            if other is not None:
+                used.append(lesson.measures[other].run)
+    return used
+
+
+def test_batch_norm_is_checked_against_a_he_initialised_plain_net() -> None:
+    """PyTorch's default init stalls the plain 8-layer net; He init is the control a sceptic
+    asks for: the check compares batch norm with it, not only with the stalled net."""
+    lesson = LESSONS["batch-norm"]
+    he_runs = [
+        name
+        for name, spec in lesson.runs.items()
+        if spec.model
+        and all(getattr(layer, "init", None) == "he" for layer in spec.model.layers)
+        and not any(layer.type == "batchnorm" for layer in spec.model.layers)
+    ]
+    assert he_runs == ["plain_he"]
+    assert "batchnorm" in measured_runs("batch-norm", "steps_he")
+    seed_4 = {"steps_bn": 40.0, "steps_he": 60.0, "steps_plain": 301.0, "loss_plain": 0.69}
+    assert holds("batch-norm", seed_4)
+    assert not holds("batch-norm", seed_4 | {"steps_he": 40.0})  # He as fast: no claim
+    assert not holds("batch-norm", seed_4 | {"steps_he": 301.0})  # He stalls too: not a cure
