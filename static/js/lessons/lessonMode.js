@@ -219,6 +219,8 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
       regression,
       highlight: lesson.highlight ?? null,
       gan,
+      lossAxis: lesson.loss_axis ?? "shared",
+      losses: specs.map((spec) => spec.train?.loss ?? "auto"),
     }),
     buttons: /** @type {any} */ (null), // set just below: its buttons act on the round
   };
