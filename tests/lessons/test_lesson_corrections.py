@@ -60,3 +60,28 @@ def test_batch_norm_is_checked_against_a_he_initialised_plain_net() -> None:
     assert holds("batch-norm", seed_4)
     assert not holds("batch-norm", seed_4 | {"steps_he": 40.0})  # He as fast: no claim
     assert not holds("batch-norm", seed_4 | {"steps_he": 301.0})  # He stalls too: not a cure
+
+
+def test_optimizers_compares_momentum_with_sgd_at_the_same_effective_step() -> None:
+    """Momentum 0.9 at lr 0.05 steps about 0.05 / (1 - 0.9) = 0.5 per step: plain SGD at
+    0.5 is the control arm, and the check needs it to reach the goal too (seed 8 figures)."""
+    runs = LESSONS["optimizers"].runs
+    momentum = runs["momentum"].train
+    matched = [
+        name
+        for name, spec in runs.items()
+        if spec.train.optimizer == "sgd"
+        and spec.train.momentum == 0
+        and abs(spec.train.lr - momentum.lr / (1 - momentum.momentum)) < 1e-9
+    ]
+    assert matched == ["sgd_big"]
+    assert "sgd_big" in measured_runs("optimizers", "steps_big")
+    seed_8 = {
+        "steps_small": 601.0,
+        "steps_big": 480.0,
+        "steps_momentum": 220.0,
+        "steps_adam": 70.0,
+        "acc_small": 0.68,
+    }
+    assert holds("optimizers", seed_8)
+    assert not holds("optimizers", seed_8 | {"steps_big": 601.0})
