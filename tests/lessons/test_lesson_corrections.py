@@ -62,6 +62,17 @@ def test_batch_norm_is_checked_against_a_he_initialised_plain_net() -> None:
     assert not holds("batch-norm", seed_4 | {"steps_he": 301.0})  # He stalls too: not a cure
 
 
+def test_vanishing_gradients_trains_with_plain_sgd() -> None:
+    """Adam rescales each weight's step by its own gradients, so under Adam the first
+    layers moved anyway; with plain SGD a vanished gradient means a frozen layer, as the
+    text says (and the optimizers lesson explains Adam's rescaling)."""
+    lesson = LESSONS["vanishing-gradients"]
+    for spec in lesson.runs.values():
+        assert spec.train.optimizer == "sgd" and spec.train.momentum == 0
+    assert "plain SGD" in lesson.explanation and "Adam" in lesson.explanation
+    assert "(SGD)" in lesson.question.text
+
+
 def test_optimizers_compares_momentum_with_sgd_at_the_same_effective_step() -> None:
     """Momentum 0.9 at lr 0.05 steps about 0.05 / (1 - 0.9) = 0.5 per step: plain SGD at
     0.5 is the control arm, and the check needs it to reach the goal too (seed 8 figures)."""
