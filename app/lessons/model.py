@@ -47,6 +47,7 @@ Metric = Literal[
     "grad_ratio",
     "dead_fraction",
     "unit_spread",
+    "weight_change",
     "steps_to",
     "roughness",
     "attention_peak",
