@@ -125,3 +125,23 @@ def test_mse_vs_cross_entropy_shows_the_gap_is_step_size() -> None:
     seed_1234 = {"acc_ce": 0.955, "acc_mse": 0.376, "acc_mse_lr5": 0.908}
     assert holds("mse-vs-cross-entropy", seed_1234)
     assert not holds("mse-vs-cross-entropy", seed_1234 | {"acc_mse_lr5": 0.5})
+
+
+def test_symmetry_needs_the_zero_weights_to_move_and_stay_identical() -> None:
+    """A zero-initialised layer that never moved (tanh) would also show identical units:
+    the check needs the weights to have moved, and a control arm with only the first
+    layer at zero shows it is sameness, not zeros, that keeps the units identical."""
+    lesson = LESSONS["symmetry"]
+    assert "every weight" in lesson.question.text.lower()
+    assert "zeros_first" in measured_runs("symmetry", "spread_first")
+    seed_5 = {
+        "spread_zeros": 0.0,
+        "moved_zeros": 1.08,
+        "spread_first": 0.9996,
+        "spread_random": 0.99999,
+        "acc_zeros": 0.67,
+        "acc_random": 1.0,
+    }
+    assert holds("symmetry", seed_5)
+    assert not holds("symmetry", seed_5 | {"moved_zeros": 0.0})  # frozen, not learning
+    assert not holds("symmetry", seed_5 | {"spread_first": 0.0})
