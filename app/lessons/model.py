@@ -175,6 +175,9 @@ class Lesson(StrictModel):
     )
     references: list[Reference] | None = Field(None, max_length=12)
     loss_axis: LossAxis = "shared"
+    # The data the page's loss chart shows first (its menu switches): "val" where the
+    # lesson's point is the validation loss, which the training loss would hide.
+    loss_data: Literal["train", "val"] = "train"
 
     @field_validator("views")
     @classmethod

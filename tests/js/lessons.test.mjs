@@ -253,3 +253,10 @@ test("plotLayout: one y scale for every arm, or a scale and an axis per loss", (
     ["y1", 1, "mse", own.series[2].stroke],
   ]);
 });
+
+test("chartKinds: the loss chart starts on the data the lesson names", () => {
+  assert.equal(chartKinds(false, false)[0].split, "train");
+  assert.equal(chartKinds(false, false, "val")[0].split, "val");
+  assert.equal(chartKinds(false, false, "val")[1].split, "val");
+  assert.equal(chartKinds(false, true, "val")[0].split, null);
+});

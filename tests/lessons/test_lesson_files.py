@@ -140,3 +140,12 @@ def test_loss_axis_per_loss_takes_at_most_two_losses() -> None:
     assert "loss_axis: per_loss draws an axis on each side, so at most 2 losses" in message
     doc["loss_axis"] = "sideways"
     assert "loss_axis" in refusal(doc)
+
+
+def test_loss_data_names_the_split_the_loss_chart_opens_on() -> None:
+    doc = perceptron()
+    assert parse_lesson(json.dumps(doc), "perceptron.json").loss_data == "train"
+    doc["loss_data"] = "val"
+    assert parse_lesson(json.dumps(doc), "perceptron.json").loss_data == "val"
+    doc["loss_data"] = "test"
+    assert "loss_data" in refusal(doc)

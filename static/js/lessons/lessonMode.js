@@ -221,6 +221,7 @@ async function mountArms(o, lesson, runs, { work, controls, verdict, question },
       gan,
       lossAxis: lesson.loss_axis ?? "shared",
       losses: specs.map((spec) => spec.train?.loss ?? "auto"),
+      lossData: lesson.loss_data ?? "train",
     }),
     buttons: /** @type {any} */ (null), // set just below: its buttons act on the round
   };

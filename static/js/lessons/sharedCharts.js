@@ -21,9 +21,11 @@ import { createCompareChart } from "./compareChart.js";
  * The two charts a lesson shows.
  * @param {boolean} regression
  * @param {boolean} gan
+ * @param {Split} [lossSplit] the data the loss chart shows first (the lesson's `loss_data`:
+ *   "val" where the point is the validation loss, e.g. rising while the training loss falls)
  * @returns {Kind[]}
  */
-export function chartKinds(regression, gan) {
+export function chartKinds(regression, gan, lossSplit = "train") {
   if (gan) {
     return [
       { name: "d_loss", key: "d_loss", title: "Discriminator loss", split: null },
@@ -31,7 +33,7 @@ export function chartKinds(regression, gan) {
     ];
   }
   return [
-    { name: "loss", key: "loss", title: "Loss", split: "train" },
+    { name: "loss", key: "loss", title: "Loss", split: lossSplit },
     { name: "accuracy", key: "score", title: regression ? "R² (1 is perfect)" : "Accuracy", split: "val" },
   ];
 }
@@ -61,10 +63,10 @@ export function chartAxis(name, lossAxis, regression, losses = []) {
 /**
  * @param {HTMLElement} container
  * @param {any} uPlot
- * @param {{arms: string[], regression: boolean, highlight: string | null, gan?: boolean, lossAxis?: string, losses?: string[]}} o
+ * @param {{arms: string[], regression: boolean, highlight: string | null, gan?: boolean, lossAxis?: string, losses?: string[], lossData?: string}} o
  */
 export function createSharedCharts(container, uPlot, o) {
-  const kinds = chartKinds(o.regression, Boolean(o.gan));
+  const kinds = chartKinds(o.regression, Boolean(o.gan), o.lossData === "val" ? "val" : "train");
   const valueOf = (/** @type {Kind} */ kind, /** @type {Record<string, any>} */ p) =>
     (kind.split ? p[`${kind.split}_${kind.key}`] : p[kind.key]) ?? null;
   /** @type {{x: number, values: Record<string, any>}[][]} every arm's metric points */
