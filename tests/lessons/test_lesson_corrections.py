@@ -145,3 +145,23 @@ def test_symmetry_needs_the_zero_weights_to_move_and_stay_identical() -> None:
     assert holds("symmetry", seed_5)
     assert not holds("symmetry", seed_5 | {"moved_zeros": 0.0})  # frozen, not learning
     assert not holds("symmetry", seed_5 | {"spread_first": 0.0})
+
+
+def test_dead_relu_blames_the_huge_step_and_claims_no_revival() -> None:
+    """The control arm: the same ReLU net with sensible steps keeps its neurons alive, so
+    the huge step is the cause. The leaky arm's own panel counts 27-74% of its neurons
+    below zero on every input: the text says they pass a weak signal, not that they revive."""
+    lesson = LESSONS["dead-relu"]
+    small = lesson.runs["relu_small"]
+    assert small.train.lr < lesson.runs["relu"].train.lr / 10
+    assert "back to life" not in lesson.explanation
+    seed_9 = {
+        "dead": 0.90,
+        "loss_relu": 1.02,
+        "ratio_relu": 1.49,
+        "dead_small": 0.07,
+        "below_leaky": 0.37,
+        "loss_leaky": 1.1e-6,
+    }
+    assert holds("dead-relu", seed_9)
+    assert not holds("dead-relu", seed_9 | {"dead_small": 0.8})  # ReLU dies at any step
