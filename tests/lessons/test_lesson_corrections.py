@@ -165,3 +165,22 @@ def test_dead_relu_blames_the_huge_step_and_claims_no_revival() -> None:
     }
     assert holds("dead-relu", seed_9)
     assert not holds("dead-relu", seed_9 | {"dead_small": 0.8})  # ReLU dies at any step
+
+
+def test_how_deep_states_the_course_weight_counts_and_the_facts() -> None:
+    """The text's "about 17,000 weights" is the largest run of any lesson (within 10 %), and
+    it gives GPT-4's undisclosed size and the brain's counts with their caveat."""
+    from app.train import GanRun, create_run
+
+    largest = 0
+    for lesson in LESSONS.values():
+        for spec in lesson.runs.values():
+            run = create_run(spec, "cpu")
+            nets = [run.generator, run.discriminator] if isinstance(run, GanRun) else [run.model]
+            largest = max(largest, sum(p.numel() for net in nets for p in net.parameters()))
+    text = LESSONS["how-deep"].explanation
+    assert "about 17,000 weights" in text and abs(largest - 17_000) <= 1_700
+    for fact in ("GPT-4 (2023)", "did not disclose", "above a trillion", "86 billion neurons"):
+        assert fact in text
+    assert "100 trillion synapses" in text and "do not compare one for one" in text
+    assert "far wider" not in " ".join(LESSONS["how-deep"].verdict)
