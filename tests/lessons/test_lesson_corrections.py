@@ -202,3 +202,28 @@ def test_activations_does_not_blame_sigmoid_for_never_going_negative() -> None:
     }
     assert holds("activations", seed_5)
     assert not holds("activations", seed_5 | {"loss_relu": 0.5})
+
+
+def test_overfitting_rewards_no_underfitting_and_opens_on_the_val_loss() -> None:
+    """The gap val - train loss rewarded a cure that stops learning (early stopping had the
+    smallest gap and the lowest accuracy). The check now asks each cure to lower the
+    validation loss itself without losing more than 15 points of accuracy, so a network
+    that only guesses (loss 0.69, 50%) fails; the question claims no near-zero train loss."""
+    lesson = LESSONS["overfitting"]
+    assert lesson.loss_data == "val" and lesson.highlight == "loss"
+    assert "almost zero" not in lesson.question.text
+    seed_7 = {
+        "train_acc_plain": 0.98,
+        "train_plain": 0.08,
+        "val_plain": 3.14,
+        "acc_plain": 0.77,
+        "val_decay": 0.61,
+        "acc_decay": 0.80,
+        "val_early": 0.60,
+        "acc_early": 0.67,
+        "val_dropout": 1.04,
+        "acc_dropout": 0.80,
+    }
+    assert holds("overfitting", seed_7)
+    assert not holds("overfitting", seed_7 | {"val_early": 0.69, "acc_early": 0.5})
+    assert not holds("overfitting", seed_7 | {"train_acc_plain": 0.8})  # it did not memorise
