@@ -7,6 +7,8 @@ needs. tests/lessons/test_lessons_hold.py trains every lesson on seeds 0-4.
 
 from __future__ import annotations
 
+import pytest
+
 from app.lessons import LESSONS
 from app.lessons.runner import judge
 
@@ -167,6 +169,7 @@ def test_dead_relu_blames_the_huge_step_and_claims_no_revival() -> None:
     assert not holds("dead-relu", seed_9 | {"dead_small": 0.8})  # ReLU dies at any step
 
 
+@pytest.mark.slow  # builds every lesson's runs, data included (~6 s of CPU)
 def test_how_deep_states_the_course_weight_counts_and_the_facts() -> None:
     """The text's "about 17,000 weights" is the largest run of any lesson (within 10 %), and
     it gives GPT-4's undisclosed size and the brain's counts with their caveat."""
@@ -227,3 +230,9 @@ def test_overfitting_rewards_no_underfitting_and_opens_on_the_val_loss() -> None
     assert holds("overfitting", seed_7)
     assert not holds("overfitting", seed_7 | {"val_early": 0.69, "acc_early": 0.5})
     assert not holds("overfitting", seed_7 | {"train_acc_plain": 0.8})  # it did not memorise
+
+
+def test_learning_rate_draws_its_losses_on_a_log_axis() -> None:
+    """The lr-10 arm's loss grows by orders of magnitude before it diverges: on a shared
+    linear axis the other two arms are flat lines at the bottom."""
+    assert LESSONS["learning-rate"].loss_axis == "log"
