@@ -17,7 +17,7 @@ from functools import cached_property
 import torch
 
 from app.lessons.model import Measure, Metric
-from app.lessons.trace import Trace, Watch
+from app.lessons.trace import Trace, Watch, first_layer
 from app.nn.blocks import DenseBlock, SelfAttention
 from app.train import GanRun, Metrics, Run, Trainer
 from app.train.modes import evaluating
@@ -135,6 +135,18 @@ def unit_spread(done: Finished) -> float:
 
 
 @torch.no_grad()
+def weight_change(done: Finished) -> float:
+    """The largest change of one parameter of the first layer with parameters, from before
+    the first step to the end: 0 when that layer never moved (unit_spread alone cannot tell
+    identical units that learned from identical units that stayed where they started)."""
+    start = done.trace.first_weights
+    now = first_layer(done.supervised)
+    if not start or len(start) != len(now):
+        return math.nan
+    return max(float((p - p0).abs().max()) for p, p0 in zip(now, start, strict=True))
+
+
+@torch.no_grad()
 def attention_peak(done: Finished) -> float:
     """The share of val examples whose last query attends most to the key holding the
     answer, for the best head of any attention layer. Needs the dataset's
@@ -174,6 +186,7 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "grad_ratio": grad_ratio,
     "dead_fraction": dead_fraction,
     "unit_spread": unit_spread,
+    "weight_change": weight_change,
     "roughness": lambda d: roughness(d.trace.losses, d.diverged),
     "attention_peak": attention_peak,
     "diverged": lambda d: 1.0 if d.diverged else 0.0,

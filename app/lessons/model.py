@@ -47,6 +47,7 @@ Metric = Literal[
     "grad_ratio",
     "dead_fraction",
     "unit_spread",
+    "weight_change",
     "steps_to",
     "roughness",
     "attention_peak",
@@ -60,6 +61,10 @@ Metric = Literal[
 GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})
 Tracked = Literal["train_loss", "train_accuracy", "val_accuracy"]  # what steps_to can follow
 Op = Literal["<", "<=", ">", ">="]
+# How the page's shared loss chart draws the arms: one linear axis, one log axis (an arm
+# whose loss grows a million times must not flatten the others), or an axis per loss
+# function (MSE and cross-entropy are on different scales: each keeps its shape).
+LossAxis = Literal["shared", "log", "per_loss"]
 
 MAX_STEPS = 5_000
 EVERY = 10  # steps_to looks every this many steps unless the measure says
@@ -169,6 +174,10 @@ class Lesson(StrictModel):
         default_factory=list, max_length=8
     )
     references: list[Reference] | None = Field(None, max_length=12)
+    loss_axis: LossAxis = "shared"
+    # The data the page's loss chart shows first (its menu switches): "val" where the
+    # lesson's point is the validation loss, which the training loss would hide.
+    loss_data: Literal["train", "val"] = "train"
 
     @field_validator("views")
     @classmethod
@@ -181,6 +190,13 @@ class Lesson(StrictModel):
     def _names_exist(self) -> Lesson:
         if self.runs and self.steps == 0:
             raise ValueError("steps: a lesson with runs trains them for 1 to 5000 steps")
+        if self.loss_axis == "per_loss":
+            losses = {spec.train.loss for spec in self.runs.values()}
+            if len(losses) > 2:
+                raise ValueError(
+                    "loss_axis: per_loss draws an axis on each side, so at most 2 losses; "
+                    f"the runs use {_listing(losses)}"
+                )
         if self.highlight is not None and self.highlight not in self.views:
             raise ValueError(f"highlight: {self.highlight!r} is not one of the lesson's views")
         for name, measure in self.measures.items():

@@ -18,7 +18,7 @@ from app.data import DataError, Dataset, build_dataset
 from app.data.gan import GanData, build_gan_data
 from app.lessons.metrics import Finished, MetricError, measure
 from app.lessons.model import Assertion, Lesson, Measure
-from app.lessons.trace import Plan, Trace, record, split_quality
+from app.lessons.trace import Plan, Trace, first_layer, record, split_quality
 from app.nn import SpecError
 from app.spec import ExperimentSpec
 from app.train import Run, create_run
@@ -133,6 +133,8 @@ def train_run(
     plan, trace = Plan.for_measures(measures), Trace()
     if plan.initial_loss:
         trace.initial_loss = split_quality(run, "train")[0]
+    if plan.initial_weights:
+        trace.first_weights = [p.detach().clone() for p in first_layer(run)]
     for stop in plan.stops(steps):
         run.step(stop - run.step_count)
         if run.step_count < stop:  # diverged, failed, or its own max_epochs reached

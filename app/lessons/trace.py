@@ -49,6 +49,7 @@ class Plan:
     """What one run must record, from the measures taken on it."""
 
     initial_loss: bool = False
+    initial_weights: bool = False
     every_step_loss: bool = False
     grad_window: bool = False
     watches: frozenset[Watch] = frozenset()
@@ -58,6 +59,7 @@ class Plan:
         metrics = {m.metric for m in measures}
         return cls(
             initial_loss=bool({"initial_loss", "loss_ratio"} & metrics),
+            initial_weights="weight_change" in metrics,
             every_step_loss="roughness" in metrics,
             grad_window="grad_ratio" in metrics,
             watches=frozenset(Watch.of_measure(m) for m in measures if m.metric == "steps_to"),
@@ -80,6 +82,7 @@ class Trace:
     """What a run recorded while training; `reached` holds each watch's first step."""
 
     initial_loss: float = math.nan
+    first_weights: list[torch.Tensor] = field(default_factory=list)  # at step 0, for weight_change
     losses: list[float] = field(default_factory=list)  # train loss after each step
     grads: list[dict[str, float]] = field(default_factory=list)  # last steps' grad norms
     reached: dict[Watch, int] = field(default_factory=dict)
@@ -100,6 +103,15 @@ def record(run: Run, plan: Plan, trace: Trace, steps: int) -> None:
                 looks[watch.of] = tracked_value(run, watch.of)
             if watch.holds(looks[watch.of]):
                 trace.reached[watch] = at
+
+
+def first_layer(run: Run) -> list[torch.nn.Parameter]:
+    """The parameters (weights and biases) of the model's first layer that has any."""
+    for child in run.model.children():
+        params = list(child.parameters())
+        if params:
+            return params
+    return []
 
 
 def tracked_value(run: Run, of: Tracked) -> float:

@@ -15,11 +15,11 @@ import {
   frameViews,
   highlightedPart,
 } from "../../static/js/lessons/armPanel.js";
-import { mergeSeries, plottable } from "../../static/js/lessons/compareChart.js";
+import { mergeSeries, plotLayout, plottable } from "../../static/js/lessons/compareChart.js";
 import { paceFor } from "../../static/js/lessons/armGroup.js";
 import { weightLayers } from "../../static/js/lessons/lessonMode.js";
 import { lessonHref, playgroundHref, sortLessons } from "../../static/js/lessons/lessonsMenu.js";
-import { chartKinds, framePoint } from "../../static/js/lessons/sharedCharts.js";
+import { chartAxis, chartKinds, framePoint, title } from "../../static/js/lessons/sharedCharts.js";
 import { formatMeasure, judgeAnswer } from "../../static/js/lessons/verdict.js";
 
 const points = { input_kind: "points", task: "binary", classes: ["0", "1"], input_shape: [2] };
@@ -224,4 +224,49 @@ test("a GAN's arm draws the plane and its charts are each network's loss", () =>
     describeGan({ generator: net(64, 2), discriminator: net(64, 1), latent_size: 2 }, 17219),
     "G 2 → 64 → 2 · D 2 → 64 → 1 · 17,219 parameters",
   );
+});
+
+test("chartAxis: the lesson's loss_axis shapes the loss chart only", () => {
+  assert.deepEqual(chartAxis("loss", "shared", false), {});
+  assert.deepEqual(chartAxis("loss", "log", false), { logY: true });
+  assert.deepEqual(chartAxis("loss", "per_loss", false, ["cross_entropy", "mse", "mse"]), {
+    axes: { of: [0, 1, 1], labels: ["cross_entropy", "mse"] },
+  });
+  assert.deepEqual(chartAxis("accuracy", "log", false), { range: [0, 1] });
+  assert.deepEqual(chartAxis("accuracy", "per_loss", true, ["mse"]), {});
+  assert.equal(title("Loss", "train", { logY: true }), "Loss on the training data (log scale)");
+  assert.equal(title("Loss", "train", { axes: {} }), "Loss on the training data (each loss on its own axis)");
+});
+
+test("plotLayout: one y scale for every arm, or a scale and an axis per loss", () => {
+  const shared = plotLayout(["mse", "cross_entropy"], { title: "t" });
+  assert.deepEqual(Object.keys(shared.scales), ["x", "y"]);
+  assert.deepEqual(
+    shared.series.slice(1).map((s) => s.scale),
+    ["y", "y"],
+  );
+  assert.equal(shared.axes.length, 2);
+  const log = plotLayout(["a", "b", "c"], { title: "t", logY: true });
+  assert.deepEqual(log.scales.y, { distr: 3 });
+  const axes = { of: [0, 1, 1], labels: ["cross_entropy", "mse"] };
+  const own = plotLayout(["cross_entropy", "mse", "mse_fast"], { title: "t", axes });
+  assert.deepEqual(Object.keys(own.scales), ["x", "y0", "y1"]);
+  assert.deepEqual(
+    own.series.slice(1).map((s) => s.scale),
+    ["y0", "y1", "y1"],
+  );
+  assert.deepEqual(
+    own.axes.slice(1).map((a) => [a.scale, a.side, a.label, a.stroke]),
+    [
+      ["y0", 3, "cross_entropy", own.series[1].stroke],
+      ["y1", 1, "mse", own.series[2].stroke],
+    ],
+  );
+});
+
+test("chartKinds: the loss chart starts on the data the lesson names", () => {
+  assert.equal(chartKinds(false, false)[0].split, "train");
+  assert.equal(chartKinds(false, false, "val")[0].split, "val");
+  assert.equal(chartKinds(false, false, "val")[1].split, "val");
+  assert.equal(chartKinds(false, true, "val")[0].split, null);
 });

@@ -125,3 +125,27 @@ def test_a_lesson_without_runs_needs_no_steps_but_one_with_runs_does() -> None:
 def test_lesson_round_trips_through_json() -> None:
     lesson = LESSONS["perceptron"]
     assert Lesson.model_validate_json(lesson.model_dump_json()) == lesson
+
+
+def test_loss_axis_per_loss_takes_at_most_two_losses() -> None:
+    """The page draws one y axis on each side of the loss chart, so two loss functions."""
+    doc = perceptron()
+    doc["loss_axis"] = "per_loss"
+    assert parse_lesson(json.dumps(doc), "perceptron.json").loss_axis == "per_loss"
+    runs = list(doc["runs"].values())
+    for run, loss in zip(runs, ["mse", "cross_entropy"], strict=False):
+        run.setdefault("train", {})["loss"] = loss
+    doc["runs"]["third"] = json.loads(json.dumps(runs[0])) | {"train": {"loss": "auto"}}
+    message = refusal(doc)
+    assert "loss_axis: per_loss draws an axis on each side, so at most 2 losses" in message
+    doc["loss_axis"] = "sideways"
+    assert "loss_axis" in refusal(doc)
+
+
+def test_loss_data_names_the_split_the_loss_chart_opens_on() -> None:
+    doc = perceptron()
+    assert parse_lesson(json.dumps(doc), "perceptron.json").loss_data == "train"
+    doc["loss_data"] = "val"
+    assert parse_lesson(json.dumps(doc), "perceptron.json").loss_data == "val"
+    doc["loss_data"] = "test"
+    assert "loss_data" in refusal(doc)

@@ -56,8 +56,8 @@ def test_check_trains_and_answers_the_verdict(client: httpx.Client) -> None:
     result = r.json()
     assert (result["lesson"], result["seed"], result["holds"]) == ("symmetry", 5, True)
     assert result["measured"]["spread_zeros"] < 1e-6
-    assert len(result["lines"]) == 2 and "Random start" in result["lines"][1]
-    assert [a["holds"] for a in result["assertions"]] == [True, True, True]
+    assert len(result["lines"]) == 3 and "Random start" in result["lines"][2]
+    assert [a["holds"] for a in result["assertions"]] == [True] * 5
 
 
 @pytest.mark.parametrize(

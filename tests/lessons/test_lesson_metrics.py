@@ -235,3 +235,35 @@ def test_vanishing_gradients_fails_when_the_relu_arm_is_sigmoid_again() -> None:
     result = check_lesson(Lesson.model_validate(doc), seed=0)
     assert not result.holds
     assert result.measured["ratio_relu"] < 1e-4
+
+
+def test_weight_change_tells_a_frozen_layer_from_one_that_moved() -> None:
+    """All weights at zero: with tanh (tanh(0) = 0) no signal reaches the first layer and it
+    never moves; with sigmoid it moves, its units identical. unit_spread is 0 for both."""
+
+    def zeros(activation: str) -> dict[str, Any]:
+        layers = [
+            {"type": "dense", "units": 4, "activation": activation, "init": "zeros"},
+            {"type": "dense", "units": 1, "activation": "linear", "init": "zeros"},
+        ]
+        return CIRCLE | {"model": {"layers": layers}}
+
+    lesson = make_lesson(
+        {"tanh": zeros("tanh"), "sigmoid": zeros("sigmoid")},
+        {
+            "moved_tanh": {"run": "tanh", "metric": "weight_change"},
+            "moved_sigmoid": {"run": "sigmoid", "metric": "weight_change"},
+            "spread_sigmoid": {"run": "sigmoid", "metric": "unit_spread"},
+        },
+    )
+    measured = check_lesson(lesson, seed=0).measured
+    assert measured["moved_tanh"] == 0.0
+    assert measured["moved_sigmoid"] > 0.01
+    assert measured["spread_sigmoid"] < 1e-6
+    run = trained(zeros("sigmoid"), seed=0, steps=60)  # the same change, measured directly
+    first = run.model.get_submodule(next(n for n, _ in run.model.named_children()))
+    assert math.isclose(
+        measured["moved_sigmoid"],
+        max(float(p.detach().abs().max()) for p in first.parameters()),
+        rel_tol=1e-5,
+    )

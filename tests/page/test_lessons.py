@@ -202,3 +202,27 @@ def test_the_gan_lesson_trains_in_the_page_with_charts_for_gans(page: Page) -> N
     expect(page.locator(".look-here[data-view=gan_plane]")).to_have_count(len(runs))
     shoot(page, "lesson-gan")
     page.get_by_role("button", name="Pause").click()
+
+
+def test_each_lesson_draws_its_loss_chart_on_the_axis_it_asks_for(page: Page) -> None:
+    """learning-rate: a log axis, so the diverging arm does not flatten the other two;
+    mse-vs-cross-entropy: an axis per loss on each side; overfitting: the validation loss
+    first. Nothing trains: the charts are laid out when the lesson opens."""
+    loss = page.locator(".shared-charts section[data-view=loss] figure.compare-chart")
+
+    open_lesson(page, "?lesson=learning-rate")
+    expect(loss).to_have_attribute("data-y-axis", "log", timeout=TIMEOUT)
+    expect(loss.locator("figcaption")).to_have_text("Loss on the training data (log scale)")
+    expect(loss.locator(".u-axis")).to_have_count(2)  # steps, and one y axis
+
+    open_lesson(page, "?lesson=mse-vs-cross-entropy")
+    expect(loss).to_have_attribute("data-y-axis", "per-loss", timeout=TIMEOUT)
+    expect(loss.locator(".u-axis")).to_have_count(3)  # steps, cross-entropy's, squared error's
+    expect(loss.locator(".u-legend .u-series .u-label")).to_have_text(
+        list(LESSONS["mse-vs-cross-entropy"].runs)
+    )
+
+    open_lesson(page, "?lesson=overfitting")
+    expect(loss).to_have_attribute("data-y-axis", "linear", timeout=TIMEOUT)
+    expect(loss.locator("figcaption")).to_have_text("Loss on the validation data")
+    expect(page.get_by_label("Loss: which data")).to_have_value("val")

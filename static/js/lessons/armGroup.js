@@ -37,13 +37,16 @@ export function paceFor(steps, seconds) {
  * @typedef {{
  *   work: HTMLElement, controls: HTMLElement, uPlot: any, steps: number, views: string[],
  *   highlight: string | null, tokenPrefix: string,
+ *   lossAxis?: string, lossData?: string,
  *   onDevice: (device: string) => void,
  *   onConnection: (state: import("../socket.js").Connection, detail: string) => void,
  *   canPlay?: () => boolean, onPlay?: () => void, onRestart?: () => void,
  *   onFinished?: (current: () => boolean) => void,
  * }} GroupOptions
  * `work`: where the charts and the cards go; `controls`: where the buttons go; `steps`: what
- * every arm trains; `views`, `highlight`: what each card shows and marks; `tokenPrefix`:
+ * every arm trains; `views`, `highlight`: what each card shows and marks; `lossAxis`,
+ * `lossData`: the loss chart's axis ("shared", "log", "per_loss") and the data it opens on
+ * (sharedCharts.js; by default shared, training); `tokenPrefix`:
  * the arms' resume tokens (sessionStorage keys). `canPlay`: whether Play may start now (a
  * lesson waits for the answer; by default it may); `onFinished`: every arm has trained its steps (`current`:
  * whether no Start over has come since).
@@ -91,6 +94,9 @@ export async function mountArmGroup(o, runs) {
       regression,
       highlight: o.highlight,
       gan,
+      lossAxis: o.lossAxis ?? "shared",
+      losses: runs.map((run) => run.spec.train?.loss ?? "auto"),
+      lossData: o.lossData ?? "train",
     }),
     buttons: /** @type {any} */ (null), // set just below: its buttons act on the round
   };

@@ -16,8 +16,40 @@ const HEIGHT = 170;
 export const PALETTE = ["#0877bd", "#d55e00", "#009e73", "#cc79a7", "#56b4e9", "#e69f00", "#000000", "#f0e442"];
 
 /**
- * @typedef {{title: string, yLabel?: string, logY?: boolean, range?: [number, number]}} CompareOptions
+ * @typedef {{title: string, yLabel?: string, logY?: boolean, range?: [number, number], axes?: {of: number[], labels: string[]}}} CompareOptions
+ *   `axes`: series on separate y scales: series i on scale `of[i]`, whose axis is named
+ *   `labels[of[i]]` (at most two: the first on the left, the second on the right), so two
+ *   losses of different sizes both show their shape
  */
+
+/**
+ * uPlot's scales, axes and series for these series' labels: one y scale for all, or the
+ * scales `options.axes` assigns (each with its axis, coloured as its first series).
+ * @param {string[]} labels
+ * @param {CompareOptions} options
+ */
+export function plotLayout(labels, options) {
+  const stroke = (/** @type {number} */ i) => PALETTE[i % PALETTE.length];
+  const own = options.axes;
+  const scaleOf = (/** @type {number} */ i) => (own ? `y${own.of[i] ?? 0}` : "y");
+  /** @type {Record<string, any>} */
+  const scales = { x: { time: false } };
+  const yNames = own ? own.labels.map((_, k) => `y${k}`) : ["y"];
+  for (const name of yNames) scales[name] = yScale(options);
+  const yAxis = (/** @type {number} */ k) => ({
+    scale: yNames[k],
+    label: own ? own.labels[k] : (options.yLabel ?? ""),
+    size: 50,
+    values: options.logY ? logTicks : undefined,
+    ...(own ? { side: k === 0 ? 3 : 1, stroke: stroke(Math.max(0, own.of.indexOf(k))), grid: { show: k === 0 } } : {}),
+  });
+  const axes = [{ label: "step", size: 30, labelSize: 14 }, ...yNames.map((_, k) => yAxis(k))];
+  const series = [
+    { label: "step" },
+    ...labels.map((label, i) => ({ label, scale: scaleOf(i), stroke: stroke(i), width: 2, spanGaps: true })),
+  ];
+  return { scales, axes, series };
+}
 
 /**
  * The table uPlot draws: the sorted union of the series' x values, then one column per
@@ -48,6 +80,8 @@ export function createCompareChart(container, uPlot, options) {
   const caption = el("figcaption", { textContent: options.title });
   const box = el("div", { className: "chart-plot" });
   const node = el("figure", { className: "chart compare-chart" }, [caption, box]);
+  // How the y values are drawn, for tests and scripts: one axis (linear or log) or one per loss.
+  node.dataset.yAxis = options.axes ? "per-loss" : options.logY ? "log" : "linear";
   container.append(node);
   /** @type {string[]} */
   let labels = [];
@@ -70,15 +104,7 @@ export function createCompareChart(container, uPlot, options) {
         height: HEIGHT,
         legend: { show: true, live: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false }, y: yScale(options) },
-        axes: [
-          { label: "step", size: 30, labelSize: 14 },
-          { label: options.yLabel ?? "", size: 50, values: options.logY ? logTicks : undefined },
-        ],
-        series: [
-          { label: "step" },
-          ...labels.map((label, i) => ({ label, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: true })),
-        ],
+        ...plotLayout(labels, options),
       },
       mergeSeries(points),
       box,

@@ -21,9 +21,11 @@ import { createCompareChart } from "./compareChart.js";
  * The two charts a lesson shows.
  * @param {boolean} regression
  * @param {boolean} gan
+ * @param {Split} [lossSplit] the data the loss chart shows first (the lesson's `loss_data`:
+ *   "val" where the point is the validation loss, e.g. rising while the training loss falls)
  * @returns {Kind[]}
  */
-export function chartKinds(regression, gan) {
+export function chartKinds(regression, gan, lossSplit = "train") {
   if (gan) {
     return [
       { name: "d_loss", key: "d_loss", title: "Discriminator loss", split: null },
@@ -31,18 +33,40 @@ export function chartKinds(regression, gan) {
     ];
   }
   return [
-    { name: "loss", key: "loss", title: "Loss", split: "train" },
+    { name: "loss", key: "loss", title: "Loss", split: lossSplit },
     { name: "accuracy", key: "score", title: regression ? "R² (1 is perfect)" : "Accuracy", split: "val" },
   ];
 }
 
 /**
+ * How one chart draws its y values: the lesson's `loss_axis` shapes the loss chart only
+ * ("log": one log axis, so a run whose loss grows a million times does not flatten the
+ * others; "per_loss": an axis per loss function, so squared error and cross-entropy both
+ * show their shape); accuracy stays on 0 to 1.
+ * @param {string} name the chart's kind name
+ * @param {string} lossAxis "shared", "log" or "per_loss"
+ * @param {boolean} regression
+ * @param {string[]} [losses] each arm's loss function, for "per_loss"
+ * @returns {{logY?: boolean, axes?: {of: number[], labels: string[]}, range?: [number, number]}}
+ */
+export function chartAxis(name, lossAxis, regression, losses = []) {
+  if (name === "accuracy") return regression ? {} : { range: [0, 1] };
+  if (name !== "loss") return {};
+  if (lossAxis === "log") return { logY: true };
+  if (lossAxis === "per_loss") {
+    const labels = [...new Set(losses)];
+    return { axes: { of: losses.map((loss) => labels.indexOf(loss)), labels } };
+  }
+  return {};
+}
+
+/**
  * @param {HTMLElement} container
  * @param {any} uPlot
- * @param {{arms: string[], regression: boolean, highlight: string | null, gan?: boolean}} o
+ * @param {{arms: string[], regression: boolean, highlight: string | null, gan?: boolean, lossAxis?: string, losses?: string[], lossData?: string}} o
  */
 export function createSharedCharts(container, uPlot, o) {
-  const kinds = chartKinds(o.regression, Boolean(o.gan));
+  const kinds = chartKinds(o.regression, Boolean(o.gan), o.lossData === "val" ? "val" : "train");
   const valueOf = (/** @type {Kind} */ kind, /** @type {Record<string, any>} */ p) =>
     (kind.split ? p[`${kind.split}_${kind.key}`] : p[kind.key]) ?? null;
   /** @type {{x: number, values: Record<string, any>}[][]} every arm's metric points */
@@ -54,10 +78,8 @@ export function createSharedCharts(container, uPlot, o) {
       section.append(el("p", { className: "look-here-label", textContent: "look here" }));
     }
     container.append(section);
-    const chart = createCompareChart(section, uPlot, {
-      title: title(kind.title, kind.split),
-      range: kind.name === "accuracy" && !o.regression ? [0, 1] : undefined,
-    });
+    const axis = chartAxis(kind.name, o.lossAxis ?? "shared", o.regression, o.losses);
+    const chart = createCompareChart(section, uPlot, { title: title(kind.title, kind.split, axis), ...axis });
     chart.reset(o.arms);
     if (kind.split === null) return { kind, chart };
     const menu = /** @type {HTMLSelectElement} */ (
@@ -69,7 +91,7 @@ export function createSharedCharts(container, uPlot, o) {
     menu.value = kind.split;
     menu.addEventListener("change", () => {
       kind.split = /** @type {Split} */ (menu.value);
-      chart.setTitle(title(kind.title, kind.split));
+      chart.setTitle(title(kind.title, kind.split, axis));
       chart.reset(o.arms);
       history.forEach((points, arm) => points.forEach((p) => chart.push(arm, p.x, valueOf(kind, p.values))));
       chart.flush();
@@ -132,8 +154,10 @@ export function framePoint(values) {
 /**
  * @param {string} name
  * @param {Split | null} split
+ * @param {{logY?: boolean, axes?: object}} [axis]
  */
-function title(name, split) {
-  if (split === null) return `${name} over the steps`;
-  return `${name} on the ${split === "train" ? "training" : "validation"} data`;
+export function title(name, split, axis = {}) {
+  const scale = axis.logY ? " (log scale)" : axis.axes ? " (each loss on its own axis)" : "";
+  if (split === null) return `${name} over the steps${scale}`;
+  return `${name} on the ${split === "train" ? "training" : "validation"} data${scale}`;
 }
