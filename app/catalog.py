@@ -27,6 +27,7 @@ from app.spec import (
     ExperimentSpec,
     GanNet,
     GanSpec,
+    ModelSpec,
     TrainSpec,
 )
 from app.views import views_of_layer
@@ -45,9 +46,12 @@ ACTIVATIONS: dict[str, str] = {
 
 INITIALIZERS: dict[str, str] = {
     "default": "PyTorch's default (Kaiming-uniform with a=sqrt(5)).",
-    "xavier": "Glorot/Xavier uniform, scaled for the activation; biases zero.",
-    "he": "He/Kaiming normal, for ReLU nets; biases zero.",
     "zeros": "All weights and biases zero: every neuron stays the same (the symmetry lesson).",
+    "constant": "Every weight equal to init_value; biases zero: as symmetric as zeros.",
+    "normal": "Normal with mean 0 and standard deviation init_value; biases zero.",
+    "uniform": "Uniform on [-init_value, init_value]; biases zero.",
+    "xavier": "Glorot/Xavier uniform, scaled for the activation; biases zero.",
+    "he": "He/Kaiming normal, std sqrt(2 / fan-in), for ReLU nets; biases zero.",
 }
 
 OPTIMIZERS: dict[str, dict[str, Any]] = {
@@ -257,6 +261,7 @@ def build_catalog(limits: Limits) -> dict[str, Any]:
         "losses": LOSSES,
         "outputs": OUTPUTS,
         "layer_menus": LAYER_MENUS,
+        "model_params": describe_fields(ModelSpec, skip=("layers",)),
         "spec_params": describe_fields(ExperimentSpec, skip=SPEC_PARTS),
         "data_params": describe_fields(DataSpec, skip=()),
         "train_params": describe_fields(TrainSpec, skip=()),

@@ -111,17 +111,20 @@ def build_model(
     batch_size: int = 1,
     limits: Limits = DEFAULT_LIMITS,
     device: torch.device | str = "cpu",
+    output_init: str = "default",
+    output_init_value: float | None = None,
 ) -> tuple[nn.Sequential, ModelReport]:
     """Builds the hidden layers plus the task's output layer as an ``nn.Sequential`` whose
-    children are named ``<type><index>`` and ``output``; checks the limits."""
+    children are named ``<type><index>`` and ``output``; checks the limits. The output
+    layer's weights start as `output_init` says (ModelSpec.output_init)."""
     with torch.device(device):
         modules, report, shape = build_hidden(layers, model_input)
         if model_input.kind == "tokens" and not layers:
             raise SpecError("model.layers", "text input needs an embedding layer first")
         flat = math.prod(shape)
-        modules["output"] = blocks.DenseBlock(
-            flat, model_input.output_dim, "linear", len(shape) > 1
-        )
+        output = blocks.DenseBlock(flat, model_input.output_dim, "linear", len(shape) > 1)
+        blocks.init_weights(output.linear, output_init, "linear", output_init_value)
+        modules["output"] = output
         report.add(
             "output",
             "dense",
@@ -232,7 +235,7 @@ Built = tuple[nn.Module, Shape, str]
 
 def _dense(layer: Dense, shape: Shape, where: str, mi: ModelInput) -> Built:
     module = blocks.DenseBlock(math.prod(shape), layer.units, layer.activation, len(shape) > 1)
-    blocks.init_weights(module.linear, layer.init, layer.activation)
+    blocks.init_weights(module.linear, layer.init, layer.activation, layer.init_value)
     note = f"flattens {_describe(shape)} first" if len(shape) > 1 else ""
     return module, (layer.units,), note
 
@@ -251,7 +254,7 @@ def _conv2d(layer: Conv2d, shape: Shape, where: str, mi: ModelInput) -> Built:
         out_h, out_w, pads = (h - k) // s + 1, (w - k) // s + 1, (0, 0, 0, 0)
     symmetric = len(set(pads)) == 1
     conv = nn.Conv2d(c, layer.filters, k, stride=s, padding=pads[0] if symmetric else 0)
-    blocks.init_weights(conv, layer.init, layer.activation)
+    blocks.init_weights(conv, layer.init, layer.activation, layer.init_value)
     pad = None if symmetric else nn.ZeroPad2d(pads)
     return blocks.ConvBlock(conv, layer.activation, pad), (layer.filters, out_h, out_w), ""
 
@@ -317,6 +320,7 @@ def _recurrent(layer: RNN | LSTM | GRU, shape: Shape, where: str, mi: ModelInput
         batch_first=True,
         bidirectional=layer.bidirectional,
     )
+    blocks.init_recurrent(rnn, layer.init, layer.init_value)
     width = layer.hidden * (2 if layer.bidirectional else 1)
     out = (steps, width) if layer.return_sequence else (width,)
     return blocks.RecurrentBlock(rnn, layer.return_sequence), out, ""
