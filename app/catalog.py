@@ -214,14 +214,19 @@ def _nullable(annotation: Any) -> bool:
 # The layer types the page offers for each kind of data, in its menu's order (the validator
 # says why any other fails).
 LAYER_MENUS: dict[str, list[str]] = {
-    "points": ["dense", "dropout", "batchnorm", "layernorm"],
-    "table": ["dense", "dropout", "batchnorm", "layernorm"],
+    "points": ["dense", "dropout", "batchnorm", "layernorm", "activation", "skip"],
+    "table": ["dense", "dropout", "batchnorm", "layernorm", "activation", "skip"],
     "image": [
         "conv2d", "maxpool2d", "avgpool2d", "globalmaxpool", "dense", "dropout", "batchnorm",
-        "flatten",
+        "flatten", "activation", "skip",
     ],
-    "sequence": ["rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
-    "tokens": ["embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
+    "sequence": [
+        "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm", "activation", "skip",
+    ],
+    "tokens": [
+        "embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm",
+        "activation", "skip",
+    ],
 }  # fmt: skip
 # The GAN page's menus: layer types for each kind of data and each side.
 GAN_LAYER_MENUS: dict[str, dict[str, list[str]]] = {

@@ -75,6 +75,12 @@ class DataSpec(StrictModel):
             raise ValueError("each feature may appear only once")
         return features
 
+    normalize: bool | None = Field(
+        None,
+        description="2-D points and CSV data: standardise each input feature to mean 0 and "
+        "standard deviation 1, with the training split's statistics; null: the dataset's "
+        "default (off for points, on for CSV).",
+    )
     n_classes: int = Field(2, ge=2, le=4, description="Classes, for 2-D classification data.")
     seq_len: int | None = Field(
         None, ge=2, le=L.max_seq_len, description="Sequence (window) length, sequence data only."
@@ -250,6 +256,25 @@ class LayerNorm(StrictModel):
     type: Literal["layernorm"] = "layernorm"
 
 
+class ActivationLayer(StrictModel):
+    """A non-linearity on its own, so a layer can be normalised before it (dense with a
+    linear activation, batch norm, then relu)."""
+
+    type: Literal["activation"] = "activation"
+    activation: ActivationField = "relu"
+
+
+class Skip(StrictModel):
+    """A residual (skip) connection: adds the input of the `over` layers before it to their
+    output, so they learn a change to their input and gradients reach early layers through
+    the sum. Their input and output must have the same shape."""
+
+    type: Literal["skip"] = "skip"
+    over: int = Field(
+        2, ge=1, le=L.max_layers, description="How many layers back the skipped input starts."
+    )
+
+
 class _Recurrent(_InitValue):
     hidden: int = Field(32, ge=1, le=L.max_hidden, description="Units in the hidden state.")
     layers: int = Field(1, ge=1, le=L.max_recurrent_layers, description="Stacked layers.")
@@ -311,6 +336,8 @@ Layer = Annotated[
     | Dropout
     | BatchNorm
     | LayerNorm
+    | ActivationLayer
+    | Skip
     | RNN
     | LSTM
     | GRU
@@ -330,6 +357,8 @@ LAYER_TYPES: tuple[type[StrictModel], ...] = (
     Dropout,
     BatchNorm,
     LayerNorm,
+    ActivationLayer,
+    Skip,
     RNN,
     LSTM,
     GRU,

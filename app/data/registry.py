@@ -25,7 +25,7 @@ from app.data.text import build_names
 Builder = Callable[[DataRequest], Dataset]
 CatalogTask = Literal["binary", "multiclass", "regression", "auto"]
 
-POINT_USES = ("n_samples", "noise", "val_fraction", "features")
+POINT_USES = ("n_samples", "noise", "val_fraction", "features", "normalize")
 SEQUENCE_USES = ("n_samples", "noise", "val_fraction", "seq_len")
 
 
@@ -207,7 +207,7 @@ DATASETS: dict[str, DatasetInfo] = {
         default_val_fraction=0.2,
         default_seq_len=None,
         max_classes=2,
-        uses=("file", "target", "task", "val_fraction", "flip"),
+        uses=("file", "target", "task", "val_fraction", "flip", "normalize"),
         build=build_csv,
     ),
 }

@@ -86,6 +86,41 @@ def _gain_name(activation: str) -> Literal["relu", "leaky_relu", "tanh", "sigmoi
     return _GAINS.get(activation, "linear")
 
 
+class Network(nn.Sequential):
+    """The layers in order, as nn.Sequential, except that a `Skip` adds an earlier layer's
+    input to the running output (a residual connection). Children keep their spec names."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        seen = [x]  # seen[i]: the input of child i (autograd keeps these alive anyway)
+        for child in self:
+            x = child(x, seen[-child.over - 1]) if isinstance(child, Skip) else child(x)
+            seen.append(x)
+        return x
+
+
+class Skip(nn.Module):
+    """A residual connection, for `Network` to call with the skipped layers' input: no
+    parameters; hooks see the sum."""
+
+    def __init__(self, over: int) -> None:
+        super().__init__()
+        self.over = over  # the skipped layers; their first one's input is added
+
+    def forward(self, x: torch.Tensor, skipped: torch.Tensor) -> torch.Tensor:
+        return x + skipped
+
+
+class ActivationBlock(nn.Module):
+    """A non-linearity alone; named `act` like the blocks', so activation probes see it."""
+
+    def __init__(self, activation: str) -> None:
+        super().__init__()
+        self.act = ACTIVATIONS[activation]()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(x)
+
+
 class DenseBlock(nn.Module):
     """Linear layer then activation; flattens (B, ...) inputs to (B, F) first."""
 

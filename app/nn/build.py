@@ -23,6 +23,7 @@ from app.spec import (
     GRU,
     LSTM,
     RNN,
+    ActivationLayer,
     Attention,
     AvgPool2d,
     BatchNorm,
@@ -36,6 +37,7 @@ from app.spec import (
     LayerNorm,
     MaxPool2d,
     Reshape,
+    Skip,
     StrictModel,
     Upsample,
 )
@@ -113,7 +115,7 @@ def build_model(
     device: torch.device | str = "cpu",
     output_init: str = "default",
     output_init_value: float | None = None,
-) -> tuple[nn.Sequential, ModelReport]:
+) -> tuple[blocks.Network, ModelReport]:
     """Builds the hidden layers plus the task's output layer as an ``nn.Sequential`` whose
     children are named ``<type><index>`` and ``output``; checks the limits. The output
     layer's weights start as `output_init` says (ModelSpec.output_init)."""
@@ -132,7 +134,7 @@ def build_model(
             modules["output"],
             f"{OUTPUT_ACTIVATION[model_input.task]} output",
         )
-        model = nn.Sequential(modules)
+        model = blocks.Network(modules)
     report.output_activation = OUTPUT_ACTIVATION[model_input.task]
     report.finish(batch_size)
     check_limits(report, limits, "model.layers")
@@ -148,10 +150,15 @@ def build_hidden(
     shape = model_input.shape
     report = ModelReport(input_shape=list(shape))
     modules: OrderedDict[str, nn.Module] = OrderedDict()
+    inputs: list[Shape] = []  # each layer's input shape, for skips
     for index, layer in enumerate(layers):
         at = f"{where}.{index}"
+        inputs.append(shape)
         _check_input_kind(layer, index, shape, model_input, at)
-        module, out_shape, note = LAYER_BUILDERS[type(layer)](layer, shape, at, model_input)
+        if isinstance(layer, Skip):
+            module, out_shape, note = _skip(layer, inputs, at)
+        else:
+            module, out_shape, note = LAYER_BUILDERS[type(layer)](layer, shape, at, model_input)
         name = f"{layer.type}{index}"
         modules[name] = module
         report.activation_elems += _activation_elements(layer, shape, out_shape)
@@ -310,6 +317,34 @@ def _layernorm(layer: LayerNorm, shape: Shape, where: str, mi: ModelInput) -> Bu
     return nn.LayerNorm(list(normalized)), shape, ""
 
 
+def _activation(layer: ActivationLayer, shape: Shape, where: str, mi: ModelInput) -> Built:
+    return blocks.ActivationBlock(layer.activation), shape, ""
+
+
+def _skip(layer: Skip, inputs: list[Shape], where: str) -> Built:
+    """`inputs` holds the input shape of every layer so far, this skip's last."""
+    index, over = len(inputs) - 1, layer.over
+    if over > index:
+        have = f"{index} layer{'' if index == 1 else 's'}"
+        raise SpecError(
+            where, f"skip over {over} layers needs {over} layers before it; it has {have}"
+        )
+    start, end = inputs[index - over], inputs[index]
+    if start != end:
+        raise SpecError(
+            where,
+            f"skip adds the input of layer {index - over + 1} ({_describe(start)}) to the output "
+            f"of layer {index} ({_describe(end)}); the shapes must match",
+        )
+    first = index - over + 1
+    note = (
+        f"adds layer {first}'s input"
+        if over == 1
+        else f"adds layer {first}'s input to layer {index}'s output"
+    )
+    return blocks.Skip(over), end, note
+
+
 def _recurrent(layer: RNN | LSTM | GRU, shape: Shape, where: str, mi: ModelInput) -> Built:
     steps, features = shape
     cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[layer.type]
@@ -356,6 +391,7 @@ LAYER_BUILDERS: dict[type, Callable[..., Built]] = {
     Dropout: _dropout,
     BatchNorm: _batchnorm,
     LayerNorm: _layernorm,
+    ActivationLayer: _activation,
     RNN: _recurrent,
     LSTM: _recurrent,
     GRU: _recurrent,

@@ -20,6 +20,7 @@ const LABELS = {
   dim: "vector size",
   positional: "positions",
   bidirectional: "both directions",
+  over: "layers skipped",
 };
 
 /**
