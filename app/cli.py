@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     budget.add_argument("--steps", type=int, help="training steps (batches) to train")
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     train.add_argument(
+        "--seed", type=int, help="seed of the data, weights and batches (default: the spec's)"
+    )
+    train.add_argument(
         "--json",
         action="store_true",
         help="print the final metrics as one JSON object on the last line",
@@ -183,6 +186,11 @@ def _train(args: argparse.Namespace) -> int:
     spec = _load(args.spec)
     if spec is None:
         return EXIT_INVALID
+    if args.seed is not None:
+        if not 0 <= args.seed < 2**31:
+            print("error: --seed must be 0 to 2147483647", file=sys.stderr)
+            return EXIT_INVALID
+        spec = spec.model_copy(update={"seed": args.seed})  # what the file's "seed" would do
     settings = Settings()
     torch.set_num_threads(settings.torch_threads)
     try:
@@ -221,6 +229,7 @@ def _result(run: Any, seconds: float) -> dict[str, Any]:
         "reason": status.reason,
         "detail": status.detail,
         "device": str(run.device),
+        "seed": run.spec.seed,
         "steps": run.step_count,
         "epochs": run.epoch,
         "seconds": round(seconds, 3),
