@@ -202,3 +202,22 @@ def test_the_gan_lesson_trains_in_the_page_with_charts_for_gans(page: Page) -> N
     expect(page.locator(".look-here[data-view=gan_plane]")).to_have_count(len(runs))
     shoot(page, "lesson-gan")
     page.get_by_role("button", name="Pause").click()
+
+
+def test_the_residual_lesson_trains_its_skip_connections_in_the_page(page: Page) -> None:
+    """A lesson whose arm has 20 layers and 9 skips: the worker builds and trains it and
+    streams its frames like any other (the verdict's figures: docs/lessons.md)."""
+    lesson = LESSONS["residual"]
+    open_lesson(page, "?lesson=residual")
+    expect(page.locator(f"{ARMS} h3")).to_have_text(list(lesson.runs))
+    answer = lesson.question.choices[lesson.question.answer]
+    page.get_by_role("radio", name=answer, exact=True).check()
+    wait_for_every_arm(page, "a.dataset.step === '0'")
+    page.get_by_role("button", name="Play").click()
+    wait_for_every_arm(page, "Number(a.dataset.step) >= 20")
+    # every one of the residual arm's 20 dense layers has its gradient bar; the last of them
+    # is child 28, after 9 skips (which have no weights, so no bar)
+    view = page.get_by_role("article", name="run residual").locator("[data-view=grad_norms]")
+    expect(view).to_contain_text("look here")
+    expect(view).to_contain_text("dense28")
+    expect(view).not_to_contain_text("skip")
