@@ -207,7 +207,7 @@ def build_points(req: DataRequest) -> Dataset:
     train, val = split_indices(n, req.val_fraction, split_rng)
     featurize = PointFeatures(tuple(req.spec.features))
     points_train, points_val = take(xy, train, torch.float32), take(xy, val, torch.float32)
-    if req.spec.normalize:  # off unless asked: TensorFlow Playground's inputs are raw
+    if req.normalize:
         featurize = featurize.standardized(points_train)
     if is_regression:
         y_train = take(labels[:, None], train, torch.float32)  # (N, 1)

@@ -52,6 +52,10 @@ class DatasetInfo:
     max_classes: int
     uses: tuple[str, ...]
     build: Builder = field(repr=False, compare=False)
+    # Whether inputs are standardised when `data.normalize` is null (None: the dataset does
+    # not read it). CSV columns can differ in scale by orders of magnitude; TensorFlow
+    # Playground's points stay raw.
+    default_normalize: bool | None = None
     # Sequences whose label is fixed by the first step (Dataset.label_at_start): the page
     # asks their runs for accuracy against the length remembered over.
     label_at_start: bool = False
@@ -76,6 +80,7 @@ def point_set(description: str, task: CatalogTask, max_classes: int = 2) -> Data
         max_classes=max_classes,
         uses=with_flip(POINT_USES + (("n_classes",) if max_classes > 2 else ()), task),
         build=build_points,
+        default_normalize=False,
     )
 
 
@@ -209,5 +214,6 @@ DATASETS: dict[str, DatasetInfo] = {
         max_classes=2,
         uses=("file", "target", "task", "val_fraction", "flip", "normalize"),
         build=build_csv,
+        default_normalize=True,
     ),
 }

@@ -306,8 +306,7 @@ def build_csv(req: DataRequest) -> Dataset:
     table = parse_csv(text, req.spec.target, req.spec.task, req.limits)
     _, split_rng = req.rngs()
     train, val = split_indices(len(table.target), req.val_fraction, split_rng)
-    # On unless the spec says false: raw columns can differ in scale by orders of magnitude.
-    x = table.features if req.spec.normalize is False else standardize(table.features, train)
+    x = standardize(table.features, train) if req.normalize else table.features
     is_regression = table.task == "regression"
     y = table.target[:, None] if is_regression else table.target
     y_dtype = torch.float32 if is_regression else torch.int64

@@ -56,3 +56,22 @@ def test_batch_norm_activation_and_a_skip_built_with_mouse_and_keyboard(page: Pa
     page.keyboard.press("Tab")
     expect(card.locator("[data-error-for='layers.3']")).to_have_text("", timeout=TIMEOUT)
     expect(card).to_contain_text("out (4) · 0 params")
+
+
+def test_standardise_inputs_is_a_checkbox_in_the_data_panel(page: Page) -> None:
+    """data.normalize from the page: off by default for points (the catalog's
+    default_normalize), a click turns it on, the link keeps it, and the run trains on it."""
+    open_page(page, "?features=x1,x2,x1%5E2")
+    box = page.get_by_role("checkbox", name="Standardise inputs")
+    expect(box).not_to_be_checked()
+    # the page asks the real validator about the spec with the box ticked, and it is valid
+    with page.expect_response(
+        lambda r: "/api/validate" in r.url and '"normalize":true' in (r.request.post_data or ""),
+        timeout=TIMEOUT,
+    ) as answer:
+        box.click()
+    assert answer.value.ok
+    expect(box).to_be_checked()
+    expect(page).to_have_url(re.compile(r"normalize=1"))
+    page.reload()
+    expect(page.get_by_role("checkbox", name="Standardise inputs")).to_be_checked()
