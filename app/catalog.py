@@ -27,6 +27,7 @@ from app.spec import (
     ExperimentSpec,
     GanNet,
     GanSpec,
+    ModelSpec,
     TrainSpec,
 )
 from app.views import views_of_layer
@@ -45,9 +46,12 @@ ACTIVATIONS: dict[str, str] = {
 
 INITIALIZERS: dict[str, str] = {
     "default": "PyTorch's default (Kaiming-uniform with a=sqrt(5)).",
-    "xavier": "Glorot/Xavier uniform, scaled for the activation; biases zero.",
-    "he": "He/Kaiming normal, for ReLU nets; biases zero.",
     "zeros": "All weights and biases zero: every neuron stays the same (the symmetry lesson).",
+    "constant": "Every weight equal to init_value; biases zero: as symmetric as zeros.",
+    "normal": "Normal with mean 0 and standard deviation init_value; biases zero.",
+    "uniform": "Uniform on [-init_value, init_value]; biases zero.",
+    "xavier": "Glorot/Xavier uniform, scaled for the activation; biases zero.",
+    "he": "He/Kaiming normal, std sqrt(2 / fan-in), for ReLU nets; biases zero.",
 }
 
 OPTIMIZERS: dict[str, dict[str, Any]] = {
@@ -210,14 +214,19 @@ def _nullable(annotation: Any) -> bool:
 # The layer types the page offers for each kind of data, in its menu's order (the validator
 # says why any other fails).
 LAYER_MENUS: dict[str, list[str]] = {
-    "points": ["dense", "dropout", "batchnorm", "layernorm"],
-    "table": ["dense", "dropout", "batchnorm", "layernorm"],
+    "points": ["dense", "dropout", "batchnorm", "layernorm", "activation", "skip"],
+    "table": ["dense", "dropout", "batchnorm", "layernorm", "activation", "skip"],
     "image": [
         "conv2d", "maxpool2d", "avgpool2d", "globalmaxpool", "dense", "dropout", "batchnorm",
-        "flatten",
+        "flatten", "activation", "skip",
     ],
-    "sequence": ["rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
-    "tokens": ["embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm"],
+    "sequence": [
+        "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm", "activation", "skip",
+    ],
+    "tokens": [
+        "embedding", "rnn", "lstm", "gru", "attention", "dense", "dropout", "layernorm",
+        "activation", "skip",
+    ],
 }  # fmt: skip
 # The GAN page's menus: layer types for each kind of data and each side.
 GAN_LAYER_MENUS: dict[str, dict[str, list[str]]] = {
@@ -257,6 +266,7 @@ def build_catalog(limits: Limits) -> dict[str, Any]:
         "losses": LOSSES,
         "outputs": OUTPUTS,
         "layer_menus": LAYER_MENUS,
+        "model_params": describe_fields(ModelSpec, skip=("layers",)),
         "spec_params": describe_fields(ExperimentSpec, skip=SPEC_PARTS),
         "data_params": describe_fields(DataSpec, skip=()),
         "train_params": describe_fields(TrainSpec, skip=()),

@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
         help="start from these weights (a .safetensors file, e.g. an export's), not the seed's",
     )
     train.add_argument(
+        "--seed", type=int, help="seed of the data, weights and batches (default: the spec's)"
+    )
+    train.add_argument(
         "--json",
         action="store_true",
         help="print the final metrics as one JSON object on the last line",
@@ -196,6 +199,11 @@ def _train(args: argparse.Namespace) -> int:
     spec = _load(args.spec)
     if spec is None:
         return EXIT_INVALID
+    if args.seed is not None:
+        if not 0 <= args.seed < 2**31:
+            print("error: --seed must be 0 to 2147483647", file=sys.stderr)
+            return EXIT_INVALID
+        spec = spec.model_copy(update={"seed": args.seed})  # what the file's "seed" would do
     run = _create_run(spec, args.device)
     if run is None or (args.init_weights and not _init_weights(run, args.init_weights)):
         return EXIT_INVALID
@@ -308,6 +316,7 @@ def _result(run: Any, seconds: float) -> dict[str, Any]:
         "reason": status.reason,
         "detail": status.detail,
         "device": str(run.device),
+        "seed": run.spec.seed,
         "steps": run.step_count,
         "epochs": run.epoch,
         "seconds": round(seconds, 3),

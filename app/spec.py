@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -74,6 +75,12 @@ class DataSpec(StrictModel):
             raise ValueError("each feature may appear only once")
         return features
 
+    normalize: bool | None = Field(
+        None,
+        description="2-D points and CSV data: standardise each input feature to mean 0 and "
+        "standard deviation 1, with the training split's statistics; null: the dataset's "
+        "default (off for points, on for CSV).",
+    )
     n_classes: int = Field(2, ge=2, le=4, description="Classes, for 2-D classification data.")
     seq_len: int | None = Field(
         None, ge=2, le=L.max_seq_len, description="Sequence (window) length, sequence data only."
@@ -104,7 +111,8 @@ class DataSpec(StrictModel):
 Activation = Literal[
     "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "linear"
 ]
-Init = Literal["default", "xavier", "he", "zeros"]
+Init = Literal["default", "zeros", "constant", "normal", "uniform", "xavier", "he"]
+INIT_VALUE_MAX = 10.0  # far beyond any useful weight scale, still finite in float32 sums
 
 ActivationField = Annotated[
     Activation, Field(description="Non-linearity applied to the layer's output.")
@@ -112,22 +120,59 @@ ActivationField = Annotated[
 InitField = Annotated[
     Init,
     Field(
-        description="How the weights start: PyTorch's default, xavier, he, or zeros "
-        "(every neuron the same: the symmetric-weights lesson)."
+        description="How the weights start: PyTorch's default, zeros (every neuron the same: "
+        "the symmetric-weights lesson), constant, normal, uniform, xavier or he; biases start "
+        "at zero for all but default."
     ),
 ]
+InitValueField = Annotated[
+    float | None,
+    Field(
+        ge=-INIT_VALUE_MAX,
+        le=INIT_VALUE_MAX,
+        validate_default=True,  # so a missing value is caught for the inits that need one
+        description="The init's parameter: constant's value, normal's standard deviation, "
+        "uniform's a (weights in [-a, a]); null for the other inits, which ignore it.",
+    ),
+]
+# What init_value means to each init that needs one.
+INIT_VALUE_MEANS = {"constant": "value", "normal": "standard deviation", "uniform": "bound a"}
 
 
-class Dense(StrictModel):
+def check_init_value(
+    value: float | None, init: str | None, field: str = "init value"
+) -> float | None:
+    """constant, normal and uniform need their value; a spread (normal's std, uniform's a)
+    must be above zero."""
+    if init not in INIT_VALUE_MEANS:
+        return value
+    if value is None:
+        raise ValueError(f"{field} is missing: the {init} init needs its {INIT_VALUE_MEANS[init]}")
+    if init != "constant" and value <= 0:
+        raise ValueError(f"{field} must be more than 0 for the {init} init")
+    return value
+
+
+class _InitValue(StrictModel):
+    """Checks `init_value` against `init` (declared before it in each layer)."""
+
+    @field_validator("init_value", check_fields=False)
+    @classmethod
+    def _value_fits_init(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return check_init_value(value, info.data.get("init"))
+
+
+class Dense(_InitValue):
     """Fully connected layer; flattens a multi-dimensional input first."""
 
     type: Literal["dense"] = "dense"
     units: int = Field(8, ge=1, le=L.max_units, description="Neurons in the layer.")
     activation: ActivationField = "relu"
     init: InitField = "default"
+    init_value: InitValueField = None
 
 
-class Conv2d(StrictModel):
+class Conv2d(_InitValue):
     """2-D convolution over an image (channels x height x width)."""
 
     type: Literal["conv2d"] = "conv2d"
@@ -139,6 +184,7 @@ class Conv2d(StrictModel):
     )
     activation: ActivationField = "relu"
     init: InitField = "default"
+    init_value: InitValueField = None
 
 
 class MaxPool2d(StrictModel):
@@ -210,13 +256,34 @@ class LayerNorm(StrictModel):
     type: Literal["layernorm"] = "layernorm"
 
 
-class _Recurrent(StrictModel):
+class ActivationLayer(StrictModel):
+    """A non-linearity on its own, so a layer can be normalised before it (dense with a
+    linear activation, batch norm, then relu)."""
+
+    type: Literal["activation"] = "activation"
+    activation: ActivationField = "relu"
+
+
+class Skip(StrictModel):
+    """A residual (skip) connection: adds the input of the `over` layers before it to their
+    output, so they learn a change to their input and gradients reach early layers through
+    the sum. Their input and output must have the same shape."""
+
+    type: Literal["skip"] = "skip"
+    over: int = Field(
+        2, ge=1, le=L.max_layers, description="How many layers back the skipped input starts."
+    )
+
+
+class _Recurrent(_InitValue):
     hidden: int = Field(32, ge=1, le=L.max_hidden, description="Units in the hidden state.")
     layers: int = Field(1, ge=1, le=L.max_recurrent_layers, description="Stacked layers.")
     bidirectional: bool = Field(False, description="Also read the sequence backwards.")
     return_sequence: bool = Field(
         False, description="Output every time step (true) or only the last state (false)."
     )
+    init: InitField = "default"
+    init_value: InitValueField = None
 
 
 class RNN(_Recurrent):
@@ -269,6 +336,8 @@ Layer = Annotated[
     | Dropout
     | BatchNorm
     | LayerNorm
+    | ActivationLayer
+    | Skip
     | RNN
     | LSTM
     | GRU
@@ -288,6 +357,8 @@ LAYER_TYPES: tuple[type[StrictModel], ...] = (
     Dropout,
     BatchNorm,
     LayerNorm,
+    ActivationLayer,
+    Skip,
     RNN,
     LSTM,
     GRU,
@@ -306,6 +377,13 @@ class ModelSpec(StrictModel):
         max_length=L.max_layers,
         description="Hidden layers, input to output.",
     )
+    output_init: InitField = "default"
+    output_init_value: InitValueField = None
+
+    @field_validator("output_init_value")
+    @classmethod
+    def _output_value_fits_init(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return check_init_value(value, info.data.get("output_init"), "output init value")
 
 
 # --- Training ---

@@ -45,6 +45,8 @@ def check_spec(
         batch_size=spec.train.batch_size,
         limits=limits,
         device="meta",
+        output_init=spec.model.output_init,
+        output_init_value=spec.model.output_init_value,
     )
     estimate, warnings = _step_estimate(report, spec.train.batch_size, limits)
     _check_memory(report, data, limits)

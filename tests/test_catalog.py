@@ -10,7 +10,7 @@ from app.data import DATASETS
 from app.nn import LAYER_BUILDERS
 from app.nn.blocks import ACTIVATIONS
 from app.settings import Limits
-from app.spec import LAYER_TYPES, Activation, Init, Loss, Optimizer, Schedule
+from app.spec import LAYER_TYPES, Activation, Init, Loss, Optimizer, Schedule, Skip
 from app.train.optim import OPTIMIZERS
 
 
@@ -20,7 +20,8 @@ def test_registries_match_the_spec_and_the_implementations() -> None:
     assert set(typing.get_args(Optimizer)) == set(catalog.OPTIMIZERS) == set(OPTIMIZERS)
     assert set(typing.get_args(Schedule)) == set(catalog.SCHEDULES)
     assert set(typing.get_args(Loss)) == set(catalog.LOSSES)
-    assert set(LAYER_TYPES) == set(LAYER_BUILDERS)
+    # a skip is built from the shapes before it, in build_hidden
+    assert set(LAYER_TYPES) == set(LAYER_BUILDERS) | {Skip}
 
 
 def test_catalog_is_json_with_every_parameter_described() -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import main
+
 ROOT = Path(__file__).parents[1]
 
 
@@ -36,6 +38,32 @@ def test_train_steps_budget(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout.strip().splitlines()[-1])
     assert metrics["steps"] == 30 and metrics["state"] == "paused"
+
+
+def test_train_seed_overrides_the_specs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--seed S trains exactly what the spec with "seed": S trains, and another seed differs.
+    In process (`main`, as the console script calls it): four subprocesses would each spend
+    seconds importing torch."""
+    spec = json.loads((ROOT / "examples" / "xor.json").read_text())
+    seeded = tmp_path / "seeded.json"
+    seeded.write_text(json.dumps(spec | {"seed": 7}))
+    xor = str(ROOT / "examples" / "xor.json")
+
+    def last(*args: str) -> dict[str, object]:
+        assert main(["train", *args, "--steps", "20", "--json"]) == 0
+        return dict(json.loads(capsys.readouterr().out.strip().splitlines()[-1]))
+
+    by_flag = last(xor, "--seed", "7")
+    by_file = last(str(seeded))
+    unseeded = last(xor)
+    assert by_flag["seed"] == 7 and unseeded["seed"] == 0
+    drop = ("seconds", "seed")
+    assert {k: v for k, v in by_flag.items() if k not in drop} == {
+        k: v for k, v in by_file.items() if k not in drop
+    }
+    assert by_flag["train_loss"] != unseeded["train_loss"]
+    assert main(["train", xor, "--seed", "-1"]) == 2
+    assert "--seed must be 0 to 2147483647" in capsys.readouterr().err
 
 
 def test_train_divergence_exits_1_with_null_not_nan(tmp_path: Path) -> None:

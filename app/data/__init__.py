@@ -51,6 +51,7 @@ def build_dataset(
         n_samples=info.default_n_samples if data.n_samples is None else data.n_samples,
         val_fraction=info.default_val_fraction if data.val_fraction is None else data.val_fraction,
         seq_len=(data.seq_len or info.default_seq_len) if info.default_seq_len else None,
+        normalize=bool(info.default_normalize) if data.normalize is None else data.normalize,
         data_dir=data_dir,
         limits=limits,
     )

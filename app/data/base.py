@@ -33,7 +33,7 @@ class Dataset:
       image:    x (N, C, H, W) float32 in [0, 1]
       sequence: x (N, T, F) float32
       tokens:   x (N, T) int64 token ids in [0, vocab_size)
-      table:    x (N, F) float32, standardized
+      table:    x (N, F) float32, standardized unless data.normalize is false
     Targets: binary and multiclass -> y (N,) int64 class index;
              regression -> y (N, D) float32.
     """

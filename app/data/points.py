@@ -44,14 +44,28 @@ FEATURE_FUNCTIONS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor
 @dataclass(frozen=True)
 class PointFeatures:
     """The map from raw points to model inputs; the same object makes the training inputs and
-    the inputs over a plotting grid, so the two always agree. Inputs stay unscaled."""
+    the inputs over a plotting grid, so the two always agree. Inputs stay unscaled unless
+    `standardized` set a shift and scale (data.normalize)."""
 
     names: tuple[str, ...]
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
 
     def __call__(self, points: torch.Tensor) -> torch.Tensor:
         points = points.to(torch.float32)  # (M, 2)
         x1, x2 = points[:, 0], points[:, 1]
-        return torch.stack([FEATURE_FUNCTIONS[name](x1, x2) for name in self.names], dim=1)
+        x = torch.stack([FEATURE_FUNCTIONS[name](x1, x2) for name in self.names], dim=1)
+        if self.mean is None or self.std is None:
+            return x
+        return (x - torch.tensor(self.mean)) / torch.tensor(self.std)  # (M, F)
+
+    def standardized(self, points_train: torch.Tensor) -> PointFeatures:
+        """The same features shifted and scaled by the training points' mean and standard
+        deviation (a constant feature is only shifted), as tabular.standardize does."""
+        x = PointFeatures(self.names)(points_train)
+        std = x.std(dim=0, correction=0)
+        scale = torch.where(std > 0, std, torch.ones_like(std))
+        return PointFeatures(self.names, tuple(x.mean(dim=0).tolist()), tuple(scale.tolist()))
 
 
 def tf_noise(noise: float) -> float:
@@ -193,6 +207,8 @@ def build_points(req: DataRequest) -> Dataset:
     train, val = split_indices(n, req.val_fraction, split_rng)
     featurize = PointFeatures(tuple(req.spec.features))
     points_train, points_val = take(xy, train, torch.float32), take(xy, val, torch.float32)
+    if req.normalize:
+        featurize = featurize.standardized(points_train)
     if is_regression:
         y_train = take(labels[:, None], train, torch.float32)  # (N, 1)
         y_val = take(labels[:, None], val, torch.float32)

@@ -25,7 +25,7 @@ from app.data.text import build_names
 Builder = Callable[[DataRequest], Dataset]
 CatalogTask = Literal["binary", "multiclass", "regression", "auto"]
 
-POINT_USES = ("n_samples", "noise", "val_fraction", "features")
+POINT_USES = ("n_samples", "noise", "val_fraction", "features", "normalize")
 SEQUENCE_USES = ("n_samples", "noise", "val_fraction", "seq_len")
 
 
@@ -52,6 +52,10 @@ class DatasetInfo:
     max_classes: int
     uses: tuple[str, ...]
     build: Builder = field(repr=False, compare=False)
+    # Whether inputs are standardised when `data.normalize` is null (None: the dataset does
+    # not read it). CSV columns can differ in scale by orders of magnitude; TensorFlow
+    # Playground's points stay raw.
+    default_normalize: bool | None = None
     # Sequences whose label is fixed by the first step (Dataset.label_at_start): the page
     # asks their runs for accuracy against the length remembered over.
     label_at_start: bool = False
@@ -76,6 +80,7 @@ def point_set(description: str, task: CatalogTask, max_classes: int = 2) -> Data
         max_classes=max_classes,
         uses=with_flip(POINT_USES + (("n_classes",) if max_classes > 2 else ()), task),
         build=build_points,
+        default_normalize=False,
     )
 
 
@@ -207,7 +212,8 @@ DATASETS: dict[str, DatasetInfo] = {
         default_val_fraction=0.2,
         default_seq_len=None,
         max_classes=2,
-        uses=("file", "target", "task", "val_fraction", "flip"),
+        uses=("file", "target", "task", "val_fraction", "flip", "normalize"),
         build=build_csv,
+        default_normalize=True,
     ),
 }

@@ -15,9 +15,10 @@ from app.spec import DataSpec
 class DataRequest:
     """One build of one dataset.
 
-    `n_samples`, `val_fraction` and `seq_len` are the spec's values, or the dataset's defaults
-    where the spec left them `null`; `n_samples` stays `None` for datasets whose default is
-    "all of it" (bundled images, names). `data_dir` is where uploads live (CSV data only).
+    `n_samples`, `val_fraction`, `seq_len` and `normalize` are the spec's values, or the
+    dataset's defaults where the spec left them `null`; `n_samples` stays `None` for
+    datasets whose default is "all of it" (bundled images, names). `data_dir` is where
+    uploads live (CSV data only).
     """
 
     spec: DataSpec
@@ -25,6 +26,7 @@ class DataRequest:
     n_samples: int | None
     val_fraction: float
     seq_len: int | None
+    normalize: bool
     data_dir: Path | None
     limits: Limits
 

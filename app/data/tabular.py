@@ -300,12 +300,13 @@ def standardize(features: np.ndarray, train: np.ndarray) -> np.ndarray:
 
 
 def build_csv(req: DataRequest) -> Dataset:
-    """Read, parse, split and standardize the uploaded CSV named by `data.file`."""
+    """Read, parse, split and (unless `data.normalize` is false) standardize the uploaded CSV
+    named by `data.file`."""
     text = read_upload(req.data_dir, req.spec.file, req.limits)
     table = parse_csv(text, req.spec.target, req.spec.task, req.limits)
     _, split_rng = req.rngs()
     train, val = split_indices(len(table.target), req.val_fraction, split_rng)
-    x = standardize(table.features, train)
+    x = standardize(table.features, train) if req.normalize else table.features
     is_regression = table.task == "regression"
     y = table.target[:, None] if is_regression else table.target
     y_dtype = torch.float32 if is_regression else torch.int64

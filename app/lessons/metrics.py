@@ -98,6 +98,26 @@ def grad_ratio(done: Finished) -> float:
     return bottom / top
 
 
+NORM_LAYERS = ("batchnorm", "layernorm")  # their scale and shift are not a layer's weights
+
+
+def hidden_grad_ratio(done: Finished) -> float:
+    """The first hidden layer's gradient norm / the last hidden layer's, each averaged over
+    the window: how much of the gradient the bottom of a deep stack still gets. Hidden
+    layers are those with weights below the output (normalisation layers left out)."""
+    grads = done.trace.grads
+    if not grads:
+        return math.nan
+    hidden = [n for n in grads[0] if n != "output" and not n.startswith(NORM_LAYERS)]
+    if len(hidden) < 2:
+        raise MetricError("hidden_grad_ratio needs two hidden layers with weights")
+    top = statistics.fmean(g[hidden[-1]] for g in grads)
+    bottom = statistics.fmean(g[hidden[0]] for g in grads)
+    if top == 0:
+        return math.inf if bottom > 0 else math.nan
+    return bottom / top
+
+
 def modes_covered(done: Finished) -> float:
     if "modes_covered" not in done.gan_quality:
         raise MetricError("modes_covered needs the gaussians8 data, whose 8 modes are known")
@@ -184,6 +204,7 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "loss_ratio": loss_ratio,
     "loss_gap": loss_gap,
     "grad_ratio": grad_ratio,
+    "hidden_grad_ratio": hidden_grad_ratio,
     "dead_fraction": dead_fraction,
     "unit_spread": unit_spread,
     "weight_change": weight_change,

@@ -45,6 +45,7 @@ Metric = Literal[
     "loss_ratio",
     "loss_gap",
     "grad_ratio",
+    "hidden_grad_ratio",
     "dead_fraction",
     "unit_spread",
     "weight_change",

@@ -20,7 +20,7 @@ from app.train.modes import evaluating
 from app.train.objective import correct, r2_score
 from app.train.run import EVAL_CHUNK, TRAIN_EVAL_CAP
 
-GRAD_WINDOW = 10  # grad_ratio averages the gradient norms of this many last steps
+GRAD_WINDOW = 10  # grad_ratio and hidden_grad_ratio average this many last steps' norms
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Plan:
             initial_loss=bool({"initial_loss", "loss_ratio"} & metrics),
             initial_weights="weight_change" in metrics,
             every_step_loss="roughness" in metrics,
-            grad_window="grad_ratio" in metrics,
+            grad_window=bool({"grad_ratio", "hidden_grad_ratio"} & metrics),
             watches=frozenset(Watch.of_measure(m) for m in measures if m.metric == "steps_to"),
         )
 

@@ -22,20 +22,55 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
-def init_weights(module: nn.Linear | nn.Conv2d, init: str, activation: str) -> None:
-    """Re-initialise a linear or conv layer in place ('default' keeps PyTorch's own)."""
+def init_weights(
+    module: nn.Linear | nn.Conv2d, init: str, activation: str, value: float | None
+) -> None:
+    """Re-initialise a linear or conv layer in place ('default' keeps PyTorch's own); every
+    other init starts the biases at zero. `value` is constant's value, normal's standard
+    deviation or uniform's bound a."""
     if init == "default":
         return
-    weight, bias = module.weight, module.bias
     with torch.no_grad():
-        if init == "xavier":
-            nn.init.xavier_uniform_(weight, gain=nn.init.calculate_gain(_gain_name(activation)))
-        elif init == "he":
-            nn.init.kaiming_normal_(weight, nonlinearity="relu")
-        elif init == "zeros":
-            weight.zero_()
-        if bias is not None:
-            bias.zero_()
+        init_tensor(module.weight, init, activation, value)
+        if module.bias is not None:
+            module.bias.zero_()
+
+
+def init_recurrent(rnn: nn.RNNBase, init: str, value: float | None) -> None:
+    """Re-initialise every weight matrix of an RNN/LSTM/GRU in place, biases at zero.
+
+    torch stacks an LSTM's four gates (GRU's three) in one matrix; xavier and he are
+    applied per gate, so each gate gets the fan of its own (hidden x input) matrix."""
+    if init == "default":
+        return
+    gates = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}[rnn.mode]
+    with torch.no_grad():
+        for name, param in rnn.named_parameters():
+            if name.startswith("bias"):
+                param.zero_()
+                continue
+            for gate in param.chunk(gates, dim=0):  # views: writes land in param
+                init_tensor(gate, init, "tanh", value)
+
+
+def init_tensor(weight: torch.Tensor, init: str, activation: str, value: float | None) -> None:
+    """Fills one weight tensor (no grad) from the named distribution."""
+    if init == "xavier":
+        nn.init.xavier_uniform_(weight, gain=nn.init.calculate_gain(_gain_name(activation)))
+    elif init == "he":
+        nn.init.kaiming_normal_(weight, nonlinearity="relu")
+    elif init == "zeros":
+        weight.zero_()
+    elif value is None:
+        raise ValueError(f"the {init} init needs a value")
+    elif init == "constant":
+        weight.fill_(value)
+    elif init == "normal":
+        nn.init.normal_(weight, 0.0, value)
+    elif init == "uniform":
+        nn.init.uniform_(weight, -value, value)
+    else:
+        raise ValueError(f"unknown init {init!r}")
 
 
 _GAINS: dict[str, Literal["relu", "leaky_relu", "tanh", "sigmoid"]] = {
@@ -49,6 +84,41 @@ _GAINS: dict[str, Literal["relu", "leaky_relu", "tanh", "sigmoid"]] = {
 def _gain_name(activation: str) -> Literal["relu", "leaky_relu", "tanh", "sigmoid", "linear"]:
     """torch's gain for an activation it knows; linear (gain 1) for the others."""
     return _GAINS.get(activation, "linear")
+
+
+class Network(nn.Sequential):
+    """The layers in order, as nn.Sequential, except that a `Skip` adds an earlier layer's
+    input to the running output (a residual connection). Children keep their spec names."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        seen = [x]  # seen[i]: the input of child i (autograd keeps these alive anyway)
+        for child in self:
+            x = child(x, seen[-child.over - 1]) if isinstance(child, Skip) else child(x)
+            seen.append(x)
+        return x
+
+
+class Skip(nn.Module):
+    """A residual connection, for `Network` to call with the skipped layers' input: no
+    parameters; hooks see the sum."""
+
+    def __init__(self, over: int) -> None:
+        super().__init__()
+        self.over = over  # the skipped layers; their first one's input is added
+
+    def forward(self, x: torch.Tensor, skipped: torch.Tensor) -> torch.Tensor:
+        return x + skipped
+
+
+class ActivationBlock(nn.Module):
+    """A non-linearity alone; named `act` like the blocks', so activation probes see it."""
+
+    def __init__(self, activation: str) -> None:
+        super().__init__()
+        self.act = ACTIVATIONS[activation]()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(x)
 
 
 class DenseBlock(nn.Module):

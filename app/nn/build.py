@@ -23,6 +23,7 @@ from app.spec import (
     GRU,
     LSTM,
     RNN,
+    ActivationLayer,
     Attention,
     AvgPool2d,
     BatchNorm,
@@ -36,6 +37,7 @@ from app.spec import (
     LayerNorm,
     MaxPool2d,
     Reshape,
+    Skip,
     StrictModel,
     Upsample,
 )
@@ -111,17 +113,20 @@ def build_model(
     batch_size: int = 1,
     limits: Limits = DEFAULT_LIMITS,
     device: torch.device | str = "cpu",
-) -> tuple[nn.Sequential, ModelReport]:
+    output_init: str = "default",
+    output_init_value: float | None = None,
+) -> tuple[blocks.Network, ModelReport]:
     """Builds the hidden layers plus the task's output layer as an ``nn.Sequential`` whose
-    children are named ``<type><index>`` and ``output``; checks the limits."""
+    children are named ``<type><index>`` and ``output``; checks the limits. The output
+    layer's weights start as `output_init` says (ModelSpec.output_init)."""
     with torch.device(device):
         modules, report, shape = build_hidden(layers, model_input)
         if model_input.kind == "tokens" and not layers:
             raise SpecError("model.layers", "text input needs an embedding layer first")
         flat = math.prod(shape)
-        modules["output"] = blocks.DenseBlock(
-            flat, model_input.output_dim, "linear", len(shape) > 1
-        )
+        output = blocks.DenseBlock(flat, model_input.output_dim, "linear", len(shape) > 1)
+        blocks.init_weights(output.linear, output_init, "linear", output_init_value)
+        modules["output"] = output
         report.add(
             "output",
             "dense",
@@ -129,7 +134,7 @@ def build_model(
             modules["output"],
             f"{OUTPUT_ACTIVATION[model_input.task]} output",
         )
-        model = nn.Sequential(modules)
+        model = blocks.Network(modules)
     report.output_activation = OUTPUT_ACTIVATION[model_input.task]
     report.finish(batch_size)
     check_limits(report, limits, "model.layers")
@@ -145,10 +150,15 @@ def build_hidden(
     shape = model_input.shape
     report = ModelReport(input_shape=list(shape))
     modules: OrderedDict[str, nn.Module] = OrderedDict()
+    inputs: list[Shape] = []  # each layer's input shape, for skips
     for index, layer in enumerate(layers):
         at = f"{where}.{index}"
+        inputs.append(shape)
         _check_input_kind(layer, index, shape, model_input, at)
-        module, out_shape, note = LAYER_BUILDERS[type(layer)](layer, shape, at, model_input)
+        if isinstance(layer, Skip):
+            module, out_shape, note = _skip(layer, inputs, at)
+        else:
+            module, out_shape, note = LAYER_BUILDERS[type(layer)](layer, shape, at, model_input)
         name = f"{layer.type}{index}"
         modules[name] = module
         report.activation_elems += _activation_elements(layer, shape, out_shape)
@@ -232,7 +242,7 @@ Built = tuple[nn.Module, Shape, str]
 
 def _dense(layer: Dense, shape: Shape, where: str, mi: ModelInput) -> Built:
     module = blocks.DenseBlock(math.prod(shape), layer.units, layer.activation, len(shape) > 1)
-    blocks.init_weights(module.linear, layer.init, layer.activation)
+    blocks.init_weights(module.linear, layer.init, layer.activation, layer.init_value)
     note = f"flattens {_describe(shape)} first" if len(shape) > 1 else ""
     return module, (layer.units,), note
 
@@ -251,7 +261,7 @@ def _conv2d(layer: Conv2d, shape: Shape, where: str, mi: ModelInput) -> Built:
         out_h, out_w, pads = (h - k) // s + 1, (w - k) // s + 1, (0, 0, 0, 0)
     symmetric = len(set(pads)) == 1
     conv = nn.Conv2d(c, layer.filters, k, stride=s, padding=pads[0] if symmetric else 0)
-    blocks.init_weights(conv, layer.init, layer.activation)
+    blocks.init_weights(conv, layer.init, layer.activation, layer.init_value)
     pad = None if symmetric else nn.ZeroPad2d(pads)
     return blocks.ConvBlock(conv, layer.activation, pad), (layer.filters, out_h, out_w), ""
 
@@ -307,6 +317,34 @@ def _layernorm(layer: LayerNorm, shape: Shape, where: str, mi: ModelInput) -> Bu
     return nn.LayerNorm(list(normalized)), shape, ""
 
 
+def _activation(layer: ActivationLayer, shape: Shape, where: str, mi: ModelInput) -> Built:
+    return blocks.ActivationBlock(layer.activation), shape, ""
+
+
+def _skip(layer: Skip, inputs: list[Shape], where: str) -> Built:
+    """`inputs` holds the input shape of every layer so far, this skip's last."""
+    index, over = len(inputs) - 1, layer.over
+    if over > index:
+        have = f"{index} layer{'' if index == 1 else 's'}"
+        raise SpecError(
+            where, f"skip over {over} layers needs {over} layers before it; it has {have}"
+        )
+    start, end = inputs[index - over], inputs[index]
+    if start != end:
+        raise SpecError(
+            where,
+            f"skip adds the input of layer {index - over + 1} ({_describe(start)}) to the output "
+            f"of layer {index} ({_describe(end)}); the shapes must match",
+        )
+    first = index - over + 1
+    note = (
+        f"adds layer {first}'s input"
+        if over == 1
+        else f"adds layer {first}'s input to layer {index}'s output"
+    )
+    return blocks.Skip(over), end, note
+
+
 def _recurrent(layer: RNN | LSTM | GRU, shape: Shape, where: str, mi: ModelInput) -> Built:
     steps, features = shape
     cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[layer.type]
@@ -317,6 +355,7 @@ def _recurrent(layer: RNN | LSTM | GRU, shape: Shape, where: str, mi: ModelInput
         batch_first=True,
         bidirectional=layer.bidirectional,
     )
+    blocks.init_recurrent(rnn, layer.init, layer.init_value)
     width = layer.hidden * (2 if layer.bidirectional else 1)
     out = (steps, width) if layer.return_sequence else (width,)
     return blocks.RecurrentBlock(rnn, layer.return_sequence), out, ""
@@ -352,6 +391,7 @@ LAYER_BUILDERS: dict[type, Callable[..., Built]] = {
     Dropout: _dropout,
     BatchNorm: _batchnorm,
     LayerNorm: _layernorm,
+    ActivationLayer: _activation,
     RNN: _recurrent,
     LSTM: _recurrent,
     GRU: _recurrent,

@@ -53,7 +53,7 @@ def build_generator(
             )
             note = "dense to the image, sigmoid pixels" if image else "dense to (x, y), linear"
         report.add("output", "generator output", list(sample_shape), modules["output"], note)
-        model = nn.Sequential(modules)
+        model = blocks.Network(modules)
     report.output_activation = "sigmoid" if len(sample_shape) == 3 else "linear"
     report.finish(gan.batch_size)
     check_limits(report, limits, where)
@@ -74,7 +74,7 @@ def build_discriminator(
         modules, report, shape = build_hidden(gan.discriminator.layers, data, where)
         modules["output"] = blocks.DenseBlock(math.prod(shape), 1, "linear", len(shape) > 1)
         report.add("output", "dense", [1], modules["output"], "one logit: sigmoid is P(real)")
-        model = nn.Sequential(modules)
+        model = blocks.Network(modules)
     report.output_activation = "sigmoid"
     # Each step runs the discriminator on a real and a fake batch.
     report.finish(2 * gan.batch_size)

@@ -139,6 +139,8 @@ class Run(Lifecycle):
                 ModelInput.of(self.data),
                 batch_size=spec.train.batch_size,
                 limits=self.limits,
+                output_init=spec.model.output_init,
+                output_init_value=spec.model.output_init_value,
             )
             self._rng = OwnRng(self.device)  # dropout's draws continue from here
         self.model.to(self.device)

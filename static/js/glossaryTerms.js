@@ -262,6 +262,12 @@ export const TERMS = Object.freeze([
       "Like batch normalization, but it rescales the numbers within each single example instead of across the batch. Common in sequence models.",
   },
   {
+    term: "skip connection",
+    also: ["skip connections", "residual connection", "residual connections"],
+    definition:
+      "A shortcut that adds a block's input to its output: the block learns only a change, and the learning signal flows back past it undiminished, so very deep networks train.",
+  },
+  {
     term: "noise",
     definition:
       "Random jitter in the data, like measurement errors. More noise hides the pattern and makes overfitting easier.",

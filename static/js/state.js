@@ -168,6 +168,7 @@ export const PROPS = [
   { name: "dataset", kind: "string", default: "circle", path: "data.dataset" },
   { name: "noise", kind: "number", default: 0, path: "data.noise" },
   { name: "flip", kind: "number", default: 0, path: "data.flip" },
+  { name: "normalize", kind: "bool", default: null, nullable: true, path: "data.normalize" },
   { name: "val_fraction", kind: "number", default: 0.5, path: "data.val_fraction" },
   { name: "n_classes", kind: "int", default: 2, path: "data.n_classes" },
   { name: "features", kind: "list", default: ["x1", "x2"], path: "data.features" },

@@ -314,3 +314,12 @@ def test_spec_level_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         build_dataset(DataSpec(dataset="csv", file="x.csv"), 0)
     assert "needs a data directory" in str(caught.value)
+
+
+def test_build_csv_keeps_raw_columns_when_normalize_is_false(tmp_path: Path) -> None:
+    data_dir = upload(tmp_path, "raw.csv", rows(40, "{i_mod_3}"))
+    ds = build_dataset(
+        DataSpec(dataset="csv", file="raw.csv", normalize=False), 0, data_dir=data_dir
+    )
+    ages = torch.cat([ds.x_train[:, 0], ds.x_val[:, 0]])
+    assert sorted(ages.tolist()) == [float(20 + i) for i in range(40)]  # the file's values

@@ -111,6 +111,33 @@ def test_grad_ratio_averages_the_last_ten_steps() -> None:
     assert 0 < got < 1  # sigmoid layers shrink the gradient on its way down
 
 
+def test_hidden_grad_ratio_is_first_over_last_hidden_layer() -> None:
+    sigmoid = {"type": "dense", "units": 6, "activation": "sigmoid"}
+    layers = [sigmoid, {"type": "batchnorm"}, sigmoid, sigmoid, {"type": "skip", "over": 1}]
+    deep = CIRCLE | {"model": {"layers": layers}}
+    lesson = make_lesson({"a": deep}, {"ratio": {"run": "a", "metric": "hidden_grad_ratio"}})
+    got = check_lesson(lesson, 0).measured["ratio"]
+    run = trained(deep, 0, 50)
+    norms = []
+    for _ in range(10):
+        run.step(1)
+        norms.append(run.grad_norms())
+    first = sum(n["dense0"] for n in norms) / 10
+    last = sum(n["dense3"] for n in norms) / 10  # not batchnorm1, not the output
+    assert got == pytest.approx(first / last)
+    assert got != pytest.approx(
+        check_lesson(
+            make_lesson({"a": deep}, {"r": {"run": "a", "metric": "grad_ratio"}}), 0
+        ).measured["r"]
+    )
+
+
+def test_hidden_grad_ratio_needs_two_hidden_layers() -> None:
+    lesson = make_lesson({"a": CIRCLE}, {"ratio": {"run": "a", "metric": "hidden_grad_ratio"}})
+    with pytest.raises(LessonError, match="hidden_grad_ratio needs two hidden layers"):
+        check_lesson(lesson, 0)
+
+
 def test_unit_spread_is_zero_only_for_identical_units() -> None:
     zeros = CIRCLE | {
         "model": {
@@ -220,6 +247,7 @@ def test_the_plan_pauses_only_where_a_measure_looks() -> None:
     assert plan({"metric": "val_accuracy"}).stops(100) == [100]
     assert plan({"metric": "roughness"}).stops(5) == [1, 2, 3, 4, 5]
     assert plan({"metric": "grad_ratio"}).stops(100) == list(range(91, 101))
+    assert plan({"metric": "hidden_grad_ratio"}).stops(100) == list(range(91, 101))
     watch = {"metric": "steps_to", "of": "val_accuracy", "above": 0.9, "every": 30}
     assert plan(watch, {"metric": "loss_ratio"}).stops(100) == [30, 60, 90, 100]
     assert plan({"metric": "loss_ratio"}).initial_loss

@@ -11,6 +11,7 @@ from app.spec import (
     GRU,
     LSTM,
     RNN,
+    ActivationLayer,
     Attention,
     AvgPool2d,
     BatchNorm,
@@ -23,6 +24,7 @@ from app.spec import (
     LayerNorm,
     MaxPool2d,
     Reshape,
+    Skip,
     Upsample,
 )
 
@@ -38,6 +40,12 @@ CASES = [
         POINTS,
         [Dense(units=4), Dropout(p=0.5), BatchNorm(), LayerNorm()],
         [((4,), 12), ((4,), 0), ((4,), 8), ((4,), 8)],
+    ),
+    (
+        POINTS,
+        [Dense(units=4, activation="linear"), BatchNorm(), ActivationLayer(), Dense(units=4)]
+        + [Skip(over=3)],
+        [((4,), 12), ((4,), 8), ((4,), 0), ((4,), 20), ((4,), 0)],
     ),
     (
         POINTS,
@@ -134,7 +142,7 @@ def test_shapes_and_params_match_torch(mi: ModelInput, layers: list, expected: l
 
 def test_every_layer_type_has_a_case() -> None:
     covered = {type(layer) for _, layers, _ in CASES for layer in layers}
-    assert covered == set(LAYER_BUILDERS)
+    assert covered == set(LAYER_BUILDERS) | {Skip}  # a skip is built from earlier shapes
 
 
 def test_global_max_pool_keeps_each_maps_largest_value_wherever_it_is() -> None:

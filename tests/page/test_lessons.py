@@ -226,3 +226,22 @@ def test_each_lesson_draws_its_loss_chart_on_the_axis_it_asks_for(page: Page) ->
     expect(loss).to_have_attribute("data-y-axis", "linear", timeout=TIMEOUT)
     expect(loss.locator("figcaption")).to_have_text("Loss on the validation data")
     expect(page.get_by_label("Loss: which data")).to_have_value("val")
+
+
+def test_the_residual_lesson_trains_its_skip_connections_in_the_page(page: Page) -> None:
+    """A lesson whose arm has 20 layers and 9 skips: the worker builds and trains it and
+    streams its frames like any other (the verdict's figures: docs/lessons.md)."""
+    lesson = LESSONS["residual"]
+    open_lesson(page, "?lesson=residual")
+    expect(page.locator(f"{ARMS} h3")).to_have_text(list(lesson.runs))
+    answer = lesson.question.choices[lesson.question.answer]
+    page.get_by_role("radio", name=answer, exact=True).check()
+    wait_for_every_arm(page, "a.dataset.step === '0'")
+    page.get_by_role("button", name="Play").click()
+    wait_for_every_arm(page, "Number(a.dataset.step) >= 20")
+    # every one of the residual arm's 20 dense layers has its gradient bar; the last of them
+    # is child 28, after 9 skips (which have no weights, so no bar)
+    view = page.get_by_role("article", name="run residual").locator("[data-view=grad_norms]")
+    expect(view).to_contain_text("look here")
+    expect(view).to_contain_text("dense28")
+    expect(view).not_to_contain_text("skip")

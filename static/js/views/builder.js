@@ -20,6 +20,7 @@ const LABELS = {
   dim: "vector size",
   positional: "positions",
   bidirectional: "both directions",
+  over: "layers skipped",
 };
 
 /**
@@ -118,7 +119,7 @@ export function createBuilder(o) {
   function fieldControls(layer, i, change) {
     const params = o.catalog.layers[layer.type]?.params ?? {};
     return (LAYER_FIELDS[layer.type] ?? [])
-      .filter((f) => f.name !== "init")
+      .filter((f) => f.name !== "init" && f.name !== "init_value")
       .map((f) => {
         const name = `layer-${i}-${f.name}`;
         const label = LABELS[f.name] ?? f.name;

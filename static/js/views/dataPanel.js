@@ -9,7 +9,7 @@
 
 import { css } from "../colors.js";
 import { pointColor } from "./boundary.js";
-import { button, el, select, slider } from "./controls.js";
+import { button, checkbox, el, select, slider } from "./controls.js";
 
 /**
  * @typedef {import("./boundary.js").Points} Points
@@ -107,6 +107,14 @@ export function createDataPanel(container, o) {
     format: (v) => `${Math.round(v * 100)}%`,
     onChange: (v) => o.onChange({ flip: v }),
   });
+  // null follows the dataset's default (the catalog's default_normalize)
+  const normalize = checkbox({
+    name: "normalize",
+    label: "Standardise inputs",
+    value: false,
+    onChange: (v) => o.onChange({ normalize: v }),
+  });
+  normalize.node.title = o.catalog.data_params.normalize.description;
   const seqLen = slider({
     name: "seq_len",
     label: "Sequence length",
@@ -142,6 +150,7 @@ export function createDataPanel(container, o) {
     ratio.node,
     noise.node,
     flip.node,
+    normalize.node,
     batch.node,
     regenerate,
   );
@@ -256,6 +265,8 @@ export function createDataPanel(container, o) {
     noise.node.hidden = !uses.has("noise");
     flip.node.hidden = !uses.has("flip");
     flip.set(state.flip);
+    normalize.node.hidden = !uses.has("normalize");
+    normalize.set(state.normalize ?? info.default_normalize ?? false);
     ratio.set(Math.round((1 - state.val_fraction) * 100));
     noise.set(state.noise);
     batch.set(Math.min(100, state.batch_size));
