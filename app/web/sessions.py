@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from app.protocol import dumps
@@ -141,6 +142,23 @@ class Session:
         """Replaces the session's run by a new one (raises PoolBusy, keeping none)."""
         self.close_run(pool)
         ticket = self.ticket = object()
+        self.run_id = pool.open_run(spec, self._deliver_for(ticket), paused)
+        pool.remember(self.token, self.run_id, False)
+        self.spec = spec
+        self.thumbnail_renew_at = 0.0
+        data = spec.get("data") or {}
+        self.file = data.get("file") if data.get("dataset") == "csv" else None
+        return self.run_id
+
+    async def adopt_run(self, pool: Pool, run_id: str) -> None:
+        """Takes over a run another web replica served this session (app/cluster): its
+        events so far replay into the outbox, which keeps the newest while detached."""
+        ticket = self.ticket = object()
+        self.run_id = run_id
+        await pool.adopt(run_id, self._deliver_for(ticket))
+
+    def _deliver_for(self, ticket: object) -> Callable[[Event], None]:
+        """The callback of the run `ticket` names."""
 
         def deliver(event: Event) -> None:
             # Events of a run this session has since replaced or closed are dropped.
@@ -164,12 +182,7 @@ class Session:
                 # died; this event says so): the session too, and commands answer no_run
                 self.run_id, self.ticket = None, object()
 
-        self.run_id = pool.open_run(spec, deliver, paused)
-        self.spec = spec
-        self.thumbnail_renew_at = 0.0
-        data = spec.get("data") or {}
-        self.file = data.get("file") if data.get("dataset") == "csv" else None
-        return self.run_id
+        return deliver
 
     def close_run(self, pool: Pool) -> None:
         if self.run_id is not None:
@@ -187,6 +200,19 @@ class SessionRegistry:
         self.settings, self.pool = settings, pool
         self.sessions: dict[str, Session] = {}
         self.rebuilds: dict[str, RateLimit] = {}  # starts and resets, per client IP
+
+    async def recall(self, ip: str, token: str | None) -> None:
+        """A session another web replica served (app/cluster): takes it over here, with its
+        run, so `attach` resumes it. Nothing in one process: its sessions are all here."""
+        if not token or token in self.sessions:
+            return
+        found = await self.pool.recall(token)
+        if found is None or token in self.sessions:
+            return
+        session = Session(token, ip, self.settings)
+        await session.adopt_run(self.pool, found[0])
+        session.resume_on_attach = found[1]
+        self.sessions[token] = session
 
     def attach(self, socket: Attached, ip: str, token: str | None) -> tuple[Session, bool]:
         """The session named by `token` (taken over from any socket still holding it), or a
@@ -235,6 +261,7 @@ class SessionRegistry:
             session.resume_on_attach = replay and (session.training or session.resuming)
             session.resuming = False
             self.pool.command(session.run_id, {"type": "pause"})
+            self.pool.remember(session.token, session.run_id, session.resume_on_attach)
         loop = asyncio.get_running_loop()
         session.expiry = loop.call_later(self.settings.ws_resume_grace_s, self.end, session)
 
