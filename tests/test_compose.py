@@ -1,0 +1,85 @@
+"""compose.yaml (docs/deploy.md): valid against the Compose specification's JSON schema
+(vendored by check-jsonschema: no network at test time), or `docker compose config` where
+Docker's compose plugin exists; and shaped as the deployment needs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.cli import _parser
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = ROOT / "compose.yaml"
+
+
+def check_schema(path: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema"]
+    return subprocess.run(
+        [*command, "vendor.compose-spec", str(path)], capture_output=True, text=True, timeout=60
+    )
+
+
+def services() -> dict[str, Any]:
+    return dict(yaml.safe_load(COMPOSE.read_text())["services"])
+
+
+def test_compose_file_is_valid_against_the_compose_schema() -> None:
+    result = check_schema(COMPOSE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_refuses_a_broken_compose_file(tmp_path: Path) -> None:
+    broken = tmp_path / "compose.yaml"
+    broken.write_text(COMPOSE.read_text().replace("healthcheck:", "healthcheckk:", 1))
+    assert check_schema(broken).returncode != 0
+
+
+@pytest.mark.skipif(
+    shutil.which("docker") is None
+    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
+    reason="no docker compose here (the schema test covers the file)",
+)
+def test_docker_compose_accepts_it() -> None:
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_deployment_has_every_part_with_a_healthcheck() -> None:
+    s = services()
+    assert {"redis", "postgres", "web", "proxy", "worker", "worker-gpu"} <= set(s)
+    assert s["web"]["deploy"]["replicas"] == 2 and s["worker"]["deploy"]["replicas"] == 2
+    for name, service in s.items():
+        assert "test" in service.get("healthcheck", {}), f"{name} has no healthcheck"
+    gpu = s["worker-gpu"]
+    assert gpu["profiles"] == ["worker-gpu"]
+    assert "cu" in gpu["build"]["args"]["TORCH_INDEX_URL"]
+    assert gpu["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
+
+
+def test_every_app_command_is_one_the_cli_takes() -> None:
+    for name in ("web", "worker", "worker-gpu"):
+        command = services()[name]["command"]
+        assert command[0] == "nnplayground"
+        args = _parser().parse_args(command[1:])  # exits (fails the test) if refused
+        assert args.redis == "redis://redis:6379/0"
+
+
+def test_the_proxy_upgrades_websockets_to_the_replicas() -> None:
+    proxy = services()["proxy"]
+    config_file = proxy["volumes"][0].split(":")[0]
+    config = (ROOT / config_file).read_text()
+    assert "proxy_set_header Upgrade $http_upgrade;" in config
+    assert "proxy_set_header Connection $connection_upgrade;" in config
+    assert "server web:8000;" in config
