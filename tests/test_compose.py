@@ -76,6 +76,13 @@ def test_every_app_command_is_one_the_cli_takes() -> None:
         assert args.redis == "redis://redis:6379/0"
 
 
+def test_the_replicas_trust_the_proxys_address_alone() -> None:
+    s = services()
+    proxy_ip = s["proxy"]["networks"]["default"]["ipv4_address"]
+    assert s["web"]["environment"]["NNP_TRUSTED_PROXIES"] == f'["{proxy_ip}"]'
+    assert s["web"]["environment"]["NNP_REDIS_URL"] == "redis://redis:6379/0"
+
+
 def test_the_proxy_upgrades_websockets_to_the_replicas() -> None:
     proxy = services()["proxy"]
     config_file = proxy["volumes"][0].split(":")[0]
