@@ -1,15 +1,17 @@
 """compose.yaml (docs/deploy.md): valid against the Compose specification's JSON schema
-(vendored by check-jsonschema: no network at test time), or `docker compose config` where
-Docker's compose plugin exists; and shaped as the deployment needs."""
+(vendored by check-jsonschema, read in process: no network at test time), and by
+`docker compose config` where Docker's compose plugin exists; shaped as deployed."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
-import sys
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -19,11 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "compose.yaml"
 
 
-def check_schema(path: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema"]
-    return subprocess.run(
-        [*command, "vendor.compose-spec", str(path)], capture_output=True, text=True, timeout=60
-    )
+def schema_errors(path: Path) -> list[str]:
+    """What the Compose specification's JSON schema (as check-jsonschema vendors it) finds
+    wrong with the file at `path`."""
+    schema_file = files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json"
+    schema = json.loads(schema_file.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    document = yaml.safe_load(path.read_text())
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
 
 
 def services() -> dict[str, Any]:
@@ -31,14 +36,13 @@ def services() -> dict[str, Any]:
 
 
 def test_compose_file_is_valid_against_the_compose_schema() -> None:
-    result = check_schema(COMPOSE)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert schema_errors(COMPOSE) == []
 
 
 def test_the_schema_check_refuses_a_broken_compose_file(tmp_path: Path) -> None:
     broken = tmp_path / "compose.yaml"
     broken.write_text(COMPOSE.read_text().replace("healthcheck:", "healthcheckk:", 1))
-    assert check_schema(broken).returncode != 0
+    assert any("healthcheckk" in error for error in schema_errors(broken))
 
 
 @pytest.mark.skipif(
