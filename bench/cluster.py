@@ -2,11 +2,12 @@
 (`serve --redis`) and 4 worker hosts (`worker --redis`, one worker process each) as
 loopback processes, N simulated students spread over the replicas, each on its own socket
 and loopback address, training TensorFlow Playground's default net and watching the 2-D
-views at 10 fps (as bench/class.py simulates them). Then the same N against the
-single-process server (bench/class.py's measure: `serve` with 2 workers). Not a test.
+views at 10 fps (as bench/class.py simulates them). Then the same class against one
+`serve` process with 2 workers, the single-process server. Not a test.
 
     python bench/cluster.py                  # N = 200 500
     python bench/cluster.py 50 --window 10 --json out.json
+    python bench/cluster.py 500 --setups single
 
 For each N, after a warm-up, over a window:
 - epochs/s per session (min, median), from the status events' steps;
@@ -14,7 +15,8 @@ For each N, after a warm-up, over a window:
   bench reads those runs' frame streams as a replica would; a frame's stream id is Redis's
   clock (ms) when its host published it; its arrival on the socket is matched by content;
 - Redis CPU (% of one core) and memory (used_memory, the highest sample, MiB);
-- the replicas' CPU (both, % of one core) and the hosts' (with their workers).
+- the replicas' CPU (both, % of one core) and the hosts' (with their workers); for the
+  single process, its web process and its workers (no Redis, no frame latency).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +42,7 @@ import httpx
 import redis.asyncio as aredis
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stream import free_port  # noqa: E402
+from stream import free_port, serve  # noqa: E402
 
 from app.client import connect  # noqa: E402
 
@@ -145,7 +148,12 @@ async def measure_cluster(n: int, warmup: float, window: float) -> Figures:
         processes, port, urls = start_cluster(folder, n)
         try:
             await wait_cluster(port, urls)
-            return await _measure(n, port, urls, processes, warmup, window)
+
+            def usage() -> list[int]:  # Redis, the replicas, the hosts with their workers
+                ticks = [bench_class.tree_usage(p.pid)[0] for p in processes]
+                return [ticks[0], sum(ticks[1 + HOSTS :]), sum(ticks[1 : 1 + HOSTS])]
+
+            return await _measure("cluster", n, urls, port, usage, warmup, window)
         finally:
             for process in reversed(processes):
                 process.terminate()
@@ -153,8 +161,31 @@ async def measure_cluster(n: int, warmup: float, window: float) -> Figures:
                 process.wait(30)
 
 
+async def measure_single(n: int, warmup: float, window: float) -> Figures:
+    """The same class against one `serve` process with 2 workers, as bench/class.py runs it."""
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        server = serve(port, folder, NNP_WORKERS="2", NNP_MAX_RUNS="2000",
+                       NNP_WS_SOCKETS_TOTAL="2000")  # fmt: skip
+        try:
+
+            def usage() -> list[int]:  # no Redis; the web process; its workers
+                web, tree = (
+                    bench_class.process_ticks(server.pid),
+                    bench_class.tree_usage(server.pid),
+                )
+                return [0, web, tree[0] - web]
+
+            return await _measure(
+                "single", n, [f"http://127.0.0.1:{port}"], None, usage, warmup, window
+            )
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
 async def _measure(
-    n: int, port: int, urls: list[str], processes: list[subprocess.Popen[bytes]],
+    setup: str, n: int, urls: list[str], port: int | None, usage: Callable[[], list[int]],
     warmup: float, window: float,
 ) -> Figures:  # fmt: skip
     load_before = os.getloadavg()[0]
@@ -162,8 +193,9 @@ async def _measure(
     arrivals: list[list[tuple[float, bytes]]] = [[] for _ in range(n)]
     statuses: list[list[tuple[float, int]]] = [[] for _ in range(n)]
     runs: list[str] = [""] * n
+    running = [asyncio.Event() for _ in range(n)]
     clients = [
-        await connect(urls[i % REPLICAS], local_addr=(f"127.0.{1 + i // 250}.{1 + i % 250}", 0))
+        await connect(urls[i % len(urls)], local_addr=(f"127.0.{1 + i // 250}.{1 + i % 250}", 0))
         for i in range(n)
     ]
 
@@ -178,30 +210,38 @@ async def _measure(
             if event["type"] == "status":
                 statuses[i].append((time.monotonic(), event["step"]))
                 runs[i] = event["run"]
+                if event["state"] == "running":
+                    running[i].set()
 
     readers = [asyncio.create_task(read(i)) for i in range(n)]
-    store = aredis.Redis(port=port)
+    store = aredis.Redis(port=port) if port is not None else None
     try:
         for c in clients:
             await c.start(bench_class.DEFAULT)
             await c.view(**bench_class.VIEW)
+        # Every run trains before the warm-up starts (the single server's workers may
+        # still be importing torch when it first answers).
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in running)), 300)
         await asyncio.sleep(warmup)
         start = time.monotonic()
         end = start + window
-        frames = asyncio.create_task(follow_frames(store, runs[:SAMPLED], end))
-        ticks = _ticks(processes)
-        peak = 0.0
+        frames = asyncio.create_task(follow_frames(store, runs[:SAMPLED], end)) if store else None
+        ticks = usage()
+        peak = float("nan")
         while time.monotonic() < end:
-            peak = max(peak, (await store.info("memory"))["used_memory"] / 2**20)
+            if store is not None:
+                memory = (await store.info("memory"))["used_memory"] / 2**20
+                peak = memory if peak != peak else max(peak, memory)
             await asyncio.sleep(0.5)
-        published = await frames
-        after = _ticks(processes)
+        published = await frames if frames is not None else {}
+        after = usage()
         took = time.monotonic() - start
     finally:
         for c in clients:
             await c.close()
         await asyncio.gather(*readers, return_exceptions=True)
-        await store.aclose()
+        if store is not None:
+            await store.aclose()
     cpu = [bench_class.cpu_percent(b, a, took) for b, a in zip(ticks, after, strict=True)]
     epochs = [bench_class.rate_in_window(s, start, end) / spe for s in statuses]
     latencies = [
@@ -211,25 +251,10 @@ async def _measure(
         if digest in published
     ]
     return Figures(
-        "cluster", n, min(epochs), statistics.median(epochs),
+        setup, n, min(epochs), statistics.median(epochs),
         bench_class.percentile(latencies, 50), bench_class.percentile(latencies, 99),
-        cpu[0], peak, sum(cpu[1 + HOSTS:]), sum(cpu[1:1 + HOSTS]),
+        cpu[0] if store is not None else float("nan"), peak, cpu[1], cpu[2],
         load_before, os.getloadavg()[0],
-    )  # fmt: skip
-
-
-def _ticks(processes: list[subprocess.Popen[bytes]]) -> list[int]:
-    return [bench_class.tree_usage(p.pid)[0] for p in processes]
-
-
-async def measure_single(n: int, warmup: float, window: float) -> Figures:
-    """The same class against one `serve` process with 2 workers (bench/class.py)."""
-    level = (await bench_class.main([n], warmup, window, fresh=True))[0]
-    nan = float("nan")
-    return Figures(
-        "single", n, level.epochs_min, level.epochs_median, nan, nan, nan, nan,
-        level.web_cpu_percent, level.cpu_percent - level.web_cpu_percent,
-        level.load_before, level.load_after,
     )  # fmt: skip
 
 
@@ -247,13 +272,13 @@ def table(rows: list[Figures]) -> str:
     return "\n".join([head, *lines])
 
 
-async def main(counts: list[int], warmup: float, window: float) -> list[Figures]:
+async def main(counts: list[int], warmup: float, window: float, setups: list[str]) -> list[Figures]:
+    measures = {"cluster": measure_cluster, "single": measure_single}
     rows: list[Figures] = []
     for n in counts:
-        rows.append(await measure_cluster(n, warmup, window))
-        print(table(rows).splitlines()[-1] if len(rows) > 1 else table(rows), flush=True)
-        rows.append(await measure_single(n, warmup, window))
-        print(table(rows).splitlines()[-1], flush=True)
+        for setup in setups:
+            rows.append(await measures[setup](n, warmup, window))
+            print(table(rows) if len(rows) == 1 else table(rows).splitlines()[-1], flush=True)
     return rows
 
 
@@ -263,7 +288,10 @@ if __name__ == "__main__":
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--window", type=float, default=15.0)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--setups", nargs="+", default=["cluster", "single"], choices=["cluster", "single"]
+    )
     args = parser.parse_args()
-    figures = asyncio.run(main(args.counts, args.warmup, args.window))
+    figures = asyncio.run(main(args.counts, args.warmup, args.window, args.setups))
     if args.json:
         args.json.write_text(json.dumps([asdict(f) for f in figures], indent=2))
