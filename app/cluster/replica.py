@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from app.cluster import dispatch, hosts, names, reaper, streams
 from app.cluster.host import REDIS_DOWN, RETRY_S
 from app.settings import Settings
-from app.worker.api import Deliver, PoolBusy
+from app.worker.api import Deliver, Event, PoolBusy
 
 log = logging.getLogger(__name__)
 REAP_EVERY_S = 0.5  # with the 3 s lease: a lost host's runs fail within 3.5 s
@@ -117,6 +117,12 @@ class ClusterPool:
     def command(self, run_id: str, message: dict[str, Any]) -> None:
         if run_id in self._deliver:
             self._jobs.put_nowait(lambda: streams.send_command(self.redis, run_id, message))
+
+    async def fetch_state(self, run_id: str, timeout: float) -> Event | None:
+        """A run's weights for an export: not carried over Redis yet (they are raw tensors,
+        megabytes for a CNN), so None, which callers answer as a run whose weights could
+        not be had. docs/deploy.md lists this limit."""
+        return None
 
     def close_run(self, run_id: str) -> None:
         """Forgets the run here; closes it on its host unless another replica adopted it

@@ -138,18 +138,6 @@ class Session:
     def training(self) -> bool:
         return self.last_status is not None and self.last_status.get("state") == "running"
 
-    def open_run(self, pool: Pool, spec: dict[str, Any], paused: bool) -> str:
-        """Replaces the session's run by a new one (raises PoolBusy, keeping none)."""
-        self.close_run(pool)
-        ticket = self.ticket = object()
-        self.run_id = pool.open_run(spec, self._deliver_for(ticket), paused)
-        pool.remember(self.token, self.run_id, False)
-        self.spec = spec
-        self.thumbnail_renew_at = 0.0
-        data = spec.get("data") or {}
-        self.file = data.get("file") if data.get("dataset") == "csv" else None
-        return self.run_id
-
     async def adopt_run(self, pool: Pool, run_id: str) -> None:
         """Takes over a run another web replica served this session (app/cluster): its
         events so far replay into the outbox, which keeps the newest while detached."""
@@ -183,6 +171,19 @@ class Session:
                 self.run_id, self.ticket = None, object()
 
         return deliver
+
+    def open_run(self, pool: Pool, spec: dict[str, Any], paused: bool) -> str:
+        """Replaces the session's run by a new one (raises PoolBusy, keeping none)."""
+        self.close_run(pool)
+        ticket = self.ticket = object()
+        deliver = self._deliver_for(ticket)
+        self.run_id = pool.open_run(spec, deliver, paused)
+        self.spec = spec
+        self.thumbnail_renew_at = 0.0
+        data = spec.get("data") or {}
+        self.file = data.get("file") if data.get("dataset") == "csv" else None
+        pool.remember(self.token, self.run_id, False)
+        return self.run_id
 
     def close_run(self, pool: Pool) -> None:
         if self.run_id is not None:

@@ -170,6 +170,11 @@ class WorkerPool:
         if entry is not None:
             self._workers[entry[0]].link.send(("message", run_id, message))
 
+    def close_run(self, run_id: str) -> None:
+        worker = self._forget(run_id)[0]
+        if worker is not None:
+            worker.link.send(("close", run_id, None))
+
     def remember(self, token: str, run_id: str, resume: bool) -> None:
         pass  # one process: its sessions hold their runs themselves
 
@@ -178,11 +183,6 @@ class WorkerPool:
 
     async def adopt(self, run_id: str, deliver: Deliver) -> None:
         raise KeyError(run_id)  # never asked: recall names no run
-
-    def close_run(self, run_id: str) -> None:
-        worker = self._forget(run_id)[0]
-        if worker is not None:
-            worker.link.send(("close", run_id, None))
 
     def _forget(self, run_id: str) -> tuple[Worker | None, Deliver | None]:
         """Drops a run from the books; its worker (if still there) and its owner."""
