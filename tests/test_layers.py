@@ -26,6 +26,7 @@ RANKS = {
     "app.lessons": 5,
     "app.worker": 6,
     "app.client": 6,
+    "app.cluster": 6.5,  # Redis scale-out: worker hosts run app.worker; app.web picks it
     "app.web": 7,
     "app.cli": 8,
 }
