@@ -100,9 +100,35 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="no class mode on a non-loopback host: anyone who reaches it may use it",
     )
+    serve.add_argument(
+        "--redis",
+        default=None,
+        metavar="URL",
+        help="serve as a web replica whose runs train on `nnplayground worker` hosts "
+        "reached through this Redis (redis://host:6379/0)",
+    )
     serve.set_defaults(func=_serve)
+    _add_worker_command(sub)
     _add_lesson_commands(sub)
     return parser
+
+
+def _add_worker_command(sub: Any) -> None:
+    worker = sub.add_parser(
+        "worker", help="a worker host: trains the runs of web replicas sharing a Redis"
+    )
+    worker.add_argument("--redis", required=True, metavar="URL", help="redis://host:6379/0")
+    worker.add_argument(
+        "--slots", type=int, default=32, help="runs this host trains at most (default 32)"
+    )
+    worker.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    worker.set_defaults(func=_worker)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from app.cluster.main import run_worker_host
+
+    return run_worker_host(args.redis, args.slots, args.device)
 
 
 def _add_lesson_commands(sub: Any) -> None:
@@ -468,6 +494,7 @@ def _serve(args: argparse.Namespace) -> int:
 FLAG_RULES = {
     "class_code": "must be 4 to 32 letters and digits",
     "teacher_key": "must be 12 to 128 letters, digits, '-' or '_'",
+    "redis_url": "must be a redis:// or rediss:// URL",
 }
 
 
@@ -482,6 +509,7 @@ def _serve_settings(args: argparse.Namespace) -> Settings | None:
         "class_code": args.class_code,
         "teacher_key": args.teacher_key,
         "open_access": args.open or None,
+        "redis_url": args.redis,
     }
     try:
         settings = Settings(**{k: v for k, v in flags.items() if v is not None})
@@ -489,7 +517,8 @@ def _serve_settings(args: argparse.Namespace) -> Settings | None:
         for err in format_errors(e):
             field = err["field"]
             words = FLAG_RULES.get(field, err["message"])
-            print(f"error: --{field.replace('_', '-')}: {words}", file=sys.stderr)
+            flag = "redis" if field == "redis_url" else field.replace("_", "-")
+            print(f"error: --{flag}: {words}", file=sys.stderr)
         return None
     return with_class_credentials(settings)
 

@@ -177,6 +177,10 @@ class Settings(BaseSettings):
     group_runs: bool = True
     # Runs on the whole server, beyond which starting one answers "server busy".
     max_runs: int = Field(200, ge=1, le=100_000)
+    # A Redis URL (redis://host:6379/0): `serve` is then a web replica whose runs train on
+    # worker hosts (`nnplayground worker`) reached through Redis Streams (app/cluster);
+    # None: the workers are this process's own (the embedded default).
+    redis_url: str | None = Field(None, pattern=r"^rediss?://\S+$")
     # A run ends ("failed: time limit") after this much wall time.
     run_time_limit_s: float = Field(3600.0, gt=0)
     # A run whose one training step took longer than this (seconds, measured) ends as failed:

@@ -27,6 +27,7 @@ RANKS = {
     "app.export": 5,  # a trained Run -> a script, weights and ONNX (app.train's Run, no web)
     "app.worker": 6,
     "app.client": 6,
+    "app.cluster": 6.5,  # Redis scale-out: worker hosts run app.worker; app.web picks it
     "app.web": 7,
     "app.cli": 8,
 }

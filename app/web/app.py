@@ -41,9 +41,21 @@ from app.web.routes import (
 )
 from app.web.routes import classroom as classroom_routes
 from app.web.sessions import SessionRegistry
+from app.worker.api import Pool
 from app.worker.pool import WorkerPool
 
 log = logging.getLogger(__name__)
+
+
+def make_pool(settings: Settings) -> Pool:
+    """This process's workers, or, with a Redis URL, the cluster's worker hosts."""
+    if settings.redis_url is None:
+        return WorkerPool(settings)
+    from redis.asyncio import Redis
+
+    from app.cluster.replica import ClusterPool
+
+    return ClusterPool(settings, Redis.from_url(settings.redis_url))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,14 +67,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.catalog = build_catalog(settings.limits)
-        app.state.pool = pool = WorkerPool(settings)
+        app.state.pool = pool = make_pool(settings)
         app.state.sessions = sessions = SessionRegistry(settings, pool)
         app.state.sockets = SocketCounter(settings.ws_sockets_per_ip, settings.ws_sockets_total)
         await pool.start(wait=False)  # serve the page while the workers import torch
         try:
             yield
         finally:
-            sessions.end_all()
+            if settings.redis_url is None:  # a replica's runs outlive it: students move on
+                sessions.end_all()
             await pool.stop()
 
     app = FastAPI(title="NN Playground", version=__version__, lifespan=lifespan)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from app.protocol import WatchingEvent, dumps
@@ -137,10 +138,15 @@ class Session:
     def training(self) -> bool:
         return self.last_status is not None and self.last_status.get("state") == "running"
 
-    def open_run(self, pool: Pool, spec: dict[str, Any], paused: bool) -> str:
-        """Replaces the session's run by a new one (raises PoolBusy, keeping none)."""
-        self.close_run(pool)
+    async def adopt_run(self, pool: Pool, run_id: str) -> None:
+        """Takes over a run another web replica served this session (app/cluster): its
+        events so far replay into the outbox, which keeps the newest while detached."""
         ticket = self.ticket = object()
+        self.run_id = run_id
+        await pool.adopt(run_id, self._deliver_for(ticket))
+
+    def _deliver_for(self, ticket: object) -> Callable[[Event], None]:
+        """The callback of the run `ticket` names."""
 
         def deliver(event: Event) -> None:
             # Events of a run this session has since replaced or closed are dropped.
@@ -164,6 +170,13 @@ class Session:
                 # died; this event says so): the session too, and commands answer no_run
                 self.run_id, self.ticket = None, object()
 
+        return deliver
+
+    def open_run(self, pool: Pool, spec: dict[str, Any], paused: bool) -> str:
+        """Replaces the session's run by a new one (raises PoolBusy, keeping none)."""
+        self.close_run(pool)
+        ticket = self.ticket = object()
+        deliver = self._deliver_for(ticket)
         self.run_id = pool.open_run(spec, deliver, paused)
         self.spec = spec
         for watcher in self.watchers:  # the teacher's view lays out the new network
@@ -171,6 +184,7 @@ class Session:
         self.thumbnail_renew_at = 0.0
         data = spec.get("data") or {}
         self.file = data.get("file") if data.get("dataset") == "csv" else None
+        pool.remember(self.token, self.run_id, False)
         return self.run_id
 
     def watching(self) -> Event:
@@ -194,6 +208,19 @@ class SessionRegistry:
         self.settings, self.pool = settings, pool
         self.sessions: dict[str, Session] = {}
         self.rebuilds: dict[str, RateLimit] = {}  # starts and resets, per client IP
+
+    async def recall(self, ip: str, token: str | None) -> None:
+        """A session another web replica served (app/cluster): takes it over here, with its
+        run, so `attach` resumes it. Nothing in one process: its sessions are all here."""
+        if not token or token in self.sessions:
+            return
+        found = await self.pool.recall(token)
+        if found is None or token in self.sessions:
+            return
+        session = Session(token, ip, self.settings)
+        await session.adopt_run(self.pool, found[0])
+        session.resume_on_attach = found[1]
+        self.sessions[token] = session
 
     def attach(self, socket: Attached, ip: str, token: str | None) -> tuple[Session, bool]:
         """The session named by `token` (taken over from any socket still holding it), or a
@@ -242,6 +269,7 @@ class SessionRegistry:
             session.resume_on_attach = replay and (session.training or session.resuming)
             session.resuming = False
             self.pool.command(session.run_id, {"type": "pause"})
+            self.pool.remember(session.token, session.run_id, session.resume_on_attach)
         loop = asyncio.get_running_loop()
         session.expiry = loop.call_later(self.settings.ws_resume_grace_s, self.end, session)
 

@@ -139,6 +139,7 @@ class Connection:
             task.cancel()
 
     async def serve(self, token: str | None) -> None:
+        await self.registry.recall(self.ip, token)  # a session another replica served
         session, resumed = self.registry.attach(self, self.ip, token)
         self.session = session
         bind_session(session, self.ws)  # class mode: whose it is, from which page

@@ -56,5 +56,16 @@ class Pool(Protocol):
     def close_run(self, run_id: str) -> None:
         """Stops and forgets a run; its callback receives nothing more."""
 
+    def remember(self, token: str, run_id: str, resume: bool) -> None:
+        """Records a session's run (and whether a resume plays it again) where another web
+        replica finds it (app/cluster/replica.py); in one process, the sessions suffice."""
+
+    async def recall(self, token: str) -> tuple[str, bool] | None:
+        """A session's run another replica served, and whether to play it again, or None."""
+
+    async def adopt(self, run_id: str, deliver: Deliver) -> None:
+        """Serves a run started through another replica: replays its events to `deliver`
+        (up to now, before returning), then follows them."""
+
     @property
     def run_count(self) -> int: ...

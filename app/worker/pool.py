@@ -143,7 +143,11 @@ class WorkerPool:
 
     # --- runs ---
 
-    def open_run(self, spec: dict[str, Any], deliver: Deliver, paused: bool = False) -> str:
+    def open_run(
+        self, spec: dict[str, Any], deliver: Deliver, paused: bool = False, run_id: str = ""
+    ) -> str:
+        """`run_id`: the id a worker host (app/cluster/host.py) was given by the cluster;
+        by default a new one."""
         if len(self._runs) >= self.settings.max_runs:
             raise PoolBusy(
                 f"the server is busy: it runs {self.settings.max_runs} experiments "
@@ -157,7 +161,7 @@ class WorkerPool:
                 "no worker is ready right now (one is starting); try again in a few seconds"
             )
         worker = min(live, key=lambda w: len(w.runs))
-        run_id = uuid.uuid4().hex[:12]
+        run_id = run_id or uuid.uuid4().hex[:12]
         self._runs[run_id] = (worker.slot, deliver)
         worker.runs.add(run_id)
         worker.link.send(("open", run_id, {"spec": spec, "paused": paused}))
@@ -192,6 +196,15 @@ class WorkerPool:
         worker = self._forget(run_id)[0]
         if worker is not None:
             worker.link.send(("close", run_id, None))
+
+    def remember(self, token: str, run_id: str, resume: bool) -> None:
+        pass  # one process: its sessions hold their runs themselves
+
+    async def recall(self, token: str) -> tuple[str, bool] | None:
+        return None  # a token this process does not know names no run
+
+    async def adopt(self, run_id: str, deliver: Deliver) -> None:
+        raise KeyError(run_id)  # never asked: recall names no run
 
     def _forget(self, run_id: str) -> tuple[Worker | None, Deliver | None]:
         """Drops a run from the books; its worker (if still there) and its owner."""

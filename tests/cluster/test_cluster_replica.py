@@ -1,0 +1,111 @@
+"""A web replica's pool (app/cluster/replica.py) against fakeredis: two replicas on one
+Redis, a session moving between them, and a host's events reaching the right session."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import fakeredis
+
+from app.cluster import hosts, names, streams
+from app.cluster.replica import ClusterPool
+from app.settings import Settings
+from app.worker.api import Event
+
+Scenario = Callable[[ClusterPool, ClusterPool, Any], Awaitable[None]]
+
+
+def with_replicas(scenario: Scenario) -> None:
+    async def main() -> None:
+        server = fakeredis.FakeServer()
+        store = fakeredis.FakeAsyncRedis(server=server)
+        a = ClusterPool(Settings(), fakeredis.FakeAsyncRedis(server=server))
+        b = ClusterPool(Settings(), fakeredis.FakeAsyncRedis(server=server))
+        await hosts.register(store, hosts.HostInfo("h1", "cpu", 4, 0), lease_ms=60_000)
+        for replica in (a, b):
+            await replica.start(wait=True)
+        try:
+            await scenario(a, b, store)
+        finally:
+            for replica in (a, b):
+                await replica.stop()
+            await store.aclose()
+
+    asyncio.run(main())
+
+
+async def until(probe: Callable[[], Awaitable[bool]], what: str) -> None:
+    for _ in range(300):
+        if await probe():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{what}: not within 3 s")
+
+
+async def publish(store: Any, run: str, *events: Event) -> None:
+    async with store.pipeline() as pipe:
+        for event in events:
+            streams.publish(pipe, run, event)
+        await pipe.execute()
+
+
+def test_a_moved_session_replays_its_run_and_the_old_replica_cannot_close_it() -> None:
+    async def scenario(a: ClusterPool, b: ClusterPool, store: Any) -> None:
+        seen_a: list[Event] = []
+        run = a.open_run({"seed": 1}, seen_a.append)
+        a.remember("token-1", run, False)
+        await until(lambda: _exists(store, names.dispatch_stream("cpu")), "dispatched")
+        await store.hset(names.run_key(run), mapping={"state": "owned", "owner": "h1"})
+        await publish(store, run, {"type": "status", "run": run, "state": "running", "step": 7})
+        await until(lambda: _truthy(len(seen_a) == 1), "A reads the status")
+
+        a.remember("token-1", run, True)  # A's socket closed while it trained
+        await until(lambda: _exists(store, names.session_key("token-1")), "remembered")
+        assert await b.recall("token-1") == (run, True)
+        seen_b: list[Event] = []
+        await b.adopt(run, seen_b.append)  # the replay is done before it returns
+        assert [e["step"] for e in seen_b] == [7]
+
+        a.close_run(run)  # A's grace ends: the run moved, so nothing is closed
+        b.command(run, {"type": "pause"})
+        await until(lambda: _length(store, names.control_stream(run), 1), "B's command")
+        commands = await store.xrange(names.control_stream(run))
+        assert [f[b"json"] for _, f in commands] == [b'{"type": "pause"}']
+
+        await publish(store, run, {"type": "status", "run": run, "state": "paused", "step": 9})
+        await until(lambda: _truthy(len(seen_b) == 2), "B follows the run")
+        assert len(seen_a) == 1  # A forgot it
+
+        b.close_run(run)  # the replica serving it closes it on its host
+        await until(lambda: _length(store, names.control_stream(run), 2), "B's close")
+        assert await b.recall("token-1") is None  # a closed run is not resumed
+
+    with_replicas(scenario)
+
+
+def test_a_runs_last_event_ends_its_delivery() -> None:
+    async def scenario(a: ClusterPool, b: ClusterPool, store: Any) -> None:
+        seen: list[Event] = []
+        run = a.open_run({"seed": 1}, seen.append)
+        done = {"type": "done", "run": run, "reason": "failed", "detail": "x", "closed": True}
+        await publish(store, run, done)
+        await until(lambda: _truthy(len(seen) == 1), "the done event")
+        assert a.run_count == 0  # forgotten: the reader no longer reads its streams
+        assert names.events_stream(run) not in a._last
+        assert await b.recall("nobody") is None
+
+    with_replicas(scenario)
+
+
+async def _exists(store: Any, key: str) -> bool:
+    return bool(await store.exists(key))
+
+
+async def _length(store: Any, key: str, n: int) -> bool:
+    return bool(await store.xlen(key) == n)
+
+
+async def _truthy(value: bool) -> bool:
+    return value
