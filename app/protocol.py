@@ -407,6 +407,17 @@ class DoneEvent(EventModel):
     best_epoch: int | None = None
 
 
+class SavingEvent(EventModel):
+    """Whether the run is being recorded in the runs database (docs/runs.md): sent once,
+    with `saved: false`, when a write of it failed or the database was too slow; the run
+    trains on, but what it does from then on may not be kept."""
+
+    type: Literal["saving"] = "saving"
+    run: str
+    saved: bool
+    message: str
+
+
 class FrameArray(EventModel):
     """One array of a binary frame: a uint8 map has `min` and `max` (lists for a sliced
     map, one per index along axis 0); a float16 array has neither."""
@@ -439,7 +450,8 @@ ServerEvent = Annotated[
     | GeneratedEvent
     | ErrorEvent
     | DoneEvent
-    | ClassEvent,
+    | ClassEvent
+    | SavingEvent,
     Field(discriminator="type"),
 ]
 SERVER_EVENT: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)

@@ -16,8 +16,9 @@ import secrets
 from collections import deque
 from typing import Any, Protocol
 
-from app.protocol import dumps
+from app.protocol import SavingEvent, dumps
 from app.settings import Settings
+from app.store.recorder import Recorder
 from app.web.guards import RateLimit
 from app.worker.api import Event, Pool
 
@@ -132,6 +133,14 @@ class Session:
         self.thumbnail: Event | None = None  # the latest, from its worker (a student's run)
         self.thumbnail_renew_at = 0.0  # when the worker must hear the teacher still watches
         self.watchers: set[Outbox] = set()  # the teacher's read-only views (class_watch.py)
+        # The runs database (app/store): whose the runs are (the browser's owner cookie, or
+        # the student), what kind, and the record of the current run (a reset starts a new
+        # one, recorded from the reset's first status on).
+        self.owner = f"session:{token}"
+        self.kind = "playground"
+        self.recorder: Recorder | None = None
+        self.record_id: str | None = None
+        self.record_waits_reset = False
 
     @property
     def training(self) -> bool:
@@ -145,6 +154,9 @@ class Session:
         def deliver(event: Event) -> None:
             # Events of a run this session has since replaced or closed are dropped.
             if ticket is not self.ticket:
+                return
+            self.record(event)
+            if event["type"] == "checkpoint":  # for the database, not the page
                 return
             closed = event.pop("closed", False)
             if event["type"] == "status":
@@ -166,12 +178,43 @@ class Session:
 
         self.run_id = pool.open_run(spec, deliver, paused)
         self.spec = spec
+        self.begin_record()
         self.thumbnail_renew_at = 0.0
         data = spec.get("data") or {}
         self.file = data.get("file") if data.get("dataset") == "csv" else None
         return self.run_id
 
+    # --- recording (app/store) ---
+
+    def begin_record(self, after_reset: bool = False) -> None:
+        """A new record for the current run (at start, and at a reset: then the events
+        still on their way from before the reset are not recorded)."""
+        if self.recorder is None or self.spec is None:
+            return
+        if self.record_id is not None:
+            self.recorder.end(self.record_id)
+        self.record_id = secrets.token_hex(6)
+        self.record_waits_reset = after_reset
+        kind = "gan" if self.spec.get("kind") == "gan" else self.kind
+        self.recorder.begin(self.record_id, self.owner, kind, self.spec, self.warn_unsaved)
+
+    def record(self, event: Event) -> None:
+        if self.recorder is None or self.record_id is None:
+            return
+        if self.record_waits_reset:
+            if event["type"] != "status" or event.get("step") != 0:
+                return
+            self.record_waits_reset = False
+        self.recorder.event(self.record_id, event)
+
+    def warn_unsaved(self, message: str) -> None:
+        if self.run_id is not None:
+            self.outbox.put(SavingEvent(run=self.run_id, saved=False, message=message).wire())
+
     def close_run(self, pool: Pool) -> None:
+        if self.recorder is not None and self.record_id is not None:
+            self.recorder.end(self.record_id)
+        self.record_id = None
         if self.run_id is not None:
             pool.close_run(self.run_id)
         self.run_id, self.ticket, self.last_status = None, object(), None
@@ -183,8 +226,8 @@ class Session:
 class SessionRegistry:
     """Sessions by token; attaches sockets to them and closes runs nobody came back for."""
 
-    def __init__(self, settings: Settings, pool: Pool) -> None:
-        self.settings, self.pool = settings, pool
+    def __init__(self, settings: Settings, pool: Pool, recorder: Recorder | None = None) -> None:
+        self.settings, self.pool, self.recorder = settings, pool, recorder
         self.sessions: dict[str, Session] = {}
         self.rebuilds: dict[str, RateLimit] = {}  # starts and resets, per client IP
 
@@ -196,6 +239,7 @@ class SessionRegistry:
         if session is None:
             token = secrets.token_urlsafe(TOKEN_BYTES)
             session = self.sessions[token] = Session(token, ip, self.settings)
+            session.recorder = self.recorder
         if session.expiry is not None:
             session.expiry.cancel()
             session.expiry = None

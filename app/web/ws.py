@@ -36,6 +36,7 @@ from app.web.class_locks import message_refusal
 from app.web.class_runs import bind_session, start_refusal
 from app.web.class_watch import serve_watch, watch_refusal, watched_session
 from app.web.guards import RateLimit, Refusal, check_host, check_origin
+from app.web.owners import owner_of
 from app.web.sessions import Session, SessionRegistry
 from app.worker.api import Pool, PoolBusy
 
@@ -141,6 +142,7 @@ class Connection:
         session, resumed = self.registry.attach(self, self.ip, token)
         self.session = session
         bind_session(session, self.ws)  # class mode: whose it is, from which page
+        bind_owner(session, self.ws)
         try:
             if not await self.send(dumps(self.hello(resumed))) or self.close_with:
                 return
@@ -320,6 +322,8 @@ class Connection:
             self.error("no_run", "type", "there is no run: send start first")
         else:
             self.pool.command(session.run_id, message.model_dump())
+            if isinstance(message, Reset):  # a fresh run: a record of its own
+                session.begin_record(after_reset=True)
 
     async def start(self, session: Session, message: Start) -> None:
         limit = self.settings.ws_runs_per_ip
@@ -340,6 +344,14 @@ class Connection:
     def error(self, code: ErrorCode, field: str, message: str) -> None:
         event = ErrorEvent(run=self.session.run_id, code=code, field=field, message=message)
         self.session.outbox.put(event.wire())
+
+
+def bind_owner(session: Session, websocket: WebSocket) -> None:
+    """Whose the session's runs are in the runs database, and what kind (a lesson's arms
+    say `kind=lesson` in their address)."""
+    session.owner = owner_of(websocket) or f"session:{session.token}"
+    if websocket.query_params.get("kind") == "lesson":
+        session.kind = "lesson"
 
 
 def too_big(text: str | None, data: bytes | None, limit: int) -> bool:

@@ -24,6 +24,7 @@ from app.protocol import (
 from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
 from app.train import Run, Trainer, create_run
+from app.train.checkpoint import capture_optimizer, capture_weights
 from app.train.generate import GenerateError, generate_text
 from app.train.group.layout import DenseLayout, layout_of
 from app.train.probes import ObserveError, check_example_input
@@ -56,6 +57,8 @@ class HostedRun:
         self.next_metrics_at = 0.0
         self.started_at = time.monotonic()
         self.done_sent = False
+        self.checkpoint_step = 0  # the step of the last checkpoint sent
+        self.next_checkpoint_at = time.monotonic() + settings.checkpoint_s
         self.solo = False  # set when its group failed: it trains alone from then on
         self.layout: DenseLayout | None = None
         self.refresh_layout()
@@ -110,6 +113,7 @@ class HostedRun:
             self.run.reset(message.get("seed"))
             self._restart_rate()
             self.reported_points, self.done_sent = 0, False
+            self.checkpoint_step = 0
             self.pending_steps = 0
             self.refresh_layout()
             self.frames.refresh()
@@ -296,10 +300,40 @@ class HostedRun:
             self.next_metrics_at = now + 1 / self.settings.metrics_hz
         self.frames.report(now)
         self.thumbnail.report(now)
+        if self._checkpoint_due(now):
+            self.send_checkpoint(now)
         if self.run.done and not self.done_sent:
             self.send_done()
         elif now >= self.next_status_at and (self.runnable or self.next_status_at == 0.0):
             self.send_status()
+
+    # --- checkpoints (recorded by the web process: app/store) ---
+
+    def _checkpoint_due(self, now: float) -> bool:
+        """Every `checkpoint_s` while it trains, and as soon as it stops (paused, stepped,
+        done) with steps not yet checkpointed."""
+        if not self.settings.record_runs or self.run.step_count == self.checkpoint_step:
+            return False
+        periodic = self.settings.checkpoint_s > 0 and now >= self.next_checkpoint_at
+        return periodic or not self.runnable
+
+    def send_checkpoint(self, now: float) -> None:
+        """The run's weights and optimizer state as safetensors bytes (a grouped run's
+        tensors are views of its group's: copied here, the group goes on)."""
+        self.checkpoint_step = self.run.step_count
+        self.next_checkpoint_at = now + self.settings.checkpoint_s
+        last = self.run.history[-1] if self.run.history else None
+        self.emit(
+            {
+                "type": "checkpoint",
+                "run": self.id,
+                "step": self.run.step_count,
+                "epoch": self.run.epoch,
+                "val_loss": getattr(last, "val_loss", None),
+                "weights": capture_weights(self.run),
+                "optimizer": capture_optimizer(self.run),
+            }
+        )
 
     # --- the rate status reports ---
 
