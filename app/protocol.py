@@ -58,6 +58,15 @@ class Start(StrictModel):
     paused: bool = Field(False, description="Build the run but wait for resume or step.")
 
 
+class Reopen(StrictModel):
+    """Open a recorded run of yours (`GET /api/runs`) as this session's run, from its last
+    checkpoint: its weights, optimizer state, step, epoch and history (docs/runs.md)."""
+
+    type: Literal["reopen"]
+    id: str = Field(..., pattern=r"^[A-Za-z0-9_-]{1,32}$", description="The recorded run's id.")
+    paused: bool = Field(True, description="Wait for resume or step (false: train at once).")
+
+
 class Pause(StrictModel):
     type: Literal["pause"]
 
@@ -245,7 +254,18 @@ class EditWeight(StrictModel):
 
 
 ClientMessage = Annotated[
-    Start | Pause | Resume | Step | Reset | Set | View | Predict | Generate | Speed | EditWeight,
+    Start
+    | Reopen
+    | Pause
+    | Resume
+    | Step
+    | Reset
+    | Set
+    | View
+    | Predict
+    | Generate
+    | Speed
+    | EditWeight,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)

@@ -62,6 +62,21 @@ class Recorder:
 
         self.writer.submit(record_id, "record", create)
 
+    def follow(self, record_id: str, owner: str, warn: Warn) -> None:
+        """Records the events of a reopened run into its existing record."""
+        self.recordings[record_id] = Recording(record_id, owner, warn)
+
+    def load(self, owner: str, record_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """A recorded run of `owner` to reopen: its spec and its last checkpoint's bytes
+        ({"weights", "optimizer"}); None if it is not theirs or has no checkpoint. Reads
+        the disk: call off the event loop."""
+        with self.sessions() as db:
+            row = repo.get_run(db, owner, record_id)
+            found = None if row is None else repo.read_checkpoint(db, self.root, record_id)
+            if row is None or found is None:
+                return None
+            return row.spec, {"weights": found[1], "optimizer": found[2]}
+
     def event(self, record_id: str, event: dict[str, Any]) -> None:
         recording = self.recordings.get(record_id)
         if recording is None:

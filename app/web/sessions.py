@@ -146,8 +146,16 @@ class Session:
     def training(self) -> bool:
         return self.last_status is not None and self.last_status.get("state") == "running"
 
-    def open_run(self, pool: Pool, spec: dict[str, Any], paused: bool) -> str:
-        """Replaces the session's run by a new one (raises PoolBusy, keeping none)."""
+    def open_run(
+        self,
+        pool: Pool,
+        spec: dict[str, Any],
+        paused: bool,
+        reopen: tuple[str, dict[str, Any]] | None = None,
+    ) -> str:
+        """Replaces the session's run by a new one (raises PoolBusy, keeping none); with
+        `reopen` (a recorded run's id and checkpoint), that run continues, recorded as
+        before."""
         self.close_run(pool)
         ticket = self.ticket = object()
 
@@ -176,9 +184,9 @@ class Session:
                 # died; this event says so): the session too, and commands answer no_run
                 self.run_id, self.ticket = None, object()
 
-        self.run_id = pool.open_run(spec, deliver, paused)
+        self.run_id = pool.open_run(spec, deliver, paused, reopen[1] if reopen else None)
         self.spec = spec
-        self.begin_record()
+        self.begin_record(reopened=reopen[0] if reopen else None)
         self.thumbnail_renew_at = 0.0
         data = spec.get("data") or {}
         self.file = data.get("file") if data.get("dataset") == "csv" else None
@@ -186,15 +194,20 @@ class Session:
 
     # --- recording (app/store) ---
 
-    def begin_record(self, after_reset: bool = False) -> None:
+    def begin_record(self, after_reset: bool = False, reopened: str | None = None) -> None:
         """A new record for the current run (at start, and at a reset: then the events
-        still on their way from before the reset are not recorded)."""
+        still on their way from before the reset are not recorded), or the record of the
+        run `reopened`, continued."""
         if self.recorder is None or self.spec is None:
             return
         if self.record_id is not None:
             self.recorder.end(self.record_id)
-        self.record_id = secrets.token_hex(6)
         self.record_waits_reset = after_reset
+        if reopened is not None:
+            self.record_id = reopened
+            self.recorder.follow(reopened, self.owner, self.warn_unsaved)
+            return
+        self.record_id = secrets.token_hex(6)
         kind = "gan" if self.spec.get("kind") == "gan" else self.kind
         self.recorder.begin(self.record_id, self.owner, kind, self.spec, self.warn_unsaved)
 

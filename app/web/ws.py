@@ -26,6 +26,7 @@ from app.protocol import (
     ErrorEvent,
     HelloEvent,
     HelloLimits,
+    Reopen,
     Reset,
     Start,
     dumps,
@@ -308,7 +309,7 @@ class Connection:
         locks = getattr(self.ws.app.state, "class_locks", None)
         if (locked := message_refusal(locks, session.student, message)) is not None:
             self.error("locked", *locked)  # class mode: the teacher's lock; the run goes on
-        elif isinstance(message, Start | Reset) and not self.registry.may_rebuild(self.ip):
+        elif isinstance(message, Start | Reset | Reopen) and not self.registry.may_rebuild(self.ip):
             s = self.settings
             self.error(
                 "rate_limited",
@@ -318,6 +319,8 @@ class Connection:
             )
         elif isinstance(message, Start):
             await self.start(session, message)
+        elif isinstance(message, Reopen):
+            await self.reopen(session, message)
         elif session.run_id is None:
             self.error("no_run", "type", "there is no run: send start first")
         else:
@@ -340,6 +343,34 @@ class Connection:
             session.open_run(self.pool, message.spec.model_dump(), message.paused)
         except PoolBusy as e:
             self.error("busy", "", str(e))
+
+    async def reopen(self, session: Session, message: Reopen) -> None:
+        """A recorded run of this owner continues from its last checkpoint (docs/runs.md)."""
+        recorder = self.registry.recorder
+        found = None
+        if recorder is not None and message.id not in self.live_records():
+            found = await asyncio.to_thread(recorder.load, session.owner, message.id)
+        if found is None:
+            why = "no recorded run of yours with that id has a checkpoint, or it is open"
+            self.error("invalid", "id", why)
+            return
+        spec, checkpoint = found
+        limit = self.settings.ws_runs_per_ip
+        if session.run_id is None and self.registry.runs_from(self.ip) >= limit:
+            self.error("busy", "", f"at most {limit} runs from one address")
+            return
+        if (refusal := start_refusal(self.registry, session)) is not None:
+            self.error("busy", "", refusal)
+            return
+        await self.pool.wait_ready(self.settings.startup_timeout_s)
+        try:
+            session.open_run(self.pool, spec, message.paused, (message.id, checkpoint))
+        except PoolBusy as e:
+            self.error("busy", "", str(e))
+
+    def live_records(self) -> set[str]:
+        """The records that sessions are writing now (one is reopened once at a time)."""
+        return {s.record_id for s in self.registry.sessions.values() if s.record_id}
 
     def error(self, code: ErrorCode, field: str, message: str) -> None:
         event = ErrorEvent(run=self.session.run_id, code=code, field=field, message=message)

@@ -42,10 +42,17 @@ class Pool(Protocol):
     async def stop(self) -> None:
         """Ends every run and worker (no orphan processes)."""
 
-    def open_run(self, spec: dict[str, Any], deliver: Deliver, paused: bool = False) -> str:
+    def open_run(
+        self,
+        spec: dict[str, Any],
+        deliver: Deliver,
+        paused: bool = False,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> str:
         """Places a run on the least-loaded ready worker; returns its id. Raises PoolBusy
         (in words) when the server is full or no worker is ready.
-        `spec` is a validated ExperimentSpec as a dict (model_dump)."""
+        `spec` is a validated ExperimentSpec as a dict (model_dump); `checkpoint`, if
+        given, {"weights": bytes, "optimizer": bytes} to continue from."""
 
     def command(self, run_id: str, message: dict[str, Any]) -> None:
         """Forwards a validated client message (model_dump of pause/resume/step/reset/set/

@@ -24,7 +24,7 @@ from app.protocol import (
 from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
 from app.train import Run, Trainer, create_run
-from app.train.checkpoint import capture_optimizer, capture_weights
+from app.train.checkpoint import CheckpointError, capture_optimizer, capture_weights, restore
 from app.train.generate import GenerateError, generate_text
 from app.train.group.layout import DenseLayout, layout_of
 from app.train.probes import ObserveError, check_example_input
@@ -65,20 +65,32 @@ class HostedRun:
 
     @classmethod
     def open(
-        cls, run_id: str, spec_dict: dict[str, Any], settings: Settings, emit: Emit
+        cls,
+        run_id: str,
+        spec_dict: dict[str, Any],
+        settings: Settings,
+        emit: Emit,
+        checkpoint: dict[str, Any] | None = None,
     ) -> HostedRun | None:
-        """Builds the run, or reports why it cannot be built (then returns None)."""
+        """Builds the run (from `checkpoint`'s weights and optimizer state if given), or
+        reports why it cannot be built (then returns None)."""
         try:
             spec = ExperimentSpec.model_validate(spec_dict)
             data = load_data(spec, data_dir=settings.data_dir, limits=settings.limits)
             check_spec(spec, data=data, limits=settings.limits)
             run = create_run(spec, settings.device, data=data, limits=settings.limits)
-        except (ValidationError, SpecError) as e:
+            if checkpoint is not None:
+                restore(run, checkpoint["weights"], checkpoint["optimizer"])
+        except (ValidationError, SpecError, CheckpointError) as e:
             # The run does not exist: `closed` tells the pool and the session so, at once.
             error = ErrorEvent(run=run_id, code="invalid", **_where(e))
             emit(error.wire() | {"closed": True})
             return None
         hosted = cls(run_id, run, settings, emit)
+        # A reopened run's history is recorded already: only new points are sent, and
+        # its first checkpoint is the next one it trains to.
+        hosted.reported_points = len(run.history)
+        hosted.checkpoint_step = run.step_count
         hosted.send_status()
         return hosted
 
@@ -391,8 +403,10 @@ class HostedRun:
         self.next_status_at = time.monotonic() + 1 / self.settings.status_hz
 
 
-def _where(error: ValidationError | SpecError) -> dict[str, str]:
+def _where(error: ValidationError | SpecError | CheckpointError) -> dict[str, str]:
     """The first problem with a spec, as {field, message}, the field under `spec.`."""
+    if isinstance(error, CheckpointError):
+        return {"field": "id", "message": str(error)}
     if isinstance(error, SpecError):
         return {"field": f"spec.{error.field}", "message": error.message}
     return format_errors(error, prefix=("spec",))[0]

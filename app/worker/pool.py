@@ -141,7 +141,13 @@ class WorkerPool:
 
     # --- runs ---
 
-    def open_run(self, spec: dict[str, Any], deliver: Deliver, paused: bool = False) -> str:
+    def open_run(
+        self,
+        spec: dict[str, Any],
+        deliver: Deliver,
+        paused: bool = False,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> str:
         if len(self._runs) >= self.settings.max_runs:
             raise PoolBusy(
                 f"the server is busy: it runs {self.settings.max_runs} experiments "
@@ -158,7 +164,8 @@ class WorkerPool:
         run_id = uuid.uuid4().hex[:12]
         self._runs[run_id] = (worker.slot, deliver)
         worker.runs.add(run_id)
-        worker.link.send(("open", run_id, {"spec": spec, "paused": paused}))
+        payload = {"spec": spec, "paused": paused, "checkpoint": checkpoint}
+        worker.link.send(("open", run_id, payload))
         return run_id
 
     def command(self, run_id: str, message: dict[str, Any]) -> None:
