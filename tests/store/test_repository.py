@@ -55,7 +55,9 @@ def test_a_run_keeps_its_history_and_best(database: sessionmaker[Session]) -> No
         assert row.name == "xor, 1 layer"
 
 
-def test_checkpoints_are_safetensors_beside_the_database(database: sessionmaker[Session], tmp_path: Path) -> None:
+def test_checkpoints_are_safetensors_beside_the_database(
+    database: sessionmaker[Session], tmp_path: Path
+) -> None:
     run = create_run(ExperimentSpec.model_validate(SPEC), "cpu")
     run.step(25)
     with database.begin() as db:
