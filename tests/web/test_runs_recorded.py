@@ -5,6 +5,7 @@ SQLite database in a temp folder, real workers, a client with its own owner cook
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,12 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
+from safetensors.torch import load
 
 from app.client import Client, Event, connect
 from app.settings import Settings
 from tests.servers import running
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).parents[2]
 
 SPEC = {
     "seed": 2,
@@ -112,6 +115,33 @@ def test_a_browser_without_an_owner_cookie_is_given_one(recorded: tuple[str, Pat
         assert "HttpOnly" in first.headers["set-cookie"]
         again = http.get("/api/runs")  # the client sends the cookie back: none is set again
         assert "set-cookie" not in again.headers
+
+
+def test_lesson_arms_and_gans_are_recorded_as_such(recorded: tuple[str, Path]) -> None:
+    """A lesson's arm says `kind=lesson` in its socket's address; a GAN's checkpoint holds
+    both its networks."""
+    url, data_dir = recorded
+    owner = "k" * 32
+    gan = json.loads((ROOT / "examples" / "gan-gaussians.json").read_text())
+    gan.pop("description")
+    gan["gan"]["max_steps"] = 20
+
+    async def train() -> None:
+        async with await connect(url + "/ws?kind=lesson", additional_headers=cookie(owner)) as arm:
+            await arm.start(SPEC)
+            await arm.wait_for(done, timeout=30)
+        async with await socket(url, owner) as c:
+            await c.start(gan)
+            await c.wait_for(done, timeout=60)
+
+    asyncio.run(train())
+    with httpx.Client(base_url=url, timeout=10) as http:
+        runs = wait_listed(http, owner, lambda r: r["status"] == "done" and r["checkpoint"])
+    assert sorted(r["kind"] for r in runs) == ["gan", "lesson"]
+    gan_run = next(r for r in runs if r["kind"] == "gan")
+    assert gan_run["spec_summary"]["dataset"] == "gaussians8" and gan_run["steps"] == 20
+    weights = load((data_dir / "checkpoints" / gan_run["id"] / "last.safetensors").read_bytes())
+    assert {name.split(".")[0] for name in weights} == {"generator", "discriminator"}
 
 
 def test_a_failing_database_warns_and_no_run_stalls(recorded: tuple[str, Path]) -> None:
