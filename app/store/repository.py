@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.store.checkpoints import copy_file, remove_run_files, run_folder, write_file
 from app.store.models import CheckpointRow, MetricRow, RunRow
@@ -153,7 +153,11 @@ def read_checkpoint(
 
 def list_runs(db: Session, owner: str | None) -> list[RunRow]:
     """The owner's runs (every run when None), newest first."""
-    query = select(RunRow).order_by(RunRow.created.desc(), RunRow.id)
+    query = (
+        select(RunRow)
+        .options(selectinload(RunRow.checkpoint))  # one query for all, not one per run
+        .order_by(RunRow.created.desc(), RunRow.id)
+    )
     if owner is not None:
         query = query.where(RunRow.owner == owner)
     return list(db.scalars(query))
