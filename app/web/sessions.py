@@ -134,13 +134,13 @@ class Session:
         self.thumbnail_renew_at = 0.0  # when the worker must hear the teacher still watches
         self.watchers: set[Outbox] = set()  # the teacher's read-only views (class_watch.py)
         # The runs database (app/store): whose the runs are (the browser's owner cookie, or
-        # the student), what kind, and the record of the current run (a reset starts a new
-        # one, recorded from the reset's first status on).
+        # the student), what kind, and the record of the current run, with the furthest
+        # step it saw (a status at step 0 after it is a reset: a new record).
         self.owner = f"session:{token}"
         self.kind = "playground"
         self.recorder: Recorder | None = None
         self.record_id: str | None = None
-        self.record_waits_reset = False
+        self.record_step = 0
 
     @property
     def training(self) -> bool:
@@ -194,15 +194,14 @@ class Session:
 
     # --- recording (app/store) ---
 
-    def begin_record(self, after_reset: bool = False, reopened: str | None = None) -> None:
-        """A new record for the current run (at start, and at a reset: then the events
-        still on their way from before the reset are not recorded), or the record of the
-        run `reopened`, continued."""
+    def begin_record(self, reopened: str | None = None) -> None:
+        """A new record for the current run (at start, and after a reset), or the record of
+        the run `reopened`, continued."""
         if self.recorder is None or self.spec is None:
             return
         if self.record_id is not None:
             self.recorder.end(self.record_id)
-        self.record_waits_reset = after_reset
+        self.record_step = 0
         if reopened is not None:
             self.record_id = reopened
             self.recorder.follow(reopened, self.owner, self.warn_unsaved)
@@ -214,10 +213,12 @@ class Session:
     def record(self, event: Event) -> None:
         if self.recorder is None or self.record_id is None:
             return
-        if self.record_waits_reset:
-            if event["type"] != "status" or event.get("step") != 0:
-                return
-            self.record_waits_reset = False
+        if event["type"] == "status" and event.get("step") is not None:
+            # A reset (the page's, or the teacher's "Reset all") starts the run again at step
+            # 0; the events before it, already delivered in order, went to the old record.
+            if event["step"] == 0 and self.record_step > 0:
+                self.begin_record()
+            self.record_step = max(self.record_step, event["step"])
         self.recorder.event(self.record_id, event)
 
     def warn_unsaved(self, message: str) -> None:

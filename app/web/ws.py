@@ -325,8 +325,6 @@ class Connection:
             self.error("no_run", "type", "there is no run: send start first")
         else:
             self.pool.command(session.run_id, message.model_dump())
-            if isinstance(message, Reset):  # a fresh run: a record of its own
-                session.begin_record(after_reset=True)
 
     async def start(self, session: Session, message: Start) -> None:
         limit = self.settings.ws_runs_per_ip

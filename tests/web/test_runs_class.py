@@ -15,7 +15,7 @@ import pytest
 from app.client import connect
 from app.web.classroom import COOKIE
 from tests.servers import class_mode_server
-from tests.web.test_classroom import student
+from tests.web.test_classroom import student, teacher
 
 pytestmark = pytest.mark.slow
 
@@ -58,3 +58,25 @@ def test_each_student_lists_only_their_own_runs(class_server: str) -> None:
         assert ada.get(f"/api/runs/{ada_runs[0]['id']}").json()["epochs"] == 2
     with httpx.Client(base_url=class_server, timeout=10) as stranger:
         assert stranger.get("/api/runs").status_code == 401  # the class gate, as every route
+
+
+def test_the_teachers_reset_all_starts_each_run_a_new_record(class_server: str) -> None:
+    """ "Reset all" resets the runs from the server's side (not the student's socket): the
+    reset run is a new record, and the finished one keeps its epochs."""
+    with student(class_server, "Cy") as cy, teacher(class_server) as boss:
+
+        async def train_then_reset() -> None:
+            headers = {"Cookie": f"{COOKIE}={cy.cookies[COOKIE]}"}
+            async with await connect(class_server, additional_headers=headers) as c:
+                await c.start(SPEC)
+                await c.wait_for(lambda e: e["type"] == "done", timeout=30)
+                answer = await asyncio.to_thread(boss.post, "/api/class/reset")
+                assert answer.status_code == 200 and answer.json()["reset"] >= 1
+                await c.wait_for(lambda e: e["type"] == "status" and e["step"] == 0)
+
+        asyncio.run(train_then_reset())
+        deadline = time.monotonic() + 10
+        while len(runs := cy.get("/api/runs").json()["runs"]) < 2:
+            assert time.monotonic() < deadline, runs
+            time.sleep(0.05)  # the writer thread records it moments after the events
+        assert sorted(r["epochs"] for r in runs) == [0, 2]

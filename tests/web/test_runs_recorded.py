@@ -117,6 +117,29 @@ def test_a_browser_without_an_owner_cookie_is_given_one(recorded: tuple[str, Pat
         assert "set-cookie" not in again.headers
 
 
+def test_a_reset_starts_a_new_record(recorded: tuple[str, Path]) -> None:
+    """The run trained to its end, reset, trained again: two records, each with its own
+    five epochs (none of the first run's points in the second)."""
+    url, _ = recorded
+    owner = "z" * 32
+
+    async def train_twice() -> None:
+        async with await socket(url, owner) as c:
+            await c.start(SPEC)
+            await c.wait_for(done, timeout=30)
+            await c.reset()
+            await c.resume()
+            await c.wait_for(done, timeout=30)
+
+    asyncio.run(train_twice())
+    with httpx.Client(base_url=url, timeout=10) as http:
+        runs = wait_listed(http, owner, lambda r: r["status"] == "done" and r["checkpoint"], 2)
+        assert len(runs) == 2, runs
+        for run in runs:
+            one = http.get(f"/api/runs/{run['id']}", headers=cookie(owner)).json()
+            assert [p["epoch"] for p in one["metrics"]] == [1, 2, 3, 4, 5]
+
+
 def test_lesson_arms_and_gans_are_recorded_as_such(recorded: tuple[str, Path]) -> None:
     """A lesson's arm says `kind=lesson` in its socket's address; a GAN's checkpoint holds
     both its networks."""
@@ -136,7 +159,7 @@ def test_lesson_arms_and_gans_are_recorded_as_such(recorded: tuple[str, Path]) -
 
     asyncio.run(train())
     with httpx.Client(base_url=url, timeout=10) as http:
-        runs = wait_listed(http, owner, lambda r: r["status"] == "done" and r["checkpoint"])
+        runs = wait_listed(http, owner, lambda r: r["status"] == "done" and r["checkpoint"], 2)
     assert sorted(r["kind"] for r in runs) == ["gan", "lesson"]
     gan_run = next(r for r in runs if r["kind"] == "gan")
     assert gan_run["spec_summary"]["dataset"] == "gaussians8" and gan_run["steps"] == 20
@@ -177,15 +200,15 @@ async def train_two_while_failing(url: str) -> None:
             await client.wait_for(more, timeout=10)
 
 
-def wait_listed(http: httpx.Client, owner: str, ready: Any) -> list[dict[str, Any]]:
-    """The owner's runs once every one is `ready` (the writer thread records them soon
-    after the events arrive)."""
+def wait_listed(http: httpx.Client, owner: str, ready: Any, count: int = 1) -> list[dict[str, Any]]:
+    """The owner's runs once there are `count` and every one is `ready` (the writer thread
+    records them soon after the events arrive)."""
     import time
 
     deadline = time.monotonic() + 10
     while True:
         runs = http.get("/api/runs", headers=cookie(owner)).json()["runs"]
-        if runs and all(ready(r) for r in runs):
+        if len(runs) >= count and all(ready(r) for r in runs):
             return runs
         assert time.monotonic() < deadline, runs
         time.sleep(0.05)
