@@ -117,10 +117,18 @@ def _restore_optimizers(
         device = next(module.parameters()).device
         state = {i: {k: _to(v, device) for k, v in s.items()} for i, s in state.items()}
         try:
-            optimizer.load_state_dict({"state": state, "param_groups": groups[name]})
+            param_groups = [_tuples(group) for group in groups[name]]
+            optimizer.load_state_dict({"state": state, "param_groups": param_groups})
         except (ValueError, KeyError) as e:
             raise CheckpointError(f"the checkpoint's optimizer does not fit: {e}") from e
     _restore_progress(run, meta)
+
+
+def _tuples(group: dict[str, Any]) -> dict[str, Any]:
+    """JSON made torch's tuples (Adam's betas) lists: they are tuples again."""
+    return {
+        k: v if k == "params" or not isinstance(v, list) else tuple(v) for k, v in group.items()
+    }
 
 
 def _to(value: Any, device: torch.device) -> Any:
