@@ -52,7 +52,7 @@ def save_run(settings: Settings, run: Trainer) -> str:
     with sessions.begin() as db:
         repo.add_points(db, run_id, points)
         repo.record_status(db, run_id, "done", run.step_count, run.epoch, reason, detail)
-        repo.save_checkpoint(
+        stale = repo.save_checkpoint(
             db,
             settings.checkpoints_dir,
             run_id,
@@ -62,6 +62,7 @@ def save_run(settings: Settings, run: Trainer) -> str:
             capture_optimizer(run),
             getattr(last, "val_loss", None),
         )
+    repo.remove_files(stale)
     sessions.kw["bind"].dispose()
     return run_id
 

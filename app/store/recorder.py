@@ -62,9 +62,11 @@ class Recorder:
 
         self.writer.submit(record_id, "record", create)
 
-    def follow(self, record_id: str, owner: str, warn: Warn) -> None:
-        """Records the events of a reopened run into its existing record."""
+    def follow(self, record_id: str, owner: str, warn: Warn, epoch: int) -> None:
+        """Records the events of a run reopened at its checkpoint's `epoch` into its
+        existing record, from that epoch on."""
         self.recordings[record_id] = Recording(record_id, owner, warn)
+        self.writer.submit(record_id, "rewind", lambda db: repo.rewind(db, record_id, epoch))
 
     def load(self, owner: str, record_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """A recorded run of `owner` to reopen: its spec and its last checkpoint's bytes
@@ -75,7 +77,8 @@ class Recorder:
             found = None if row is None else repo.read_checkpoint(db, self.root, record_id)
             if row is None or found is None:
                 return None
-            return row.spec, {"weights": found[1], "optimizer": found[2]}
+            checkpoint = {"weights": found[1], "optimizer": found[2], "epoch": found[0].epoch}
+            return row.spec, checkpoint
 
     def event(self, record_id: str, event: dict[str, Any]) -> None:
         recording = self.recordings.get(record_id)
@@ -110,8 +113,11 @@ class Recorder:
         step, epoch, val_loss = event["step"], event["epoch"], event.get("val_loss")
         weights, optimizer = event["weights"], event["optimizer"]
 
-        def write(db: Session) -> None:
-            repo.save_checkpoint(db, root, record_id, step, epoch, weights, optimizer, val_loss)
+        def write(db: Session) -> Callable[[], None]:
+            stale = repo.save_checkpoint(
+                db, root, record_id, step, epoch, weights, optimizer, val_loss
+            )
+            return lambda: repo.remove_files(stale)
 
         self.writer.submit(record_id, "checkpoint", write)
 

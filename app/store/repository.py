@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.store.checkpoints import copy_file, remove_run_files, run_folder, write_file
@@ -86,6 +86,22 @@ def add_points(db: Session, run_id: str, points: list[dict[str, Any]]) -> None:
     row.updated = now()
 
 
+def rewind(db: Session, run_id: str, epoch: int) -> None:
+    """A run reopened at its checkpoint's `epoch`: the points it recorded after it (trained
+    after the last checkpoint, then lost) go, and its epochs, last and best follow."""
+    row = db.get(RunRow, run_id)
+    if row is None:
+        return
+    db.execute(delete(MetricRow).where(MetricRow.run_id == run_id, MetricRow.epoch > epoch))
+    kept = metric_points(db, run_id)
+    row.epochs, row.last = epoch, (kept[-1] if kept else None)
+    row.best = None
+    for point in kept:
+        if row.best is None or better(point, row.best):
+            row.best = point
+    row.updated = now()
+
+
 def finite(point: dict[str, Any]) -> dict[str, Any]:
     """JSON has no NaN: non-finite numbers become null (as on the wire)."""
     return {
@@ -115,30 +131,40 @@ def save_checkpoint(
     weights: bytes,
     optimizer: bytes,
     val_loss: float | None,
-) -> None:
+) -> list[Path]:
     """Writes the run's latest checkpoint; also its best when `val_loss` is the lowest of
-    its checkpoints so far."""
+    its checkpoints so far. Files are named by step and the row names them: a crash
+    before the commit leaves the row on the previous, whole files. Returns the files the
+    row no longer names, to delete once committed (`remove_files`)."""
     if db.get(RunRow, run_id) is None:
-        return
-    folder = run_folder(root, run_id)
-    write_file(folder / "last.safetensors", weights)
-    write_file(folder / "optimizer.safetensors", optimizer)
+        return []
+    run_folder(root, run_id)  # refuses an id that is not one
+    last, opt = f"{run_id}/last-{step}.safetensors", f"{run_id}/optimizer-{step}.safetensors"
+    write_file(root / last, weights)
+    write_file(root / opt, optimizer)
     row = db.get(CheckpointRow, run_id)
     if row is None:
-        row = CheckpointRow(
-            run_id=run_id,
-            last_path=f"{run_id}/last.safetensors",
-            optimizer_path=f"{run_id}/optimizer.safetensors",
-        )
+        row = CheckpointRow(run_id=run_id, last_path=last, optimizer_path=opt)
         db.add(row)
+    stale = [root / p for p in (row.last_path, row.optimizer_path) if p not in (last, opt)]
     if (
         val_loss is not None
         and math.isfinite(val_loss)
         and (row.best_val_loss is None or val_loss < row.best_val_loss)
     ):
-        copy_file(folder / "last.safetensors", folder / "best.safetensors")
-        row.best_path, row.best_val_loss = f"{run_id}/best.safetensors", val_loss
+        best = f"{run_id}/best-{step}.safetensors"
+        copy_file(root / last, root / best)
+        if row.best_path is not None and row.best_path != best:
+            stale.append(root / row.best_path)
+        row.best_path, row.best_val_loss = best, val_loss
+    row.last_path, row.optimizer_path = last, opt
     row.step, row.epoch, row.saved = step, epoch, now()
+    return stale
+
+
+def remove_files(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def read_checkpoint(

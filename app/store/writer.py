@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
-Write = Callable[[Session], None]
+# A write; what it returns, if anything, runs once its transaction is committed (deleting
+# the files a new checkpoint replaced: never before the row names the new ones).
+Write = Callable[[Session], "Callable[[], None] | None"]
 Trouble = Callable[[str, str], None]  # (run id, what went wrong, in words)
 BATCH = 64  # writes one transaction takes at most
 
@@ -85,8 +87,8 @@ class Writer:
         run deleted meanwhile) costs only its own."""
         try:
             with self.sessions.begin() as db:
-                for job in batch:
-                    job.write(db)
+                after = [job.write(db) for job in batch]
+            _run_after(after)
             return
         except Exception:
             if len(batch) == 1:
@@ -95,7 +97,8 @@ class Writer:
         for job in batch:
             try:
                 with self.sessions.begin() as db:
-                    job.write(db)
+                    done = job.write(db)
+                _run_after([done])
             except Exception:
                 self._failed(job)
 
@@ -103,3 +106,12 @@ class Writer:
         log.warning("saving %s of run %s failed", job.what, job.run_id, exc_info=True)
         if job.run_id:
             self.on_trouble(job.run_id, f"saving its {job.what} failed")
+
+
+def _run_after(actions: list[Callable[[], None] | None]) -> None:
+    for action in actions:
+        if action is not None:
+            try:
+                action()
+            except OSError:  # a file left behind costs disk, not the record
+                log.warning("cleaning up after a write failed", exc_info=True)

@@ -40,7 +40,8 @@ def test_train_save_then_runs_list(tmp_path: Path) -> None:
     run = runs[0]
     assert (run["kind"], run["owner"], run["status"], run["epochs"]) == ("cli", "cli", "done", 3)
     assert run["last"]["val_score"] == result["val_accuracy"]
-    weights = load((tmp_path / "checkpoints" / run["id"] / "last.safetensors").read_bytes())
+    (last,) = (tmp_path / "checkpoints" / run["id"]).glob("last-*.safetensors")
+    weights = load(last.read_bytes())
     assert weights and all(name.startswith("model.") for name in weights)
 
 

@@ -64,13 +64,21 @@ def test_checkpoints_are_safetensors_beside_the_database(
         repo.create_run(db, "r2", "o", "cli", SPEC)
     with database.begin() as db:
         weights, optimizer = capture_weights(run), capture_optimizer(run)
-        repo.save_checkpoint(db, tmp_path, "r2", 25, 2, weights, optimizer, 0.4)
-        repo.save_checkpoint(db, tmp_path, "r2", 30, 3, weights, optimizer, 0.6)  # not best
+        assert repo.save_checkpoint(db, tmp_path, "r2", 25, 2, weights, optimizer, 0.4) == []
+    with database.begin() as db:  # not best: the best stays, the last two are replaced
+        stale = repo.save_checkpoint(db, tmp_path, "r2", 30, 3, weights, optimizer, 0.6)
+    assert sorted(p.name for p in stale) == ["last-25.safetensors", "optimizer-25.safetensors"]
+    repo.remove_files(stale)
     with database() as db:
         found = repo.read_checkpoint(db, tmp_path, "r2")
         assert found is not None
         row, weights_read, optimizer_read = found
-        assert (row.step, row.best_val_loss, row.best_path) == (30, 0.4, "r2/best.safetensors")
+        assert (row.step, row.best_val_loss, row.best_path) == (30, 0.4, "r2/best-25.safetensors")
+    assert sorted(p.name for p in (tmp_path / "r2").iterdir()) == [
+        "best-25.safetensors",
+        "last-30.safetensors",
+        "optimizer-30.safetensors",
+    ]
     assert set(load(weights_read)) == {f"model.{k}" for k in run.model.state_dict()}
     again = create_run(ExperimentSpec.model_validate(SPEC), "cpu")
     restore(again, weights_read, optimizer_read)
@@ -113,3 +121,20 @@ def test_live_runs_of_a_previous_server_are_interrupted(database: sessionmaker[S
     with database() as db:
         statuses = {r.id: r.status for r in repo.list_runs(db, None)}
     assert statuses == {"live": "interrupted", "over": "done"}
+
+
+def test_a_reopened_run_forgets_the_points_after_its_checkpoint(
+    database: sessionmaker[Session],
+) -> None:
+    with database.begin() as db:
+        repo.create_run(db, "rw", "o", "playground", SPEC)
+    with database.begin() as db:
+        repo.add_points(db, "rw", [point(1, 0.9), point(2, 0.8), point(3, 0.2), point(4, 0.3)])
+    with database.begin() as db:
+        repo.rewind(db, "rw", 2)  # its checkpoint was at epoch 2
+    with database() as db:
+        row = repo.get_run(db, "o", "rw")
+        assert row is not None and row.epochs == 2
+        assert [p["epoch"] for p in repo.metric_points(db, "rw")] == [1, 2]
+        assert row.best is not None and row.best["epoch"] == 2
+        assert row.last is not None and row.last["epoch"] == 2

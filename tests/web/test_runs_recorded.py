@@ -79,7 +79,10 @@ def test_a_finished_run_is_listed_for_its_owner_only(recorded: tuple[str, Path])
         assert [p["epoch"] for p in one["metrics"]] == [1, 2, 3, 4, 5]
         assert one["metrics"] == points and one["spec"]["seed"] == 2
         assert one["checkpoint"]["step"] == points[-1]["step"]
-        assert (data_dir / "checkpoints" / run["id"] / "last.safetensors").exists()
+        files = sorted(p.name for p in (data_dir / "checkpoints" / run["id"]).iterdir())
+        step = one["checkpoint"]["step"]
+        assert files[-2:] == [f"last-{step}.safetensors", f"optimizer-{step}.safetensors"]
+        assert len(files) == 3 and files[0].startswith("best-")  # replaced files deleted
 
         # another owner neither lists it nor reads it
         assert http.get("/api/runs", headers=cookie(OWNER_B)).json() == {"runs": []}
@@ -163,7 +166,8 @@ def test_lesson_arms_and_gans_are_recorded_as_such(recorded: tuple[str, Path]) -
     assert sorted(r["kind"] for r in runs) == ["gan", "lesson"]
     gan_run = next(r for r in runs if r["kind"] == "gan")
     assert gan_run["spec_summary"]["dataset"] == "gaussians8" and gan_run["steps"] == 20
-    weights = load((data_dir / "checkpoints" / gan_run["id"] / "last.safetensors").read_bytes())
+    (last,) = (data_dir / "checkpoints" / gan_run["id"]).glob("last-*.safetensors")
+    weights = load(last.read_bytes())
     assert {name.split(".")[0] for name in weights} == {"generator", "discriminator"}
 
 
