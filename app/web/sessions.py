@@ -186,7 +186,10 @@ class Session:
 
         self.run_id = pool.open_run(spec, deliver, paused, reopen[1] if reopen else None)
         self.spec = spec
-        self.begin_record(reopened=reopen[0] if reopen else None)
+        if reopen is None:
+            self.begin_record()
+        else:
+            self.begin_record(reopened=reopen[0], epoch=reopen[1]["epoch"])
         self.thumbnail_renew_at = 0.0
         data = spec.get("data") or {}
         self.file = data.get("file") if data.get("dataset") == "csv" else None
@@ -194,7 +197,7 @@ class Session:
 
     # --- recording (app/store) ---
 
-    def begin_record(self, reopened: str | None = None) -> None:
+    def begin_record(self, reopened: str | None = None, epoch: int = 0) -> None:
         """A new record for the current run (at start, and after a reset), or the record of
         the run `reopened`, continued."""
         if self.recorder is None or self.spec is None:
@@ -204,7 +207,7 @@ class Session:
         self.record_step = 0
         if reopened is not None:
             self.record_id = reopened
-            self.recorder.follow(reopened, self.owner, self.warn_unsaved)
+            self.recorder.follow(reopened, self.owner, self.warn_unsaved, epoch)
             return
         self.record_id = secrets.token_hex(6)
         kind = "gan" if self.spec.get("kind") == "gan" else self.kind
