@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the final metrics as one JSON object on the last line",
     )
+    train.add_argument(
+        "--save", action="store_true", help="record the run in the runs database (docs/runs.md)"
+    )
     train.set_defaults(func=_train)
 
     export = sub.add_parser(
@@ -74,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, help="the seed instead of the spec's")
     export.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     export.set_defaults(func=_export)
+
+    runs = sub.add_parser("runs", help="the runs database: list the recorded runs")
+    runs_commands = runs.add_subparsers(required=True, metavar="ACTION")
+    runs_list = runs_commands.add_parser("list", help="every recorded run, newest first")
+    runs_list.add_argument("--json", action="store_true", help="one JSON array (the default)")
+    runs_list.set_defaults(func=_runs_list)
 
     validate = sub.add_parser("validate", help="print shapes and parameter counts, or the error")
     validate.add_argument("spec", type=Path)
@@ -234,6 +243,10 @@ def _train(args: argparse.Namespace) -> int:
     if run is None or (args.init_weights and not _init_weights(run, args.init_weights)):
         return EXIT_INVALID
     result = _train_headless(run, args.steps, args.epochs, quiet=args.json)
+    if args.save:
+        from app.store.commands import save_run
+
+        result["saved_as"] = save_run(Settings(), run)
     if args.json:
         print(json.dumps(result, allow_nan=False))
     else:
@@ -473,6 +486,13 @@ def _find_lesson(name: str) -> Lesson | None:
 
 
 JSON_KEYS = ("lesson", "seed", "holds", "measured", "seconds")
+
+
+def _runs_list(args: argparse.Namespace) -> int:
+    from app.store.commands import list_runs_json
+
+    print(list_runs_json(Settings()))
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

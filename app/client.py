@@ -31,11 +31,12 @@ Event = dict[str, Any]
 
 
 def ws_url(url: str, session: str | None = None) -> str:
-    """'http://host:port' (or ws://, with or without /ws) -> 'ws://host:port/ws[?session=]'."""
+    """'http://host:port' (or ws://, with or without /ws) -> 'ws://host:port/ws[?session=]';
+    a query the URL has (e.g. `?kind=lesson`) is kept."""
     parts = urlsplit(url)
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
     path = parts.path if parts.path.endswith("/ws") else parts.path.rstrip("/") + "/ws"
-    query = f"session={quote(session)}" if session else ""
+    query = "&".join(q for q in (parts.query, f"session={quote(session)}" if session else "") if q)
     return urlunsplit((scheme, parts.netloc, path, query, ""))
 
 

@@ -58,6 +58,15 @@ class Start(StrictModel):
     paused: bool = Field(False, description="Build the run but wait for resume or step.")
 
 
+class Reopen(StrictModel):
+    """Open a recorded run of yours (`GET /api/runs`) as this session's run, from its last
+    checkpoint: its weights, optimizer state, step, epoch and history (docs/runs.md)."""
+
+    type: Literal["reopen"]
+    id: str = Field(..., pattern=r"^[A-Za-z0-9_-]{1,32}$", description="The recorded run's id.")
+    paused: bool = Field(True, description="Wait for resume or step (false: train at once).")
+
+
 class Pause(StrictModel):
     type: Literal["pause"]
 
@@ -245,7 +254,18 @@ class EditWeight(StrictModel):
 
 
 ClientMessage = Annotated[
-    Start | Pause | Resume | Step | Reset | Set | View | Predict | Generate | Speed | EditWeight,
+    Start
+    | Reopen
+    | Pause
+    | Resume
+    | Step
+    | Reset
+    | Set
+    | View
+    | Predict
+    | Generate
+    | Speed
+    | EditWeight,
     Field(discriminator="type"),
 ]
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
@@ -417,6 +437,17 @@ class DoneEvent(EventModel):
     best_epoch: int | None = None
 
 
+class SavingEvent(EventModel):
+    """Whether the run is being recorded in the runs database (docs/runs.md): sent once,
+    with `saved: false`, when a write of it failed or the database was too slow; the run
+    trains on, but what it does from then on may not be kept."""
+
+    type: Literal["saving"] = "saving"
+    run: str
+    saved: bool
+    message: str
+
+
 class FrameArray(EventModel):
     """One array of a binary frame: a uint8 map has `min` and `max` (lists for a sliced
     map, one per index along axis 0); a float16 array has neither."""
@@ -450,7 +481,8 @@ ServerEvent = Annotated[
     | ErrorEvent
     | DoneEvent
     | ClassEvent
-    | WatchingEvent,
+    | WatchingEvent
+    | SavingEvent,
     Field(discriminator="type"),
 ]
 SERVER_EVENT: TypeAdapter[ServerEvent] = TypeAdapter(ServerEvent)

@@ -164,6 +164,24 @@ class Settings(BaseSettings):
     lesson_checks_total: int = Field(2, ge=1, le=1000)
     lesson_check_time_limit_s: float = Field(300.0, gt=0, le=3600)
 
+    # --- the runs database (app/store, docs/runs.md) ---
+    # Where runs are recorded: a SQLAlchemy URL, e.g. postgresql://user:pw@host/db (psycopg
+    # 3). Unset: the SQLite file runs.sqlite in data_dir. Checkpoints (safetensors files)
+    # live in data_dir/checkpoints either way.
+    database_url: str | None = None
+    # Record the runs the server hosts (false: nothing is written, nothing is listed).
+    record_runs: bool = True
+    # A training run sends its weights and optimizer state this often (seconds), and at
+    # each pause and end; 0: only at pause and end.
+    checkpoint_s: float = Field(5.0, ge=0, le=3600)
+    # Runs kept per owner and in all: beyond, the oldest unpinned runs (with their
+    # checkpoints) are deleted when a new one is recorded.
+    runs_per_owner: int = Field(200, ge=1, le=1_000_000)
+    runs_total: int = Field(20_000, ge=1, le=100_000_000)
+    # Writes waiting for the database at most: beyond (a slow disk), a run's writes are
+    # dropped and its page told "not saved"; training never waits.
+    store_queue: int = Field(2000, ge=10, le=1_000_000)
+
     # --- the worker pool (app/worker) ---
     # Training processes; 0 means one per CPU core.
     workers: int = Field(0, ge=0, le=256)
@@ -244,6 +262,10 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.data_dir / "checkpoints"
 
 
 def is_loopback(host: str) -> bool:

@@ -440,3 +440,14 @@ def test_paths_name_both_places_when_neither_exists(
     assert str(root / in_checkout) in result.stderr
     if function == "vendor_dir":
         assert "npm ci" in result.stderr
+
+
+def test_wheel_carries_the_database_migrations(wheel: Path) -> None:
+    """The server runs `alembic upgrade head` at start from app/store/migrations: an
+    installed wheel without them could not create its database."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    versions = ROOT / "app" / "store" / "migrations" / "versions"
+    expected = {f"app/store/migrations/versions/{f.name}" for f in versions.glob("*.py")}
+    assert expected and expected <= names
+    assert {"app/store/migrations/env.py", "app/store/migrations/script.py.mako"} <= names

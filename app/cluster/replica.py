@@ -87,8 +87,15 @@ class ClusterPool:
     # --- runs ---
 
     def open_run(
-        self, spec: dict[str, Any], deliver: Deliver, paused: bool = False, run_id: str = ""
+        self,
+        spec: dict[str, Any],
+        deliver: Deliver,
+        paused: bool = False,
+        checkpoint: dict[str, Any] | None = None,
+        run_id: str = "",
     ) -> str:
+        if checkpoint is not None:  # checkpoints do not travel over Redis yet (docs/deploy.md)
+            raise PoolBusy("reopening a saved run is not possible on a cluster server yet")
         if not self.hosts:
             raise PoolBusy("no worker host is ready right now; try again in a few seconds")
         if sum(h.free for h in self.hosts) <= 0:

@@ -3,6 +3,7 @@ the lifespan and hung on `app.state`; nothing is created at import time."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +28,9 @@ from app.web.class_locks import ClassLocks
 from app.web.class_setup import class_banner, with_class_credentials
 from app.web.classroom import Classroom
 from app.web.guards import SocketCounter
+from app.web.owners import OwnerCookieMiddleware
 from app.web.paths import static_dir, templates_dir, vendor_dir
+from app.web.recording import open_recorder
 from app.web.request_guard import RequestGuardMiddleware
 from app.web.routes import (
     api,
@@ -37,6 +40,7 @@ from app.web.routes import (
     export,
     lessons,
     pages,
+    runs,
     uploads,
 )
 from app.web.routes import classroom as classroom_routes
@@ -68,7 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.catalog = build_catalog(settings.limits)
         app.state.pool = pool = make_pool(settings)
-        app.state.sessions = sessions = SessionRegistry(settings, pool)
+        app.state.recorder = recorder = open_recorder(settings)
+        app.state.sessions = sessions = SessionRegistry(settings, pool, recorder)
         app.state.sockets = SocketCounter(settings.ws_sockets_per_ip, settings.ws_sockets_total)
         await pool.start(wait=False)  # serve the page while the workers import torch
         try:
@@ -77,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.redis_url is None:  # a replica's runs outlive it: students move on
                 sessions.end_all()
             await pool.stop()
+            if recorder is not None:
+                await asyncio.to_thread(recorder.close)
 
     app = FastAPI(title="NN Playground", version=__version__, lifespan=lifespan)
     app.state.settings = settings
@@ -93,12 +100,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.limits.max_request_bytes,
         paths={uploads.PATH: uploads.body_limit(settings.limits)},
     )
+    app.add_middleware(OwnerCookieMiddleware)
     if settings.class_mode:
         _add_classroom(app, settings)
     # Added last, so outermost: Host and Origin are checked before a body is read.
     app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api.router)
+    app.include_router(runs.router)
     app.include_router(uploads.router)
     app.include_router(export.router)
     app.include_router(lessons.router)

@@ -17,8 +17,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from app.protocol import WatchingEvent, dumps
+from app.protocol import SavingEvent, WatchingEvent, dumps
 from app.settings import Settings
+from app.store.recorder import Recorder
 from app.web.guards import RateLimit
 from app.worker.api import Event, Pool
 
@@ -133,6 +134,14 @@ class Session:
         self.thumbnail: Event | None = None  # the latest, from its worker (a student's run)
         self.thumbnail_renew_at = 0.0  # when the worker must hear the teacher still watches
         self.watchers: set[Outbox] = set()  # the teacher's read-only views (class_watch.py)
+        # The runs database (app/store): whose the runs are (the browser's owner cookie, or
+        # the student), what kind, and the record of the current run, with the furthest
+        # step it saw (a status at step 0 after it is a reset: a new record).
+        self.owner = f"session:{token}"
+        self.kind = "playground"
+        self.recorder: Recorder | None = None
+        self.record_id: str | None = None
+        self.record_step = 0
 
     @property
     def training(self) -> bool:
@@ -151,6 +160,9 @@ class Session:
         def deliver(event: Event) -> None:
             # Events of a run this session has since replaced or closed are dropped.
             if ticket is not self.ticket:
+                return
+            self.record(event)
+            if event["type"] == "checkpoint":  # for the database, not the page
                 return
             closed = event.pop("closed", False)
             if event["type"] == "status":
@@ -172,13 +184,25 @@ class Session:
 
         return deliver
 
-    def open_run(self, pool: Pool, spec: dict[str, Any], paused: bool) -> str:
-        """Replaces the session's run by a new one (raises PoolBusy, keeping none)."""
+    def open_run(
+        self,
+        pool: Pool,
+        spec: dict[str, Any],
+        paused: bool,
+        reopen: tuple[str, dict[str, Any]] | None = None,
+    ) -> str:
+        """Replaces the session's run by a new one (raises PoolBusy, keeping none); with
+        `reopen` (a recorded run's id and checkpoint), that run continues, recorded as
+        before."""
         self.close_run(pool)
         ticket = self.ticket = object()
         deliver = self._deliver_for(ticket)
-        self.run_id = pool.open_run(spec, deliver, paused)
+        self.run_id = pool.open_run(spec, deliver, paused, reopen[1] if reopen else None)
         self.spec = spec
+        if reopen is None:
+            self.begin_record()
+        else:
+            self.begin_record(reopened=reopen[0], epoch=reopen[1]["epoch"])
         for watcher in self.watchers:  # the teacher's view lays out the new network
             watcher.put(self.watching())
         self.thumbnail_renew_at = 0.0
@@ -192,7 +216,43 @@ class Session:
         assert self.run_id is not None and self.spec is not None
         return WatchingEvent(run=self.run_id, spec=self.spec).wire()
 
+    # --- recording (app/store) ---
+
+    def begin_record(self, reopened: str | None = None, epoch: int = 0) -> None:
+        """A new record for the current run (at start, and after a reset), or the record of
+        the run `reopened`, continued."""
+        if self.recorder is None or self.spec is None:
+            return
+        if self.record_id is not None:
+            self.recorder.end(self.record_id)
+        self.record_step = 0
+        if reopened is not None:
+            self.record_id = reopened
+            self.recorder.follow(reopened, self.owner, self.warn_unsaved, epoch)
+            return
+        self.record_id = secrets.token_hex(6)
+        kind = "gan" if self.spec.get("kind") == "gan" else self.kind
+        self.recorder.begin(self.record_id, self.owner, kind, self.spec, self.warn_unsaved)
+
+    def record(self, event: Event) -> None:
+        if self.recorder is None or self.record_id is None:
+            return
+        if event["type"] == "status" and event.get("step") is not None:
+            # A reset (the page's, or the teacher's "Reset all") starts the run again at step
+            # 0; the events before it, already delivered in order, went to the old record.
+            if event["step"] == 0 and self.record_step > 0:
+                self.begin_record()
+            self.record_step = max(self.record_step, event["step"])
+        self.recorder.event(self.record_id, event)
+
+    def warn_unsaved(self, message: str) -> None:
+        if self.run_id is not None:
+            self.outbox.put(SavingEvent(run=self.run_id, saved=False, message=message).wire())
+
     def close_run(self, pool: Pool) -> None:
+        if self.recorder is not None and self.record_id is not None:
+            self.recorder.end(self.record_id)
+        self.record_id = None
         if self.run_id is not None:
             pool.close_run(self.run_id)
         self.run_id, self.ticket, self.last_status = None, object(), None
@@ -204,8 +264,8 @@ class Session:
 class SessionRegistry:
     """Sessions by token; attaches sockets to them and closes runs nobody came back for."""
 
-    def __init__(self, settings: Settings, pool: Pool) -> None:
-        self.settings, self.pool = settings, pool
+    def __init__(self, settings: Settings, pool: Pool, recorder: Recorder | None = None) -> None:
+        self.settings, self.pool, self.recorder = settings, pool, recorder
         self.sessions: dict[str, Session] = {}
         self.rebuilds: dict[str, RateLimit] = {}  # starts and resets, per client IP
 
@@ -230,6 +290,7 @@ class SessionRegistry:
         if session is None:
             token = secrets.token_urlsafe(TOKEN_BYTES)
             session = self.sessions[token] = Session(token, ip, self.settings)
+            session.recorder = self.recorder
         if session.expiry is not None:
             session.expiry.cancel()
             session.expiry = None

@@ -26,6 +26,7 @@ from app.protocol import (
     ErrorEvent,
     HelloEvent,
     HelloLimits,
+    Reopen,
     Reset,
     Start,
     dumps,
@@ -37,6 +38,7 @@ from app.web.class_locks import message_refusal
 from app.web.class_runs import bind_session, start_refusal
 from app.web.class_watch import serve_watch, watch_refusal, watched_session
 from app.web.guards import RateLimit, Refusal, check_host, check_origin
+from app.web.owners import owner_of
 from app.web.sessions import Session, SessionRegistry
 from app.worker.api import Pool, PoolBusy
 
@@ -143,6 +145,7 @@ class Connection:
         session, resumed = self.registry.attach(self, self.ip, token)
         self.session = session
         bind_session(session, self.ws)  # class mode: whose it is, from which page
+        bind_owner(session, self.ws)
         try:
             if not await self.send(dumps(self.hello(resumed))) or self.close_with:
                 return
@@ -308,7 +311,7 @@ class Connection:
         locks = getattr(self.ws.app.state, "class_locks", None)
         if (locked := message_refusal(locks, session.student, message)) is not None:
             self.error("locked", *locked)  # class mode: the teacher's lock; the run goes on
-        elif isinstance(message, Start | Reset) and not self.registry.may_rebuild(self.ip):
+        elif isinstance(message, Start | Reset | Reopen) and not self.registry.may_rebuild(self.ip):
             s = self.settings
             self.error(
                 "rate_limited",
@@ -318,6 +321,8 @@ class Connection:
             )
         elif isinstance(message, Start):
             await self.start(session, message)
+        elif isinstance(message, Reopen):
+            await self.reopen(session, message)
         elif session.run_id is None:
             self.error("no_run", "type", "there is no run: send start first")
         else:
@@ -339,9 +344,45 @@ class Connection:
         except PoolBusy as e:
             self.error("busy", "", str(e))
 
+    async def reopen(self, session: Session, message: Reopen) -> None:
+        """A recorded run of this owner continues from its last checkpoint (docs/runs.md)."""
+        recorder = self.registry.recorder
+        found = None
+        if recorder is not None and message.id not in self.live_records():
+            found = await asyncio.to_thread(recorder.load, session.owner, message.id)
+        if found is None:
+            why = "no recorded run of yours with that id has a checkpoint, or it is open"
+            self.error("invalid", "id", why)
+            return
+        spec, checkpoint = found
+        limit = self.settings.ws_runs_per_ip
+        if session.run_id is None and self.registry.runs_from(self.ip) >= limit:
+            self.error("busy", "", f"at most {limit} runs from one address")
+            return
+        if (refusal := start_refusal(self.registry, session)) is not None:
+            self.error("busy", "", refusal)
+            return
+        await self.pool.wait_ready(self.settings.startup_timeout_s)
+        try:
+            session.open_run(self.pool, spec, message.paused, (message.id, checkpoint))
+        except PoolBusy as e:
+            self.error("busy", "", str(e))
+
+    def live_records(self) -> set[str]:
+        """The records that sessions are writing now (one is reopened once at a time)."""
+        return {s.record_id for s in self.registry.sessions.values() if s.record_id}
+
     def error(self, code: ErrorCode, field: str, message: str) -> None:
         event = ErrorEvent(run=self.session.run_id, code=code, field=field, message=message)
         self.session.outbox.put(event.wire())
+
+
+def bind_owner(session: Session, websocket: WebSocket) -> None:
+    """Whose the session's runs are in the runs database, and what kind (a lesson's arms
+    say `kind=lesson` in their address)."""
+    session.owner = owner_of(websocket) or f"session:{session.token}"
+    if websocket.query_params.get("kind") == "lesson":
+        session.kind = "lesson"
 
 
 def too_big(text: str | None, data: bytes | None, limit: int) -> bool:

@@ -5,6 +5,9 @@ event loop's thread, in order per run): the dicts of app/protocol.py's event mod
 (`StatusEvent(...).wire()`: status, metrics, prediction, generated, error, done), and
 
   {"type": "frame", "run": id, "data": bytes, "slow": bool}  # an encoded binary frame
+  {"type": "checkpoint", "run": id, "step": int, "epoch": int, "val_loss": float | None,
+   "weights": bytes, "optimizer": bytes}  # safetensors (app/train/checkpoint.py), for the
+                                           # runs database only: never sent to a client
 
 An `error` (the run could not be built) or `done` (its worker died) with "closed": true is
 the run's last event: the pool has forgotten it, and so should its owner.
@@ -39,10 +42,17 @@ class Pool(Protocol):
     async def stop(self) -> None:
         """Ends every run and worker (no orphan processes)."""
 
-    def open_run(self, spec: dict[str, Any], deliver: Deliver, paused: bool = False) -> str:
+    def open_run(
+        self,
+        spec: dict[str, Any],
+        deliver: Deliver,
+        paused: bool = False,
+        checkpoint: dict[str, Any] | None = None,
+    ) -> str:
         """Places a run on the least-loaded ready worker; returns its id. Raises PoolBusy
         (in words) when the server is full or no worker is ready.
-        `spec` is a validated ExperimentSpec as a dict (model_dump)."""
+        `spec` is a validated ExperimentSpec as a dict (model_dump); `checkpoint`, if
+        given, {"weights": bytes, "optimizer": bytes} to continue from."""
 
     def command(self, run_id: str, message: dict[str, Any]) -> None:
         """Forwards a validated client message (model_dump of pause/resume/step/reset/set/

@@ -24,6 +24,7 @@ from app.protocol import (
 from app.settings import Settings
 from app.spec import ExperimentSpec, format_errors
 from app.train import Run, Trainer, create_run
+from app.train.checkpoint import CheckpointError, capture_optimizer, capture_weights, restore
 from app.train.generate import GenerateError, generate_text
 from app.train.group.layout import DenseLayout, layout_of
 from app.train.probes import ObserveError, check_example_input
@@ -57,26 +58,40 @@ class HostedRun:
         self.next_metrics_at = 0.0
         self.started_at = time.monotonic()
         self.done_sent = False
+        self.checkpoint_step = 0  # the step of the last checkpoint sent
+        self.next_checkpoint_at = time.monotonic() + settings.checkpoint_s
         self.solo = False  # set when its group failed: it trains alone from then on
         self.layout: DenseLayout | None = None
         self.refresh_layout()
 
     @classmethod
     def open(
-        cls, run_id: str, spec_dict: dict[str, Any], settings: Settings, emit: Emit
+        cls,
+        run_id: str,
+        spec_dict: dict[str, Any],
+        settings: Settings,
+        emit: Emit,
+        checkpoint: dict[str, Any] | None = None,
     ) -> HostedRun | None:
-        """Builds the run, or reports why it cannot be built (then returns None)."""
+        """Builds the run (from `checkpoint`'s weights and optimizer state if given), or
+        reports why it cannot be built (then returns None)."""
         try:
             spec = ExperimentSpec.model_validate(spec_dict)
             data = load_data(spec, data_dir=settings.data_dir, limits=settings.limits)
             check_spec(spec, data=data, limits=settings.limits)
             run = create_run(spec, settings.device, data=data, limits=settings.limits)
-        except (ValidationError, SpecError) as e:
+            if checkpoint is not None:
+                restore(run, checkpoint["weights"], checkpoint["optimizer"])
+        except (ValidationError, SpecError, CheckpointError) as e:
             # The run does not exist: `closed` tells the pool and the session so, at once.
             error = ErrorEvent(run=run_id, code="invalid", **_where(e))
             emit(error.wire() | {"closed": True})
             return None
         hosted = cls(run_id, run, settings, emit)
+        # A reopened run's history is recorded already: only new points are sent, and
+        # its first checkpoint is the next one it trains to.
+        hosted.reported_points = len(run.history)
+        hosted.checkpoint_step = run.step_count
         hosted.send_status()
         return hosted
 
@@ -111,6 +126,7 @@ class HostedRun:
             self.run.reset(message.get("seed"))
             self._restart_rate()
             self.reported_points, self.done_sent = 0, False
+            self.checkpoint_step = 0
             self.pending_steps = 0
             self.refresh_layout()
             self.frames.refresh()
@@ -300,10 +316,40 @@ class HostedRun:
             self.next_metrics_at = now + 1 / self.settings.metrics_hz
         self.frames.report(now)
         self.thumbnail.report(now)
+        if self._checkpoint_due(now):
+            self.send_checkpoint(now)
         if self.run.done and not self.done_sent:
             self.send_done()
         elif now >= self.next_status_at and (self.runnable or self.next_status_at == 0.0):
             self.send_status()
+
+    # --- checkpoints (recorded by the web process: app/store) ---
+
+    def _checkpoint_due(self, now: float) -> bool:
+        """Every `checkpoint_s` while it trains, and as soon as it stops (paused, stepped,
+        done) with steps not yet checkpointed."""
+        if not self.settings.record_runs or self.run.step_count == self.checkpoint_step:
+            return False
+        periodic = self.settings.checkpoint_s > 0 and now >= self.next_checkpoint_at
+        return periodic or not self.runnable
+
+    def send_checkpoint(self, now: float) -> None:
+        """The run's weights and optimizer state as safetensors bytes (a grouped run's
+        tensors are views of its group's: copied here, the group goes on)."""
+        self.checkpoint_step = self.run.step_count
+        self.next_checkpoint_at = now + self.settings.checkpoint_s
+        last = self.run.history[-1] if self.run.history else None
+        self.emit(
+            {
+                "type": "checkpoint",
+                "run": self.id,
+                "step": self.run.step_count,
+                "epoch": self.run.epoch,
+                "val_loss": getattr(last, "val_loss", None),
+                "weights": capture_weights(self.run),
+                "optimizer": capture_optimizer(self.run),
+            }
+        )
 
     # --- the rate status reports ---
 
@@ -361,8 +407,10 @@ class HostedRun:
         self.next_status_at = time.monotonic() + 1 / self.settings.status_hz
 
 
-def _where(error: ValidationError | SpecError) -> dict[str, str]:
+def _where(error: ValidationError | SpecError | CheckpointError) -> dict[str, str]:
     """The first problem with a spec, as {field, message}, the field under `spec.`."""
+    if isinstance(error, CheckpointError):
+        return {"field": "id", "message": str(error)}
     if isinstance(error, SpecError):
         return {"field": f"spec.{error.field}", "message": error.message}
     return format_errors(error, prefix=("spec",))[0]

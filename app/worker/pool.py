@@ -144,10 +144,15 @@ class WorkerPool:
     # --- runs ---
 
     def open_run(
-        self, spec: dict[str, Any], deliver: Deliver, paused: bool = False, run_id: str = ""
+        self,
+        spec: dict[str, Any],
+        deliver: Deliver,
+        paused: bool = False,
+        checkpoint: dict[str, Any] | None = None,
+        run_id: str = "",
     ) -> str:
-        """`run_id`: the id a worker host (app/cluster/host.py) was given by the cluster;
-        by default a new one."""
+        """`checkpoint`: a recorded run's, to continue from (app/store); `run_id`: the id a
+        worker host (app/cluster/host.py) was given by the cluster; by default a new one."""
         if len(self._runs) >= self.settings.max_runs:
             raise PoolBusy(
                 f"the server is busy: it runs {self.settings.max_runs} experiments "
@@ -164,7 +169,8 @@ class WorkerPool:
         run_id = run_id or uuid.uuid4().hex[:12]
         self._runs[run_id] = (worker.slot, deliver)
         worker.runs.add(run_id)
-        worker.link.send(("open", run_id, {"spec": spec, "paused": paused}))
+        payload = {"spec": spec, "paused": paused, "checkpoint": checkpoint}
+        worker.link.send(("open", run_id, payload))
         return run_id
 
     def command(self, run_id: str, message: dict[str, Any]) -> None:

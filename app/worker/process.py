@@ -138,11 +138,13 @@ class WorkerLoop:
                 log.exception("reporting failed run %s failed too; ending it bare", hosted.id)
                 hosted.send_done()
 
-    def _open(self, run_id: str, spec: dict[str, Any]) -> HostedRun | None:
+    def _open(
+        self, run_id: str, spec: dict[str, Any], checkpoint: dict[str, Any] | None = None
+    ) -> HostedRun | None:
         """Builds a run; a failure beyond a bad spec (out of memory while building) closes
         that run with the reason in words, never the worker."""
         try:
-            return HostedRun.open(run_id, spec, self.settings, self.emit)
+            return HostedRun.open(run_id, spec, self.settings, self.emit, checkpoint)
         except Exception as error:
             log.exception("building run %s failed", run_id)
             error_event = ErrorEvent(
@@ -174,7 +176,7 @@ class WorkerLoop:
         if kind == "shutdown":
             self.stopping = True
         elif kind == "open" and run_id is not None:
-            hosted = self._open(run_id, payload["spec"])
+            hosted = self._open(run_id, payload["spec"], payload.get("checkpoint"))
             if hosted is None:  # its error said why, and closed it
                 return
             # A newcomer starts level with the least-served run, not ahead of everyone.

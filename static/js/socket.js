@@ -66,8 +66,9 @@ export function releaseToken(released, mine, now) {
  *   onFrame: (frame: import("./frame.js").Frame) => void,
  *   onConnection: (state: Connection, detail: string) => void,
  * }} Handlers
- * @typedef {{url?: string, tokenKey?: string | null, shown?: () => string}} SocketOptions
- *   `shown`: what the page shows now (its spec as text), which a released token must match
+ * @typedef {{url?: string, tokenKey?: string | null, shown?: () => string, kind?: string}} SocketOptions
+ *   `shown`: what the page shows now (its spec as text), which a released token must match;
+ *   `kind`: what the runs database records the runs as ("lesson" for a lesson's arms)
  */
 
 /**
@@ -75,7 +76,7 @@ export function releaseToken(released, mine, now) {
  * @param {SocketOptions} [options] `url` defaults to this page's own server; `tokenKey`
  *   is where sessionStorage keeps the resume token ("nnp.session"; null: no resume)
  */
-export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KEY, shown = () => "" } = {}) {
+export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KEY, shown = () => "", kind = "" } = {}) {
   /** @type {WebSocket | null} */
   let ws = null;
   let attempt = 0;
@@ -114,6 +115,7 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
     handlers.onConnection("connecting", attempt ? "reconnecting…" : "connecting…");
     const token = takeToken();
     const query = new URLSearchParams({ tab: PAGE_ID });
+    if (kind) query.set("kind", kind);
     if (token) query.set("session", token);
     ws = new WebSocket(`${url}?${query}`);
     ws.binaryType = "arraybuffer";

@@ -62,7 +62,7 @@ export function createArm(o, h) {
 
   const socket = createSocket(
     { onEvent: (e) => run.receive(e), onFrame: (f) => run.receiveFrame(f), onConnection: h.onConnection },
-    { tokenKey: o.tokenKey },
+    { tokenKey: o.tokenKey, kind: "lesson" },
   );
   // Every arm starts paused (it trains by `step n`, never `resume`), with no validation:
   // armGroup.js validated its spec before making it.

@@ -1,0 +1,62 @@
+"""The database: its URL (SQLite in the data directory unless `NNP_DATABASE_URL` names
+another), its engine, and its schema brought to the latest migration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_FILE = "runs.sqlite"
+
+
+def database_url(configured: str | None, data_dir: Path) -> str:
+    """The configured URL; by default a SQLite file in the data directory. A PostgreSQL
+    URL without a driver uses psycopg 3."""
+    if not configured:
+        return f"sqlite:///{(data_dir / SQLITE_FILE).resolve()}"
+    if configured.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + configured.split("://", 1)[1]
+    return configured
+
+
+def make_engine(url: str) -> Engine:
+    """An engine; for SQLite, foreign keys on (deletes cascade) and a wait on a busy file
+    rather than an error."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": 5, "check_same_thread": False}
+    engine = create_engine(url, **options)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def upgrade(engine: Engine) -> None:
+    """Brings the schema to the latest migration (alembic `upgrade head`)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_database(url: str) -> sessionmaker[Session]:
+    """An engine for `url` with its schema up to date, as a session factory. A SQLite
+    file's folder is created first."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)

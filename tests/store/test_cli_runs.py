@@ -1,0 +1,51 @@
+"""`nnplayground train SPEC --save` records a CLI run and `nnplayground runs list --json`
+lists it, as a user runs them (real subprocesses on a SQLite file in a temp data dir)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load
+
+ROOT = Path(__file__).parents[2]
+pytestmark = pytest.mark.slow  # subprocesses that import torch
+
+
+def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"NNP_DATA_DIR": str(data_dir)}
+    env.pop("NNP_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_train_save_then_runs_list(tmp_path: Path) -> None:
+    trained = cli(tmp_path, "train", "examples/xor.json", "--epochs", "3", "--save", "--json")
+    assert trained.returncode == 0, trained.stderr
+    result = json.loads(trained.stdout.strip().splitlines()[-1])
+    listed = cli(tmp_path, "runs", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    runs = json.loads(listed.stdout)
+    assert [r["id"] for r in runs] == [result["saved_as"]]
+    run = runs[0]
+    assert (run["kind"], run["owner"], run["status"], run["epochs"]) == ("cli", "cli", "done", 3)
+    assert run["last"]["val_score"] == result["val_accuracy"]
+    (last,) = (tmp_path / "checkpoints" / run["id"]).glob("last-*.safetensors")
+    weights = load(last.read_bytes())
+    assert weights and all(name.startswith("model.") for name in weights)
+
+
+def test_runs_list_on_an_empty_database_is_an_empty_array(tmp_path: Path) -> None:
+    listed = cli(tmp_path, "runs", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
