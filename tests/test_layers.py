@@ -25,6 +25,7 @@ RANKS = {
     "app.protocol": 5,
     "app.lessons": 5,
     "app.export": 5,  # a trained Run -> a script, weights and ONNX (app.train's Run, no web)
+    "app.store": 5,  # the runs database and checkpoints (app/store): below the web, above app.train
     "app.worker": 6,
     "app.client": 6,
     "app.cluster": 6.5,  # Redis scale-out: worker hosts run app.worker; app.web picks it
