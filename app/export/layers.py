@@ -43,11 +43,14 @@ GAINS = {"relu": "relu", "leaky_relu": "leaky_relu", "tanh": "tanh", "sigmoid": 
 @dataclass
 class Written:
     """A layer as code: the expression that builds it, the helpers it needs, and (for a
-    non-default init) the statement that re-initialises it once built."""
+    non-default init) the statement that re-initialises it once built. A skip has no module
+    (its expression is ""): `over` > 0 says the forward pass adds back the input of the
+    layer `over` places before it."""
 
     expression: str
     helpers: tuple[str, ...] = ()
     init: str = ""
+    over: int = 0
 
 
 def dense(layer: Layer, module: nn.Module, name: str) -> Written:
@@ -143,6 +146,16 @@ def attention(layer: Layer, module: nn.Module, name: str) -> Written:
     return Written(code, ("SelfAttention",))
 
 
+def activation_layer(layer: Layer, module: nn.Module, name: str) -> Written:
+    assert isinstance(module, blocks.ActivationBlock)
+    return Written(ACTIVATION_CODE[getattr(layer, "activation", "relu")])
+
+
+def skip(layer: Layer, module: nn.Module, name: str) -> Written:
+    assert isinstance(module, blocks.Skip)
+    return Written("", over=module.over)  # no parameters: the forward pass does the sum
+
+
 def _init(layer: Layer, target: str, activation: str) -> str:
     """The statement that re-initialises a linear or conv layer, or "" for torch's default."""
     init = getattr(layer, "init", "default")
@@ -163,6 +176,8 @@ WRITERS: dict[str, Callable[[Layer, nn.Module, str], Written]] = {
     "dropout": dropout,
     "batchnorm": batchnorm,
     "layernorm": layernorm,
+    "activation": activation_layer,
+    "skip": skip,
     "rnn": recurrent,
     "lstm": recurrent,
     "gru": recurrent,

@@ -100,14 +100,38 @@ def _classes(written: list[tuple[str, Written]], shapes: dict[str, list[int]]) -
         "        super().__init__()",
     ]
     for name, w in written:
-        lines.append(_wrap(f"        self.{name} = ", w.expression))
+        if w.expression:  # a skip has no module
+            lines.append(_wrap(f"        self.{name} = ", w.expression))
         if w.init:
             lines.append(f"        {w.init}")
-    lines += ["", "    def forward(self, x: torch.Tensor) -> torch.Tensor:"]
-    lines += [f"        x = self.{name}(x)  # {_shape(shapes[name])}" for name, _ in written[:-1]]
-    last = written[-1][0]
-    lines.append(f"        return self.{last}(x)  # {_shape(shapes[last])}")
+    lines += [
+        "",
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+        *_forward(written, shapes),
+    ]
     return helpers + "\n" + "\n".join(lines) + "\n\n"
+
+
+def _forward(written: list[tuple[str, Written]], shapes: dict[str, list[int]]) -> list[str]:
+    """The body of `Model.forward`: each layer in turn on `x`; a skip adds back the input of
+    the first layer it skips, which is kept before that layer runs as `h<index>`."""
+    kept: dict[int, list[str]] = {}  # layer index -> the skips that add its input back
+    for i, (name, w) in enumerate(written):
+        if w.over:
+            kept.setdefault(i - w.over, []).append(name)
+    lines = []
+    for i, (name, w) in enumerate(written):
+        if i in kept:
+            skips = ", ".join(kept[i]) if len(kept[i]) < 4 else f"{len(kept[i])} skips"
+            lines.append(f"        h{i} = x  # {name}'s input, added back by {skips}")
+        shape = _shape(shapes[name])
+        if w.over:
+            lines.append(f"        x = x + h{i - w.over}  # {name}: {shape}")
+        elif i == len(written) - 1:
+            lines.append(f"        return self.{name}(x)  # {shape}")
+        else:
+            lines.append(f"        x = self.{name}(x)  # {shape}")
+    return lines
 
 
 def _wrap(prefix: str, call: str, width: int = 100) -> str:

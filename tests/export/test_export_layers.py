@@ -36,6 +36,8 @@ SPECS: dict[str, dict[str, Any]] = {
                 {"type": "avgpool2d", "kernel": 2, "stride": 1},
                 {"type": "layernorm"},
                 {"type": "conv2d", "filters": 3, "kernel": 1, "padding": "valid", "init": "he"},
+                {"type": "conv2d", "filters": 3, "kernel": 1},
+                {"type": "skip", "over": 1},
                 {"type": "globalmaxpool"},
                 {"type": "dense", "units": 5, "activation": "silu", "init": "zeros"},
                 {"type": "batchnorm"},
@@ -53,6 +55,22 @@ SPECS: dict[str, dict[str, Any]] = {
                 {"type": "reshape", "shape": [2, 3]},
                 {"type": "dense", "units": 4, "activation": "leaky_relu"},
                 {"type": "dense", "units": 4, "activation": "linear"},
+                {"type": "dense", "units": 4},
+                {"type": "activation", "activation": "tanh"},
+                {"type": "skip", "over": 2},
+            ]
+        },
+    },
+    # A skip back to the network's input, on standardised points.
+    "points": {
+        "data": {"dataset": "spiral", "n_samples": 60, "normalize": True},
+        "model": {
+            "layers": [
+                {"type": "dense", "units": 2},
+                {"type": "activation", "activation": "elu"},
+                {"type": "skip", "over": 2},
+                {"type": "dense", "units": 2, "activation": "linear"},
+                {"type": "skip", "over": 3},
             ]
         },
     },
