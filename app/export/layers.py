@@ -61,7 +61,7 @@ def dense(layer: Layer, module: nn.Module, name: str) -> Written:
         f"Dense({linear.in_features}, {linear.out_features}, {ACTIVATION_CODE[activation]}, "
         f"flatten={module.flatten})"
     )
-    return Written(code, ("Dense",), _init(layer, f"self.{name}.linear", activation))
+    return _with_init(Written(code, ("Dense",)), layer, f"self.{name}.linear", activation)
 
 
 def conv2d(layer: Layer, module: nn.Module, name: str) -> Written:
@@ -76,7 +76,7 @@ def conv2d(layer: Layer, module: nn.Module, name: str) -> Written:
         pad = f", pad=nn.ZeroPad2d({tuple(module.pad.padding)})"
     activation = getattr(layer, "activation", "linear")
     code = f"Conv({conv}, {ACTIVATION_CODE[activation]}{pad})"
-    return Written(code, ("Conv",), _init(layer, f"self.{name}.conv", activation))
+    return _with_init(Written(code, ("Conv",)), layer, f"self.{name}.conv", activation)
 
 
 def pool(layer: Layer, module: nn.Module, name: str) -> Written:
@@ -127,7 +127,12 @@ def recurrent(layer: Layer, module: nn.Module, name: str) -> Written:
         f"batch_first=True, bidirectional={r.bidirectional})"
     )
     code = f"Recurrent({rnn}, return_sequence={module.return_sequence})"
-    return Written(code, ("Recurrent",))
+    written = Written(code, ("Recurrent",))
+    init, value = getattr(layer, "init", "default"), getattr(layer, "init_value", None)
+    if init != "default":  # gate by gate, as blocks.init_recurrent does
+        written.helpers += ("init_tensor", "init_recurrent")
+        written.init = f'init_recurrent(self.{name}.rnn, "{init}", {value!r})'
+    return written
 
 
 def embedding(layer: Layer, module: nn.Module, name: str) -> Written:
@@ -156,12 +161,21 @@ def skip(layer: Layer, module: nn.Module, name: str) -> Written:
     return Written("", over=module.over)  # no parameters: the forward pass does the sum
 
 
-def _init(layer: Layer, target: str, activation: str) -> str:
-    """The statement that re-initialises a linear or conv layer, or "" for torch's default."""
-    init = getattr(layer, "init", "default")
+def init_statement(target: str, init: str, activation: str, value: float | None) -> str:
+    """The statement that re-initialises the linear or conv layer `target` (code), as
+    blocks.init_weights does; "" for torch's default."""
     if init == "default":
         return ""
-    return f'init_weights({target}, "{init}", "{GAINS.get(activation, "linear")}")'
+    gain = GAINS.get(activation, "linear")
+    return f'init_weights({target}, "{init}", "{gain}", {value!r})'
+
+
+def _with_init(written: Written, layer: Layer, target: str, activation: str) -> Written:
+    init, value = getattr(layer, "init", "default"), getattr(layer, "init_value", None)
+    written.init = init_statement(target, init, activation, value)
+    if written.init:
+        written.helpers += ("init_tensor", "init_weights")
+    return written
 
 
 WRITERS: dict[str, Callable[[Layer, nn.Module, str], Written]] = {

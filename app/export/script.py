@@ -10,7 +10,7 @@ from torch import nn
 
 from app.data.losses import resolve_loss
 from app.export import snippets
-from app.export.layers import ACTIVATION_CODE, ExportError, Written, write_layer
+from app.export.layers import ACTIVATION_CODE, ExportError, Written, init_statement, write_layer
 from app.export.template import HEAD, TAIL
 from app.nn.build import ModelReport
 from app.spec import ExperimentSpec, TrainSpec
@@ -42,12 +42,14 @@ def write_script(
         (f"{layer.type}{i}", write_layer(layer, children[f"{layer.type}{i}"], i))
         for i, layer in enumerate(spec.model.layers)
     ]
-    written.append(("output", _output(children["output"])))
+    out_init, out_value = spec.model.output_init, spec.model.output_init_value
+    written.append(("output", _output(children["output"], out_init, out_value)))
     shapes = {layer.name: layer.output_shape for layer in report.layers}
     return _head(spec, task, steps) + _classes(written, shapes) + _tail(spec.train, task)
 
 
-def _output(module: nn.Module) -> Written:
+def _output(module: nn.Module, init: str, value: float | None) -> Written:
+    """The output layer, started as `model.output_init` says (gain 1: it has no activation)."""
     linear = module.linear  # a DenseBlock (app/nn/build.py)
     assert isinstance(linear, nn.Linear)
     flatten = bool(getattr(module, "flatten", False))
@@ -55,7 +57,9 @@ def _output(module: nn.Module) -> Written:
         f"Dense({linear.in_features}, {linear.out_features}, {ACTIVATION_CODE['linear']}, "
         f"flatten={flatten})"
     )
-    return Written(code, ("Dense",))
+    statement = init_statement("self.output.linear", init, "linear", value)
+    helpers = ("Dense", "init_tensor", "init_weights") if statement else ("Dense",)
+    return Written(code, helpers, statement)
 
 
 def _head(spec: ExperimentSpec, task: str, steps: int) -> str:
@@ -87,8 +91,6 @@ def _head(spec: ExperimentSpec, task: str, steps: int) -> str:
 def _classes(written: list[tuple[str, Written]], shapes: dict[str, list[int]]) -> str:
     """The helper classes the layers use, then `Model`."""
     used = {h for _, w in written for h in w.helpers}
-    if any(w.init for _, w in written):
-        used.add("init_weights")
     helpers = "".join(f"\n{source}" for name, source in snippets.HELPERS.items() if name in used)
     lines = [
         "",
