@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from app.data import DATASETS
 from app.data.losses import resolve_loss
 from app.export import snippets
 from app.export.layers import ACTIVATION_CODE, ExportError, Written, init_statement, write_layer
@@ -71,6 +72,7 @@ def _head(spec: ExperimentSpec, task: str, steps: int) -> str:
         stopping = train.early_stopping.model_dump()
     return HEAD.substitute(
         title=title,
+        inputs=_inputs(spec),
         seed=spec.seed,
         task=task,
         task_words=TASK_WORDS[task],
@@ -85,6 +87,20 @@ def _head(spec: ExperimentSpec, task: str, steps: int) -> str:
         l1=repr(train.l1),
         grad_clip=repr(train.grad_clip),
         early_stopping=repr(stopping),
+    )
+
+
+def _inputs(spec: ExperimentSpec) -> str:
+    """A paragraph for the docstring when the data's inputs were standardised: data.npz
+    holds them as the run trained on them, and new inputs need the same shift and scale."""
+    normalize = spec.data.normalize
+    if normalize is None:
+        normalize = bool(DATASETS[spec.data.dataset].default_normalize)
+    if not normalize:
+        return ""
+    return (
+        "\nThe inputs in data.npz are standardised with the training split's mean and standard\n"
+        "deviation (data.normalize), as the run's were: new inputs need the same shift and scale.\n"
     )
 
 

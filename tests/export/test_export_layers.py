@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, get_args
 
+import numpy as np
 import pytest
 import torch
 
@@ -210,3 +211,36 @@ def test_the_command_refuses_what_it_cannot_export_in_words(
     assert "error: --steps must be 0 to 10,000,000" in err
     assert "error: --seed must be 0 to 2147483647" in err
     assert "Traceback" not in err and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"dataset": "spiral", "n_samples": 60, "normalize": True, "features": ["x1", "x1^2"]},
+        {"dataset": "csv", "file": "rows.csv", "target": "y"},  # csv standardises by default
+    ],
+    ids=["points", "csv"],
+)
+def test_exported_data_is_standardised_as_the_runs(data: dict[str, Any], tmp_path: Path) -> None:
+    """data.normalize: data.npz holds the inputs the run trained on, each feature shifted
+    and scaled by the training split's mean and standard deviation (the validation split by
+    the training split's too), and model.py says so."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    rows = [f"{i % 7},{(i * i) % 11 * 100},{i % 2}" for i in range(40)]
+    (uploads / "rows.csv").write_text("a,b,y\n" + "\n".join(rows) + "\n")
+    run = Run(ExperimentSpec.model_validate({"data": data}), data_dir=tmp_path)
+    export_run(run, tmp_path / "out", steps=1)
+    with np.load(tmp_path / "out" / "data.npz", allow_pickle=False) as saved:
+        x_train, x_val = saved["x_train"], saved["x_val"]
+    assert np.array_equal(x_train, run.data.x_train.numpy())
+    assert np.array_equal(x_val, run.data.x_val.numpy())
+    np.testing.assert_allclose(x_train.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(x_train.std(axis=0), 1.0, atol=1e-4)
+    raw = Run(
+        ExperimentSpec.model_validate({"data": data | {"normalize": False}}), data_dir=tmp_path
+    )
+    raw_train, raw_val = raw.data.x_train.numpy(), raw.data.x_val.numpy()
+    mean, std = raw_train.mean(axis=0), raw_train.std(axis=0)
+    np.testing.assert_allclose(x_val, (raw_val - mean) / std, atol=1e-4)
+    assert "standardised with the training split's" in (tmp_path / "out" / "model.py").read_text()
