@@ -43,11 +43,14 @@ GAINS = {"relu": "relu", "leaky_relu": "leaky_relu", "tanh": "tanh", "sigmoid": 
 @dataclass
 class Written:
     """A layer as code: the expression that builds it, the helpers it needs, and (for a
-    non-default init) the statement that re-initialises it once built."""
+    non-default init) the statement that re-initialises it once built. A skip has no module
+    (its expression is ""): `over` > 0 says the forward pass adds back the input of the
+    layer `over` places before it."""
 
     expression: str
     helpers: tuple[str, ...] = ()
     init: str = ""
+    over: int = 0
 
 
 def dense(layer: Layer, module: nn.Module, name: str) -> Written:
@@ -58,7 +61,7 @@ def dense(layer: Layer, module: nn.Module, name: str) -> Written:
         f"Dense({linear.in_features}, {linear.out_features}, {ACTIVATION_CODE[activation]}, "
         f"flatten={module.flatten})"
     )
-    return Written(code, ("Dense",), _init(layer, f"self.{name}.linear", activation))
+    return _with_init(Written(code, ("Dense",)), layer, f"self.{name}.linear", activation)
 
 
 def conv2d(layer: Layer, module: nn.Module, name: str) -> Written:
@@ -73,7 +76,7 @@ def conv2d(layer: Layer, module: nn.Module, name: str) -> Written:
         pad = f", pad=nn.ZeroPad2d({tuple(module.pad.padding)})"
     activation = getattr(layer, "activation", "linear")
     code = f"Conv({conv}, {ACTIVATION_CODE[activation]}{pad})"
-    return Written(code, ("Conv",), _init(layer, f"self.{name}.conv", activation))
+    return _with_init(Written(code, ("Conv",)), layer, f"self.{name}.conv", activation)
 
 
 def pool(layer: Layer, module: nn.Module, name: str) -> Written:
@@ -124,7 +127,12 @@ def recurrent(layer: Layer, module: nn.Module, name: str) -> Written:
         f"batch_first=True, bidirectional={r.bidirectional})"
     )
     code = f"Recurrent({rnn}, return_sequence={module.return_sequence})"
-    return Written(code, ("Recurrent",))
+    written = Written(code, ("Recurrent",))
+    init, value = getattr(layer, "init", "default"), getattr(layer, "init_value", None)
+    if init != "default":  # gate by gate, as blocks.init_recurrent does
+        written.helpers += ("init_tensor", "init_recurrent")
+        written.init = f'init_recurrent(self.{name}.rnn, "{init}", {value!r})'
+    return written
 
 
 def embedding(layer: Layer, module: nn.Module, name: str) -> Written:
@@ -143,12 +151,31 @@ def attention(layer: Layer, module: nn.Module, name: str) -> Written:
     return Written(code, ("SelfAttention",))
 
 
-def _init(layer: Layer, target: str, activation: str) -> str:
-    """The statement that re-initialises a linear or conv layer, or "" for torch's default."""
-    init = getattr(layer, "init", "default")
+def activation_layer(layer: Layer, module: nn.Module, name: str) -> Written:
+    assert isinstance(module, blocks.ActivationBlock)
+    return Written(ACTIVATION_CODE[getattr(layer, "activation", "relu")])
+
+
+def skip(layer: Layer, module: nn.Module, name: str) -> Written:
+    assert isinstance(module, blocks.Skip)
+    return Written("", over=module.over)  # no parameters: the forward pass does the sum
+
+
+def init_statement(target: str, init: str, activation: str, value: float | None) -> str:
+    """The statement that re-initialises the linear or conv layer `target` (code), as
+    blocks.init_weights does; "" for torch's default."""
     if init == "default":
         return ""
-    return f'init_weights({target}, "{init}", "{GAINS.get(activation, "linear")}")'
+    gain = GAINS.get(activation, "linear")
+    return f'init_weights({target}, "{init}", "{gain}", {value!r})'
+
+
+def _with_init(written: Written, layer: Layer, target: str, activation: str) -> Written:
+    init, value = getattr(layer, "init", "default"), getattr(layer, "init_value", None)
+    written.init = init_statement(target, init, activation, value)
+    if written.init:
+        written.helpers += ("init_tensor", "init_weights")
+    return written
 
 
 WRITERS: dict[str, Callable[[Layer, nn.Module, str], Written]] = {
@@ -163,6 +190,8 @@ WRITERS: dict[str, Callable[[Layer, nn.Module, str], Written]] = {
     "dropout": dropout,
     "batchnorm": batchnorm,
     "layernorm": layernorm,
+    "activation": activation_layer,
+    "skip": skip,
     "rnn": recurrent,
     "lstm": recurrent,
     "gru": recurrent,

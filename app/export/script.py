@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from torch import nn
 
+from app.data import DATASETS
 from app.data.losses import resolve_loss
 from app.export import snippets
-from app.export.layers import ACTIVATION_CODE, ExportError, Written, write_layer
+from app.export.layers import ACTIVATION_CODE, ExportError, Written, init_statement, write_layer
 from app.export.template import HEAD, TAIL
 from app.nn.build import ModelReport
 from app.spec import ExperimentSpec, TrainSpec
@@ -42,12 +43,14 @@ def write_script(
         (f"{layer.type}{i}", write_layer(layer, children[f"{layer.type}{i}"], i))
         for i, layer in enumerate(spec.model.layers)
     ]
-    written.append(("output", _output(children["output"])))
+    out_init, out_value = spec.model.output_init, spec.model.output_init_value
+    written.append(("output", _output(children["output"], out_init, out_value)))
     shapes = {layer.name: layer.output_shape for layer in report.layers}
     return _head(spec, task, steps) + _classes(written, shapes) + _tail(spec.train, task)
 
 
-def _output(module: nn.Module) -> Written:
+def _output(module: nn.Module, init: str, value: float | None) -> Written:
+    """The output layer, started as `model.output_init` says (gain 1: it has no activation)."""
     linear = module.linear  # a DenseBlock (app/nn/build.py)
     assert isinstance(linear, nn.Linear)
     flatten = bool(getattr(module, "flatten", False))
@@ -55,7 +58,9 @@ def _output(module: nn.Module) -> Written:
         f"Dense({linear.in_features}, {linear.out_features}, {ACTIVATION_CODE['linear']}, "
         f"flatten={flatten})"
     )
-    return Written(code, ("Dense",))
+    statement = init_statement("self.output.linear", init, "linear", value)
+    helpers = ("Dense", "init_tensor", "init_weights") if statement else ("Dense",)
+    return Written(code, helpers, statement)
 
 
 def _head(spec: ExperimentSpec, task: str, steps: int) -> str:
@@ -67,6 +72,7 @@ def _head(spec: ExperimentSpec, task: str, steps: int) -> str:
         stopping = train.early_stopping.model_dump()
     return HEAD.substitute(
         title=title,
+        inputs=_inputs(spec),
         seed=spec.seed,
         task=task,
         task_words=TASK_WORDS[task],
@@ -84,11 +90,23 @@ def _head(spec: ExperimentSpec, task: str, steps: int) -> str:
     )
 
 
+def _inputs(spec: ExperimentSpec) -> str:
+    """A paragraph for the docstring when the data's inputs were standardised: data.npz
+    holds them as the run trained on them, and new inputs need the same shift and scale."""
+    normalize = spec.data.normalize
+    if normalize is None:
+        normalize = bool(DATASETS[spec.data.dataset].default_normalize)
+    if not normalize:
+        return ""
+    return (
+        "\nThe inputs in data.npz are standardised with the training split's mean and standard\n"
+        "deviation (data.normalize), as the run's were: new inputs need the same shift and scale.\n"
+    )
+
+
 def _classes(written: list[tuple[str, Written]], shapes: dict[str, list[int]]) -> str:
     """The helper classes the layers use, then `Model`."""
     used = {h for _, w in written for h in w.helpers}
-    if any(w.init for _, w in written):
-        used.add("init_weights")
     helpers = "".join(f"\n{source}" for name, source in snippets.HELPERS.items() if name in used)
     lines = [
         "",
@@ -100,14 +118,38 @@ def _classes(written: list[tuple[str, Written]], shapes: dict[str, list[int]]) -
         "        super().__init__()",
     ]
     for name, w in written:
-        lines.append(_wrap(f"        self.{name} = ", w.expression))
+        if w.expression:  # a skip has no module
+            lines.append(_wrap(f"        self.{name} = ", w.expression))
         if w.init:
             lines.append(f"        {w.init}")
-    lines += ["", "    def forward(self, x: torch.Tensor) -> torch.Tensor:"]
-    lines += [f"        x = self.{name}(x)  # {_shape(shapes[name])}" for name, _ in written[:-1]]
-    last = written[-1][0]
-    lines.append(f"        return self.{last}(x)  # {_shape(shapes[last])}")
+    lines += [
+        "",
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+        *_forward(written, shapes),
+    ]
     return helpers + "\n" + "\n".join(lines) + "\n\n"
+
+
+def _forward(written: list[tuple[str, Written]], shapes: dict[str, list[int]]) -> list[str]:
+    """The body of `Model.forward`: each layer in turn on `x`; a skip adds back the input of
+    the first layer it skips, which is kept before that layer runs as `h<index>`."""
+    kept: dict[int, list[str]] = {}  # layer index -> the skips that add its input back
+    for i, (name, w) in enumerate(written):
+        if w.over:
+            kept.setdefault(i - w.over, []).append(name)
+    lines = []
+    for i, (name, w) in enumerate(written):
+        if i in kept:
+            skips = ", ".join(kept[i]) if len(kept[i]) < 4 else f"{len(kept[i])} skips"
+            lines.append(f"        h{i} = x  # {name}'s input, added back by {skips}")
+        shape = _shape(shapes[name])
+        if w.over:
+            lines.append(f"        x = x + h{i - w.over}  # {name}: {shape}")
+        elif i == len(written) - 1:
+            lines.append(f"        return self.{name}(x)  # {shape}")
+        else:
+            lines.append(f"        x = self.{name}(x)  # {shape}")
+    return lines
 
 
 def _wrap(prefix: str, call: str, width: int = 100) -> str:

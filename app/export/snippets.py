@@ -119,18 +119,43 @@ class SelfAttention(nn.Module):
         y, _ = self.attn(x, x, x, attn_mask=mask, need_weights=False)
         return x + y
 ''',
+    "init_tensor": '''
+def init_tensor(weight: torch.Tensor, init: str, gain: str, value: float | None) -> None:
+    """Fill one weight tensor as the spec's init says; `value` is constant's value, normal's
+    standard deviation or uniform's bound (weights in [-value, value])."""
+    if init == "xavier":
+        nn.init.xavier_uniform_(weight, gain=nn.init.calculate_gain(gain))
+    elif init == "he":
+        nn.init.kaiming_normal_(weight, nonlinearity="relu")
+    elif init == "zeros":
+        nn.init.zeros_(weight)
+    elif init == "constant":
+        nn.init.constant_(weight, value)
+    elif init == "normal":
+        nn.init.normal_(weight, 0.0, value)
+    elif init == "uniform":
+        nn.init.uniform_(weight, -value, value)
+''',
     "init_weights": '''
-def init_weights(layer: nn.Linear | nn.Conv2d, init: str, gain: str) -> None:
-    """Start a layer's weights as the spec asks (xavier, he or zeros), biases at zero."""
+def init_weights(layer: nn.Linear | nn.Conv2d, init: str, gain: str, value: float | None) -> None:
+    """Start a layer's weights as the spec asks, its biases at zero."""
+    init_tensor(layer.weight, init, gain, value)
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+''',
+    "init_recurrent": '''
+def init_recurrent(rnn: nn.RNNBase, init: str, value: float | None) -> None:
+    """Start every weight matrix of an RNN/LSTM/GRU as the spec asks, biases at zero. torch
+    stacks an LSTM's 4 gates (a GRU's 3) in one matrix: each gate is filled on its own, so
+    xavier and he see the fan of one gate's (hidden x input) matrix."""
+    gates = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}[rnn.mode]
     with torch.no_grad():
-        if init == "xavier":
-            nn.init.xavier_uniform_(layer.weight, gain=nn.init.calculate_gain(gain))
-        elif init == "he":
-            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
-        elif init == "zeros":
-            layer.weight.zero_()
-        if layer.bias is not None:
-            layer.bias.zero_()
+        for name, param in rnn.named_parameters():
+            if name.startswith("bias"):
+                param.zero_()
+                continue
+            for gate in param.chunk(gates, dim=0):  # views: what is written lands in param
+                init_tensor(gate, init, "tanh", value)
 ''',
 }
 

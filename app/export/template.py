@@ -12,7 +12,7 @@ HEAD = Template('''\
 Exported from NN Playground: a standalone PyTorch script (torch, numpy and the standard
 library only). Beside it: data.npz (the examples the run trained and validated on),
 weights.safetensors (the trained weights), spec.json (the experiment) and model.onnx.
-
+${inputs}
     python model.py --eval            # load weights.safetensors, print validation metrics
     python model.py                   # train from scratch (${steps} steps), print metrics
     python model.py --steps 100 --save mine.safetensors

@@ -32,13 +32,24 @@ ROOT = Path(__file__).parents[2]
 CASES: dict[str, tuple[dict[str, Any], int]] = {
     "mlp": (
         {
-            "data": {"dataset": "spiral", "n_samples": 300, "val_fraction": 0.5},
+            "data": {
+                "dataset": "spiral",
+                "n_samples": 300,
+                "val_fraction": 0.5,
+                "normalize": True,
+                "features": ["x1", "x2", "x1*x2"],
+            },
             "model": {
                 "layers": [
                     {"type": "dense", "units": 16, "activation": "tanh"},
                     {"type": "dropout", "p": 0.1},
-                    {"type": "dense", "units": 16, "activation": "relu", "init": "he"},
-                ]
+                    {"type": "dense", "units": 16, "activation": "linear", "init": "he"},
+                    {"type": "activation", "activation": "relu"},
+                    {"type": "skip", "over": 3},  # adds the first dense layer's output back
+                    {"type": "dense", "units": 16, "init": "normal", "init_value": 0.2},
+                ],
+                "output_init": "uniform",
+                "output_init_value": 0.3,
             },
             "train": {"optimizer": "adam", "lr": 0.03, "lr_schedule": "step", "l1": 1e-4},
         },
