@@ -129,6 +129,8 @@ class WorkerHost:
         def deliver(event: Event) -> None:
             if event.get("closed"):  # the pool forgot it (its worker died): so do we
                 self.runs.discard(run)
+            if event["type"] == "checkpoint":
+                return  # weights do not travel over Redis (yet): a cluster records no checkpoints
             if event["type"] == "frame":
                 self.frames[run] = event
             else:
