@@ -37,10 +37,12 @@ const HIDEABLE = {
   flip: "wrong labels",
   seq_len: "sequence length",
   file: "CSV upload",
+  normalize: "standardise inputs",
   norm: "feature-map scale",
   lessons: "lessons menu",
   gan: "GANs link",
   back: "lesson: back to the playground",
+  race: "race a variant",
 };
 
 /**
