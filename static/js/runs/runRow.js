@@ -44,13 +44,12 @@ export function createRunRow(run, actions) {
   const node = el("li", { className: "run-row", "data-run": run.id, "data-status": run.status }, [
     el("label", { className: "run-pick" }, [pick]),
     el("div", { className: "run-text" }, [
-      name,
+      el("span", {}, [name, ...(run.pinned ? [el("span", { className: "run-pinned", textContent: "pinned" })] : [])]),
       el("span", { className: "run-facts muted", textContent: facts.join(" · ") }),
       status,
     ]),
     el("div", { className: "run-actions" }, [...controls(run, actions, { name, error, confirm }), confirm, error]),
   ]);
-  node.classList.toggle("pinned", run.pinned);
   return {
     node,
     run,
