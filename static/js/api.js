@@ -164,7 +164,8 @@ export async function exportRun(session) {
  * @typedef {{id: string, name: string, kind: string, status: string, reason: string | null,
  *   detail: string | null, created: string, updated: string, seed: number, epochs: number,
  *   steps: number, pinned: boolean,
- *   spec_summary: {kind: string, dataset: string | null, layers: string[], optimizer: string | null, lr: number | null},
+ *   spec_summary: {kind: string, dataset: string | null, layers: string[], network: string[],
+ *     optimizer: string | null, lr: number | null},
  *   best: Record<string, any> | null, last: Record<string, any> | null,
  *   checkpoint: {step: number, epoch: number, best: boolean} | null}} RunSummary
  *   one recorded run as `GET /api/runs` lists it (docs/http-api.md, "Runs")

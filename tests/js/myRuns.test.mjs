@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { networkWords } from "../../static/js/layerNames.js";
-import { figuresText, layerWords, specDiff, statusText, whenText } from "../../static/js/runs/runText.js";
+import { figuresText, specDiff, specInWords, statusText, whenText } from "../../static/js/runs/runText.js";
 
 const SPEC = {
   version: 1,
@@ -22,14 +22,20 @@ test("the spec diff names only the fields that differ, before → after", () => 
   assert.deepEqual(specDiff([SPEC, structuredClone(SPEC)]), []);
 });
 
-test("the spec diff of three runs, layers in words, a missing field as none", () => {
+test("the spec diff of three runs, layers in the server's words, a missing field as none", () => {
+  const run = (/** @type {any} */ spec, /** @type {string[]} */ network) =>
+    specInWords({ spec, spec_summary: { network } });
   const deeper = {
     ...SPEC,
     model: { layers: [...SPEC.model.layers, { type: "dropout", p: 0.1 }] },
   };
   const stopped = { ...SPEC, train: { ...SPEC.train, early_stopping: { patience: 5 } } };
   assert.deepEqual(
-    specDiff([SPEC, deeper, stopped]).map((d) => d.text),
+    specDiff([
+      run(SPEC, ["dense 8 tanh"]),
+      run(deeper, ["dense 8 tanh", "dropout 0.1"]),
+      run(stopped, ["dense 8 tanh"]),
+    ]).map((d) => d.text),
     [
       "layers: dense 8 tanh → dense 8 tanh, dropout 0.1 → dense 8 tanh",
       "early_stopping.patience: none → none → 5", // null in the first two: none
@@ -37,10 +43,8 @@ test("the spec diff of three runs, layers in words, a missing field as none", ()
   );
 });
 
-test("a layer and a network in words, as the teacher's grid writes them", () => {
-  assert.equal(layerWords({ type: "conv2d", filters: 16, kernel: 3, activation: "relu" }), "conv2d 16 relu");
-  assert.equal(layerWords({ type: "flatten" }), "flatten");
-  assert.equal(networkWords(["dense", "dense"]), "dense → dense");
+test("a network in words, as the teacher's grid writes it", () => {
+  assert.equal(networkWords(["dense 8 tanh", "dropout 0.1"]), "dense 8 tanh → dropout 0.1");
   assert.equal(networkWords([]), "no hidden layer");
 });
 

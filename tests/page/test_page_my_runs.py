@@ -109,7 +109,7 @@ def test_my_runs_lists_renames_pins_compares_and_deletes(
 ) -> None:
     open_page(page, page_server)
     done, paused = row(page, runs["done"]), row(page, runs["paused"])
-    expect(done).to_contain_text("xor: dense", timeout=TIMEOUT)
+    expect(done).to_contain_text("xor: dense 4 tanh", timeout=TIMEOUT)
     expect(done).to_contain_text("adam, lr 0.03")
     expect(done).to_contain_text("3 epochs")
     expect(done).to_contain_text(re.compile(r"best val loss \d\.\d{3} · accuracy \d+\.\d%"))

@@ -9,7 +9,7 @@
 import { createSharedCharts } from "../lessons/sharedCharts.js";
 import { formatLoss } from "../readouts.js";
 import { button, el } from "../views/controls.js";
-import { specDiff } from "./runText.js";
+import { specDiff, specInWords } from "./runText.js";
 
 /**
  * @typedef {import("../api.js").RunDetail} RunDetail
@@ -57,7 +57,7 @@ export function createCompareRuns(container, { uPlot }) {
  * @param {RunDetail[]} runs
  */
 function diffList(runs) {
-  const lines = specDiff(runs.map((r) => r.spec));
+  const lines = specDiff(runs.map(specInWords));
   const head = el("p", { textContent: `What differs (${runs.map((r) => r.name).join(" → ")}):` });
   if (!lines.length)
     return el("div", { className: "spec-diff" }, [el("p", { textContent: "The specs are the same." })]);

@@ -33,7 +33,7 @@ export function createRunRow(run, actions) {
   const name = el("span", { className: "run-name", textContent: run.name });
   const summary = run.spec_summary;
   const facts = [
-    `${summary.dataset ?? "?"}: ${networkWords(summary.layers)}`,
+    `${summary.dataset ?? "?"}: ${networkWords(summary.network)}`,
     summary.optimizer ? `${summary.optimizer}, lr ${summary.lr}` : "",
     whenText(run.updated, actions.now()),
     `${run.epochs} epoch${run.epochs === 1 ? "" : "s"}`,

@@ -7,19 +7,6 @@
 import { formatLoss } from "../readouts.js";
 
 /**
- * A layer in a few words, as the teacher's grid writes it (app/web/class_overview.py's
- * `layer_words`): its type, its size, its activation: "dense 8 tanh", "dropout 0.1".
- * @param {Record<string, any>} layer
- */
-export function layerWords(layer) {
-  const words = [String(layer.type ?? "?")];
-  const size = ["units", "filters", "hidden", "heads", "dim", "p", "size"].find((k) => layer[k] != null);
-  if (size) words.push(String(layer[size]));
-  if (typeof layer.activation === "string") words.push(layer.activation);
-  return words.join(" ");
-}
-
-/**
  * A run's best figures: "val loss 0.391 · accuracy 92.0%" (the training data's when it has
  * no validation data; R² for regression). "no epoch yet" before its first point.
  * @param {Record<string, any> | null} best the summary's `best` metric point
@@ -62,19 +49,19 @@ export function statusText(run) {
 }
 
 /**
- * Every leaf of a spec by its path ("train.lr", "data.dataset"); the hidden layers as one
- * leaf in words ("dense 8 tanh, dropout 0.1"), so a changed layer reads as the network
- * before and after.
+ * Every leaf of a spec by its path ("train.lr", "data.dataset"); a list is one leaf (its
+ * items joined by commas), so layers given in words ("dense 8 tanh, dropout 0.1") read as
+ * the network before and after.
  * @param {Record<string, any>} spec
  * @returns {Map<string, string>}
  */
 export function specLeaves(spec) {
   /** @type {Map<string, string>} */
   const leaves = new Map();
+  const item = (/** @type {any} */ v) => (v !== null && typeof v === "object" ? JSON.stringify(v) : String(v));
   /** @param {any} value @param {string} path */
   const walk = (value, path) => {
-    if (path === "model.layers") leaves.set(path, value.map(layerWords).join(", ") || "no hidden layer");
-    else if (Array.isArray(value)) leaves.set(path, value.map(String).join(", ") || "none");
+    if (Array.isArray(value)) leaves.set(path, value.map(item).join(", ") || "none");
     else if (value !== null && typeof value === "object")
       for (const [key, inner] of Object.entries(value)) walk(inner, path ? `${path}.${key}` : key);
     else leaves.set(path, value === null || value === undefined ? "none" : String(value));
@@ -87,6 +74,7 @@ export function specLeaves(spec) {
  * What differs between the specs of runs compared, in words, one line per field that is
  * not the same in all: "lr: 0.03 → 0.1", "optimizer: sgd → adam → adam". A field one spec
  * lacks reads "none" there. The section ("train.", "data.", "model.") is left off the name.
+ * The caller gives the hidden layers in words (the summary's `network`, `specInWords`).
  * @param {Record<string, any>[]} specs in the order the runs are shown
  * @returns {{field: string, values: string[], text: string}[]}
  */
@@ -100,4 +88,15 @@ export function specDiff(specs) {
       const field = path.replace(/^(train|data|model)\./, "");
       return { field, values, text: `${field}: ${values.join(" → ")}` };
     });
+}
+
+/**
+ * A recorded run's spec with its hidden layers in the server's words (the summary's
+ * `network`: "dense 8 tanh"), as `specDiff` compares them.
+ * @param {{spec: Record<string, any>, spec_summary: {network: string[]}}} run
+ */
+export function specInWords(run) {
+  const { spec } = run;
+  if (!spec.model) return spec; // a GAN's networks are listed field by field
+  return { ...spec, model: { ...spec.model, layers: run.spec_summary.network } };
 }
