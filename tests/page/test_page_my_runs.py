@@ -179,3 +179,19 @@ def test_open_continues_a_recorded_run_from_its_checkpoint(
     page.wait_for_function(f"window.nnp.epoch > {checkpoint['epoch']}", timeout=TIMEOUT)
     after = httpx.get(f"{page_server}/api/runs/{runs['paused']}", headers=OWNER, timeout=10)
     assert after.json()["status"] in ("running", "paused")
+    # Open in a second tab while this one trains it: refused, in words, next to Open.
+    other = page.context.new_page()
+    other.goto("/?dataset=xor")
+    other.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)
+    first = other.evaluate("window.nnp.status && window.nnp.status.run")
+    row(other, runs["paused"]).get_by_role("button", name="Open").click()
+    expect(row(other, runs["paused"]).locator(".run-error")).to_contain_text(
+        "no recorded run of yours with that id has a checkpoint, or it is open", timeout=TIMEOUT
+    )
+    # ...and the tab trains the spec it now shows (lr 0.1) as a new run of its own.
+    expect(other).to_have_url(re.compile(r"lr=0\.1"))
+    other.wait_for_function(
+        "([first]) => window.nnp.status.run !== first && window.nnp.status.step === 0",
+        arg=[first],
+        timeout=TIMEOUT,
+    )
