@@ -58,6 +58,15 @@ def running(settings: Settings, workers_ready: bool = True) -> Iterator[str]:
         thread.join(timeout=20)
 
 
+def data_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, **settings: Any
+) -> Iterator[str]:
+    """A real server with its own data folder (so its own runs database) and these
+    settings, for a module's fixture to `yield from`."""
+    with running(Settings(data_dir=tmp_path_factory.mktemp(name), **settings)) as url:
+        yield url
+
+
 # The class code and teacher key of every class-mode test (docs/classroom.md).
 CLASS_CODE, TEACHER_KEY = "ROOM42", "teacher-key-123456"
 

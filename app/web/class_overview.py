@@ -14,11 +14,10 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from app.store.views import layers_summary
 from app.web.classroom import Classroom, Student
 from app.web.sessions import Session, SessionRegistry
 
-# The one number that says most about each layer type, in the order tried.
-LAYER_SIZE_KEYS = ("units", "filters", "hidden", "heads", "dim", "p", "size")
 # Seconds a run keeps sending thumbnails after the overview was last read.
 THUMBNAIL_LEASE_S = 5.0
 
@@ -83,26 +82,3 @@ def thumbnail_entry(event: dict[str, Any] | None) -> dict[str, Any] | None:
     if event is None:
         return None
     return {k: event[k] for k in ("step", "view", "shape", "lo", "hi", "data")}
-
-
-def layers_summary(spec: dict[str, Any]) -> list[str]:
-    """The hidden layers in a few words each, e.g. ["dense 8 tanh", "dropout 0.1"]; a GAN's
-    generator then discriminator, each word prefixed."""
-    if spec.get("kind") == "gan":
-        gan = spec.get("gan") or {}
-        return [
-            f"{side} {layer_words(layer)}"
-            for side in ("generator", "discriminator")
-            for layer in (gan.get(side) or {}).get("layers", [])
-        ]
-    return [layer_words(layer) for layer in (spec.get("model") or {}).get("layers", [])]
-
-
-def layer_words(layer: dict[str, Any]) -> str:
-    words = [str(layer.get("type", "?"))]
-    size = next((layer[k] for k in LAYER_SIZE_KEYS if layer.get(k) is not None), None)
-    if size is not None:
-        words.append(f"{size:g}" if isinstance(size, float) else str(size))
-    if isinstance(layer.get("activation"), str):
-        words.append(layer["activation"])
-    return " ".join(words)

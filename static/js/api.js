@@ -159,3 +159,66 @@ export async function exportRun(session) {
   }
   return response.blob();
 }
+
+/**
+ * @typedef {{id: string, name: string, kind: string, status: string, reason: string | null,
+ *   detail: string | null, created: string, updated: string, seed: number, epochs: number,
+ *   steps: number, pinned: boolean,
+ *   spec_summary: {kind: string, dataset: string | null, layers: string[], network: string[],
+ *     optimizer: string | null, lr: number | null},
+ *   best: Record<string, any> | null, last: Record<string, any> | null,
+ *   checkpoint: {step: number, epoch: number, best: boolean} | null}} RunSummary
+ *   one recorded run as `GET /api/runs` lists it (docs/http-api.md, "Runs")
+ * @typedef {RunSummary & {spec: Record<string, any>, metrics: Record<string, any>[]}} RunDetail
+ */
+
+/**
+ * One call of the runs API; a refusal or a lost connection throws an Error in words.
+ * @param {string} path
+ * @param {RequestInit} [init]
+ */
+async function runsRequest(path, init = {}) {
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new Error("the server could not be reached");
+  }
+  if (response.ok) return response.status === 204 ? null : response.json();
+  const answer = await response.json().catch(() => ({}));
+  const error = answer.errors?.[0]; // a 422 names the field and the limit
+  if (error) throw new Error(`${error.field}: ${error.message}`);
+  throw new Error(typeof answer.detail === "string" ? answer.detail : `the server answered HTTP ${response.status}`);
+}
+
+/** @returns {Promise<RunSummary[]>} this browser's recorded runs, newest first */
+export async function listRuns() {
+  return (await runsRequest("/api/runs")).runs;
+}
+
+/**
+ * @param {string} id
+ * @returns {Promise<RunDetail>} the run with its spec and every epoch's metric point
+ */
+export function fetchRun(id) {
+  return runsRequest(`/api/runs/${encodeURIComponent(id)}`);
+}
+
+/**
+ * Renames or pins a run.
+ * @param {string} id
+ * @param {{name?: string, pinned?: boolean}} change
+ * @returns {Promise<RunSummary>}
+ */
+export function changeRun(id, change) {
+  return runsRequest(`/api/runs/${encodeURIComponent(id)}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(change),
+  });
+}
+
+/** @param {string} id @returns {Promise<null>} */
+export function deleteRun(id) {
+  return runsRequest(`/api/runs/${encodeURIComponent(id)}`, { method: "DELETE" });
+}

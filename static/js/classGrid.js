@@ -7,6 +7,7 @@
  * its step moved. Names come from students: they are set as text, never as HTML.
  */
 
+import { networkWords } from "./layerNames.js";
 import { paintThumbnail } from "./thumbnail.js";
 
 /**
@@ -66,7 +67,7 @@ export function createClassGrid(container, onOpen) {
     const f = entry.fields;
     f.name.textContent = student.name;
     entry.card.setAttribute("aria-label", `${student.name}: open their run large`);
-    f.network.textContent = run ? `${run.dataset ?? "?"}: ${run.layers.join(" → ") || "no hidden layer"}` : "no run";
+    f.network.textContent = run ? `${run.dataset ?? "?"}: ${networkWords(run.layers)}` : "no run";
     f.status.textContent = run ? run.status : "";
     f.epoch.textContent = run ? `epoch ${run.epoch}` : "";
     f.loss.textContent = run ? `loss ${lossText(run.train_loss)} / ${lossText(run.val_loss)}` : "";

@@ -12,3 +12,12 @@ export function layerTitle(name) {
   const match = /^([a-z0-9_]*?[a-z_])(\d+)$/.exec(name);
   return match ? `layer ${Number(match[2]) + 1} (${match[1]})` : name;
 }
+
+/**
+ * A network's hidden layers in words, input side first, as the teacher's grid writes them
+ * (app/web/class_overview.py's words, or just the types): "dense 8 tanh → dropout 0.1".
+ * @param {string[]} layers each layer's words
+ */
+export function networkWords(layers) {
+  return layers.join(" → ") || "no hidden layer";
+}

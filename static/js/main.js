@@ -18,7 +18,19 @@
  * `?race=…` (race/raceMode.js): the playground's network beside its variants.
  */
 
-import { exportRun, fetchCatalog, fetchExamples, fetchLessons, fetchPoints, uploadCsv, validateSpec } from "./api.js";
+import {
+  changeRun,
+  deleteRun,
+  exportRun,
+  fetchCatalog,
+  fetchExamples,
+  fetchLessons,
+  fetchPoints,
+  fetchRun,
+  listRuns,
+  uploadCsv,
+  validateSpec,
+} from "./api.js";
 import { applyGlossary } from "./glossary.js";
 import { startLessonMode } from "./lessons/lessonMode.js";
 import { createLessonsMenu } from "./lessons/lessonsMenu.js";
@@ -34,6 +46,8 @@ import { layerTitle } from "./layerNames.js";
 import { createFramePacer } from "./framePacer.js";
 import { stepsPerEpoch } from "./progress.js";
 import { createRunController } from "./runController.js";
+import { createCompareRuns } from "./runs/compareRuns.js";
+import { createMyRuns } from "./runs/myRuns.js";
 import {
   hotParams,
   isHot,
@@ -115,12 +129,14 @@ Object.assign(window, { nnp: counters });
  *   views: ReturnType<typeof mountViews>,
  *   run: ReturnType<typeof createRunController>,
  *   classLocks: ReturnType<typeof createClassLocks> | null,
+ *   opening: {resolve: () => void, reject: (error: Error) => void} | null,
  * }} Page
  * `points`: the 2-D data drawn under the output map; `validated`: the validator's answer
  * for the running spec; `gradLayers`: the layers in the gradient-flow chart, input side
  * first; `drawn`: a digit drawn on the pad, which the per-example views show; `workspace`:
  * the image, sequence or table panel, made anew (`workspaceKey`) when the data changes;
- * `session`: the token the server's `hello` gave (what an export names).
+ * `session`: the token the server's `hello` gave (what an export names); `opening`: a
+ * recorded run's `reopen` sent, until its first status (or the server's refusal).
  */
 
 async function main() {
@@ -179,6 +195,7 @@ async function main() {
     views: /** @type {any} */ (null),
     run: /** @type {any} */ (null), // set just below: each needs the page
     classLocks: null,
+    opening: null,
   };
   const handlers = {
     onEvent: (/** @type {any} */ e) => page.run.receive(e),
@@ -194,8 +211,10 @@ async function main() {
   bindControls(page);
   render(page);
   renderNetwork(page);
-  if (watched === null) page.classLocks = mountClass(page);
-  else showReadOnly();
+  if (watched === null) {
+    page.classLocks = mountClass(page);
+    void mountMyRuns(page).refresh();
+  } else showReadOnly();
   page.socket.connect();
   page.run.startPainting();
   applyGlossary(document.body);
@@ -488,6 +507,7 @@ function runHooks(page) {
     onPlaying: (on) => views.topBar.setPlaying(on),
     onProgress: (progress) => showProgress(page, progress),
     onStatus: (status) => {
+      page.opening?.resolve();
       counters.status = status;
       counters.statusAt = performance.now();
       views.topBar.showStatus(/** @type {any} */ (status));
@@ -500,7 +520,11 @@ function runHooks(page) {
       if (reason === "diverged") $("train-loss").textContent = $("val-loss").textContent = "diverged";
     },
     onReset: () => page.validated && resetViews(page, page.validated),
-    onError: reportError,
+    onError: (field, message) => {
+      if (field !== "id" || !page.opening) return reportError(field, message);
+      page.opening.reject(new Error(message)); // a refused reopen, said next to its Open
+      void page.run.restart(); // nothing was reopened: the page trains the spec it shows
+    },
     onNote: (message) => ($("view-notes").textContent = message),
     onEvent: (event) => {
       if (event.type === "class") page.classLocks?.receive(/** @type {any} */ (event));
@@ -773,6 +797,64 @@ function flushCharts(page, now) {
   if (now - page.chartsDrawnAt < CHART_INTERVAL_MS) return;
   page.chartsDrawnAt = now;
   for (const chart of Object.values(page.views.charts)) chart.flush();
+}
+
+/**
+ * "My runs" and comparing them (docs/runs.md): the list, and the comparison under it.
+ * @param {Page} page
+ */
+function mountMyRuns(page) {
+  const compare = createCompareRuns($("compare-runs"), { uPlot: page.uPlot });
+  const regression = (/** @type {string | null} */ dataset) =>
+    page.catalog.datasets[dataset ?? ""]?.task === "regression";
+  return createMyRuns($("my-runs"), {
+    list: listRuns,
+    change: changeRun,
+    remove: deleteRun,
+    onOpen: (run) => openRecorded(page, run.id),
+    onCompare: async (runs) => {
+      const details = await Promise.all(runs.map((r) => fetchRun(r.id)));
+      compare.show(details, regression(runs[0].spec_summary.dataset));
+    },
+  });
+}
+
+const OPEN_TIMEOUT_MS = 20_000; // a reopen waits for a worker at most this long (then: in words)
+
+/**
+ * Opens a recorded run as the page's: its spec becomes the page's, its recorded curves are
+ * drawn, and the run continues (paused) from its last checkpoint (`reopen`,
+ * docs/protocol.md). Resolves at its first status; a refusal throws the server's words.
+ * @param {Page} page
+ * @param {string} id
+ */
+async function openRecorded(page, id) {
+  const run = await fetchRun(id);
+  if (!run.checkpoint) throw new Error("this run has no checkpoint yet: there is nothing to continue from");
+  const opened = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the server did not answer the reopen")), OPEN_TIMEOUT_MS);
+    const settle = (/** @type {() => void} */ then) => {
+      clearTimeout(timer);
+      page.opening = null;
+      then();
+    };
+    page.opening = {
+      resolve: () => settle(() => resolve(null)),
+      reject: (error) => settle(() => reject(error)),
+    };
+  });
+  page.state = stateFromSpec(run.spec, page.state, page.kindOf(run.spec.data?.dataset));
+  history.replaceState(null, "", address(page.state, page.kindOf));
+  render(page);
+  renderNetwork(page);
+  await page.run.reopen(id);
+  // The server does not send the points it recorded: they are drawn from the record, up to
+  // the checkpoint the run continues from (the later ones it trains again).
+  showMetrics(
+    page,
+    run.metrics.filter((p) => p.epoch <= /** @type {any} */ (run.checkpoint).epoch),
+  );
+  await opened;
 }
 
 /**

@@ -164,9 +164,10 @@ export function createRunController(o) {
 
   /**
    * Validates the page's spec and starts it as a new run, unless a newer restart overtook it.
-   * @param {{stepAfter?: number | (() => number), resume?: boolean}} [options] `stepAfter`:
-   *   train this many steps of the new run (Step on an ended run; a function: counted for
-   *   the new run); `resume`: adopt the session's resumed run
+   * @param {{stepAfter?: number | (() => number), resume?: boolean, reopen?: string}} [options]
+   *   `stepAfter`: train this many steps of the new run (Step on an ended run; a function:
+   *   counted for the new run); `resume`: adopt the session's resumed run; `reopen`: the
+   *   recorded run of this id continues, paused, in place of a new run of the spec
    * @returns {Promise<void>}
    */
   function restart(options = {}) {
@@ -186,9 +187,9 @@ export function createRunController(o) {
   /**
    * @param {number} mine
    * @param {any} answer
-   * @param {{stepAfter?: number | (() => number), resume?: boolean}} options
+   * @param {{stepAfter?: number | (() => number), resume?: boolean, reopen?: string}} options
    */
-  function begin(mine, answer, { stepAfter, resume = false }) {
+  function begin(mine, answer, { stepAfter, resume = false, reopen }) {
     const ready = hooks.prepare(answer, () => mine === generation);
     pending = null;
     if (!ready) {
@@ -206,6 +207,13 @@ export function createRunController(o) {
       return;
     }
     adopting = false; // a run of this page's own: nothing resumed to adopt
+    if (reopen) {
+      setPlaying(false); // a recorded run comes back paused: Play continues it
+      socket.send({ type: "reopen", id: reopen, paused: true });
+      sendView();
+      hooks.onStarted?.(ready.spec);
+      return;
+    }
     socket.send({ type: "start", spec: ready.spec, paused: !playing });
     if (stepAfter) socket.send({ type: "step", n: typeof stepAfter === "function" ? stepAfter() : stepAfter });
     sendView();
@@ -359,6 +367,14 @@ export function createRunController(o) {
     takeFrame,
     restartSoon,
     restart,
+    /**
+     * Continues the recorded run `id` (docs/protocol.md, `reopen`) from its last checkpoint,
+     * paused, once the page's spec (the run's, loaded by the page) is prepared.
+     * @param {string} id
+     */
+    reopen(id) {
+      return restart({ reopen: id });
+    },
     /** Adopts the socket's run (a resumed one, or the run a teacher watches) as the page's. */
     adopt,
     sendView,

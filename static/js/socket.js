@@ -156,8 +156,15 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
       handlers.onEvent({ ...event, shown: was }); // what the page showed of the resumed run
       return;
     }
-    // The server answers `start`s in order, so the k-th run id not seen before belongs to
-    // the k-th start; events of the runs it replaced may still be in flight: dropped.
+    // The server answers `start`s (and `reopen`s) in order, so the k-th run id not seen
+    // before belongs to the k-th start; events of the runs it replaced may still be in flight: dropped.
+    if (event.type === "error" && event.field === "id" && startsPending) {
+      // A refused `reopen` (docs/protocol.md): it started nothing, and it names the run it
+      // would have replaced; the page hears why.
+      startsPending -= 1;
+      handlers.onEvent(event);
+      return;
+    }
     if (event.run && event.run !== run) {
       if (!startsPending || replaced.has(event.run)) return;
       if (run) replaced.add(run);
@@ -175,7 +182,7 @@ export function createSocket(handlers, { url = defaultUrl(), tokenKey = TOKEN_KE
     /** Sends one control message; false when the socket is not open (the caller says so). */
     send(/** @type {Record<string, any>} */ message) {
       if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-      if (message.type === "start") {
+      if (message.type === "start" || message.type === "reopen") {
         // A new run shows what its page says it shows (setShown), not what an earlier run
         // of this tab showed (the GAN page, say, which says nothing).
         if (tokenKey !== null) sessionStorage.removeItem(shownKey);

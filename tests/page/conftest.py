@@ -45,9 +45,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture()
-def page(browser: Browser, page_server: str) -> Iterator[Page]:
+def page(browser: Browser, page_server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A new page in its own context (1366×768, relative URLs on the page server). A console
-    error or an uncaught exception on it fails the test at teardown, listing them all."""
+    error or an uncaught exception on it fails the test at teardown, listing them all; a
+    module's `EXPECTED_CONSOLE` names more console errors its tests cause on purpose."""
     context = browser.new_context(viewport=VIEWPORT, base_url=page_server)
     page = context.new_page()
     problems: list[str] = []
@@ -56,7 +57,8 @@ def page(browser: Browser, page_server: str) -> Iterator[Page]:
         # Chromium logs every HTTP error response; a 422 from the validator or the upload
         # is an answer the page shows next to a control (the tests check it there), not a
         # page error.
-        if message.type == "error" and "status of 422" not in message.text:
+        expected = ("status of 422", *getattr(request.module, "EXPECTED_CONSOLE", ()))
+        if message.type == "error" and not any(e in message.text for e in expected):
             where = message.location
             problems.append(f"console error: {message.text} ({where['url']}:{where['lineNumber']})")
 
