@@ -43,6 +43,7 @@ const HIDEABLE = {
   gan: "GANs link",
   back: "lesson: back to the playground",
   race: "race a variant",
+  runs: "my runs",
 };
 
 /**
