@@ -70,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="train a spec headless, then write it out as a standalone PyTorch script"
     )
     export.add_argument(
-        "spec", type=Path, help="an ExperimentSpec JSON file (a saved run's id: not yet)"
+        "spec",
+        type=Path,
+        help="an ExperimentSpec JSON file, or a recorded run's id (`runs list --json`)",
     )
     export.add_argument("--out", type=Path, required=True, help="the folder to write into")
     export.add_argument("--steps", type=int, help="training steps first (default: as train)")
@@ -310,12 +312,13 @@ def _train_headless(run: Any, steps: int | None, epochs: int | None, quiet: bool
 
 
 def _export(args: argparse.Namespace) -> int:
-    """Trains the spec, writes the export folder and prints the run's metrics as JSON (the
-    ones `python OUT/model.py --eval` reproduces). SPEC is a spec file; a saved run's id can
-    be looked up here once runs are stored (issue 18, part 1)."""
+    """Trains the spec (a file), or takes a recorded run (its id: its spec and last
+    checkpoint, trained further only with --steps), writes the export folder and prints the
+    run's metrics as JSON (the ones `python OUT/model.py --eval` reproduces)."""
     from app.export import ExportError, export_run
 
-    spec = _load(args.spec)
+    saved = None if args.spec.exists() else _saved_run(str(args.spec))
+    spec = saved[0] if saved is not None else _load(args.spec)
     if spec is None:
         return EXIT_INVALID
     if args.seed is not None:
@@ -329,7 +332,18 @@ def _export(args: argparse.Namespace) -> int:
     run = _create_run(spec, args.device)
     if run is None:
         return EXIT_INVALID
-    result = _train_headless(run, args.steps, None, quiet=True)
+    if saved is not None:
+        from app.train.checkpoint import CheckpointError, restore
+
+        try:
+            restore(run, saved[1], saved[2])
+        except CheckpointError as e:
+            print(f"error: run {args.spec}: {e}", file=sys.stderr)
+            return EXIT_INVALID
+        more = args.steps or 0  # on from the checkpoint's step
+        result = _train_headless(run, run.step_count + more, None, quiet=True)
+    else:
+        result = _train_headless(run, args.steps, None, quiet=True)
     try:
         files = export_run(run, args.out)
     except ExportError as e:
@@ -344,6 +358,26 @@ def _export(args: argparse.Namespace) -> int:
 
 
 MAX_EXPORT_STEPS = 10_000_000
+
+
+def _saved_run(run_id: str) -> tuple[ExperimentSpec, bytes, bytes] | None:
+    """A recorded run's spec and checkpoint by its id, or None after printing why not."""
+    from app.store.commands import load_saved_run
+
+    found = load_saved_run(Settings(), run_id) if run_id.isalnum() and len(run_id) <= 32 else None
+    if found is None:
+        print(
+            f"error: {run_id} is neither a spec file nor the id of a recorded run with a "
+            "checkpoint (`nnplayground runs list --json` lists them)",
+            file=sys.stderr,
+        )
+        return None
+    spec, weights, optimizer = found
+    try:
+        return ExperimentSpec.model_validate(spec), weights, optimizer
+    except ValidationError as e:
+        print(f"error: run {run_id}: its spec no longer validates: {e}", file=sys.stderr)
+        return None
 
 
 def _result(run: Any, seconds: float) -> dict[str, Any]:

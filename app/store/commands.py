@@ -76,3 +76,18 @@ def list_runs_json(settings: Settings) -> str:
         ]
     sessions.kw["bind"].dispose()
     return json.dumps(runs, allow_nan=False)
+
+
+def load_saved_run(settings: Settings, run_id: str) -> tuple[dict[str, Any], bytes, bytes] | None:
+    """A recorded run's spec and its last checkpoint (weights, optimizer state), for
+    `nnplayground export RUN_ID`; None when there is no such run or it has no checkpoint."""
+    sessions = open_settings_database(settings)
+    try:
+        with sessions() as db:
+            row = repo.get_run(db, None, run_id)
+            found = repo.read_checkpoint(db, settings.checkpoints_dir, run_id) if row else None
+            if row is None or found is None:
+                return None
+            return row.spec, found[1], found[2]
+    finally:
+        sessions.kw["bind"].dispose()
