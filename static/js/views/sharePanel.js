@@ -37,7 +37,7 @@ const HIDEABLE = {
   flip: "wrong labels",
   seq_len: "sequence length",
   file: "CSV upload",
-  normalize: "standardise inputs",
+  normalize: "input standardisation",
   norm: "feature-map scale",
   lessons: "lessons menu",
   gan: "GANs link",
