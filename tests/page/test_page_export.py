@@ -25,7 +25,9 @@ def test_export_downloads_the_running_network_as_a_zip_that_runs(
     page.wait_for_function("window.nnp.step > 50", timeout=TIMEOUT)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Play")).to_be_visible()
-    step = int(page.evaluate("window.nnp.step"))
+    # The button turns at once; the run's own step is the one its paused status reports.
+    page.wait_for_function("window.nnp.status?.state === 'paused'", timeout=TIMEOUT)
+    step = int(page.evaluate("window.nnp.status.step"))
     export = page.get_by_role("button", name="Export model (PyTorch, zip)")
     export.scroll_into_view_if_needed()
     with page.expect_download(timeout=60_000) as download:
