@@ -51,8 +51,8 @@ class Writer:
     def flush(self, timeout: float = 10.0) -> bool:
         """Waits until every queued write is done; whether they were in time."""
         done = threading.Event()
-        try:
-            self.jobs.put(Job("", lambda _db: done.set(), "flush"), timeout=timeout)
+        try:  # set once the batch before it is committed, not while it is written
+            self.jobs.put(Job("", lambda _db: done.set, "flush"), timeout=timeout)
         except queue.Full:
             return False
         return done.wait(timeout)

@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 sessions.end_all()
             await pool.stop()
             if recorder is not None:
+                recorder.flush()
                 await asyncio.to_thread(recorder.close)
 
     app = FastAPI(title="NN Playground", version=__version__, lifespan=lifespan)

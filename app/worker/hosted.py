@@ -308,7 +308,10 @@ class HostedRun:
     def report(self, now: float) -> None:
         """Sends what is due: new metric points, a status, a frame, `done`."""
         history = self.run.history
-        flush = not self.runnable  # paused, stepped or done: the last points go out now
+        checkpoint_due = self._checkpoint_due(now)
+        # Paused, stepped or done: the last points go out now; and before a checkpoint,
+        # so the record holds every epoch up to the one a reopened run continues from.
+        flush = not self.runnable or checkpoint_due
         if len(history) > self.reported_points and (flush or now >= self.next_metrics_at):
             points = [vars(m) for m in history[self.reported_points :]]
             self.reported_points = len(history)
@@ -316,7 +319,7 @@ class HostedRun:
             self.next_metrics_at = now + 1 / self.settings.metrics_hz
         self.frames.report(now)
         self.thumbnail.report(now)
-        if self._checkpoint_due(now):
+        if checkpoint_due:
             self.send_checkpoint(now)
         if self.run.done and not self.done_sent:
             self.send_done()

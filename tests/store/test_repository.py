@@ -138,3 +138,17 @@ def test_a_reopened_run_forgets_the_points_after_its_checkpoint(
         assert [p["epoch"] for p in repo.metric_points(db, "rw")] == [1, 2]
         assert row.best is not None and row.best["epoch"] == 2
         assert row.last is not None and row.last["epoch"] == 2
+
+
+def test_an_epoch_seen_again_is_replaced_not_doubled(database: sessionmaker[Session]) -> None:
+    with database.begin() as db:
+        repo.create_run(db, "re", "browser:a", "playground", SPEC)
+    with database.begin() as db:
+        repo.add_points(db, "re", [point(1, 0.9), point(2, 0.8)])
+    with database.begin() as db:  # epoch 2 again, and twice in one call: the latest wins
+        repo.add_points(db, "re", [point(2, 0.6), point(2, 0.4), point(3, 0.5)])
+    with database() as db:
+        losses = [(p["epoch"], p["val_loss"]) for p in repo.metric_points(db, "re")]
+        assert losses == [(1, 0.9), (2, 0.4), (3, 0.5)]
+        row = repo.get_run(db, "browser:a", "re")
+        assert row is not None and row.best is not None and row.best["val_loss"] == 0.4
