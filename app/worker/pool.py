@@ -248,8 +248,11 @@ class WorkerPool:
             for slot, event in transport.receive(links, timeout=0.1):
                 if event is None:  # its channel closed: the worker is gone
                     with self._lock:
-                        self._workers[slot].dead = True
-                    self._call(self._on_death, slot, "its process ended")
+                        gone = self._workers.get(slot)  # None: `stop` ended it, as asked
+                        if gone is not None:
+                            gone.dead = True
+                    if gone is not None:
+                        self._call(self._on_death, slot, "its process ended")
                 else:
                     self._call(self._dispatch, slot, event)
 
