@@ -21,7 +21,8 @@ from app.lessons.trace import Trace, Watch, first_layer
 from app.nn.blocks import DenseBlock, SelfAttention
 from app.train import GanRun, Metrics, Run, Trainer
 from app.train.modes import evaluating
-from app.train.probes.common import capture
+from app.train.probes import adversarial
+from app.train.probes.common import ObserveError, capture
 
 PROBE_CAP = 1024  # val examples for unit_spread and attention_peak
 
@@ -195,6 +196,17 @@ def attention_peak(done: Finished) -> float:
     return max(shares)
 
 
+def image_flip(done: Finished, random: bool) -> float:
+    """The share of rightly read val digits whose answer changes when each pixel moves by
+    adversarial.EPS: along the loss gradient's sign (FGSM), or in random signs."""
+    run = done.supervised
+    try:
+        with evaluating(run.model):
+            return adversarial.flip_fraction(run, random=random)
+    except ObserveError as error:
+        raise MetricError(str(error)) from None
+
+
 METRICS: dict[Metric, Callable[[Finished], float]] = {
     "val_accuracy": lambda d: d.final.val_score,
     "train_accuracy": lambda d: d.final.train_score,
@@ -215,6 +227,8 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "on_data": on_data,
     "d_real": lambda d: d.gan_quality["d_real"],
     "d_fake": lambda d: d.gan_quality["d_fake"],
+    "adversarial_flip": lambda d: image_flip(d, random=False),
+    "random_flip": lambda d: image_flip(d, random=True),
 }
 
 
