@@ -60,6 +60,7 @@ Metric = Literal[
     "d_fake",
     "adversarial_flip",
     "random_flip",
+    "test_accuracy",
 ]
 # Metrics of a GAN run (kind "gan"); every other metric but `diverged` needs a supervised one.
 GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})
