@@ -138,3 +138,12 @@ def test_the_lesson_measures_both_flips() -> None:
     measured = check_lesson(lesson, 0).measured
     assert measured["grad"] == flip_fraction(run)
     assert measured["noise"] == flip_fraction(run, random=True)
+
+
+def test_a_drawn_digit_is_attacked_too(run: Run) -> None:
+    drawn = [[1.0 if 2 <= c <= 5 and r in (1, 6) else 0.0 for c in range(8)] for r in range(8)]
+    seen = run.observe("adversarial", inputs=drawn)["adversarial"]
+    assert seen["label"] is None  # a given input has no true class
+    assert seen["original"].tolist() == drawn
+    assert seen["perturbed"].shape == (8, 8)
+    assert float(abs(seen["perturbation"]).max()) == pytest.approx(EPS, abs=1e-6)
