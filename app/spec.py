@@ -42,6 +42,9 @@ FEATURES: dict[str, str] = {
 }
 
 
+MAX_SHIFT = 3  # pixels an image may move, for augmentation and the shifted test set
+
+
 class DataSpec(StrictModel):
     """Which dataset, and how to generate or cut it. Fields a dataset does not use are ignored
     by it; `null` means the dataset's own default (see the catalog)."""
@@ -104,6 +107,36 @@ class DataSpec(StrictModel):
         description="GAN data 'drawn' only: the points a person drew, as [x, y] pairs; the "
         "real samples are drawn around them.",
     )
+    augment: int = Field(
+        0,
+        ge=0,
+        le=MAX_SHIFT,
+        description="Image data only: data augmentation. Each training batch's images move by "
+        "a random whole number of pixels, up to this many in each direction (zeros fill "
+        "in), drawn anew every step; validation and test images stay as they are. 0: off.",
+    )
+    test_fraction: float | None = Field(
+        None,
+        ge=0.05,
+        le=0.5,
+        description="digits and mnist only: the share of the examples held out as a test "
+        "set, apart from training and validation: never trained on, never shown while "
+        "training, for a figure measured once at the end (the validation examples stay the "
+        "same with or without it; label noise, flip, leaves it alone). null: no test set.",
+    )
+    test_shift: int = Field(
+        0,
+        ge=0,
+        le=MAX_SHIFT,
+        description="With a test set: each test image moved by a random whole number of "
+        "pixels, up to this many in each direction (zeros fill in), drawn once from the seed.",
+    )
+
+    @model_validator(mode="after")
+    def _test_shift_needs_a_test_set(self) -> DataSpec:
+        if self.test_shift and self.test_fraction is None:
+            raise ValueError("test_shift: shifts the test set, so it needs test_fraction")
+        return self
 
 
 # --- Layers: a discriminated union on `type`; each class's docstring is its catalog entry. ---

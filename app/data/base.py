@@ -63,3 +63,7 @@ class Dataset:
     points_val: torch.Tensor | None = None
     domain: tuple[float, float] | None = None
     featurize: Callable[[torch.Tensor], torch.Tensor] | None = None
+    # A held-out test set (data.test_fraction; digits and mnist only), apart from train and
+    # validation: never trained on, never shown while training; None without one.
+    x_test: torch.Tensor | None = None
+    y_test: torch.Tensor | None = None

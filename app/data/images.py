@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from app.data.base import Dataset
+from app.data.base import DataError, Dataset
 from app.data.request import DataRequest
-from app.data.splits import split_indices, take
+from app.data.shifts import random_shifts, shift_images
+from app.data.splits import count_val, split_indices, take
 
 MNIST_PATH = Path(__file__).parent / "files" / "mnist_subset.npz"
 DIGIT_NAMES = [str(d) for d in range(10)]
+TEST_SHIFT_STREAM = 7919  # added to the seed: the test shifts' own random numbers
 
 
 @lru_cache(maxsize=1)
@@ -55,11 +57,44 @@ def split_images(
     return subset[train], subset[val]
 
 
+def cut_test(train: np.ndarray, n_all: int, req: DataRequest) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test): `data.test_fraction` of all `n_all` examples, taken from the end of
+    the (shuffled) training indices, so the validation set is the same with or without a
+    test set."""
+    fraction = req.spec.test_fraction
+    if fraction is None:
+        return train, train[:0]
+    n_test = count_val(n_all, fraction)
+    if n_test >= len(train):
+        raise DataError(
+            f"test_fraction={fraction} with val_fraction={req.val_fraction} leaves no "
+            "training examples; keep their sum under 0.95",
+            "data.test_fraction",
+        )
+    return train[: len(train) - n_test], train[len(train) - n_test :]
+
+
+def test_images(
+    images: np.ndarray, labels: np.ndarray, test: np.ndarray, req: DataRequest, scale: float
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """The test set's tensors, each image moved by up to `data.test_shift` pixels (drawn
+    from the seed, apart from the other draws); (None, None) without a test set."""
+    if req.spec.test_fraction is None:
+        return None, None
+    x = take(images, test, torch.float32) / scale
+    if req.spec.test_shift:
+        generator = torch.Generator().manual_seed(req.seed % 2**63 + TEST_SHIFT_STREAM)
+        x = shift_images(x, *random_shifts(x, req.spec.test_shift, generator))
+    return x, take(labels, test, torch.int64)
+
+
 def image_dataset(
     images: np.ndarray, labels: np.ndarray, req: DataRequest, scale: float
 ) -> Dataset:
     """A 10-class image Dataset from pooled arrays; pixels divided by `scale` into [0, 1]."""
     train, val = split_images(images, labels, req)
+    train, test = cut_test(train, len(train) + len(val), req)
+    x_test, y_test = test_images(images, labels, test, req, scale)
     return Dataset(
         x_train=take(images, train, torch.float32) / scale,
         y_train=take(labels, train, torch.int64),
@@ -70,6 +105,8 @@ def image_dataset(
         input_shape=tuple(images.shape[1:]),
         class_names=list(DIGIT_NAMES),
         output_dim=10,
+        x_test=x_test,
+        y_test=y_test,
     )
 
 

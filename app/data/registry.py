@@ -84,8 +84,9 @@ def point_set(description: str, task: CatalogTask, max_classes: int = 2) -> Data
     )
 
 
-def image_set(description: str, build: Builder) -> DatasetInfo:
-    """An entry for bundled 10-class digit images: all of them, a fifth held out."""
+def image_set(description: str, build: Builder, test: bool = True) -> DatasetInfo:
+    """An entry for bundled 10-class digit images: all of them, a fifth held out; `test`:
+    it can hold out a test set too (data.test_fraction)."""
     return DatasetInfo(
         description=description,
         input_kind="image",
@@ -94,7 +95,8 @@ def image_set(description: str, build: Builder) -> DatasetInfo:
         default_val_fraction=0.2,
         default_seq_len=None,
         max_classes=2,
-        uses=("n_samples", "val_fraction", "flip"),
+        uses=("n_samples", "val_fraction", "flip", "augment")
+        + (("test_fraction", "test_shift") if test else ()),
         build=build,
     )
 
@@ -142,6 +144,7 @@ DATASETS: dict[str, DatasetInfo] = {
         "The 8×8 digits, each at a random place on a 12×12 canvas: a convolution finds a "
         "stroke wherever it is, a dense layer must learn each place apart.",
         build_shifted_digits,
+        test=False,
     ),
     "dots": DatasetInfo(
         description="Two dots on a 16×16 canvas: close (3-4 pixels apart) or far (8 or "
@@ -152,7 +155,7 @@ DATASETS: dict[str, DatasetInfo] = {
         default_val_fraction=0.2,
         default_seq_len=None,
         max_classes=2,
-        uses=("n_samples", "val_fraction", "flip"),
+        uses=("n_samples", "val_fraction", "flip", "augment"),
         build=build_dots,
     ),
     "sine": sequence_set(

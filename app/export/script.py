@@ -92,13 +92,20 @@ def _head(spec: ExperimentSpec, task: str, steps: int) -> str:
 
 def _inputs(spec: ExperimentSpec) -> str:
     """A paragraph for the docstring when the data's inputs were standardised: data.npz
-    holds them as the run trained on them, and new inputs need the same shift and scale."""
+    holds them as the run trained on them, and new inputs need the same shift and scale.
+    Another when the run trained with augmentation, which this script does not redo."""
     normalize = spec.data.normalize
     if normalize is None:
         normalize = bool(DATASETS[spec.data.dataset].default_normalize)
+    shifted = ""
+    if spec.data.augment and DATASETS[spec.data.dataset].input_kind == "image":
+        shifted = (
+            f"\nThe run moved its training images by up to {spec.data.augment} pixels at random "
+            "(data.augment);\nthis script trains on them as they are, without augmentation.\n"
+        )
     if not normalize:
-        return ""
-    return (
+        return shifted
+    return shifted + (
         "\nThe inputs in data.npz are standardised with the training split's mean and standard\n"
         "deviation (data.normalize), as the run's were: new inputs need the same shift and scale.\n"
     )

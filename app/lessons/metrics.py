@@ -19,9 +19,10 @@ import torch
 from app.lessons.model import Measure, Metric
 from app.lessons.trace import Trace, Watch, first_layer
 from app.nn.blocks import DenseBlock, SelfAttention
-from app.train import GanRun, Metrics, Run, Trainer
+from app.train import GanRun, Metrics, Run, Trainer, objective
 from app.train.modes import evaluating
-from app.train.probes.common import capture
+from app.train.probes import adversarial
+from app.train.probes.common import ObserveError, capture
 
 PROBE_CAP = 1024  # val examples for unit_spread and attention_peak
 
@@ -195,6 +196,34 @@ def attention_peak(done: Finished) -> float:
     return max(shares)
 
 
+def image_flip(done: Finished, random: bool) -> float:
+    """The share of rightly read val digits whose answer changes when each pixel moves by
+    adversarial.EPS: along the loss gradient's sign (FGSM), or in random signs."""
+    run = done.supervised
+    try:
+        with evaluating(run.model):
+            return adversarial.flip_fraction(run, random=random)
+    except ObserveError as error:
+        raise MetricError(str(error)) from None
+
+
+@torch.no_grad()
+def test_accuracy(done: Finished) -> float:
+    """The share of the held-out test set (data.test_fraction) the model reads right."""
+    run = done.supervised
+    x, y = run.data.x_test, run.data.y_test
+    if x is None or y is None or run.task == "regression":
+        raise MetricError("test_accuracy needs a classification test set: data.test_fraction")
+    right = 0
+    with evaluating(run.model):
+        for start in range(0, len(x), PROBE_CAP):
+            out = run.model(x[start : start + PROBE_CAP].to(run.device))
+            right += int(
+                objective.correct(run.task, out, y[start : start + PROBE_CAP].to(run.device))
+            )
+    return right / len(x)
+
+
 METRICS: dict[Metric, Callable[[Finished], float]] = {
     "val_accuracy": lambda d: d.final.val_score,
     "train_accuracy": lambda d: d.final.train_score,
@@ -215,6 +244,9 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "on_data": on_data,
     "d_real": lambda d: d.gan_quality["d_real"],
     "d_fake": lambda d: d.gan_quality["d_fake"],
+    "adversarial_flip": lambda d: image_flip(d, random=False),
+    "random_flip": lambda d: image_flip(d, random=True),
+    "test_accuracy": test_accuracy,
 }
 
 

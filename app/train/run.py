@@ -18,6 +18,7 @@ from torch import nn
 
 from app.data import build_dataset
 from app.data.base import Dataset
+from app.data.shifts import random_shifts, shift_images
 from app.nn import ModelInput, build_model, cost
 from app.settings import DEFAULT_LIMITS, Limits
 from app.spec import Dropout, ExperimentSpec, Layer, TrainSpec
@@ -149,6 +150,7 @@ class Run(Lifecycle):
         self.loss_fn = objective.make_loss(self.task, spec.train.loss)
         self.optimizer = optim.make_optimizer(self.model, spec.train)
         self._shuffle = torch.Generator().manual_seed(spec.seed + 1)
+        self._augment = torch.Generator().manual_seed(spec.seed + 2)  # augmentation's shifts
         self.step_count = 0
         self.epoch = 0
         self._order = self._new_order()
@@ -206,6 +208,7 @@ class Run(Lifecycle):
         model, loss_fn, x, y = self.model, self.loss_fn, self.x_train, self.y_train
         l1, clip = self.spec.train.l1, self.spec.train.grad_clip
         batch, n_train = self.spec.train.batch_size, len(x)
+        shift = self.spec.data.augment if self.data.input_kind == "image" else 0
         with self._rng.active():
             model.train()
             for _ in range(n):
@@ -213,7 +216,10 @@ class Run(Lifecycle):
                 if 0 < n_train - end < 2 <= batch:
                     end = n_train  # no lone last example: batch norm cannot train on one
                 idx = self._order[self._pos : end]
-                losses.append(train_step(model, loss_fn, self.optimizer, x[idx], y[idx], l1, clip))
+                xb = x[idx]
+                if shift:  # data augmentation: each image moved anew, every step
+                    xb = shift_images(xb, *random_shifts(xb, shift, self._augment))
+                losses.append(train_step(model, loss_fn, self.optimizer, xb, y[idx], l1, clip))
                 self.step_count += 1
                 self._pos = end
                 if end == n_train:  # epoch boundary

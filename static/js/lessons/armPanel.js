@@ -11,6 +11,7 @@
  * GAN page's plane (`gan_plane`: D's verdict, real and fake points, G's manifold, arrows).
  */
 
+import { createAdversarialView } from "../views/adversarialView.js";
 import { createAttentionMaps } from "../views/attentionMaps.js";
 import { createBoundary } from "../views/boundary.js";
 import { createConfusion } from "../views/confusion.js";
@@ -63,6 +64,7 @@ export function armParts(views, data, layers, gan = false) {
     ["attention", wanted.has("attention") && offers("attention")],
     ["confusion", wanted.has("confusion") && data.task !== "regression" && data.classes.length > 1],
     ["scale", wanted.has("scale")],
+    ["adversarial", wanted.has("adversarial") && data.input_kind === "image" && data.task === "multiclass"],
   ];
   return parts.filter(([, on]) => on).map(([part]) => part);
 }
@@ -83,6 +85,7 @@ export function frameViews(parts) {
     attention: ["attention"],
     confusion: ["confusion"],
     gan_plane: ["gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"],
+    adversarial: ["adversarial"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -261,6 +264,10 @@ export function createArmPanel(container, o) {
       plane.setShown(PLANE_LAYERS);
       if (/** @type {any} */ (o.data).domain) plane.setDomain(/** @type {any} */ (o.data).domain);
       drawers.push({ update: plane.update, reset: plane.reset });
+    } else if (part === "adversarial") {
+      section.append(el("h4", { textContent: "An adversarial example (one validation digit)" }));
+      const adversarial = createAdversarialView(section, { classes: o.data.classes });
+      drawers.push({ update: adversarial.update, reset: adversarial.reset });
     } else if (part === "scale") {
       createScaleView(section, { layers: o.layers.filter((l) => l.params > 0).length, params: o.params, name: o.name });
     }
