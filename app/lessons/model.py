@@ -35,6 +35,8 @@ View = Literal[
     "scale",
     "gan_plane",
     "gan_losses",
+    "gates",
+    "embedding",
 ]
 Metric = Literal[
     "val_accuracy",
@@ -57,6 +59,9 @@ Metric = Literal[
     "on_data",
     "d_real",
     "d_fake",
+    "gate_contrast",
+    "vowel_separation",
+    "random_separation",
 ]
 # Metrics of a GAN run (kind "gan"); every other metric but `diverged` needs a supervised one.
 GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})

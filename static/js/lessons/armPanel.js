@@ -15,6 +15,8 @@ import { createAttentionMaps } from "../views/attentionMaps.js";
 import { createBoundary } from "../views/boundary.js";
 import { createConfusion } from "../views/confusion.js";
 import { el } from "../views/controls.js";
+import { createEmbeddingPlot } from "../views/embeddingPlot.js";
+import { createGateMaps } from "../views/gateMaps.js";
 import { createLayerHealth } from "../views/layerHealth.js";
 import { createLayerStack, stackEnds } from "../views/layerStack.js";
 import { createScaleView } from "../views/scaleView.js";
@@ -63,6 +65,8 @@ export function armParts(views, data, layers, gan = false) {
     ["attention", wanted.has("attention") && offers("attention")],
     ["confusion", wanted.has("confusion") && data.task !== "regression" && data.classes.length > 1],
     ["scale", wanted.has("scale")],
+    ["gates", wanted.has("gates") && offers("gates")],
+    ["embedding", wanted.has("embedding") && offers("embedding")],
   ];
   return parts.filter(([, on]) => on).map(([part]) => part);
 }
@@ -83,6 +87,8 @@ export function frameViews(parts) {
     attention: ["attention"],
     confusion: ["confusion"],
     gan_plane: ["gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"],
+    gates: ["gates"],
+    embedding: ["embedding"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -261,6 +267,12 @@ export function createArmPanel(container, o) {
       plane.setShown(PLANE_LAYERS);
       if (/** @type {any} */ (o.data).domain) plane.setDomain(/** @type {any} */ (o.data).domain);
       drawers.push({ update: plane.update, reset: plane.reset });
+    } else if (part === "gates") {
+      const gates = createGateMaps(section);
+      drawers.push({ update: (f) => void gates.update(f.arrays), reset: gates.reset });
+    } else if (part === "embedding") {
+      const plot = createEmbeddingPlot(section);
+      drawers.push({ update: (f) => void plot.update(f), reset: plot.reset });
     } else if (part === "scale") {
       createScaleView(section, { layers: o.layers.filter((l) => l.params > 0).length, params: o.params, name: o.name });
     }
