@@ -56,20 +56,21 @@ def test_the_view_shows_each_gate_of_the_viewers_example() -> None:
         observe(memory_run("rnn"), ("gates",))
 
 
-def test_gate_contrast_reads_a_gate_that_opens_on_the_cue() -> None:
-    """An input gate wired to the cue channel alone: sigmoid(10 cue - 5) is 0.993 at the
-    cue and 0.007 elsewhere, so the contrast is 0.987; with the wiring reversed, -0.987."""
+def test_gate_contrast_reads_the_units_that_open_on_the_cue() -> None:
+    """One of 5 units has its input gate wired to the cue channel alone: sigmoid(10 cue - 5)
+    is 0.993 at the cue and 0.007 elsewhere, a contrast of 0.987; the others sit at 0.5
+    everywhere (contrast 0). The metric reads the best quarter (here 1 unit): 0.987, not
+    the mean over units (0.197). Wired the other way, the best unit is a neutral one: 0."""
     run = memory_run("lstm")
     rnn = gated_layer(run)
-    hidden = rnn.hidden_size
     with torch.no_grad():
         for p in rnn.parameters():
             p.zero_()
-        rnn.weight_ih_l0[:hidden, -1] = 10.0  # input gate rows, cue column
-        rnn.bias_ih_l0[:hidden] = -5.0
+        rnn.weight_ih_l0[0, -1] = 10.0  # input gate of unit 0, cue column
+        rnn.bias_ih_l0[0] = -5.0
     done = Finished(run, Trace(), 0)
     assert gate_contrast(done) == pytest.approx(0.987, abs=1e-3)
     with torch.no_grad():
-        rnn.weight_ih_l0[:hidden, -1] = -10.0
-        rnn.bias_ih_l0[:hidden] = 5.0
-    assert gate_contrast(done) == pytest.approx(-0.987, abs=1e-3)
+        rnn.weight_ih_l0[0, -1] = -10.0
+        rnn.bias_ih_l0[0] = 5.0
+    assert gate_contrast(done) == pytest.approx(0.0, abs=1e-6)
