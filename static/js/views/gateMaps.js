@@ -100,11 +100,21 @@ export function createGateMaps(container) {
       );
       canvas.style.setProperty("--rows", String(Math.min(a.shape[1], MAX_UNITS)));
       const mean = el("p", { className: "gate-mean muted" });
+      // the hidden state's layout (timeHeatmap.js): "unit" up the left, steps underneath
+      const grid = el("div", { className: "time-grid" }, [
+        el("span", { className: "axis-y", textContent: "unit" }),
+        canvas,
+        el("div", { className: "axis-x" }, [
+          el("span", { textContent: "0" }),
+          el("span", { textContent: "time step →" }),
+          el("span", { textContent: String(a.shape[0] - 1) }),
+        ]),
+      ]);
       maps.append(
         el("section", { className: "gate-map", "data-gate": gate }, [
           el("h5", { textContent: `${gate} gate` }),
           el("p", { className: "chart-note", textContent: MEANINGS[gate] ?? "" }),
-          canvas,
+          grid,
           mean,
         ]),
       );
