@@ -63,6 +63,8 @@ VIEW_FACTS: dict[str, ViewFacts] = {
     "accuracy_by_length": ViewFacts(SUPERVISED, slow=True, layers=MEMORY),
     "predict": ViewFacts(SUPERVISED, streamable=False),
     "adversarial": ViewFacts(SUPERVISED, per_example=True),
+    "gates": ViewFacts(SUPERVISED, map=True, per_example=True, layers=("lstm", "gru")),
+    "embedding": ViewFacts(SUPERVISED, layers=("embedding",)),
     "gan_samples": ViewFacts(GAN),
     "gan_manifold": ViewFacts(GAN),
     "gan_discriminator": ViewFacts(GAN, map=True, plane=True),

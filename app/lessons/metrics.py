@@ -23,6 +23,8 @@ from app.train import GanRun, Metrics, Run, Trainer, objective
 from app.train.modes import evaluating
 from app.train.probes import adversarial
 from app.train.probes.common import ObserveError, capture
+from app.train.probes.embedding import embedding_table, letter_groups, separation
+from app.train.probes.gates import gate_activations
 
 PROBE_CAP = 1024  # val examples for unit_spread and attention_peak
 
@@ -224,6 +226,71 @@ def test_accuracy(done: Finished) -> float:
     return right / len(x)
 
 
+MARK_CHANNELS = ("cue", "marker")  # the memory task's and the adding problem's marks
+
+
+@torch.no_grad()
+def gate_contrast(done: Finished) -> float:
+    """How much more the first gated layer writes at the marked steps than at the others,
+    in the quarter of its units (at least one) that do so most: per unit, the mean of its
+    input gate (an LSTM) or of 1 - its update gate (a GRU: the share of the new candidate
+    it takes) over the marked steps minus over the unmarked ones, on the val examples.
+    The quarter, because a few units hold the memory while the rest do other work (their
+    mean drowns it); an untrained net's best quarter is the control to compare with.
+    Needs sequence data whose last channel marks the steps to remember (memory's cue,
+    adding's markers)."""
+    run = done.supervised
+    if run.data.feature_names[-1:] not in ([c] for c in MARK_CHANNELS):
+        raise MetricError("gate_contrast needs the memory or adding data, which mark steps")
+    x = run.x_val[:PROBE_CAP]  # (B, T, F)
+    try:
+        with evaluating(run.model):
+            found = gate_activations(run, x)
+    except ObserveError as error:
+        raise MetricError(f"gate_contrast: {error}") from None
+    writes = found["input"] if "input" in found else 1 - found["update"]  # (B, T, H)
+    marked = x[:, :, -1] > 0.5  # (B, T)
+    per_unit = writes[marked].mean(dim=0) - writes[~marked].mean(dim=0)  # (H,)
+    quarter = max(1, len(per_unit) // 4)
+    return float(per_unit.topk(quarter).values.mean())
+
+
+def _letters(done: Finished) -> tuple[torch.Tensor, list[int], list[int]]:
+    run = done.supervised
+    try:
+        table = embedding_table(run)
+    except ObserveError as error:
+        raise MetricError(str(error)) from None
+    vowels, consonants = letter_groups(run.data.vocab)
+    if not vowels or not consonants:
+        raise MetricError("vowel_separation needs text data with vowels and consonants")
+    return table, vowels, consonants
+
+
+@torch.no_grad()
+def vowel_separation(done: Finished) -> float:
+    """How far the vowels' embeddings lie from the consonants' (probes/embedding.py)."""
+    return separation(*_letters(done))
+
+
+RANDOM_GROUPS = 200  # fixed draws: the control is the same on every run
+
+
+@torch.no_grad()
+def random_separation(done: Finished) -> float:
+    """The same separation for random groups of as many letters as there are vowels,
+    averaged over RANDOM_GROUPS fixed draws: what any five letters would score."""
+    table, vowels, consonants = _letters(done)
+    letters = torch.tensor(sorted(vowels + consonants))
+    draws = torch.Generator().manual_seed(0)
+    scores = []
+    for _ in range(RANDOM_GROUPS):
+        picked = letters[torch.randperm(len(letters), generator=draws)]
+        group, rest = picked[: len(vowels)].tolist(), picked[len(vowels) :].tolist()
+        scores.append(separation(table, group, rest))
+    return statistics.fmean(scores)
+
+
 METRICS: dict[Metric, Callable[[Finished], float]] = {
     "val_accuracy": lambda d: d.final.val_score,
     "train_accuracy": lambda d: d.final.train_score,
@@ -247,6 +314,9 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "adversarial_flip": lambda d: image_flip(d, random=False),
     "random_flip": lambda d: image_flip(d, random=True),
     "test_accuracy": test_accuracy,
+    "gate_contrast": gate_contrast,
+    "vowel_separation": vowel_separation,
+    "random_separation": random_separation,
 }
 
 

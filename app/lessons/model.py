@@ -36,6 +36,8 @@ View = Literal[
     "gan_plane",
     "gan_losses",
     "adversarial",
+    "gates",
+    "embedding",
 ]
 Metric = Literal[
     "val_accuracy",
@@ -61,6 +63,9 @@ Metric = Literal[
     "adversarial_flip",
     "random_flip",
     "test_accuracy",
+    "gate_contrast",
+    "vowel_separation",
+    "random_separation",
 ]
 # Metrics of a GAN run (kind "gan"); every other metric but `diverged` needs a supervised one.
 GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})

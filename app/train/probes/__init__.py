@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from app.train.modes import evaluating
-from app.train.probes import adversarial, example, numbers, plane, validation
+from app.train.probes import adversarial, embedding, example, gates, numbers, plane, validation
 from app.train.probes.common import ObserveError
 from app.train.probes.example import check_example_input, feature_map_channels
 
@@ -64,4 +64,6 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "accuracy_by_length": validation.accuracy_by_length,
     "predict": example.predict,
     "adversarial": adversarial.adversarial,
+    "gates": gates.gates,
+    "embedding": embedding.embedding,
 }

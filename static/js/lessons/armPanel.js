@@ -16,6 +16,8 @@ import { createAttentionMaps } from "../views/attentionMaps.js";
 import { createBoundary } from "../views/boundary.js";
 import { createConfusion } from "../views/confusion.js";
 import { el } from "../views/controls.js";
+import { createEmbeddingPlot } from "../views/embeddingPlot.js";
+import { createGateMaps } from "../views/gateMaps.js";
 import { createLayerHealth } from "../views/layerHealth.js";
 import { createLayerStack, stackEnds } from "../views/layerStack.js";
 import { createScaleView } from "../views/scaleView.js";
@@ -65,6 +67,8 @@ export function armParts(views, data, layers, gan = false) {
     ["confusion", wanted.has("confusion") && data.task !== "regression" && data.classes.length > 1],
     ["scale", wanted.has("scale")],
     ["adversarial", wanted.has("adversarial") && data.input_kind === "image" && data.task === "multiclass"],
+    ["gates", wanted.has("gates") && offers("gates")],
+    ["embedding", wanted.has("embedding") && offers("embedding")],
   ];
   return parts.filter(([, on]) => on).map(([part]) => part);
 }
@@ -86,6 +90,8 @@ export function frameViews(parts) {
     confusion: ["confusion"],
     gan_plane: ["gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"],
     adversarial: ["adversarial"],
+    gates: ["gates"],
+    embedding: ["embedding"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -268,6 +274,12 @@ export function createArmPanel(container, o) {
       section.append(el("h4", { textContent: "An adversarial example (one validation digit)" }));
       const adversarial = createAdversarialView(section, { classes: o.data.classes });
       drawers.push({ update: adversarial.update, reset: adversarial.reset });
+    } else if (part === "gates") {
+      const gates = createGateMaps(section);
+      drawers.push({ update: (f) => void gates.update(f.arrays), reset: gates.reset });
+    } else if (part === "embedding") {
+      const plot = createEmbeddingPlot(section);
+      drawers.push({ update: (f) => void plot.update(f), reset: plot.reset });
     } else if (part === "scale") {
       createScaleView(section, { layers: o.layers.filter((l) => l.params > 0).length, params: o.params, name: o.name });
     }
