@@ -62,6 +62,7 @@ VIEW_FACTS: dict[str, ViewFacts] = {
     "time_grads": ViewFacts(SUPERVISED, slow=True, layers=MEMORY),
     "accuracy_by_length": ViewFacts(SUPERVISED, slow=True, layers=MEMORY),
     "predict": ViewFacts(SUPERVISED, streamable=False),
+    "loss_landscape": ViewFacts(SUPERVISED, slow=True),
     "gan_samples": ViewFacts(GAN),
     "gan_manifold": ViewFacts(GAN),
     "gan_discriminator": ViewFacts(GAN, map=True, plane=True),

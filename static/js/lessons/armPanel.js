@@ -17,6 +17,7 @@ import { createConfusion } from "../views/confusion.js";
 import { el } from "../views/controls.js";
 import { createLayerHealth } from "../views/layerHealth.js";
 import { createLayerStack, stackEnds } from "../views/layerStack.js";
+import { createLossLandscape } from "../views/lossLandscape.js";
 import { createScaleView } from "../views/scaleView.js";
 import { createSeriesChart } from "../views/seriesChart.js";
 import { createTimeHeatmap } from "../views/timeHeatmap.js";
@@ -63,6 +64,7 @@ export function armParts(views, data, layers, gan = false) {
     ["attention", wanted.has("attention") && offers("attention")],
     ["confusion", wanted.has("confusion") && data.task !== "regression" && data.classes.length > 1],
     ["scale", wanted.has("scale")],
+    ["loss_landscape", wanted.has("loss_landscape")],
   ];
   return parts.filter(([, on]) => on).map(([part]) => part);
 }
@@ -83,6 +85,7 @@ export function frameViews(parts) {
     attention: ["attention"],
     confusion: ["confusion"],
     gan_plane: ["gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"],
+    loss_landscape: ["loss_landscape"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -261,6 +264,10 @@ export function createArmPanel(container, o) {
       plane.setShown(PLANE_LAYERS);
       if (/** @type {any} */ (o.data).domain) plane.setDomain(/** @type {any} */ (o.data).domain);
       drawers.push({ update: plane.update, reset: plane.reset });
+    } else if (part === "loss_landscape") {
+      section.append(el("h4", { textContent: "The loss landscape and the path taken" }));
+      const landscape = createLossLandscape(section);
+      drawers.push({ update: landscape.update, reset: landscape.reset });
     } else if (part === "scale") {
       createScaleView(section, { layers: o.layers.filter((l) => l.params > 0).length, params: o.params, name: o.name });
     }
