@@ -22,6 +22,7 @@ from app.nn.blocks import DenseBlock, SelfAttention
 from app.train import GanRun, Metrics, Run, Trainer
 from app.train.modes import evaluating
 from app.train.probes.common import capture
+from app.train.probes.landscape import loss_around
 
 PROBE_CAP = 1024  # val examples for unit_spread and attention_peak
 
@@ -57,6 +58,14 @@ class Finished:
             "d_real": last.d_real if last else math.nan,
             "d_fake": last.d_fake if last else math.nan,
         }
+
+    @cached_property
+    def landscape(self) -> tuple[float, float]:
+        """The train loss at the final weights and around them (`loss_around`); nan when
+        the run diverged (a landscape of inf says nothing)."""
+        if self.diverged:
+            return math.nan, math.nan
+        return loss_around(self.supervised)
 
     @property
     def diverged(self) -> bool:
@@ -195,6 +204,14 @@ def attention_peak(done: Finished) -> float:
     return max(shares)
 
 
+def sharpness(done: Finished) -> float:
+    """How much the training loss rises half a filter-normalised step away from the final
+    weights, averaged over random directions (app/train/probes/landscape.py): large in a
+    narrow valley, small in a wide one."""
+    base, around = done.landscape
+    return around - base
+
+
 METRICS: dict[Metric, Callable[[Finished], float]] = {
     "val_accuracy": lambda d: d.final.val_score,
     "train_accuracy": lambda d: d.final.train_score,
@@ -215,6 +232,8 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "on_data": on_data,
     "d_real": lambda d: d.gan_quality["d_real"],
     "d_fake": lambda d: d.gan_quality["d_fake"],
+    "sharpness": sharpness,
+    "around_loss": lambda d: d.landscape[1],
 }
 
 
