@@ -63,6 +63,7 @@ VIEW_FACTS: dict[str, ViewFacts] = {
     "accuracy_by_length": ViewFacts(SUPERVISED, slow=True, layers=MEMORY),
     "predict": ViewFacts(SUPERVISED, streamable=False),
     "loss_landscape": ViewFacts(SUPERVISED, slow=True),
+    "receptive_fields": ViewFacts(SUPERVISED, map=True, sliced=True, slow=True, layers=("conv2d",)),
     "gan_samples": ViewFacts(GAN),
     "gan_manifold": ViewFacts(GAN),
     "gan_discriminator": ViewFacts(GAN, map=True, plane=True),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from app.train.modes import evaluating
-from app.train.probes import example, landscape, numbers, plane, validation
+from app.train.probes import example, landscape, numbers, plane, receptive, validation
 from app.train.probes.common import ObserveError
 from app.train.probes.example import check_example_input, feature_map_channels
 
@@ -64,4 +64,5 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "accuracy_by_length": validation.accuracy_by_length,
     "predict": example.predict,
     "loss_landscape": landscape.loss_landscape,
+    "receptive_fields": receptive.receptive_fields_view,
 }

@@ -18,6 +18,7 @@ import { el } from "../views/controls.js";
 import { createLayerHealth } from "../views/layerHealth.js";
 import { createLayerStack, stackEnds } from "../views/layerStack.js";
 import { createLossLandscape } from "../views/lossLandscape.js";
+import { createReceptiveFields } from "../views/receptiveFields.js";
 import { createScaleView } from "../views/scaleView.js";
 import { createSeriesChart } from "../views/seriesChart.js";
 import { createTimeHeatmap } from "../views/timeHeatmap.js";
@@ -65,6 +66,7 @@ export function armParts(views, data, layers, gan = false) {
     ["confusion", wanted.has("confusion") && data.task !== "regression" && data.classes.length > 1],
     ["scale", wanted.has("scale")],
     ["loss_landscape", wanted.has("loss_landscape")],
+    ["receptive_fields", wanted.has("receptive_fields") && offers("receptive_fields")],
   ];
   return parts.filter(([, on]) => on).map(([part]) => part);
 }
@@ -86,6 +88,7 @@ export function frameViews(parts) {
     confusion: ["confusion"],
     gan_plane: ["gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"],
     loss_landscape: ["loss_landscape"],
+    receptive_fields: ["receptive_fields"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -268,6 +271,10 @@ export function createArmPanel(container, o) {
       section.append(el("h4", { textContent: "The loss landscape and the path taken" }));
       const landscape = createLossLandscape(section);
       drawers.push({ update: landscape.update, reset: landscape.reset });
+    } else if (part === "receptive_fields") {
+      section.append(el("h4", { textContent: "Receptive fields and top inputs" }));
+      const fields = createReceptiveFields(section);
+      drawers.push({ update: fields.update, reset: fields.reset });
     } else if (part === "scale") {
       createScaleView(section, { layers: o.layers.filter((l) => l.params > 0).length, params: o.params, name: o.name });
     }
