@@ -21,7 +21,8 @@ from app.lessons.trace import Trace, Watch, first_layer
 from app.nn.blocks import DenseBlock, SelfAttention
 from app.train import GanRun, Metrics, Run, Trainer
 from app.train.modes import evaluating
-from app.train.probes.common import capture
+from app.train.probes import receptive
+from app.train.probes.common import ObserveError, capture
 from app.train.probes.landscape import loss_around
 
 PROBE_CAP = 1024  # val examples for unit_spread and attention_peak
@@ -212,6 +213,21 @@ def sharpness(done: Finished) -> float:
     return around - base
 
 
+def _conv_figure(figure: Callable[[Run, int], float], which: int) -> Callable[[Finished], float]:
+    """A figure of the first (0) or last (-1) conv layer of an image run, in eval mode."""
+
+    @torch.no_grad()
+    def measured(done: Finished) -> float:
+        run = done.supervised
+        try:
+            with evaluating(run.model):
+                return figure(run, which)
+        except ObserveError as error:
+            raise MetricError(str(error)) from None
+
+    return measured
+
+
 METRICS: dict[Metric, Callable[[Finished], float]] = {
     "val_accuracy": lambda d: d.final.val_score,
     "train_accuracy": lambda d: d.final.train_score,
@@ -234,6 +250,10 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "d_fake": lambda d: d.gan_quality["d_fake"],
     "sharpness": sharpness,
     "around_loss": lambda d: d.landscape[1],
+    "rf_first": _conv_figure(receptive.receptive_field_size, 0),
+    "rf_last": _conv_figure(receptive.receptive_field_size, -1),
+    "purity_first": _conv_figure(receptive.layer_purity, 0),
+    "purity_last": _conv_figure(receptive.layer_purity, -1),
 }
 
 

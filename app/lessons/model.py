@@ -36,6 +36,7 @@ View = Literal[
     "gan_plane",
     "gan_losses",
     "loss_landscape",
+    "receptive_fields",
 ]
 Metric = Literal[
     "val_accuracy",
@@ -60,6 +61,10 @@ Metric = Literal[
     "d_fake",
     "sharpness",
     "around_loss",
+    "rf_first",
+    "rf_last",
+    "purity_first",
+    "purity_last",
 ]
 # Metrics of a GAN run (kind "gan"); every other metric but `diverged` needs a supervised one.
 GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})
