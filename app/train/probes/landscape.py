@@ -87,8 +87,9 @@ def _flat(params: list[torch.Tensor]) -> torch.Tensor:
 
 
 def remember(run: Run) -> None:
-    """Adds the current weights to the run's trail (once per step), thinning it to every
-    other snapshot when full, so the trail spans the whole run at a bounded cost."""
+    """Adds the current weights to the run's trail (once per step; the view does, and the
+    worker at each frame for a viewer of it), thinning it to every other snapshot when
+    full, so the trail spans the whole run at a bounded cost."""
     trail = run.trail
     if trail and trail[-1][0] > run.step_count:  # the run was reset: a new path
         trail.clear()
