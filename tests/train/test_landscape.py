@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 from torch.func import functional_call
 
 from app.spec import ExperimentSpec
 from app.train import Run
-from app.train.probes import landscape
+from app.train.probes import ObserveError, landscape
 
 SPEC = {
     "data": {"dataset": "circle", "n_samples": 200},
@@ -112,3 +113,12 @@ def test_the_trail_starts_again_after_a_reset_and_stays_bounded() -> None:
     run.step(2)
     landscape.remember(run)
     assert [s for s, _ in run.trail] == [2]
+
+
+def test_a_network_too_costly_for_the_slice_is_refused_in_words() -> None:
+    run = make_run(0)
+    run.eval_size = landscape.GRID**2 * landscape.MIN_EXAMPLES - 1  # as for a big CNN
+    with pytest.raises(ObserveError, match="too costly for the loss landscape"):
+        run.observe("loss_landscape")
+    run.eval_size = landscape.GRID**2 * landscape.MIN_EXAMPLES
+    assert run.observe("loss_landscape")["loss_landscape"]["loss"].shape == (21, 21)

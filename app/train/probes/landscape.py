@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from app.train.modes import evaluating
-from app.train.probes.common import STATS_BATCH
+from app.train.probes.common import STATS_BATCH, ObserveError
 
 if TYPE_CHECKING:
     from app.train.run import Run
@@ -29,6 +29,7 @@ DIRECTION_SEED = 1234  # the slice's directions; fixed, so every frame shows the
 TRAIL_MAX = 48  # weight snapshots kept for the path; thinned to every other when full
 SHARP_RADIUS = 0.5  # the `sharpness` metric's distance, in filter-normalised steps
 SHARP_DIRECTIONS = 8  # random directions the `sharpness` metric averages over
+MIN_EXAMPLES = 16  # val examples the slice needs at least, or the view is refused
 
 
 def _params(run: Run) -> list[torch.Tensor]:
@@ -117,7 +118,13 @@ def loss_landscape(run: Run, **_: Any) -> dict[str, Any]:
     """The val loss (GRID, GRID) over the slice, row i at b = y[i], column j at a = x[j];
     the centre's loss; and the path (steps, points) of the weights, projected."""
     remember(run)
-    n = min(STATS_BATCH, run.eval_size)
+    # GRID² forward passes of n examples within one evaluation's cost (`eval_size`)
+    n = min(STATS_BATCH, run.eval_size // GRID**2)
+    if n < MIN_EXAMPLES:
+        raise ObserveError(
+            f"this network is too costly for the loss landscape: {GRID * GRID} forward "
+            f"passes of at least {MIN_EXAMPLES} examples would take over max_eval_seconds"
+        )
     x, y = run.x_val[:n], run.y_val[:n]
     weights = [p.detach() for p in _params(run)]
     d1, d2 = _directions(weights, 2)

@@ -157,7 +157,7 @@ def layer_purity(run: Run, which: int) -> float:
     """`purity` of every unit (channel and place) of the conv layer at `which` (0 first,
     -1 last) over the first VAL_LOOKED val images."""
     field = conv_fields(run)[which]
-    n = min(VAL_LOOKED, len(run.x_val))
+    n = min(VAL_LOOKED, run.eval_size, len(run.x_val))  # within one evaluation's cost
     out = layer_outputs(run, [field], n)[field.layer]
     return purity(out.flatten(1), run.y_val[:n])
 
@@ -173,7 +173,7 @@ def receptive_fields_view(run: Run, **_: Any) -> dict[str, Any]:
     TOP most exciting val images cropped to the box (first channel) with their classes and
     `purity`; and `input`, the most exciting image of the deepest layer, whole."""
     fields = conv_fields(run)
-    n = min(VAL_LOOKED, len(run.x_val))
+    n = min(VAL_LOOKED, run.eval_size, len(run.x_val))  # within one evaluation's cost
     maps = layer_outputs(run, fields, n)
     acts = {f.layer: maps[f.layer][:, :, f.centre[0], f.centre[1]] for f in fields}  # (n, C)
     labels = run.y_val[:n]
