@@ -65,6 +65,8 @@ VIEW_FACTS: dict[str, ViewFacts] = {
     "adversarial": ViewFacts(SUPERVISED, per_example=True),
     "gates": ViewFacts(SUPERVISED, map=True, per_example=True, layers=("lstm", "gru")),
     "embedding": ViewFacts(SUPERVISED, layers=("embedding",)),
+    "loss_landscape": ViewFacts(SUPERVISED, slow=True),
+    "receptive_fields": ViewFacts(SUPERVISED, map=True, sliced=True, slow=True, layers=("conv2d",)),
     "gan_samples": ViewFacts(GAN),
     "gan_manifold": ViewFacts(GAN),
     "gan_discriminator": ViewFacts(GAN, map=True, plane=True),

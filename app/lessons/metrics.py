@@ -21,10 +21,11 @@ from app.lessons.trace import Trace, Watch, first_layer
 from app.nn.blocks import DenseBlock, SelfAttention
 from app.train import GanRun, Metrics, Run, Trainer, objective
 from app.train.modes import evaluating
-from app.train.probes import adversarial
+from app.train.probes import adversarial, receptive
 from app.train.probes.common import ObserveError, capture
 from app.train.probes.embedding import embedding_table, letter_groups, separation
 from app.train.probes.gates import gate_activations
+from app.train.probes.landscape import loss_around
 
 PROBE_CAP = 1024  # val examples for unit_spread and attention_peak
 
@@ -60,6 +61,14 @@ class Finished:
             "d_real": last.d_real if last else math.nan,
             "d_fake": last.d_fake if last else math.nan,
         }
+
+    @cached_property
+    def landscape(self) -> tuple[float, float]:
+        """The train loss at the final weights and around them (`loss_around`); nan when
+        the run diverged (a landscape of inf says nothing)."""
+        if self.diverged:
+            return math.nan, math.nan
+        return loss_around(self.supervised)
 
     @property
     def diverged(self) -> bool:
@@ -291,6 +300,29 @@ def random_separation(done: Finished) -> float:
     return statistics.fmean(scores)
 
 
+def sharpness(done: Finished) -> float:
+    """How much the training loss rises half a filter-normalised step away from the final
+    weights, averaged over random directions (app/train/probes/landscape.py): large in a
+    narrow valley, small in a wide one."""
+    base, around = done.landscape
+    return around - base
+
+
+def _conv_figure(figure: Callable[[Run, int], float], which: int) -> Callable[[Finished], float]:
+    """A figure of the first (0) or last (-1) conv layer of an image run, in eval mode."""
+
+    @torch.no_grad()
+    def measured(done: Finished) -> float:
+        run = done.supervised
+        try:
+            with evaluating(run.model):
+                return figure(run, which)
+        except ObserveError as error:
+            raise MetricError(str(error)) from None
+
+    return measured
+
+
 METRICS: dict[Metric, Callable[[Finished], float]] = {
     "val_accuracy": lambda d: d.final.val_score,
     "train_accuracy": lambda d: d.final.train_score,
@@ -317,6 +349,12 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "gate_contrast": gate_contrast,
     "vowel_separation": vowel_separation,
     "random_separation": random_separation,
+    "sharpness": sharpness,
+    "around_loss": lambda d: d.landscape[1],
+    "rf_first": _conv_figure(receptive.receptive_field_size, 0),
+    "rf_last": _conv_figure(receptive.receptive_field_size, -1),
+    "purity_first": _conv_figure(receptive.layer_purity, 0),
+    "purity_last": _conv_figure(receptive.layer_purity, -1),
 }
 
 

@@ -38,6 +38,8 @@ View = Literal[
     "adversarial",
     "gates",
     "embedding",
+    "loss_landscape",
+    "receptive_fields",
 ]
 Metric = Literal[
     "val_accuracy",
@@ -66,6 +68,12 @@ Metric = Literal[
     "gate_contrast",
     "vowel_separation",
     "random_separation",
+    "sharpness",
+    "around_loss",
+    "rf_first",
+    "rf_last",
+    "purity_first",
+    "purity_last",
 ]
 # Metrics of a GAN run (kind "gan"); every other metric but `diverged` needs a supervised one.
 GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})

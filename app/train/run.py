@@ -160,6 +160,8 @@ class Run(Lifecycle):
         self._first_loss: float | None = None  # the reference for DIVERGED_FACTOR
         self._best: tuple[float, int, dict[str, torch.Tensor]] | None = None
         self._bad_epochs = 0
+        # (step, flat weights) seen by the loss_landscape view: the path it draws
+        self.trail: list[tuple[int, torch.Tensor]] = []
         self._apply_lr()
 
     @property

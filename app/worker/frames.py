@@ -15,7 +15,7 @@ import numpy as np
 from app.protocol import encode_frame
 from app.settings import Settings
 from app.train import Run, Trainer
-from app.train.probes import ObserveError, feature_map_channels
+from app.train.probes import ObserveError, feature_map_channels, landscape
 from app.views import PER_EXAMPLE_VIEWS, PLANE_VIEWS, SLICED_VIEWS, SLOW_VIEWS, is_map
 
 Emit = Callable[[dict[str, Any]], None]
@@ -138,6 +138,9 @@ class FrameSchedule:
                     self._drop_view(name, str(e))
                 self.view_cost[name] = time.perf_counter() - started
                 slow_cost += self.view_cost[name] if slow else 0.0
+        if "loss_landscape" in view["views"] and isinstance(self.run, Run):
+            # The path: a point per frame (at the viewer's fps), not per slow frame.
+            landscape.remember(self.run)
         step = self.run.step_count
         self.framed_step = step
         if with_slow:

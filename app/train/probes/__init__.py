@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from app.train.modes import evaluating
-from app.train.probes import adversarial, embedding, example, gates, numbers, plane, validation
+from app.train.probes import (
+    adversarial,
+    embedding,
+    example,
+    gates,
+    landscape,
+    numbers,
+    plane,
+    receptive,
+    validation,
+)
 from app.train.probes.common import ObserveError
 from app.train.probes.example import check_example_input, feature_map_channels
 
@@ -66,4 +76,6 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "adversarial": adversarial.adversarial,
     "gates": gates.gates,
     "embedding": embedding.embedding,
+    "loss_landscape": landscape.loss_landscape,
+    "receptive_fields": receptive.receptive_fields_view,
 }

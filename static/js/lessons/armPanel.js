@@ -20,6 +20,8 @@ import { createEmbeddingPlot } from "../views/embeddingPlot.js";
 import { createGateMaps } from "../views/gateMaps.js";
 import { createLayerHealth } from "../views/layerHealth.js";
 import { createLayerStack, stackEnds } from "../views/layerStack.js";
+import { createLossLandscape } from "../views/lossLandscape.js";
+import { createReceptiveFields } from "../views/receptiveFields.js";
 import { createScaleView } from "../views/scaleView.js";
 import { createSeriesChart } from "../views/seriesChart.js";
 import { createTimeHeatmap } from "../views/timeHeatmap.js";
@@ -69,6 +71,8 @@ export function armParts(views, data, layers, gan = false) {
     ["adversarial", wanted.has("adversarial") && data.input_kind === "image" && data.task === "multiclass"],
     ["gates", wanted.has("gates") && offers("gates")],
     ["embedding", wanted.has("embedding") && offers("embedding")],
+    ["loss_landscape", wanted.has("loss_landscape")],
+    ["receptive_fields", wanted.has("receptive_fields") && offers("receptive_fields")],
   ];
   return parts.filter(([, on]) => on).map(([part]) => part);
 }
@@ -92,6 +96,8 @@ export function frameViews(parts) {
     adversarial: ["adversarial"],
     gates: ["gates"],
     embedding: ["embedding"],
+    loss_landscape: ["loss_landscape"],
+    receptive_fields: ["receptive_fields"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -280,6 +286,14 @@ export function createArmPanel(container, o) {
     } else if (part === "embedding") {
       const plot = createEmbeddingPlot(section);
       drawers.push({ update: (f) => void plot.update(f), reset: plot.reset });
+    } else if (part === "loss_landscape") {
+      section.append(el("h4", { textContent: "The loss landscape and the path taken" }));
+      const landscape = createLossLandscape(section);
+      drawers.push({ update: landscape.update, reset: landscape.reset });
+    } else if (part === "receptive_fields") {
+      section.append(el("h4", { textContent: "Receptive fields and top inputs" }));
+      const fields = createReceptiveFields(section);
+      drawers.push({ update: fields.update, reset: fields.reset });
     } else if (part === "scale") {
       createScaleView(section, { layers: o.layers.filter((l) => l.params > 0).length, params: o.params, name: o.name });
     }
