@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,3 +39,16 @@ def open_recorder(settings: Settings) -> Recorder | None:
         return None
     bounds = Bounds(settings.runs_per_owner, settings.runs_total, settings.store_queue)
     return Recorder(sessions, settings.checkpoints_dir, bounds, asyncio.get_running_loop())
+
+
+def keep_thumbnail(recorder: Recorder, record_id: str, thumbnail: dict[str, Any]) -> None:
+    """The picture a checkpoint event carries, kept with that checkpoint: queued behind
+    the checkpoint's own write, on the same writer thread (a full queue drops it, as any
+    write, with the run's "not saved" warning)."""
+    if record_id not in recorder.recordings:
+        return  # nothing of this run is recorded any more: neither was its checkpoint
+
+    def write(db: Session) -> None:
+        repo.save_thumbnail(db, record_id, thumbnail)
+
+    recorder.writer.submit(record_id, "thumbnail", write)

@@ -21,6 +21,7 @@ from app.protocol import SavingEvent, WatchingEvent, dumps
 from app.settings import Settings
 from app.store.recorder import Recorder
 from app.web.guards import RateLimit
+from app.web.recording import keep_thumbnail
 from app.worker.api import Event, Pool
 
 TOKEN_BYTES = 24  # the session token is 32 URL-safe characters
@@ -244,6 +245,8 @@ class Session:
                 self.begin_record()
             self.record_step = max(self.record_step, event["step"])
         self.recorder.event(self.record_id, event)
+        if event["type"] == "checkpoint" and event.get("thumbnail"):
+            keep_thumbnail(self.recorder, self.record_id, event["thumbnail"])
 
     def warn_unsaved(self, message: str) -> None:
         if self.run_id is not None:

@@ -6,8 +6,9 @@ event loop's thread, in order per run): the dicts of app/protocol.py's event mod
 
   {"type": "frame", "run": id, "data": bytes, "slow": bool}  # an encoded binary frame
   {"type": "checkpoint", "run": id, "step": int, "epoch": int, "val_loss": float | None,
-   "weights": bytes, "optimizer": bytes}  # safetensors (app/train/checkpoint.py), for the
-                                           # runs database only: never sent to a client
+   "weights": bytes, "optimizer": bytes,  # safetensors (app/train/checkpoint.py), for the
+   "thumbnail": dict | None}                # runs database only: never sent to a client
+                                            # (the thumbnail: app/worker/thumbnail.py)
 
 An `error` (the run could not be built) or `done` (its worker died) with "closed": true is
 the run's last event: the pool has forgotten it, and so should its owner.
