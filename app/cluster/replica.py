@@ -20,7 +20,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from app.cluster import dispatch, hosts, names, reaper, streams
+from app.cluster import codec, dispatch, hosts, names, reaper, streams
 from app.cluster.host import REDIS_DOWN, RETRY_S
 from app.settings import Settings
 from app.worker.api import Deliver, Event, PoolBusy
@@ -94,8 +94,8 @@ class ClusterPool:
         checkpoint: dict[str, Any] | None = None,
         run_id: str = "",
     ) -> str:
-        if checkpoint is not None:  # checkpoints do not travel over Redis yet (docs/deploy.md)
-            raise PoolBusy("reopening a saved run is not possible on a cluster server yet")
+        if checkpoint is not None:
+            self._check_size(checkpoint)
         if not self.hosts:
             raise PoolBusy("no worker host is ready right now; try again in a few seconds")
         if sum(h.free for h in self.hosts) <= 0:
@@ -104,11 +104,21 @@ class ClusterPool:
         self._watch(run, deliver, "0")
 
         async def submit() -> None:
-            await dispatch.submit(self.redis, self.dispatch_device, run, spec, paused)
+            await dispatch.submit(self.redis, self.dispatch_device, run, spec, paused, checkpoint)
             await self.redis.hset(names.run_key(run), "replica", self.id)
 
         self._jobs.put_nowait(submit)
         return run
+
+    def _check_size(self, checkpoint: dict[str, Any]) -> None:
+        """A recorded run's checkpoint travels to its new host on the dispatch stream, so
+        the size bound of the checkpoints hosts send applies to it too."""
+        size, limit = codec.checkpoint_size(checkpoint), self.settings.cluster_checkpoint_bytes
+        if size > limit:
+            raise PoolBusy(
+                f"this run's checkpoint is {size:,} bytes, over this cluster's limit of "
+                f"{limit:,} (NNP_CLUSTER_CHECKPOINT_BYTES): it cannot be reopened here"
+            )
 
     async def adopt(self, run_id: str, deliver: Deliver) -> None:
         """Serves a run another replica started (its page reconnected here): replays its
@@ -136,8 +146,7 @@ class ClusterPool:
         since (a session that moved: this replica's grace ending must not end its run)."""
         if self._deliver.pop(run_id, None) is None:
             return
-        self._last.pop(names.events_stream(run_id), None)
-        self._last.pop(names.frames_stream(run_id), None)
+        self._forget_streams(run_id)
 
         async def close() -> None:
             replica: Any = await self.redis.hget(names.run_key(run_id), "replica")
@@ -151,7 +160,12 @@ class ClusterPool:
         self._deliver[run] = deliver
         self._last[names.events_stream(run)] = since
         self._last[names.frames_stream(run)] = "0"  # at most FRAME_MAXLEN: the newest
+        self._last[names.checkpoints_stream(run)] = "0"  # the latest, for the runs database
         self._changed.set()
+
+    def _forget_streams(self, run: str) -> None:
+        for stream in (names.events_stream, names.frames_stream, names.checkpoints_stream):
+            self._last.pop(stream(run), None)
 
     # --- sessions (resume on any replica) ---
 
@@ -193,8 +207,7 @@ class ClusterPool:
                 continue
             if event.get("closed"):  # its last event: nothing more will come
                 self._deliver.pop(run, None)
-                self._last.pop(names.events_stream(run), None)
-                self._last.pop(names.frames_stream(run), None)
+                self._forget_streams(run)
             deliver(event)
 
     async def _send(self) -> None:

@@ -1,7 +1,8 @@
-"""A run's three streams: control (commands from any replica to its owner, read through a
+"""A run's four streams: control (commands from any replica to its owner, read through a
 consumer group and acknowledged by the owner), events (metrics, statuses, errors; never
 trimmed while the run lives, so a page that reconnects elsewhere replays them), frames
-(exactly `FRAME_MAXLEN` kept: latest wins, a stalled reader costs bounded memory)."""
+(exactly `FRAME_MAXLEN` kept: latest wins, a stalled reader costs bounded memory), and
+checkpoints (the latest only, for the runs database of the replica that records it)."""
 
 from __future__ import annotations
 
@@ -59,11 +60,14 @@ async def take_commands(
 
 
 def publish(pipe: Any, run: str, event: Event) -> None:
-    """Queues `event` on a pipeline: a frame on the capped frame stream, the rest on the
-    event stream."""
+    """Queues `event` on a pipeline: a frame on the capped frame stream, a checkpoint on
+    the checkpoint stream (the latest only), the rest on the event stream."""
     fields = codec.encode_event(event)
     if event["type"] == "frame":
         pipe.xadd(names.frames_stream(run), fields, maxlen=names.FRAME_MAXLEN, approximate=False)
+    elif event["type"] == "checkpoint":
+        stream = names.checkpoints_stream(run)
+        pipe.xadd(stream, fields, maxlen=names.CHECKPOINT_MAXLEN, approximate=False)
     else:
         pipe.xadd(names.events_stream(run), fields, maxlen=names.EVENTS_MAXLEN, approximate=True)
 
