@@ -72,6 +72,24 @@ def publish(pipe: Any, run: str, event: Event) -> None:
         pipe.xadd(names.events_stream(run), fields, maxlen=names.EVENTS_MAXLEN, approximate=True)
 
 
+async def last_id(redis: Redis, stream: str) -> Any:
+    """The id of the stream's newest entry ("0" when it has none): to read only after it."""
+    newest: Any = await redis.xrevrange(stream, count=1)
+    return newest[0][0] if newest else "0"
+
+
+async def announce_move(redis: Redis, run: str, replica: str) -> None:
+    """Tells the replica that served the run before that `replica` serves it now: a
+    `moved` event on its event stream, which never reaches a page."""
+    event = {"type": "moved", "run": run, "replica": replica}
+    await redis.xadd(
+        names.events_stream(run),
+        codec.encode_event(event),
+        maxlen=names.EVENTS_MAXLEN,
+        approximate=True,
+    )
+
+
 async def read_events(
     redis: Redis, last: StreamIds, block_ms: int | None, count: int = 200
 ) -> list[tuple[str, Event]]:

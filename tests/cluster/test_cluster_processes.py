@@ -1,8 +1,9 @@
 """The cluster as separate processes on a real redis-server: two web replicas, two worker
 hosts (tests/cluster/conftest.py). A session moves between replicas and keeps its run; a
 host killed mid-run costs only its own runs, which can be reopened from their last
-checkpoint through any replica; a replica killed costs nothing but a reconnect; a Redis
-restart costs nothing once the hosts have registered again.
+checkpoint through any replica; a replica killed costs nothing but a reconnect (the other
+replica records its students' runs from then on); a Redis restart costs nothing once the
+hosts have registered again.
 
 The tests share one cluster (starting it imports torch in four processes) and run in file
 order: the last ones kill a host and a replica."""
@@ -87,7 +88,13 @@ def test_a_session_moves_to_the_other_replica_with_its_run(cluster: Cluster) -> 
                 lambda e: e["type"] == "metrics" and e["points"][-1]["lr"] == 0.005
             )
             await moved.pause()
-            await moved.wait_for(status("paused"))
+            paused = await moved.wait_for(status("paused"))
+        # Back through A, which let the run go when B took it: A takes it over again.
+        async with await connect(a, session=token) as back:
+            assert back.hello["resumed"] is True and back.hello["run"] == run_id
+            await back.wait_for(lambda e: status("paused")(e) and e["step"] == paused["step"])
+            await back.resume()
+            await back.wait_for(lambda e: status("running")(e) and e["step"] > paused["step"])
 
     run(scenario)
 
@@ -171,17 +178,21 @@ def test_a_replica_killed_its_students_resume_through_the_other(cluster: Cluster
     (process, a), (_, b) = cluster.replicas
 
     async def scenario() -> None:
-        client, run_id = await start_watching(a)
+        client, run_id = await start_watching(a, additional_headers=OWNER)
         token = client.hello["session"]
         process.kill()
         process.wait(10)
         with pytest.raises(Exception):  # noqa: B017 - its socket is gone, however it says so
             while True:
                 await client.next_event(timeout=5)
-        async with await connect(b, session=token) as moved:
+        async with await connect(b, session=token, additional_headers=OWNER) as moved:
             assert moved.hello["resumed"] is True and moved.hello["run"] == run_id
             await moved.wait_for(is_frame)
             await moved.wait_for(status("running"))
+            # B records the run now (A died with its recording): a pause's checkpoint.
+            await moved.pause()
+            paused = await moved.wait_for(status("paused"))
+            await asyncio.to_thread(recorded_checkpoint, b, paused["step"])
 
     run(scenario)
 
@@ -204,7 +215,7 @@ def recorded_checkpoint(url: str, step: int) -> dict[str, Any]:
         runs = httpx.get(f"{url}/api/runs", headers=OWNER, timeout=5).json()["runs"]
         if runs and (runs[0]["checkpoint"] or {}).get("step") == step:
             return dict(runs[0])
-        assert time.monotonic() < deadline, runs
+        assert time.monotonic() < deadline, (step, [(r["status"], r["checkpoint"]) for r in runs])
         time.sleep(0.05)  # polling the record, with a deadline
 
 

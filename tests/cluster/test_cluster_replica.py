@@ -63,12 +63,19 @@ def test_a_moved_session_replays_its_run_and_the_old_replica_cannot_close_it() -
         await publish(store, run, {"type": "status", "run": run, "state": "running", "step": 7})
         await until(lambda: _truthy(len(seen_a) == 1), "A reads the status")
 
-        a.remember("token-1", run, True)  # A's socket closed while it trained
+        old = {"type": "checkpoint", "run": run, "step": 7, "weights": b"w", "optimizer": b"o"}
+        await publish(store, run, old)
+        await until(lambda: _truthy(len(seen_a) == 2), "A reads the checkpoint")
+        carry = {"record": "3f9c2a1b7d40", "spec": {"seed": 1}}
+        a.remember("token-1", run, True, carry)  # A's socket closed while it trained
         await until(lambda: _exists(store, names.session_key("token-1")), "remembered")
-        assert await b.recall("token-1") == (run, True)
+        assert await b.recall("token-1") == (run, True, carry)
         seen_b: list[Event] = []
         await b.adopt(run, seen_b.append)  # the replay is done before it returns
-        assert [e["step"] for e in seen_b] == [7]
+        assert [e["step"] for e in seen_b] == [7]  # the status; the checkpoint was A's
+        # A lets it go: its session hears `moved` (then nothing), so one replica records.
+        await until(lambda: _truthy(a.run_count == 0), "A lets the run go")
+        assert seen_a[-1] == {"type": "moved", "run": run, "replica": b.id}
 
         a.close_run(run)  # A's grace ends: the run moved, so nothing is closed
         b.command(run, {"type": "pause"})
@@ -77,8 +84,10 @@ def test_a_moved_session_replays_its_run_and_the_old_replica_cannot_close_it() -
         assert [f[b"json"] for _, f in commands] == [b'{"type": "pause"}']
 
         await publish(store, run, {"type": "status", "run": run, "state": "paused", "step": 9})
-        await until(lambda: _truthy(len(seen_b) == 2), "B follows the run")
-        assert len(seen_a) == 1  # A forgot it
+        await publish(store, run, old | {"step": 9})
+        await until(lambda: _truthy(len(seen_b) == 3), "B follows the run")
+        assert [e["type"] for e in seen_b[1:]] == ["status", "checkpoint"]
+        assert len(seen_a) == 3  # A forgot it
 
         b.close_run(run)  # the replica serving it closes it on its host
         await until(lambda: _length(store, names.control_stream(run), 2), "B's close")
