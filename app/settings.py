@@ -199,6 +199,10 @@ class Settings(BaseSettings):
     # worker hosts (`nnplayground worker`) reached through Redis Streams (app/cluster);
     # None: the workers are this process's own (the embedded default).
     redis_url: str | None = Field(None, pattern=r"^rediss?://\S+$")
+    # On a cluster, a run's checkpoint (weights and optimizer state, bytes) travels over
+    # Redis to the replica that records it only up to this size, and so does one a reopen
+    # sends back; a larger one is not saved (its page is told) and cannot be reopened there.
+    cluster_checkpoint_bytes: int = Field(8 * 1024**2, ge=0, le=256 * 1024**2)
     # A run ends ("failed: time limit") after this much wall time.
     run_time_limit_s: float = Field(3600.0, gt=0)
     # A run whose one training step took longer than this (seconds, measured) ends as failed:

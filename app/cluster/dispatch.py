@@ -11,7 +11,7 @@ from redis.exceptions import ResponseError
 
 from app.cluster import codec, names
 
-Job = tuple[str, dict[str, Any], bool]  # run id, spec, paused
+Job = tuple[str, dict[str, Any], bool, dict[str, Any] | None]  # run id, spec, paused, checkpoint
 
 
 async def ensure_groups(redis: Redis) -> None:
@@ -26,12 +26,21 @@ async def ensure_groups(redis: Redis) -> None:
                 raise
 
 
-async def submit(redis: Redis, device: str, run: str, spec: dict[str, Any], paused: bool) -> None:
-    """Queues a new run for a host of `device`, and records it for the reaper."""
+async def submit(
+    redis: Redis,
+    device: str,
+    run: str,
+    spec: dict[str, Any],
+    paused: bool,
+    checkpoint: dict[str, Any] | None = None,
+) -> None:
+    """Queues a new run for a host of `device` (continuing from `checkpoint`, a recorded
+    run's, if given), and records it for the reaper."""
+    job = codec.encode_job(run, spec, paused, checkpoint)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.hset(names.run_key(run), mapping={"device": device, "state": "queued"})
         pipe.sadd(names.RUNS, run)
-        pipe.xadd(names.dispatch_stream(device), codec.encode_job(run, spec, paused))
+        pipe.xadd(names.dispatch_stream(device), job)
         await pipe.execute()
 
 

@@ -2,7 +2,8 @@
 machinery (app/worker/pool.py: spawned processes, time slices, a dead worker replaced) and
 reaches the cluster through Redis only: it registers with a lease, takes new runs from
 dispatch while it has a free slot, owns each through a lease, reads each run's control
-stream and publishes its events and frames.
+stream and publishes its events, frames and checkpoints (up to `cluster_checkpoint_bytes`:
+the replica recording the run saves them, so a run lost with its host can be reopened).
 
 Self-fencing: a run whose lease another host or the reaper took is stopped at the next
 renewal; if Redis cannot be reached for longer than a lease, every run stops (the reaper
@@ -24,8 +25,8 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from app.cluster import dispatch, hosts, names, ownership, reaper, streams
-from app.protocol import ErrorEvent
+from app.cluster import codec, dispatch, hosts, names, ownership, reaper, streams
+from app.protocol import ErrorEvent, SavingEvent
 from app.settings import Settings
 from app.worker.api import Event, PoolBusy
 from app.worker.pool import WorkerPool
@@ -42,10 +43,12 @@ class WorkerHost:
         self.pool = WorkerPool(settings.model_copy(update={"device": device}))
         self.runs: set[str] = set()
         self.fence = ownership.Fence()
-        # Events waiting to be published: all of them in order; frames only the latest per
-        # run (latest wins here too, so a slow Redis costs bounded memory).
+        # Events waiting to be published: all of them in order; frames and checkpoints only
+        # the latest per run (latest wins here too, so a slow Redis costs bounded memory).
         self.pending: list[tuple[str, Event]] = []
         self.frames: dict[str, Event] = {}
+        self.checkpoints: dict[str, Event] = {}
+        self.unsaved: set[str] = set()  # runs whose page heard their weights are not saved
         self.wake = asyncio.Event()
         self.stopping = False
 
@@ -101,6 +104,7 @@ class WorkerHost:
 
     def _stop_run(self, run: str) -> None:
         self.runs.discard(run)
+        self.unsaved.discard(run)
         self.pool.close_run(run)
 
     # --- new runs ---
@@ -110,15 +114,17 @@ class WorkerHost:
             await asyncio.sleep(0.1)
             return
         jobs = await dispatch.take(self.redis, self.pool.device, self.id, self.free, 500)
-        for run, spec, paused in jobs:
-            await self._open(run, spec, paused)
+        for run, spec, paused, checkpoint in jobs:
+            await self._open(run, spec, paused, checkpoint)
 
-    async def _open(self, run: str, spec: dict[str, Any], paused: bool) -> None:
+    async def _open(
+        self, run: str, spec: dict[str, Any], paused: bool, checkpoint: dict[str, Any] | None
+    ) -> None:
         if not await ownership.claim(self.redis, run, self.id):
             return  # another host has it
         await streams.open_control(self.redis, run)
         try:
-            self.pool.open_run(spec, self._deliver_for(run), paused, run_id=run)
+            self.pool.open_run(spec, self._deliver_for(run), paused, checkpoint, run_id=run)
         except PoolBusy as error:
             event = ErrorEvent(run=run, code="busy", field="", message=str(error))
             self._deliver_for(run)(event.wire() | {"closed": True})
@@ -129,15 +135,32 @@ class WorkerHost:
         def deliver(event: Event) -> None:
             if event.get("closed"):  # the pool forgot it (its worker died): so do we
                 self.runs.discard(run)
+                self.unsaved.discard(run)
             if event["type"] == "checkpoint":
-                return  # weights do not travel over Redis (yet): a cluster records no checkpoints
-            if event["type"] == "frame":
+                self._checkpoint(run, event)
+            elif event["type"] == "frame":
                 self.frames[run] = event
             else:
                 self.pending.append((run, event))
             self.wake.set()
 
         return deliver
+
+    def _checkpoint(self, run: str, event: Event) -> None:
+        """The latest checkpoint goes out; one over the size limit does not, and the run's
+        page is told once that its weights are not being saved."""
+        size, limit = codec.checkpoint_size(event), self.settings.cluster_checkpoint_bytes
+        if size <= limit:
+            self.checkpoints[run] = event
+            return
+        if run not in self.unsaved:
+            self.unsaved.add(run)
+            why = (
+                f"this run's weights are not being saved: its checkpoint is {size:,} bytes, "
+                f"over this cluster's limit of {limit:,} (NNP_CLUSTER_CHECKPOINT_BYTES); "
+                "it trains on, but cannot be reopened later"
+            )
+            self.pending.append((run, SavingEvent(run=run, saved=False, message=why).wire()))
 
     # --- commands ---
 
@@ -163,15 +186,20 @@ class WorkerHost:
         self.wake.clear()
         pending, self.pending = self.pending, []
         frames, self.frames = self.frames, {}
+        checkpoints, self.checkpoints = self.checkpoints, {}
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for run, event in pending:
                     streams.publish(pipe, run, event)
+                for run, checkpoint in checkpoints.items():
+                    streams.publish(pipe, run, checkpoint)
                 for run, frame in frames.items():
                     streams.publish(pipe, run, frame)
                 await pipe.execute()
         except REDIS_DOWN:
             self.pending[:0] = pending  # events are never dropped; frames may be
+            for run, checkpoint in checkpoints.items():  # unless a newer one came meanwhile
+                self.checkpoints.setdefault(run, checkpoint)
             raise
         for run, event in pending:
             if event.get("closed"):

@@ -13,6 +13,10 @@ LEASE_MS = 3000
 REAPER_LOCK_MS = 3000
 # Frames: latest wins, so a stalled reader costs at most this many frames per run.
 FRAME_MAXLEN = 4
+# Checkpoints: a run's latest only (its weights and optimizer state, for the runs
+# database), so Redis holds at most one per live run; their size is bounded by the
+# `cluster_checkpoint_bytes` setting.
+CHECKPOINT_MAXLEN = 1
 # Events (metrics, statuses, acks) are never dropped while a run lives; this bound only
 # stops a run that lives for days from growing without end (at 10 events/s: 2.7 hours).
 EVENTS_MAXLEN = 100_000
@@ -56,10 +60,20 @@ def frames_stream(run: str) -> str:
     return f"{PREFIX}run:{run}:frames"
 
 
+def checkpoints_stream(run: str) -> str:
+    return f"{PREFIX}run:{run}:checkpoints"
+
+
 def session_key(token: str) -> str:
     """A websocket session's record (its run), so any replica can resume it."""
     return f"{PREFIX}session:{token}"
 
 
 def run_keys(run: str) -> tuple[str, ...]:
-    return (run_key(run), control_stream(run), events_stream(run), frames_stream(run))
+    return (
+        run_key(run),
+        control_stream(run),
+        events_stream(run),
+        frames_stream(run),
+        checkpoints_stream(run),
+    )

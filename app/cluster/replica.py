@@ -20,10 +20,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from app.cluster import dispatch, hosts, names, reaper, streams
+from app.cluster import codec, dispatch, hosts, names, reaper, streams
 from app.cluster.host import REDIS_DOWN, RETRY_S
 from app.settings import Settings
-from app.worker.api import Deliver, Event, PoolBusy
+from app.worker.api import Deliver, Event, PoolBusy, Recalled
 
 log = logging.getLogger(__name__)
 REAP_EVERY_S = 0.5  # with the 3 s lease: a lost host's runs fail within 3.5 s
@@ -94,8 +94,8 @@ class ClusterPool:
         checkpoint: dict[str, Any] | None = None,
         run_id: str = "",
     ) -> str:
-        if checkpoint is not None:  # checkpoints do not travel over Redis yet (docs/deploy.md)
-            raise PoolBusy("reopening a saved run is not possible on a cluster server yet")
+        if checkpoint is not None:
+            self._check_size(checkpoint)
         if not self.hosts:
             raise PoolBusy("no worker host is ready right now; try again in a few seconds")
         if sum(h.free for h in self.hosts) <= 0:
@@ -104,22 +104,37 @@ class ClusterPool:
         self._watch(run, deliver, "0")
 
         async def submit() -> None:
-            await dispatch.submit(self.redis, self.dispatch_device, run, spec, paused)
+            await dispatch.submit(self.redis, self.dispatch_device, run, spec, paused, checkpoint)
             await self.redis.hset(names.run_key(run), "replica", self.id)
 
         self._jobs.put_nowait(submit)
         return run
 
+    def _check_size(self, checkpoint: dict[str, Any]) -> None:
+        """A recorded run's checkpoint travels to its new host on the dispatch stream, so
+        the size bound of the checkpoints hosts send applies to it too."""
+        size, limit = codec.checkpoint_size(checkpoint), self.settings.cluster_checkpoint_bytes
+        if size > limit:
+            raise PoolBusy(
+                f"this run's checkpoint is {size:,} bytes, over this cluster's limit of "
+                f"{limit:,} (NNP_CLUSTER_CHECKPOINT_BYTES): it cannot be reopened here"
+            )
+
     async def adopt(self, run_id: str, deliver: Deliver) -> None:
         """Serves a run another replica started (its page reconnected here): replays its
         events up to now before returning (the session, detached, keeps the newest), then
-        the reader follows them."""
+        the reader follows them. A `moved` event on the run's stream tells the replica that
+        served it before to let it go, so one replica at a time records it; checkpoints are
+        followed from the newest on (the one before was that replica's to record)."""
         await self.redis.hset(names.run_key(run_id), "replica", self.id)
+        checkpoints = await streams.last_id(self.redis, names.checkpoints_stream(run_id))
+        await streams.announce_move(self.redis, run_id, self.id)
         last: streams.StreamIds = {names.events_stream(run_id): "0"}
         while batch := await streams.read_events(self.redis, last, block_ms=None, count=500):
             for _, event in batch:
-                deliver(event)
-        self._watch(run_id, deliver, last[names.events_stream(run_id)])
+                if event["type"] != "moved":
+                    deliver(event)
+        self._watch(run_id, deliver, last[names.events_stream(run_id)], checkpoints)
 
     def command(self, run_id: str, message: dict[str, Any]) -> None:
         if run_id in self._deliver:
@@ -136,8 +151,7 @@ class ClusterPool:
         since (a session that moved: this replica's grace ending must not end its run)."""
         if self._deliver.pop(run_id, None) is None:
             return
-        self._last.pop(names.events_stream(run_id), None)
-        self._last.pop(names.frames_stream(run_id), None)
+        self._forget_streams(run_id)
 
         async def close() -> None:
             replica: Any = await self.redis.hget(names.run_key(run_id), "replica")
@@ -147,24 +161,33 @@ class ClusterPool:
 
         self._jobs.put_nowait(close)
 
-    def _watch(self, run: str, deliver: Deliver, since: Any) -> None:
+    def _watch(self, run: str, deliver: Deliver, since: Any, checkpoints: Any = "0") -> None:
         self._deliver[run] = deliver
         self._last[names.events_stream(run)] = since
         self._last[names.frames_stream(run)] = "0"  # at most FRAME_MAXLEN: the newest
+        self._last[names.checkpoints_stream(run)] = checkpoints  # for the runs database
         self._changed.set()
+
+    def _forget_streams(self, run: str) -> None:
+        for stream in (names.events_stream, names.frames_stream, names.checkpoints_stream):
+            self._last.pop(stream(run), None)
 
     # --- sessions (resume on any replica) ---
 
-    def remember(self, token: str, run_id: str, resume: bool) -> None:
-        """Records which run a session holds, and whether a resume plays it again, for as
-        long as a run may live and its grace after."""
+    def remember(
+        self, token: str, run_id: str, resume: bool, carry: dict[str, Any] | None = None
+    ) -> None:
+        """Records which run a session holds, whether a resume plays it again, and what it
+        carries (its record id and spec), for as long as a run may live and its grace
+        after."""
         s = self.settings
         keep_s = max(1, int(s.run_time_limit_s + s.ws_resume_grace_s))
-        record = json.dumps({"run": run_id, "resume": resume})
+        record = json.dumps({"run": run_id, "resume": resume, "carry": carry or {}})
         self._jobs.put_nowait(lambda: self.redis.set(names.session_key(token), record, ex=keep_s))
 
-    async def recall(self, token: str) -> tuple[str, bool] | None:
-        """The live run of a session another replica served, and whether to play it again."""
+    async def recall(self, token: str) -> Recalled | None:
+        """The live run of a session another replica served, whether to play it again, and
+        what it carried."""
         try:
             record = await self.redis.get(names.session_key(token))
             if record is None:
@@ -176,7 +199,8 @@ class ClusterPool:
             return None
         if state not in (b"queued", b"owned"):
             return None  # ended meanwhile: the session starts afresh
-        return run, bool(data["resume"])
+        carry = data.get("carry")
+        return run, bool(data["resume"]), carry if isinstance(carry, dict) else {}
 
     # --- tasks ---
 
@@ -191,10 +215,15 @@ class ClusterPool:
             deliver = self._deliver.get(run)
             if deliver is None:
                 continue
+            if event["type"] == "moved":
+                if event.get("replica") != self.id:  # another replica serves it now
+                    self._deliver.pop(run, None)
+                    self._forget_streams(run)
+                    deliver(event)  # its session lets it go
+                continue
             if event.get("closed"):  # its last event: nothing more will come
                 self._deliver.pop(run, None)
-                self._last.pop(names.events_stream(run), None)
-                self._last.pop(names.frames_stream(run), None)
+                self._forget_streams(run)
             deliver(event)
 
     async def _send(self) -> None:

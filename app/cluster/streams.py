@@ -1,7 +1,8 @@
-"""A run's three streams: control (commands from any replica to its owner, read through a
+"""A run's four streams: control (commands from any replica to its owner, read through a
 consumer group and acknowledged by the owner), events (metrics, statuses, errors; never
 trimmed while the run lives, so a page that reconnects elsewhere replays them), frames
-(exactly `FRAME_MAXLEN` kept: latest wins, a stalled reader costs bounded memory)."""
+(exactly `FRAME_MAXLEN` kept: latest wins, a stalled reader costs bounded memory), and
+checkpoints (the latest only, for the runs database of the replica that records it)."""
 
 from __future__ import annotations
 
@@ -59,13 +60,34 @@ async def take_commands(
 
 
 def publish(pipe: Any, run: str, event: Event) -> None:
-    """Queues `event` on a pipeline: a frame on the capped frame stream, the rest on the
-    event stream."""
+    """Queues `event` on a pipeline: a frame on the capped frame stream, a checkpoint on
+    the checkpoint stream (the latest only), the rest on the event stream."""
     fields = codec.encode_event(event)
     if event["type"] == "frame":
         pipe.xadd(names.frames_stream(run), fields, maxlen=names.FRAME_MAXLEN, approximate=False)
+    elif event["type"] == "checkpoint":
+        stream = names.checkpoints_stream(run)
+        pipe.xadd(stream, fields, maxlen=names.CHECKPOINT_MAXLEN, approximate=False)
     else:
         pipe.xadd(names.events_stream(run), fields, maxlen=names.EVENTS_MAXLEN, approximate=True)
+
+
+async def last_id(redis: Redis, stream: str) -> Any:
+    """The id of the stream's newest entry ("0" when it has none): to read only after it."""
+    newest: Any = await redis.xrevrange(stream, count=1)
+    return newest[0][0] if newest else "0"
+
+
+async def announce_move(redis: Redis, run: str, replica: str) -> None:
+    """Tells the replica that served the run before that `replica` serves it now: a
+    `moved` event on its event stream, which never reaches a page."""
+    event = {"type": "moved", "run": run, "replica": replica}
+    await redis.xadd(
+        names.events_stream(run),
+        codec.encode_event(event),
+        maxlen=names.EVENTS_MAXLEN,
+        approximate=True,
+    )
 
 
 async def read_events(

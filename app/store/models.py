@@ -74,5 +74,8 @@ class CheckpointRow(Base):
     best_val_loss: Mapped[float | None] = mapped_column(Float, nullable=True)
     optimizer_path: Mapped[str] = mapped_column(String(255))
     saved: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The picture "My runs" shows, taken with the checkpoint (app/worker/thumbnail.py):
+    # {"view", "shape", "lo", "hi", "data"}, a few hundred bytes (MAX_THUMBNAIL_CHARS).
+    thumbnail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     run: Mapped[RunRow] = relationship(back_populates="checkpoint")

@@ -133,11 +133,14 @@ class Recorder:
         root = self.root
         step, epoch, val_loss = event["step"], event["epoch"], event.get("val_loss")
         weights, optimizer = event["weights"], event["optimizer"]
+        thumbnail = event.get("thumbnail")  # the run's picture for "My runs", if it has one
 
         def write(db: Session) -> Callable[[], None]:
             stale = repo.save_checkpoint(
                 db, root, record_id, step, epoch, weights, optimizer, val_loss
             )
+            if thumbnail:
+                repo.save_thumbnail(db, record_id, thumbnail)
             return lambda: repo.remove_files(stale)
 
         self.writer.submit(record_id, "checkpoint", write)

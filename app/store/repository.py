@@ -17,6 +17,8 @@ from app.store.checkpoints import copy_file, remove_run_files, run_folder, write
 from app.store.models import CheckpointRow, MetricRow, RunRow
 
 LIVE = ("ready", "running", "paused")
+# A thumbnail's base64 data at most: a 24x24 boundary is 768 characters, a loss curve 64.
+MAX_THUMBNAIL_CHARS = 4096
 
 
 def now() -> datetime:
@@ -177,6 +179,15 @@ def save_checkpoint(
     row.last_path, row.optimizer_path = last, opt
     row.step, row.epoch, row.saved = step, epoch, now()
     return stale
+
+
+def save_thumbnail(db: Session, run_id: str, thumbnail: dict[str, Any]) -> None:
+    """Keeps the picture taken with the run's latest checkpoint (written just before it);
+    one too large to be a thumbnail is not kept."""
+    row = db.get(CheckpointRow, run_id)
+    data = thumbnail.get("data")
+    if row is not None and isinstance(data, str) and len(data) <= MAX_THUMBNAIL_CHARS:
+        row.thumbnail = finite(thumbnail)
 
 
 def remove_files(paths: list[Path]) -> None:

@@ -85,6 +85,8 @@ def run_summary(row: RunRow) -> dict[str, Any]:
             "epoch": checkpoint.epoch,
             "best": bool(checkpoint.best_path),
         },
+        # The run at its last checkpoint, drawn small (app/worker/thumbnail.py), or None.
+        "thumbnail": None if checkpoint is None else checkpoint.thumbnail,
     }
 
 

@@ -161,6 +161,9 @@ class Session:
             # Events of a run this session has since replaced or closed are dropped.
             if ticket is not self.ticket:
                 return
+            if event["type"] == "moved":  # another web replica serves the run now
+                self.let_go()
+                return
             self.record(event)
             if event["type"] == "checkpoint":  # for the database, not the page
                 return
@@ -208,8 +211,39 @@ class Session:
         self.thumbnail_renew_at = 0.0
         data = spec.get("data") or {}
         self.file = data.get("file") if data.get("dataset") == "csv" else None
-        pool.remember(self.token, self.run_id, False)
+        pool.remember(self.token, self.run_id, False, self.carry())
         return self.run_id
+
+    def carry(self) -> dict[str, Any]:
+        """What another web replica needs to go on with this session's run (app/cluster):
+        the record it is written to, and its spec (for a reset's new record)."""
+        return {"record": self.record_id, "spec": self.spec}
+
+    def take_over(self, carry: dict[str, Any], recorder: Recorder | None) -> None:
+        """After `adopt_run`: goes on writing the run's record here, from the epoch its
+        replayed events reached (the replica before let it go at the `moved` event)."""
+        spec, record = carry.get("spec"), carry.get("record")
+        self.spec = spec if isinstance(spec, dict) else None
+        self.recorder = recorder
+        if recorder is None or not isinstance(record, str) or self.spec is None:
+            return
+        epochs = [e.get("epoch") for e in (self.last_status, self.last_point) if e]
+        self.begin_record(reopened=record, epoch=max((int(e) for e in epochs if e), default=0))
+        self.record_step = int((self.last_status or {}).get("step") or 0)
+
+    def let_go(self) -> None:
+        """Another web replica took this session's run over (its page reconnected there):
+        this replica no longer records or serves it. A page that comes back here adopts it
+        again (`SessionRegistry.recall`); a socket still attached here is closed, as one
+        whose session another socket took over."""
+        if self.socket is not None:
+            self.socket.evict()
+        if self.recorder is not None and self.record_id is not None:
+            self.recorder.end(self.record_id)
+        self.record_id = None
+        self.run_id, self.ticket, self.last_status = None, object(), None
+        self.resume_on_attach = self.resuming = False
+        self.outbox.drop_run()
 
     def watching(self) -> Event:
         """The `watching` event for the teacher's read-only views of this session's run."""
@@ -271,15 +305,22 @@ class SessionRegistry:
 
     async def recall(self, ip: str, token: str | None) -> None:
         """A session another web replica served (app/cluster): takes it over here, with its
-        run, so `attach` resumes it. Nothing in one process: its sessions are all here."""
-        if not token or token in self.sessions:
+        run and its record, so `attach` resumes it (also a session this replica let go
+        when its page moved, and that comes back). Nothing in one process: its sessions
+        are all here."""
+        known = self.sessions.get(token) if token else None
+        if not token or (known is not None and known.run_id is not None):
             return
         found = await self.pool.recall(token)
-        if found is None or token in self.sessions:
+        session = self.sessions.get(token)
+        if found is None or (session is not None and session.run_id is not None):
             return
-        session = Session(token, ip, self.settings)
-        await session.adopt_run(self.pool, found[0])
-        session.resume_on_attach = found[1]
+        if session is None:
+            session = Session(token, ip, self.settings)
+        run_id, resume, carry = found
+        await session.adopt_run(self.pool, run_id)
+        session.take_over(carry, self.recorder)
+        session.resume_on_attach = resume
         self.sessions[token] = session
 
     def attach(self, socket: Attached, ip: str, token: str | None) -> tuple[Session, bool]:
@@ -330,7 +371,8 @@ class SessionRegistry:
             session.resume_on_attach = replay and (session.training or session.resuming)
             session.resuming = False
             self.pool.command(session.run_id, {"type": "pause"})
-            self.pool.remember(session.token, session.run_id, session.resume_on_attach)
+            carry = session.carry()
+            self.pool.remember(session.token, session.run_id, session.resume_on_attach, carry)
         loop = asyncio.get_running_loop()
         session.expiry = loop.call_later(self.settings.ws_resume_grace_s, self.end, session)
 

@@ -6,8 +6,9 @@ event loop's thread, in order per run): the dicts of app/protocol.py's event mod
 
   {"type": "frame", "run": id, "data": bytes, "slow": bool}  # an encoded binary frame
   {"type": "checkpoint", "run": id, "step": int, "epoch": int, "val_loss": float | None,
-   "weights": bytes, "optimizer": bytes}  # safetensors (app/train/checkpoint.py), for the
-                                           # runs database only: never sent to a client
+   "weights": bytes, "optimizer": bytes,  # safetensors (app/train/checkpoint.py), for the
+   "thumbnail": dict | None}                # runs database only: never sent to a client
+                                            # (the thumbnail: app/worker/thumbnail.py)
 
 An `error` (the run could not be built) or `done` (its worker died) with "closed": true is
 the run's last event: the pool has forgotten it, and so should its owner.
@@ -22,6 +23,9 @@ from typing import Any, Protocol
 
 Event = dict[str, Any]
 Deliver = Callable[[Event], None]
+# A session another replica served: its run, whether a resume plays it again, and what it
+# carried (`Pool.remember`).
+Recalled = tuple[str, bool, dict[str, Any]]
 # What the pool sends a worker: (kind, run id, payload); see app/worker/process.WorkerLoop.
 Command = tuple[str, str | None, Any]
 
@@ -66,16 +70,22 @@ class Pool(Protocol):
     def close_run(self, run_id: str) -> None:
         """Stops and forgets a run; its callback receives nothing more."""
 
-    def remember(self, token: str, run_id: str, resume: bool) -> None:
-        """Records a session's run (and whether a resume plays it again) where another web
-        replica finds it (app/cluster/replica.py); in one process, the sessions suffice."""
+    def remember(
+        self, token: str, run_id: str, resume: bool, carry: dict[str, Any] | None = None
+    ) -> None:
+        """Records a session's run (and whether a resume plays it again, and what the
+        session needs to go on with it elsewhere: `carry`, its record id and spec) where
+        another web replica finds it (app/cluster/replica.py); in one process, the
+        sessions suffice."""
 
-    async def recall(self, token: str) -> tuple[str, bool] | None:
-        """A session's run another replica served, and whether to play it again, or None."""
+    async def recall(self, token: str) -> Recalled | None:
+        """A session's run another replica served, whether to play it again, and what it
+        carried; or None."""
 
     async def adopt(self, run_id: str, deliver: Deliver) -> None:
         """Serves a run started through another replica: replays its events to `deliver`
-        (up to now, before returning), then follows them."""
+        (up to now, before returning), then follows them. The replica that served it
+        before lets it go: its `deliver` receives {"type": "moved"} and nothing more."""
 
     @property
     def run_count(self) -> int: ...

@@ -32,7 +32,7 @@ from app.train.run import WeightEditError
 from app.validation import check_spec, load_data
 from app.worker.frames import Emit, FrameSchedule
 from app.worker.state import state_event
-from app.worker.thumbnail import ThumbnailSchedule
+from app.worker.thumbnail import ThumbnailSchedule, checkpoint_thumbnail
 
 # The rate in status is measured over about this many seconds of wall time.
 RATE_WINDOW_S = 1.0
@@ -351,6 +351,7 @@ class HostedRun:
                 "val_loss": getattr(last, "val_loss", None),
                 "weights": capture_weights(self.run),
                 "optimizer": capture_optimizer(self.run),
+                "thumbnail": checkpoint_thumbnail(self.run),  # for "My runs"
             }
         )
 

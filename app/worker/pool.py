@@ -22,7 +22,7 @@ from typing import Any
 from app.protocol import DoneEvent, EndReason, StateRequest, StatusEvent
 from app.settings import Settings
 from app.worker import transport
-from app.worker.api import Deliver, Event, PoolBusy
+from app.worker.api import Deliver, Event, PoolBusy, Recalled
 
 log = logging.getLogger(__name__)
 # How long the first `start` after the server starts waits for the other workers starting
@@ -203,10 +203,12 @@ class WorkerPool:
         if worker is not None:
             worker.link.send(("close", run_id, None))
 
-    def remember(self, token: str, run_id: str, resume: bool) -> None:
+    def remember(
+        self, token: str, run_id: str, resume: bool, carry: dict[str, Any] | None = None
+    ) -> None:
         pass  # one process: its sessions hold their runs themselves
 
-    async def recall(self, token: str) -> tuple[str, bool] | None:
+    async def recall(self, token: str) -> Recalled | None:
         return None  # a token this process does not know names no run
 
     async def adopt(self, run_id: str, deliver: Deliver) -> None:

@@ -30,6 +30,7 @@ from app.worker.frames import Emit
 
 THUMBNAIL_GRID = 24  # cells a side of the boundary thumbnail: 576 bytes
 THUMBNAIL_POINTS = 48  # validation examples in a regression's prediction thumbnail
+CURVE_POINTS = 48  # epochs (evenly picked, the last always) in a recorded run's loss curve
 
 
 class ThumbnailSchedule:
@@ -87,6 +88,37 @@ def thumbnail_of(run: Trainer, boundary: np.ndarray | None = None) -> dict[str, 
         return _probabilities(run)
     except ObserveError:
         return None
+
+
+def checkpoint_thumbnail(run: Trainer) -> dict[str, Any] | None:
+    """The picture "My runs" shows of a recorded run (docs/runs.md), taken with each
+    checkpoint: for points, its boundary as the teacher's thumbnail draws it; for any other
+    data, its loss per epoch so far as a curve (`view` "loss"). None before its first epoch
+    (or for a GAN without points: its losses are not one curve). A few hundred bytes."""
+    if isinstance(run, Run) and run.data.input_kind == "points":
+        try:
+            return _boundary(run, None)
+        except ObserveError:
+            return None
+    return loss_curve([vars(point) for point in run.history])
+
+
+def loss_curve(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The validation loss per epoch (the training loss without a validation set), at most
+    CURVE_POINTS of them evenly picked with the last, on their own range."""
+    key = next((k for k in ("val_loss", "train_loss") if _finite_in(history, k)), None)
+    if key is None:
+        return None
+    picked = np.unique(np.linspace(0, len(history) - 1, min(len(history), CURVE_POINTS)).round())
+    losses = np.array([history[int(i)][key] for i in picked], np.float64)
+    finite = np.isfinite(losses)
+    lo, hi = float(losses[finite].min()), float(losses[finite].max())
+    # A diverged epoch (NaN, inf) is drawn at the top, not mistaken for the lowest loss.
+    return _packed("loss", np.where(finite, losses, hi), lo, hi)
+
+
+def _finite_in(history: list[dict[str, Any]], key: str) -> bool:
+    return any(isinstance(p.get(key), float | int) and np.isfinite(p[key]) for p in history)
 
 
 def _boundary(run: Run, plane: np.ndarray | None) -> dict[str, Any]:

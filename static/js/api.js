@@ -167,7 +167,8 @@ export async function exportRun(session) {
  *   spec_summary: {kind: string, dataset: string | null, layers: string[], network: string[],
  *     optimizer: string | null, lr: number | null},
  *   best: Record<string, any> | null, last: Record<string, any> | null,
- *   checkpoint: {step: number, epoch: number, best: boolean} | null}} RunSummary
+ *   checkpoint: {step: number, epoch: number, best: boolean} | null,
+ *   thumbnail?: import("./thumbnail.js").Picture | null}} RunSummary
  *   one recorded run as `GET /api/runs` lists it (docs/http-api.md, "Runs")
  * @typedef {RunSummary & {spec: Record<string, any>, metrics: Record<string, any>[]}} RunDetail
  */

@@ -4,19 +4,21 @@
  * the server sends (base64 uint8 over [lo, hi]) painted on a small canvas, in the
  * playground's own colours: the boundary as its output map is, the winning class per cell,
  * the class probabilities of one example as bars, or a regression's prediction (blue) over
- * its truth (grey).
+ * its truth (grey). "My runs" shows the same pictures of a recorded run at its last
+ * checkpoint (docs/runs.md), and for data without a plane its loss per epoch ("loss").
  */
 
 import { CLASS_COLORS, byteScale, css, paintBytes, POSITIVE } from "./colors.js";
 
 /**
- * @typedef {{step: number, view: "boundary" | "classes" | "probabilities" | "prediction", shape: number[],
- *            lo: number, hi: number, data: string}} Thumbnail
+ * @typedef {{view: "boundary" | "classes" | "probabilities" | "prediction" | "loss",
+ *            shape: number[], lo: number, hi: number, data: string}} Picture
+ * @typedef {Picture & {step: number}} Thumbnail a live run's, at that step
  */
 
 /**
  * The thumbnail's values as bytes.
- * @param {Thumbnail} thumb
+ * @param {Picture} thumb
  */
 export function thumbnailBytes(thumb) {
   const text = atob(thumb.data);
@@ -28,7 +30,7 @@ export function thumbnailBytes(thumb) {
 /**
  * Paints `thumb` on `canvas` (one pixel per cell for maps, scaled up by CSS).
  * @param {HTMLCanvasElement} canvas
- * @param {Thumbnail} thumb
+ * @param {Picture} thumb
  */
 export function paintThumbnail(canvas, thumb) {
   const bytes = thumbnailBytes(thumb);
@@ -38,6 +40,10 @@ export function paintThumbnail(canvas, thumb) {
   }
   if (thumb.view === "prediction") {
     paintLines(canvas, bytes, thumb.shape[1]);
+    return;
+  }
+  if (thumb.view === "loss") {
+    paintCurve(canvas, bytes);
     return;
   }
   const [rows, cols] = thumb.shape;
@@ -92,6 +98,30 @@ function paintLines(canvas, bytes, points) {
     ctx.strokeStyle = color;
     ctx.stroke();
   }
+}
+
+/**
+ * A loss curve: one value per picked epoch, the highest loss at the top, the lowest at the
+ * bottom (its own range: the shape of the descent, not its scale).
+ * @param {HTMLCanvasElement} canvas
+ * @param {Uint8Array} bytes
+ */
+function paintCurve(canvas, bytes) {
+  const side = 48;
+  if (canvas.width !== side || canvas.height !== side) canvas.width = canvas.height = side;
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+  ctx.clearRect(0, 0, side, side);
+  ctx.beginPath();
+  bytes.forEach((b, i) => {
+    const x = bytes.length > 1 ? (i / (bytes.length - 1)) * (side - 1) : side / 2;
+    const y = 2 + (1 - b / 255) * (side - 5);
+    if (i === 0) ctx.moveTo(x, y);
+    else ctx.lineTo(x, y);
+  });
+  if (bytes.length === 1) ctx.lineTo(side / 2 + 1, 2 + (1 - bytes[0] / 255) * (side - 5));
+  ctx.strokeStyle = css(POSITIVE);
+  ctx.lineWidth = 2;
+  ctx.stroke();
 }
 
 /**

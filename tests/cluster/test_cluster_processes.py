@@ -1,7 +1,9 @@
 """The cluster as separate processes on a real redis-server: two web replicas, two worker
 hosts (tests/cluster/conftest.py). A session moves between replicas and keeps its run; a
-host killed mid-run costs only its own runs; a replica killed costs nothing but a
-reconnect; a Redis restart costs nothing once the hosts have registered again.
+host killed mid-run costs only its own runs, which can be reopened from their last
+checkpoint through any replica; a replica killed costs nothing but a reconnect (the other
+replica records its students' runs from then on); a Redis restart costs nothing once the
+hosts have registered again.
 
 The tests share one cluster (starting it imports torch in four processes) and run in file
 order: the last ones kill a host and a replica."""
@@ -15,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
 import redis
 
@@ -31,15 +34,16 @@ SMALL = {
     "train": {"optimizer": "adam", "lr": 0.03, "batch_size": 10},
 }
 FIRST_FRAME_S = 30.0  # a fresh worker builds its first run while others start too
+OWNER = {"Cookie": "nnp_owner=" + "c" * 32}  # a browser's: its runs are recorded as its own
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(scenario())
 
 
-async def start_watching(url: str) -> tuple[Client, str]:
+async def start_watching(url: str, **options: Any) -> tuple[Client, str]:
     """A client with a run training and showing its boundary; the client and the run id."""
-    client = await connect(url)
+    client = await connect(url, **options)
     await client.start(SMALL)
     await client.view(["boundary"], boundary_grid=12, fps=10)
     frame = await client.wait_for(is_frame, timeout=FIRST_FRAME_S)
@@ -84,7 +88,13 @@ def test_a_session_moves_to_the_other_replica_with_its_run(cluster: Cluster) -> 
                 lambda e: e["type"] == "metrics" and e["points"][-1]["lr"] == 0.005
             )
             await moved.pause()
-            await moved.wait_for(status("paused"))
+            paused = await moved.wait_for(status("paused"))
+        # Back through A, which let the run go when B took it: A takes it over again.
+        async with await connect(a, session=token) as back:
+            assert back.hello["resumed"] is True and back.hello["run"] == run_id
+            await back.wait_for(lambda e: status("paused")(e) and e["step"] == paused["step"])
+            await back.resume()
+            await back.wait_for(lambda e: status("running")(e) and e["step"] > paused["step"])
 
     run(scenario)
 
@@ -139,11 +149,13 @@ def test_a_host_killed_mid_run_fails_only_its_runs(cluster: Cluster) -> None:
     async def scenario() -> None:
         watching: list[tuple[Client, str, int]] = []
         for i in range(8):  # until each host trains one of them at least
-            client, run_id = await start_watching(urls[i % 2])
+            browser = {"additional_headers": OWNER} if i == 0 else {}
+            client, run_id = await start_watching(urls[i % 2], **browser)
             watching.append((client, run_id, owner_pid(cluster, run_id)))
             if i >= 1 and len({pid for *_, pid in watching}) == 2:
                 break
         victim = watching[0][2]
+        record, checkpoint = await checkpoint_then_train_on(watching[0][0], urls[0])
         os.kill(victim, signal.SIGKILL)
         killed_at = time.monotonic()
         for client, _, pid in watching:
@@ -157,6 +169,7 @@ def test_a_host_killed_mid_run_fails_only_its_runs(cluster: Cluster) -> None:
         assert owner_pid(cluster, run_id) != victim  # new runs go to the survivor
         for c, *_ in watching + [(client, run_id, 0)]:
             await c.close()
+        await reopen_through(cluster, urls[1], record, checkpoint, victim)
 
     run(scenario)
 
@@ -165,19 +178,80 @@ def test_a_replica_killed_its_students_resume_through_the_other(cluster: Cluster
     (process, a), (_, b) = cluster.replicas
 
     async def scenario() -> None:
-        client, run_id = await start_watching(a)
+        client, run_id = await start_watching(a, additional_headers=OWNER)
         token = client.hello["session"]
         process.kill()
         process.wait(10)
         with pytest.raises(Exception):  # noqa: B017 - its socket is gone, however it says so
             while True:
                 await client.next_event(timeout=5)
-        async with await connect(b, session=token) as moved:
+        async with await connect(b, session=token, additional_headers=OWNER) as moved:
             assert moved.hello["resumed"] is True and moved.hello["run"] == run_id
             await moved.wait_for(is_frame)
             await moved.wait_for(status("running"))
+            # B records the run now (A died with its recording): a pause's checkpoint.
+            await moved.pause()
+            paused = await moved.wait_for(status("paused"))
+            await asyncio.to_thread(recorded_checkpoint, b, paused["step"])
 
     run(scenario)
+
+
+async def checkpoint_then_train_on(client: Client, url: str) -> tuple[str, dict[str, Any]]:
+    """Pauses the run (its host sends a checkpoint at a pause), waits until the replica has
+    recorded that checkpoint, and trains on past it: the record's id and its checkpoint."""
+    await client.pause()
+    paused = await client.wait_for(status("paused"))
+    record = await asyncio.to_thread(recorded_checkpoint, url, paused["step"])
+    await client.resume()
+    await client.wait_for(lambda e: status("running")(e) and e["step"] > paused["step"])
+    return record["id"], record["checkpoint"]
+
+
+def recorded_checkpoint(url: str, step: int) -> dict[str, Any]:
+    """The browser's recorded run, once its checkpoint at `step` is in the database."""
+    deadline = time.monotonic() + 15
+    while True:
+        runs = httpx.get(f"{url}/api/runs", headers=OWNER, timeout=5).json()["runs"]
+        if runs and (runs[0]["checkpoint"] or {}).get("step") == step:
+            return dict(runs[0])
+        assert time.monotonic() < deadline, (step, [(r["status"], r["checkpoint"]) for r in runs])
+        time.sleep(0.05)  # polling the record, with a deadline
+
+
+async def reopen_through(
+    cluster: Cluster, url: str, record: str, checkpoint: dict[str, Any], victim: int
+) -> None:
+    """The run lost with its host: recorded as failed, then reopened through `url` (not
+    the replica that recorded it) on the surviving host, from its checkpoint's step and
+    epoch; it trains on from there, into the same record."""
+    failed = await asyncio.to_thread(wait_for_record, url, record, lambda r: r["status"] == "done")
+    assert failed["reason"] == "failed"
+    async with await connect(url, additional_headers=OWNER) as browser:
+        await browser.send({"type": "reopen", "id": record})
+        first = await browser.wait_for(lambda e: e["type"] == "status", timeout=FIRST_FRAME_S)
+        assert (first["state"], first["step"], first["epoch"]) == (
+            "paused",
+            checkpoint["step"],
+            checkpoint["epoch"],
+        )
+        assert owner_pid(cluster, first["run"]) != victim
+        await browser.resume()
+        point = await browser.wait_for(lambda e: e["type"] == "metrics")
+        assert point["points"][0]["epoch"] == checkpoint["epoch"] + 1
+        await asyncio.to_thread(
+            wait_for_record, url, record, lambda r: r["epochs"] > checkpoint["epoch"]
+        )
+
+
+def wait_for_record(url: str, record: str, ready: Callable[[Any], bool]) -> dict[str, Any]:
+    deadline = time.monotonic() + 15
+    while True:
+        found = httpx.get(f"{url}/api/runs/{record}", headers=OWNER, timeout=5).json()
+        if ready(found):
+            return dict(found)
+        assert time.monotonic() < deadline, found
+        time.sleep(0.05)  # polling the record, with a deadline
 
 
 async def _until(done: Callable[[], bool], what: str, timeout: float = 15) -> None:

@@ -63,9 +63,9 @@ def test_dispatch_gives_each_run_to_one_host_and_gpu_hosts_take_cpu_work() -> No
         for i in range(3):
             await dispatch.submit(redis, "cpu", f"r{i}", {"seed": i}, paused=i == 2)
         first = await dispatch.take(redis, "cpu", "h1", count=2, block_ms=10)
-        assert [(r, s) for r, s, _ in first] == [("r0", {"seed": 0}), ("r1", {"seed": 1})]
+        assert [(r, s) for r, s, *_ in first] == [("r0", {"seed": 0}), ("r1", {"seed": 1})]
         rest = await dispatch.take(redis, "cuda", "gpu", count=5, block_ms=10)
-        assert rest == [("r2", {"seed": 2}, True)]
+        assert rest == [("r2", {"seed": 2}, True, None)]
         assert await dispatch.take(redis, "cpu", "h1", count=5, block_ms=10) == []
         assert await dispatch.take(redis, "cpu", "h1", count=0, block_ms=10) == []
         # Taken runs leave the stream: only waiting runs are held there.
@@ -187,5 +187,44 @@ def _as_bytes(fields: dict[Any, Any]) -> dict[bytes, bytes]:
 def test_job_codec_round_trips_a_spec() -> None:
     spec = {"seed": 3, "model": {"layers": []}}
     fields = _as_bytes(codec.encode_job("r9", spec, paused=True))
-    assert codec.decode_job(fields) == ("r9", spec, True)
+    assert codec.decode_job(fields) == ("r9", spec, True, None)
     assert json.loads(fields[b"spec"]) == spec
+    # A recorded run reopened: its checkpoint's files travel as they are, with its epoch.
+    checkpoint = {"weights": b"\x00w\xff", "optimizer": b"\x00o", "epoch": 4}
+    fields = _as_bytes(codec.encode_job("r9", spec, paused=True, checkpoint=checkpoint))
+    assert codec.decode_job(fields) == ("r9", spec, True, checkpoint)
+    assert codec.checkpoint_size(checkpoint) == 5
+    del fields[b"optimizer"]
+    with pytest.raises(codec.CodecError, match="optimizer"):
+        codec.decode_job(fields)
+
+
+CHECKPOINT = {
+    "type": "checkpoint",
+    "run": "r1",
+    "step": 40,
+    "epoch": 2,
+    "val_loss": math.nan,
+    "weights": b"\x00safetensors\xff",
+    "optimizer": b"\x01state",
+    "thumbnail": {"view": "loss", "shape": [1], "lo": 0.5, "hi": 0.5, "data": "AA=="},
+}
+
+
+def test_checkpoints_travel_with_their_bytes_and_only_the_latest_is_kept() -> None:
+    """A run's checkpoints reach the replica recording it (its weights, untouched bytes);
+    Redis keeps only the latest of each run: bounded, whatever the reader does."""
+
+    async def scenario(redis: Any) -> None:
+        async with redis.pipeline() as pipe:
+            for step in (10, 20, 30, 40):
+                streams.publish(pipe, "r1", CHECKPOINT | {"step": step})
+            await pipe.execute()
+        assert await redis.xlen(names.checkpoints_stream("r1")) == names.CHECKPOINT_MAXLEN == 1
+        assert await redis.xlen(names.events_stream("r1")) == 0  # never replayed as events
+        last = {names.checkpoints_stream("r1"): b"0"}
+        [(run, event)] = await streams.read_events(redis, last, block_ms=None)
+        assert run == "r1" and event == CHECKPOINT | {"val_loss": None}
+        assert names.checkpoints_stream("r1") in names.run_keys("r1")  # expires with the run
+
+    run_with_redis(scenario)

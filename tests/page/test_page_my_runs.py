@@ -195,3 +195,42 @@ def test_open_continues_a_recorded_run_from_its_checkpoint(
         arg=[first],
         timeout=TIMEOUT,
     )
+
+
+DIGITS: dict[str, Any] = {
+    "seed": 1,
+    "data": {"dataset": "digits", "n_samples": 300},
+    "model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}]},
+    "train": {"optimizer": "adam", "lr": 0.01, "batch_size": 32, "max_epochs": 3},
+}
+# How many different colours a canvas shows (1: blank, or one flat colour).
+COLOURS = """canvas => {
+  const {data} = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  const seen = new Set();
+  for (let i = 0; i < data.length; i += 4) seen.add(data.slice(i, i + 4).join());
+  return seen.size;
+}"""
+
+
+def test_each_row_shows_its_run_at_its_last_checkpoint(
+    runs: dict[str, str], page: Page, page_server: str
+) -> None:
+    """A points run's row shows its boundary; an image run's, its loss per epoch."""
+    before = set(recorded(page_server))
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, train(page_server, DIGITS)).result()
+    (digits,) = set(recorded(page_server)) - before
+    deadline = time.monotonic() + 20
+    while recorded(page_server)[digits]["thumbnail"] is None:  # written off the loop
+        assert time.monotonic() < deadline, recorded(page_server)[digits]
+        time.sleep(0.05)  # polling the record, with a deadline
+    open_page(page, page_server)
+    page.get_by_role("button", name="Refresh").click()
+    boundary = row(page, runs["paused"]).locator("canvas.run-thumb")
+    curve = row(page, digits).locator("canvas.run-thumb")
+    expect(boundary).to_have_attribute("aria-label", "its output over the plane", timeout=TIMEOUT)
+    expect(curve).to_have_attribute("aria-label", "its loss per epoch")
+    boundary.hover()  # the mouse reaches it: shown, not covered
+    curve.hover()
+    assert boundary.evaluate(COLOURS) > 8  # the plane split in shades, not a flat square
+    assert curve.evaluate(COLOURS) > 2  # a line drawn over the clear background

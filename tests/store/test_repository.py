@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.spec import ExperimentSpec
 from app.store import repository as repo
 from app.store.database import database_url, open_database
+from app.store.views import run_summary
 from app.train import create_run
 from app.train.checkpoint import capture_optimizer, capture_weights, restore
 
@@ -152,3 +153,26 @@ def test_an_epoch_seen_again_is_replaced_not_doubled(database: sessionmaker[Sess
         assert losses == [(1, 0.9), (2, 0.4), (3, 0.5)]
         row = repo.get_run(db, "browser:a", "re")
         assert row is not None and row.best is not None and row.best["val_loss"] == 0.4
+
+
+def test_a_checkpoints_thumbnail_is_listed_with_the_run(
+    database: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """The picture a checkpoint carries is kept with it and listed in the run's summary;
+    one too large to be a thumbnail, or one for a run without a checkpoint, is not kept."""
+    picture = {"view": "loss", "shape": [2], "lo": 0.2, "hi": float("inf"), "data": "AP8="}
+    with database.begin() as db:
+        repo.create_run(db, "t1", "o", "playground", SPEC)
+    with database.begin() as db:
+        repo.save_thumbnail(db, "t1", picture)  # no checkpoint yet: nothing to go with
+        repo.save_checkpoint(db, tmp_path, "t1", 5, 1, b"w", b"o", 0.5)
+    with database() as db:
+        row = repo.get_run(db, "o", "t1")
+        assert row is not None and run_summary(row)["thumbnail"] is None
+    with database.begin() as db:
+        repo.save_thumbnail(db, "t1", picture)
+    with database.begin() as db:
+        repo.save_thumbnail(db, "t1", picture | {"data": "A" * (repo.MAX_THUMBNAIL_CHARS + 1)})
+    with database() as db:
+        (listed,) = [run_summary(r) for r in repo.list_runs(db, "o")]
+        assert listed["thumbnail"] == picture | {"hi": None}  # JSON has no infinity

@@ -18,7 +18,7 @@ from app.spec import ExperimentSpec
 from app.train import Run
 from app.worker.hosted import HostedRun
 from app.worker.process import WorkerLoop
-from app.worker.thumbnail import THUMBNAIL_GRID
+from app.worker.thumbnail import CURVE_POINTS, THUMBNAIL_GRID, loss_curve
 from tests.worker.test_grouping import Events, Silent, send, tick_until
 
 SPIRAL = {
@@ -157,3 +157,47 @@ def test_a_regression_sequences_thumbnail_is_its_prediction_and_truth(tmp_path: 
     assert thumb["view"] == "prediction" and thumb["shape"] == [2, 48]
     step = (thumb["hi"] - thumb["lo"]) / 255
     np.testing.assert_allclose(values(thumb), want, atol=step / 2 + 1e-6)
+
+
+def checkpoints(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in events if e["type"] == "checkpoint"]
+
+
+def test_a_points_checkpoint_carries_its_boundary_for_my_runs(tmp_path: Path) -> None:
+    """The page's "My runs" draws a recorded run from the thumbnail its checkpoint
+    carries: for points, its boundary at the checkpoint's weights, teacher or not."""
+    h, events = hosted(SPIRAL, tmp_path)
+    h.run.step(40)
+    h.send_checkpoint(time.monotonic())
+    [checkpoint] = checkpoints(events)
+    thumb = checkpoint["thumbnail"]
+    assert isinstance(h.run, Run)
+    want = h.run.observe("boundary", grid=THUMBNAIL_GRID)["boundary"]
+    assert thumb["view"] == "boundary" and thumb["shape"] == [THUMBNAIL_GRID, THUMBNAIL_GRID]
+    np.testing.assert_allclose(values(thumb), want, atol=0.5 / 255 + 1e-6)
+
+
+def test_other_checkpoints_carry_the_loss_per_epoch_for_my_runs(tmp_path: Path) -> None:
+    h, events = hosted(DIGITS, tmp_path)
+    h.send_checkpoint(time.monotonic())  # no epoch yet: nothing to draw
+    assert checkpoints(events)[0]["thumbnail"] is None
+    while h.run.epoch < 3:
+        h.run.step(20)
+    h.send_checkpoint(time.monotonic())
+    thumb = checkpoints(events)[1]["thumbnail"]
+    losses = [p.val_loss for p in h.run.history]
+    assert thumb["view"] == "loss" and thumb["shape"] == [len(losses)]
+    assert (thumb["lo"], thumb["hi"]) == (min(losses), max(losses))
+    np.testing.assert_allclose(values(thumb), losses, atol=(max(losses) - min(losses)) / 255)
+
+
+def test_a_long_runs_loss_curve_keeps_its_size_and_its_last_epoch() -> None:
+    history = [{"val_loss": 1 / (i + 1), "train_loss": 0.0} for i in range(1000)]
+    history[500]["val_loss"] = float("nan")  # a diverged epoch is drawn high, not low
+    thumb = loss_curve(history)
+    assert thumb is not None and thumb["shape"] == [CURVE_POINTS]
+    curve = values(thumb)
+    assert curve[-1] == thumb["lo"] == 1 / 1000 and curve[0] == thumb["hi"] == 1.0
+    no_val = loss_curve([{"val_loss": float("nan"), "train_loss": 0.5}])
+    assert no_val is not None and values(no_val).tolist() == [0.5]  # the training loss
+    assert loss_curve([]) is None

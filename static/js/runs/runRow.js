@@ -1,12 +1,13 @@
 // @ts-check
 /**
- * One recorded run in "My runs": its name, data and network, when, epochs, best figures and
- * status, with its own controls: a box to pick it for comparing, Open, Rename (inline:
+ * One recorded run in "My runs": a thumbnail of it at its last checkpoint, its name, data
+ * and network, when, epochs, best figures and status, with its own controls: a box to pick it for comparing, Open, Rename (inline:
  * Enter keeps the new name, Escape or leaving the box keeps the old), Pin and Delete (asked
  * twice, in the row). What fails is said in words in the row's own slot, next to them.
  */
 
 import { networkWords } from "../layerNames.js";
+import { paintThumbnail } from "../thumbnail.js";
 import { button, el } from "../views/controls.js";
 import { figuresText, statusText, whenText } from "./runText.js";
 
@@ -43,6 +44,7 @@ export function createRunRow(run, actions) {
   const confirm = el("span", { className: "run-confirm", hidden: true });
   const node = el("li", { className: "run-row", "data-run": run.id, "data-status": run.status }, [
     el("label", { className: "run-pick" }, [pick]),
+    thumbnail(run),
     el("div", { className: "run-text" }, [
       el("span", {}, [name, ...(run.pinned ? [el("span", { className: "run-pinned", textContent: "pinned" })] : [])]),
       el("span", { className: "run-facts muted", textContent: facts.join(" · ") }),
@@ -57,6 +59,30 @@ export function createRunRow(run, actions) {
       return pick.checked;
     },
   };
+}
+
+/** What each kind of thumbnail shows, in words (its label for a screen reader). */
+const THUMBNAIL_WORDS = {
+  boundary: "its output over the plane",
+  classes: "the class it picks over the plane",
+  probabilities: "its class probabilities for one example",
+  prediction: "its prediction over the truth",
+  loss: "its loss per epoch",
+};
+
+/**
+ * The run drawn small at its last checkpoint (docs/runs.md): an empty frame until it has one.
+ * @param {RunSummary} run
+ */
+function thumbnail(run) {
+  const thumb = run.thumbnail;
+  if (!thumb) return el("span", { className: "run-thumb run-thumb-none", title: "no checkpoint yet" });
+  const words = THUMBNAIL_WORDS[thumb.view] ?? thumb.view;
+  const canvas = /** @type {HTMLCanvasElement} */ (
+    el("canvas", { className: `run-thumb run-thumb-${thumb.view}`, role: "img", "aria-label": words, title: words })
+  );
+  paintThumbnail(canvas, thumb);
+  return canvas;
 }
 
 /**
