@@ -44,6 +44,7 @@ VIEW_FACTS: dict[str, ViewFacts] = {
     "grad_norms": ViewFacts(SUPERVISED),
     "weight_norms": ViewFacts(SUPERVISED),
     "weights": ViewFacts(SUPERVISED),
+    "weight_grads": ViewFacts(SUPERVISED),
     "histograms": ViewFacts(SUPERVISED),
     "activation_stats": ViewFacts(SUPERVISED),
     "neurons": ViewFacts(SUPERVISED, map=True),

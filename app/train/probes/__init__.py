@@ -47,6 +47,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "grad_norms": numbers.grad_norms,
     "weight_norms": numbers.weight_norms,
     "weights": numbers.weights,
+    "weight_grads": numbers.weight_grads,
     "histograms": numbers.histograms,
     "activation_stats": numbers.activation_stats,
     "neurons": plane.neurons,

@@ -20,6 +20,7 @@ import { createLayerStack, stackEnds } from "../views/layerStack.js";
 import { createScaleView } from "../views/scaleView.js";
 import { createSeriesChart } from "../views/seriesChart.js";
 import { createTimeHeatmap } from "../views/timeHeatmap.js";
+import { createWeightGrads } from "../views/weightGrads.js";
 import { createPlane } from "../gan/plane.js";
 import { PLANE_LAYERS } from "../gan/state.js";
 import { createCompareChart } from "./compareChart.js";
@@ -55,6 +56,7 @@ export function armParts(views, data, layers, gan = false) {
   const parts = [
     ["boundary", points && (wanted.has("boundary") || wanted.has("network"))],
     ["network", !points && wanted.has("network")],
+    ["weight_grads", wanted.has("weight_grads")],
     ["grad_norms", wanted.has("grad_norms")],
     ["histograms", wanted.has("histograms")],
     ["feature_maps", wanted.has("feature_maps") && offers("feature_maps")],
@@ -83,6 +85,7 @@ export function frameViews(parts) {
     attention: ["attention"],
     confusion: ["confusion"],
     gan_plane: ["gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"],
+    weight_grads: ["weight_grads", "weights"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -261,6 +264,9 @@ export function createArmPanel(container, o) {
       plane.setShown(PLANE_LAYERS);
       if (/** @type {any} */ (o.data).domain) plane.setDomain(/** @type {any} */ (o.data).domain);
       drawers.push({ update: plane.update, reset: plane.reset });
+    } else if (part === "weight_grads") {
+      const grads = createWeightGrads(section);
+      drawers.push({ update: grads.update, reset: grads.reset });
     } else if (part === "scale") {
       createScaleView(section, { layers: o.layers.filter((l) => l.params > 0).length, params: o.params, name: o.name });
     }
