@@ -16,6 +16,7 @@ from functools import cached_property
 
 import torch
 
+from app.lessons.gradcheck import relative_error
 from app.lessons.model import Measure, Metric
 from app.lessons.trace import Trace, Watch, first_layer
 from app.nn.blocks import DenseBlock, SelfAttention
@@ -195,6 +196,39 @@ def attention_peak(done: Finished) -> float:
     return max(shares)
 
 
+def _before_last(done: Finished) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """The parameters before the last step (model order) and the last step's gradients."""
+    trace = done.trace
+    params = list(done.supervised.model.parameters())
+    if not trace.before_last or done.supervised.step_count != done.steps:
+        raise MetricError("the run stopped before its last step")
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    return trace.before_last, grads
+
+
+def grad_fd_error(done: Finished) -> float:
+    """The largest relative difference between the last step's backprop gradient of one
+    weight (the `weight_grads` view) and its finite-difference estimate at the weights that
+    step started from (app/lessons/gradcheck.py)."""
+    _, grads = _before_last(done)
+    if done.trace.grad_check_error:
+        raise MetricError(f"grad_fd_error {done.trace.grad_check_error}")
+    return relative_error(grads, done.trace.fd_grads)
+
+
+@torch.no_grad()
+def step_alignment(done: Finished) -> float:
+    """The cosine between the last step's change of all the weights and minus its gradient:
+    1 when every weight moved in proportion to its own gradient (plain SGD), less when the
+    optimizer mixes in earlier gradients (momentum) or rescales each weight (Adam)."""
+    before, grads = _before_last(done)
+    params = done.supervised.model.parameters()
+    moved = torch.cat([(p - p0).flatten() for p, p0 in zip(params, before, strict=True)])
+    downhill = torch.cat([-g.flatten() for g in grads])
+    norms = float(moved.norm() * downhill.norm())
+    return float(moved @ downhill) / norms if norms > 0 else math.nan
+
+
 METRICS: dict[Metric, Callable[[Finished], float]] = {
     "val_accuracy": lambda d: d.final.val_score,
     "train_accuracy": lambda d: d.final.train_score,
@@ -215,6 +249,8 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "on_data": on_data,
     "d_real": lambda d: d.gan_quality["d_real"],
     "d_fake": lambda d: d.gan_quality["d_fake"],
+    "grad_fd_error": grad_fd_error,
+    "step_alignment": step_alignment,
 }
 
 

@@ -35,6 +35,7 @@ View = Literal[
     "scale",
     "gan_plane",
     "gan_losses",
+    "weight_grads",
 ]
 Metric = Literal[
     "val_accuracy",
@@ -57,6 +58,8 @@ Metric = Literal[
     "on_data",
     "d_real",
     "d_fake",
+    "grad_fd_error",
+    "step_alignment",
 ]
 # Metrics of a GAN run (kind "gan"); every other metric but `diverged` needs a supervised one.
 GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})
