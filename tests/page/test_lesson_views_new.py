@@ -1,0 +1,55 @@
+"""The new lessons' views in a real headless Chromium against a real server (one of each,
+sharing the module's server): a student opens the lesson, answers, presses Play with the
+mouse, and the lesson's highlighted view draws the run's real numbers as they change."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.lessons import LESSONS
+from tests.page.browser import shoot
+from tests.page.test_lessons import ARMS, open_lesson, wait_for_every_arm
+from tests.page.test_playground import TIMEOUT
+
+pytestmark = pytest.mark.slow
+
+
+def answer_and_play(page: Page, lesson_id: str) -> None:
+    lesson = LESSONS[lesson_id]
+    open_lesson(page, f"?lesson={lesson_id}&seed=0")
+    page.get_by_role("radio", name=lesson.question.choices[lesson.question.answer]).click()
+    wait_for_every_arm(page, "a.dataset.step === '0'")
+    page.get_by_role("button", name="Play").click()
+
+
+def test_backprop_shows_each_weights_gradient_on_its_edge_and_in_numbers(page: Page) -> None:
+    answer_and_play(page, "backprop")
+    view = page.locator(f"{ARMS}[data-arm=net] .look-here[data-view=weight_grads]")
+    expect(view).to_contain_text("look here")
+    cells = view.locator("td.weight-grads-value")
+    expect(cells).to_have_count(9)  # 2-2-1: 4 + 2 weights, 2 + 1 biases
+    # a step's gradients arrive: not all zero, and they change as the weights learn
+    page.wait_for_function(
+        """(sel) => [...document.querySelectorAll(sel)].some((c) => Number(c.textContent) !== 0)""",
+        arg=f"{ARMS}[data-arm=net] td.weight-grads-value",
+        timeout=TIMEOUT,
+    )
+    first = cells.all_text_contents()
+    page.wait_for_function(
+        """([sel, first]) => {
+             const now = [...document.querySelectorAll(sel)].map((c) => c.textContent);
+             return now.some((t, i) => t !== first[i]);
+           }""",
+        arg=[f"{ARMS}[data-arm=net] td.weight-grads-value", first],
+        timeout=TIMEOUT,
+    )
+    # each of the 6 edges is drawn in the gradient's colour, carrying its number
+    edges = view.locator("svg.weight-grads-net line")
+    expect(edges).to_have_count(6)
+    strokes = edges.evaluate_all("(lines) => lines.map((l) => l.style.stroke)")
+    assert all(s.startswith("rgb(") for s in strokes), strokes
+    labels = view.locator("svg text.weight-grads-label").all_text_contents()
+    assert len(labels) == 6 and any(float(t) != 0 for t in labels), labels
+    expect(view.locator(".weight-grads-caption")).to_contain_text("the gradient that step applied")
+    shoot(page, "lesson-backprop")
