@@ -55,6 +55,7 @@ VIEW_FACTS: dict[str, ViewFacts] = {
     "filters": ViewFacts(SUPERVISED, map=True, sliced=True, layers=("conv2d",)),
     "hidden_states": ViewFacts(SUPERVISED, map=True, per_example=True, layers=RECURRENT),
     "attention": ViewFacts(SUPERVISED, map=True, per_example=True, layers=("attention",)),
+    "attention_query": ViewFacts(SUPERVISED, per_example=True, layers=("attention",)),
     "sequence_prediction": ViewFacts(SUPERVISED),
     "confusion": ViewFacts(SUPERVISED, slow=True),
     "probabilities": ViewFacts(SUPERVISED, per_example=True),

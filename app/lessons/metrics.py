@@ -168,17 +168,18 @@ def weight_change(done: Finished) -> float:
 
 
 @torch.no_grad()
-def attention_peak(done: Finished) -> float:
-    """The share of val examples whose last query attends most to the key holding the
-    answer, for the best head of any attention layer. Needs the dataset's
-    `answer_positions` (val set, (N,) int64), which the `lookup` data provides."""
+def last_query_weights(done: Finished, metric: str) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Each attention layer's weights of the last query over the val examples (up to
+    PROBE_CAP), (B, heads, T) in eval mode (so at the layer's temperature), and each
+    example's answer step (B, 1). Needs the dataset's `answer_positions` (val set, (N,)
+    int64), which the `lookup` data provides."""
     run = done.supervised
     answers = run.data.answer_positions
     if answers is None:
-        raise MetricError("attention_peak needs data that marks the answer's place (lookup)")
+        raise MetricError(f"{metric} needs data that marks the answer's place (lookup)")
     layers = [m for m in run.model.modules() if isinstance(m, SelfAttention)]
     if not layers:
-        raise MetricError("attention_peak needs a model with an attention layer")
+        raise MetricError(f"{metric} needs a model with an attention layer")
     for layer in layers:
         layer.record = True
     try:
@@ -187,13 +188,28 @@ def attention_peak(done: Finished) -> float:
     finally:
         for layer in layers:
             layer.record = False
-    target = answers[:PROBE_CAP].to(run.device)[:, None]  # (B, 1)
-    shares = []
+    weights = []
     for layer in layers:
         assert layer.weights is not None
-        looks = layer.weights[:, :, -1, :].argmax(dim=-1)  # (B, heads): key of the last query
-        shares.append(float((looks == target).float().mean(dim=0).max()))
-    return max(shares)
+        weights.append(layer.weights[:, :, -1, :])  # (B, heads, T)
+    return weights, answers[:PROBE_CAP].to(run.device)[:, None]  # (B, 1)
+
+
+def attention_peak(done: Finished) -> float:
+    """The share of val examples whose last query attends most to the key holding the
+    answer, for the best head of any attention layer."""
+    weights, target = last_query_weights(done, "attention_peak")
+    looks = [w.argmax(dim=-1) for w in weights]  # (B, heads): key of the last query
+    return max(float((k == target).float().mean(dim=0).max()) for k in looks)
+
+
+def attention_on_answer(done: Finished) -> float:
+    """The mean weight the last query gives the key holding the answer (the share of its
+    input it takes from there), over the val examples, for the best head of any attention
+    layer: 1 when all of it, 1/T when the attention is flat."""
+    weights, target = last_query_weights(done, "attention_on_answer")
+    on = [w.gather(-1, target[:, :, None].expand(-1, w.shape[1], 1)) for w in weights]
+    return max(float(o.mean(dim=0).max()) for o in on)  # o: (B, heads, 1)
 
 
 def _before_last(done: Finished) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
@@ -251,6 +267,7 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "d_fake": lambda d: d.gan_quality["d_fake"],
     "grad_fd_error": grad_fd_error,
     "step_alignment": step_alignment,
+    "attention_on_answer": attention_on_answer,
 }
 
 

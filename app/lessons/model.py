@@ -36,6 +36,7 @@ View = Literal[
     "gan_plane",
     "gan_losses",
     "weight_grads",
+    "attention_query",
 ]
 Metric = Literal[
     "val_accuracy",
@@ -60,6 +61,7 @@ Metric = Literal[
     "d_fake",
     "grad_fd_error",
     "step_alignment",
+    "attention_on_answer",
 ]
 # Metrics of a GAN run (kind "gan"); every other metric but `diverged` needs a supervised one.
 GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})

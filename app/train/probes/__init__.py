@@ -56,6 +56,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "filters": example.filters,
     "hidden_states": example.hidden_states,
     "attention": example.attention,
+    "attention_query": example.attention_query,
     "sequence_prediction": validation.sequence_prediction,
     "confusion": validation.confusion,
     "probabilities": example.probabilities,

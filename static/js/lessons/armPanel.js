@@ -12,6 +12,7 @@
  */
 
 import { createAttentionMaps } from "../views/attentionMaps.js";
+import { createAttentionQuery } from "../views/attentionQuery.js";
 import { createBoundary } from "../views/boundary.js";
 import { createConfusion } from "../views/confusion.js";
 import { el } from "../views/controls.js";
@@ -63,6 +64,7 @@ export function armParts(views, data, layers, gan = false) {
     ["hidden_states", wanted.has("hidden_states") && offers("hidden_states")],
     ["time_grads", wanted.has("time_grads") && sequences && offers("time_grads")],
     ["attention", wanted.has("attention") && offers("attention")],
+    ["attention_query", wanted.has("attention_query") && offers("attention_query")],
     ["confusion", wanted.has("confusion") && data.task !== "regression" && data.classes.length > 1],
     ["scale", wanted.has("scale")],
   ];
@@ -86,6 +88,7 @@ export function frameViews(parts) {
     confusion: ["confusion"],
     gan_plane: ["gan_samples", "gan_discriminator", "gan_manifold", "gan_gradients"],
     weight_grads: ["weight_grads", "weights"],
+    attention_query: ["attention_query"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -264,6 +267,9 @@ export function createArmPanel(container, o) {
       plane.setShown(PLANE_LAYERS);
       if (/** @type {any} */ (o.data).domain) plane.setDomain(/** @type {any} */ (o.data).domain);
       drawers.push({ update: plane.update, reset: plane.reset });
+    } else if (part === "attention_query") {
+      const query = createAttentionQuery(section);
+      drawers.push({ update: query.update, reset: query.reset });
     } else if (part === "weight_grads") {
       const grads = createWeightGrads(section);
       drawers.push({ update: grads.update, reset: grads.reset });
