@@ -53,3 +53,46 @@ def test_backprop_shows_each_weights_gradient_on_its_edge_and_in_numbers(page: P
     assert len(labels) == 6 and any(float(t) != 0 for t in labels), labels
     expect(view.locator(".weight-grads-caption")).to_contain_text("the gradient that step applied")
     shoot(page, "lesson-backprop")
+
+
+def test_softmax_temperature_shows_one_querys_scores_softmax_and_sum(page: Page) -> None:
+    answer_and_play(page, "softmax-temperature")
+    view = page.locator(f"{ARMS}[data-arm=hot] .look-here[data-view=attention_query]")
+    expect(view).to_contain_text("look here")
+    expect(view.locator(".aq-temperature")).to_have_text("4")
+    weights = view.locator("td.aq-weight")
+    expect(weights).to_have_count(7)  # six pairs and the question
+    # the weights are a softmax (they add up to 1) and change as the layer learns
+    page.wait_for_function(
+        """(sel) => {
+             const w = [...document.querySelectorAll(sel)].map((c) => Number(c.textContent));
+             return w.length === 7 && Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 0.01;
+           }""",
+        arg=f"{ARMS}[data-arm=hot] td.aq-weight",
+        timeout=TIMEOUT,
+    )
+    first = weights.all_text_contents()
+    page.wait_for_function(
+        """([sel, first]) =>
+             [...document.querySelectorAll(sel)].some((c, i) => c.textContent !== first[i])""",
+        arg=[f"{ARMS}[data-arm=hot] td.aq-weight", first],
+        timeout=TIMEOUT,
+    )
+    # each score ÷ T is the score divided by 4
+    scores = [float(t) for t in view.locator("td.aq-score").all_text_contents()]
+    scaled = [float(t) for t in view.locator("td.aq-scaled").all_text_contents()]
+    assert all(abs(s / 4 - c) <= 0.006 for s, c in zip(scores, scaled, strict=True)), (
+        scores,
+        scaled,
+    )
+    # the values and their weighted sum are painted: the canvas is not blank
+    painted = view.locator("canvas.aq-values").evaluate(
+        """(c) => {
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+             let n = 0;
+             for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+             return n;
+           }"""
+    )
+    assert painted > 100, painted
+    shoot(page, "lesson-softmax-temperature")
