@@ -55,7 +55,8 @@ class Plan:
     initial_weights: bool = False
     every_step_loss: bool = False
     grad_window: bool = False
-    last_step: bool = False  # the weights and a finite-difference gradient before the last step
+    last_step: bool = False  # the weights before the last step
+    grad_check: bool = False  # and a finite-difference gradient there
     watches: frozenset[Watch] = frozenset()
 
     @classmethod
@@ -67,6 +68,7 @@ class Plan:
             every_step_loss="roughness" in metrics,
             grad_window=bool({"grad_ratio", "hidden_grad_ratio"} & metrics),
             last_step=bool(LAST_STEP_METRICS & metrics),
+            grad_check="grad_fd_error" in metrics,
             watches=frozenset(Watch.of_measure(m) for m in measures if m.metric == "steps_to"),
         )
 
@@ -108,7 +110,7 @@ def record(run: Run, plan: Plan, trace: Trace, steps: int) -> None:
     if plan.grad_window and at > steps - GRAD_WINDOW:
         trace.grads.append(run.grad_norms())
     if plan.last_step and at == steps - 1:
-        record_before_last(run, trace)
+        record_before_last(run, plan, trace)
     due = [w for w in plan.watches if w not in trace.reached and at % w.every == 0]
     if due:
         looks: dict[Tracked, float] = {}
@@ -119,11 +121,14 @@ def record(run: Run, plan: Plan, trace: Trace, steps: int) -> None:
                 trace.reached[watch] = at
 
 
-def record_before_last(run: Run, trace: Trace) -> None:
-    """The weights before the last step and a finite-difference gradient there: the last
-    step's backprop gradient is then compared with it. A run that cannot be checked this
-    way (mini-batches, L1) records the reason, which its metric raises."""
+def record_before_last(run: Run, plan: Plan, trace: Trace) -> None:
+    """The weights before the last step and, if the plan checks the gradient, a finite-
+    difference gradient there: the last step's backprop gradient is then compared with it.
+    A run that cannot be checked this way (mini-batches, L1) records the reason, which its
+    metric raises."""
     trace.before_last = [p.detach().clone() for p in run.model.parameters()]
+    if not plan.grad_check:
+        return
     try:
         trace.fd_grads = finite_difference(run)
     except GradCheckError as error:
