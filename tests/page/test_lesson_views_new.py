@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from app.lessons import LESSONS
 from tests.page.browser import shoot
-from tests.page.test_lessons import ARMS, open_lesson, wait_for_every_arm
+from tests.page.test_lessons import ARMS, arm_steps, open_lesson, wait_for_every_arm
 from tests.page.test_playground import TIMEOUT
 
 pytestmark = pytest.mark.slow
@@ -24,26 +24,23 @@ def answer_and_play(page: Page, lesson_id: str) -> None:
 
 
 def test_backprop_shows_each_weights_gradient_on_its_edge_and_in_numbers(page: Page) -> None:
-    answer_and_play(page, "backprop")
+    """One step at a time ("+1 step"): each step's gradients, on the edges and in the table."""
+    lesson = LESSONS["backprop"]
+    open_lesson(page, "?lesson=backprop&seed=0")
+    page.get_by_role("radio", name=lesson.question.choices[lesson.question.answer]).click()
+    wait_for_every_arm(page, "a.dataset.step === '0'")
     view = page.locator(f"{ARMS}[data-arm=net] .look-here[data-view=weight_grads]")
     expect(view).to_contain_text("look here")
     cells = view.locator("td.weight-grads-value")
+    caption = view.locator(".weight-grads-caption")
     expect(cells).to_have_count(9)  # 2-2-1: 4 + 2 weights, 2 + 1 biases
-    # a step's gradients arrive: not all zero, and they change as the weights learn
-    page.wait_for_function(
-        """(sel) => [...document.querySelectorAll(sel)].some((c) => Number(c.textContent) !== 0)""",
-        arg=f"{ARMS}[data-arm=net] td.weight-grads-value",
-        timeout=TIMEOUT,
-    )
+    expect(caption).to_contain_text("No step yet: every gradient is 0")
+
+    page.get_by_role("button", name="+1 step").click()
+    wait_for_every_arm(page, "a.dataset.step === '1'")
+    expect(caption).to_have_text("Step 1: the gradient that step applied.")
     first = cells.all_text_contents()
-    page.wait_for_function(
-        """([sel, first]) => {
-             const now = [...document.querySelectorAll(sel)].map((c) => c.textContent);
-             return now.some((t, i) => t !== first[i]);
-           }""",
-        arg=[f"{ARMS}[data-arm=net] td.weight-grads-value", first],
-        timeout=TIMEOUT,
-    )
+    assert any(float(t) != 0 for t in first), first
     # each of the 6 edges is drawn in the gradient's colour, carrying its number
     edges = view.locator("svg.weight-grads-net line")
     expect(edges).to_have_count(6)
@@ -51,7 +48,14 @@ def test_backprop_shows_each_weights_gradient_on_its_edge_and_in_numbers(page: P
     assert all(s.startswith("rgb(") for s in strokes), strokes
     labels = view.locator("svg text.weight-grads-label").all_text_contents()
     assert len(labels) == 6 and any(float(t) != 0 for t in labels), labels
-    expect(view.locator(".weight-grads-caption")).to_contain_text("the gradient that step applied")
+
+    # the next step has moved the weights: its gradients are others
+    page.get_by_role("button", name="+1 step").click()
+    wait_for_every_arm(page, "a.dataset.step === '2'")
+    expect(caption).to_have_text("Step 2: the gradient that step applied.")
+    assert cells.all_text_contents() != first
+    wait_for_every_arm(page, "a.querySelector('.arm-state').textContent === 'paused'")
+    assert arm_steps(page) == [2, 2]  # one step a click, then paused
     shoot(page, "lesson-backprop")
 
 
