@@ -355,6 +355,14 @@ class Attention(StrictModel):
         "sinusoidal", description="Position information added to the input."
     )
     causal: bool = Field(False, description="Each step attends only to itself and earlier steps.")
+    temperature: float | None = Field(
+        None,
+        ge=0.05,
+        le=20.0,
+        description="Divides the attention scores before the softmax when the network is "
+        "evaluated (views, metrics, predictions): below 1 sharpens, above 1 flattens; "
+        "training always uses 1. null: 1.",
+    )
 
 
 Layer = Annotated[

@@ -147,6 +147,8 @@ def attention(layer: Layer, module: nn.Module, name: str) -> Written:
     steps = 0 if module.position is None else module.position.shape[0]
     if positional != "none" and not steps:
         raise ExportError(name, "attention positions without a table cannot be written out")
+    if module.temperature != 1:
+        raise ExportError(name, "an evaluation temperature other than 1 cannot be written out yet")
     code = f'SelfAttention({features}, {heads}, {steps}, "{positional}", causal={module.causal})'
     return Written(code, ("SelfAttention",))
 

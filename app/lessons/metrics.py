@@ -16,6 +16,7 @@ from functools import cached_property
 
 import torch
 
+from app.lessons.gradcheck import relative_error
 from app.lessons.model import Measure, Metric
 from app.lessons.trace import Trace, Watch, first_layer
 from app.nn.blocks import DenseBlock, SelfAttention
@@ -179,17 +180,18 @@ def weight_change(done: Finished) -> float:
 
 
 @torch.no_grad()
-def attention_peak(done: Finished) -> float:
-    """The share of val examples whose last query attends most to the key holding the
-    answer, for the best head of any attention layer. Needs the dataset's
-    `answer_positions` (val set, (N,) int64), which the `lookup` data provides."""
+def last_query_weights(done: Finished, metric: str) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Each attention layer's weights of the last query over the val examples (up to
+    PROBE_CAP), (B, heads, T) in eval mode (so at the layer's temperature), and each
+    example's answer step (B, 1). Needs the dataset's `answer_positions` (val set, (N,)
+    int64), which the `lookup` data provides."""
     run = done.supervised
     answers = run.data.answer_positions
     if answers is None:
-        raise MetricError("attention_peak needs data that marks the answer's place (lookup)")
+        raise MetricError(f"{metric} needs data that marks the answer's place (lookup)")
     layers = [m for m in run.model.modules() if isinstance(m, SelfAttention)]
     if not layers:
-        raise MetricError("attention_peak needs a model with an attention layer")
+        raise MetricError(f"{metric} needs a model with an attention layer")
     for layer in layers:
         layer.record = True
     try:
@@ -198,13 +200,61 @@ def attention_peak(done: Finished) -> float:
     finally:
         for layer in layers:
             layer.record = False
-    target = answers[:PROBE_CAP].to(run.device)[:, None]  # (B, 1)
-    shares = []
+    weights = []
     for layer in layers:
         assert layer.weights is not None
-        looks = layer.weights[:, :, -1, :].argmax(dim=-1)  # (B, heads): key of the last query
-        shares.append(float((looks == target).float().mean(dim=0).max()))
-    return max(shares)
+        weights.append(layer.weights[:, :, -1, :])  # (B, heads, T)
+    return weights, answers[:PROBE_CAP].to(run.device)[:, None]  # (B, 1)
+
+
+def attention_peak(done: Finished) -> float:
+    """The share of val examples whose last query attends most to the key holding the
+    answer, for the best head of any attention layer."""
+    weights, target = last_query_weights(done, "attention_peak")
+    looks = [w.argmax(dim=-1) for w in weights]  # (B, heads): key of the last query
+    return max(float((k == target).float().mean(dim=0).max()) for k in looks)
+
+
+def attention_on_answer(done: Finished) -> float:
+    """The mean weight the last query gives the key holding the answer (the share of its
+    input it takes from there), over the val examples, for the best head of any attention
+    layer: 1 when all of it, 1/T when the attention is flat."""
+    weights, target = last_query_weights(done, "attention_on_answer")
+    on = [w.gather(-1, target[:, :, None].expand(-1, w.shape[1], 1)) for w in weights]
+    return max(float(o.mean(dim=0).max()) for o in on)  # o: (B, heads, 1)
+
+
+def _before_last(done: Finished) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """The parameters before the last step (model order) and the last step's gradients."""
+    trace = done.trace
+    params = list(done.supervised.model.parameters())
+    if not trace.before_last or done.supervised.step_count != done.steps:
+        raise MetricError("the run stopped before its last step")
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    return trace.before_last, grads
+
+
+def grad_fd_error(done: Finished) -> float:
+    """The largest relative difference between the last step's backprop gradient of one
+    weight (the `weight_grads` view) and its finite-difference estimate at the weights that
+    step started from (app/lessons/gradcheck.py)."""
+    _, grads = _before_last(done)
+    if done.trace.grad_check_error:
+        raise MetricError(f"grad_fd_error {done.trace.grad_check_error}")
+    return relative_error(grads, done.trace.fd_grads)
+
+
+@torch.no_grad()
+def step_alignment(done: Finished) -> float:
+    """The cosine between the last step's change of all the weights and minus its gradient:
+    1 when every weight moved in proportion to its own gradient (plain SGD), less when the
+    optimizer mixes in earlier gradients (momentum) or rescales each weight (Adam)."""
+    before, grads = _before_last(done)
+    params = done.supervised.model.parameters()
+    moved = torch.cat([(p - p0).flatten() for p, p0 in zip(params, before, strict=True)])
+    downhill = torch.cat([-g.flatten() for g in grads])
+    norms = float(moved.norm() * downhill.norm())
+    return float(moved @ downhill) / norms if norms > 0 else math.nan
 
 
 def image_flip(done: Finished, random: bool) -> float:
@@ -355,6 +405,9 @@ METRICS: dict[Metric, Callable[[Finished], float]] = {
     "rf_last": _conv_figure(receptive.receptive_field_size, -1),
     "purity_first": _conv_figure(receptive.layer_purity, 0),
     "purity_last": _conv_figure(receptive.layer_purity, -1),
+    "grad_fd_error": grad_fd_error,
+    "step_alignment": step_alignment,
+    "attention_on_answer": attention_on_answer,
 }
 
 

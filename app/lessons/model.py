@@ -40,6 +40,8 @@ View = Literal[
     "embedding",
     "loss_landscape",
     "receptive_fields",
+    "weight_grads",
+    "attention_query",
 ]
 Metric = Literal[
     "val_accuracy",
@@ -74,6 +76,9 @@ Metric = Literal[
     "rf_last",
     "purity_first",
     "purity_last",
+    "grad_fd_error",
+    "step_alignment",
+    "attention_on_answer",
 ]
 # Metrics of a GAN run (kind "gan"); every other metric but `diverged` needs a supervised one.
 GAN_METRICS = frozenset({"modes_covered", "on_data", "d_real", "d_fake", "diverged"})

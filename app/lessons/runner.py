@@ -18,7 +18,7 @@ from app.data import DataError, Dataset, build_dataset
 from app.data.gan import GanData, build_gan_data
 from app.lessons.metrics import Finished, MetricError, measure
 from app.lessons.model import Assertion, Lesson, Measure
-from app.lessons.trace import Plan, Trace, first_layer, record, split_quality
+from app.lessons.trace import Plan, Trace, first_layer, record, record_before_last, split_quality
 from app.nn import SpecError
 from app.spec import ExperimentSpec
 from app.train import Run, create_run
@@ -135,6 +135,8 @@ def train_run(
         trace.initial_loss = split_quality(run, "train")[0]
     if plan.initial_weights:
         trace.first_weights = [p.detach().clone() for p in first_layer(run)]
+    if plan.last_step and steps == 1:
+        record_before_last(run, plan, trace)
     for stop in plan.stops(steps):
         run.step(stop - run.step_count)
         if run.step_count < stop:  # diverged, failed, or its own max_epochs reached

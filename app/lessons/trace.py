@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 
 import torch
 
+from app.lessons.gradcheck import GradCheckError, finite_difference
 from app.lessons.model import EVERY, Measure, Tracked
 from app.train import Run
 from app.train.modes import evaluating
 from app.train.objective import correct, r2_score
 from app.train.run import EVAL_CHUNK, TRAIN_EVAL_CAP
 
+# Metrics that compare the last step with the weights and a gradient recorded before it.
+LAST_STEP_METRICS = frozenset({"grad_fd_error", "step_alignment"})
 GRAD_WINDOW = 10  # grad_ratio and hidden_grad_ratio average this many last steps' norms
 
 
@@ -52,6 +55,8 @@ class Plan:
     initial_weights: bool = False
     every_step_loss: bool = False
     grad_window: bool = False
+    last_step: bool = False  # the weights before the last step
+    grad_check: bool = False  # and a finite-difference gradient there
     watches: frozenset[Watch] = frozenset()
 
     @classmethod
@@ -62,6 +67,8 @@ class Plan:
             initial_weights="weight_change" in metrics,
             every_step_loss="roughness" in metrics,
             grad_window=bool({"grad_ratio", "hidden_grad_ratio"} & metrics),
+            last_step=bool(LAST_STEP_METRICS & metrics),
+            grad_check="grad_fd_error" in metrics,
             watches=frozenset(Watch.of_measure(m) for m in measures if m.metric == "steps_to"),
         )
 
@@ -74,6 +81,8 @@ class Plan:
             at.update(range(watch.every, steps + 1, watch.every))
         if self.grad_window:
             at.update(range(max(1, steps - GRAD_WINDOW + 1), steps + 1))
+        if self.last_step and steps > 1:  # steps 1: train_run looks before the first step
+            at.add(steps - 1)
         return sorted(at)
 
 
@@ -86,6 +95,11 @@ class Trace:
     losses: list[float] = field(default_factory=list)  # train loss after each step
     grads: list[dict[str, float]] = field(default_factory=list)  # last steps' grad norms
     reached: dict[Watch, int] = field(default_factory=dict)
+    # Before the last step, for grad_fd_error and step_alignment: every parameter (model
+    # order) and the finite-difference estimate of its gradient at those weights.
+    before_last: list[torch.Tensor] = field(default_factory=list)
+    fd_grads: list[torch.Tensor] = field(default_factory=list)
+    grad_check_error: str = ""
 
 
 def record(run: Run, plan: Plan, trace: Trace, steps: int) -> None:
@@ -95,6 +109,8 @@ def record(run: Run, plan: Plan, trace: Trace, steps: int) -> None:
         trace.losses.append(split_quality(run, "train")[0])
     if plan.grad_window and at > steps - GRAD_WINDOW:
         trace.grads.append(run.grad_norms())
+    if plan.last_step and at == steps - 1:
+        record_before_last(run, plan, trace)
     due = [w for w in plan.watches if w not in trace.reached and at % w.every == 0]
     if due:
         looks: dict[Tracked, float] = {}
@@ -103,6 +119,20 @@ def record(run: Run, plan: Plan, trace: Trace, steps: int) -> None:
                 looks[watch.of] = tracked_value(run, watch.of)
             if watch.holds(looks[watch.of]):
                 trace.reached[watch] = at
+
+
+def record_before_last(run: Run, plan: Plan, trace: Trace) -> None:
+    """The weights before the last step and, if the plan checks the gradient, a finite-
+    difference gradient there: the last step's backprop gradient is then compared with it.
+    A run that cannot be checked this way (mini-batches, L1) records the reason, which its
+    metric raises."""
+    trace.before_last = [p.detach().clone() for p in run.model.parameters()]
+    if not plan.grad_check:
+        return
+    try:
+        trace.fd_grads = finite_difference(run)
+    except GradCheckError as error:
+        trace.grad_check_error = str(error)
 
 
 def first_layer(run: Run) -> list[torch.nn.Parameter]:

@@ -8,6 +8,7 @@ from typing import Literal
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -196,16 +197,32 @@ class RecurrentBlock(nn.Module):
 class SelfAttention(nn.Module):
     """Multi-head self-attention with a residual connection: (B, T, F) -> (B, T, F).
 
-    When `record` is set (by a probe) the per-head attention weights of the last forward
-    pass are kept in `weights` (B, heads, T, T); training never pays for them.
+    When `record` is set (by a probe) the last forward pass keeps, per head, the attention
+    weights in `weights` (B, heads, T, T), the scores q·k/√d before the softmax in `scores`
+    (B, heads, T, T), the values in `values` (B, heads, T, d) and each query's weighted sum
+    of them in `mixed` (B, heads, T, d); training never pays for them. `temperature`
+    divides the scores before the softmax in eval mode only: a trained network looked at
+    with sharper (< 1) or flatter (> 1) attention, its training unchanged.
     """
 
-    def __init__(self, features: int, heads: int, seq_len: int, positional: str, causal: bool):
+    def __init__(
+        self,
+        features: int,
+        heads: int,
+        seq_len: int,
+        positional: str,
+        causal: bool,
+        temperature: float = 1.0,
+    ):
         super().__init__()
         self.attn = nn.MultiheadAttention(features, heads, batch_first=True)
         self.causal = causal
+        self.temperature = temperature
         self.record = False
         self.weights: torch.Tensor | None = None
+        self.scores: torch.Tensor | None = None
+        self.values: torch.Tensor | None = None
+        self.mixed: torch.Tensor | None = None
         self.position: torch.Tensor | None
         if positional == "learned":
             self.position = nn.Parameter(torch.zeros(seq_len, features))
@@ -220,12 +237,29 @@ class SelfAttention(nn.Module):
         if self.causal:
             t = x.shape[1]
             mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)  # True = blocked
-        y, w = self.attn(
-            x, x, x, attn_mask=mask, need_weights=self.record, average_attn_weights=False
-        )
-        if self.record:
-            self.weights = w
+        if self.record or (self.temperature != 1 and not self.training):
+            return x + self._attend(x, mask)
+        y, _ = self.attn(x, x, x, attn_mask=mask, need_weights=False)
         return x + y
+
+    def _attend(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """What nn.MultiheadAttention computes (no dropout), written out so that each part
+        can be kept and the temperature applied (eval mode only)."""
+        b, t, f = x.shape  # (B, T, F)
+        heads = self.attn.num_heads
+        q, k, v = F.linear(x, self.attn.in_proj_weight, self.attn.in_proj_bias).chunk(3, dim=-1)
+        q, k, v = (
+            z.view(b, t, heads, f // heads).transpose(1, 2) for z in (q, k, v)
+        )  # (B, H, T, d)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(f // heads)  # (B, H, T, T)
+        if mask is not None:
+            scores = scores.masked_fill(mask, float("-inf"))
+        temperature = 1.0 if self.training else self.temperature
+        weights = torch.softmax(scores / temperature, dim=-1)
+        mixed = weights @ v  # (B, H, T, d): each query's weighted sum of the values
+        if self.record:
+            self.weights, self.scores, self.values, self.mixed = weights, scores, v, mixed
+        return self.attn.out_proj(mixed.transpose(1, 2).reshape(b, t, f))
 
 
 def sinusoidal_positions(seq_len: int, features: int) -> torch.Tensor:

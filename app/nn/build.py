@@ -375,7 +375,10 @@ def _attention(layer: Attention, shape: Shape, where: str, mi: ModelInput) -> Bu
         )
     if layer.positional == "sinusoidal" and features % 2:
         raise SpecError(where, f"sinusoidal positions need an even feature size, not {features}")
-    module = blocks.SelfAttention(features, layer.heads, steps, layer.positional, layer.causal)
+    temperature = 1.0 if layer.temperature is None else layer.temperature
+    module = blocks.SelfAttention(
+        features, layer.heads, steps, layer.positional, layer.causal, temperature
+    )
     return module, shape, ""
 
 

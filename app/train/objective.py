@@ -25,9 +25,9 @@ def make_loss(task: Task, loss: str) -> LossFn:
         return F.cross_entropy if name == "cross_entropy" else softmax_mse
     if task == "binary":
         if name == "bce":
-            return lambda out, y: F.binary_cross_entropy_with_logits(out[:, 0], y.float())
+            return lambda out, y: F.binary_cross_entropy_with_logits(out[:, 0], y.to(out.dtype))
         regress = F.mse_loss if name == "mse" else F.huber_loss
-        return lambda out, y: regress(torch.sigmoid(out[:, 0]), y.float())
+        return lambda out, y: regress(torch.sigmoid(out[:, 0]), y.to(out.dtype))
     return F.mse_loss if name == "mse" else F.huber_loss
 
 

@@ -132,6 +132,35 @@ def attention(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> dict[s
     return {n: to_numpy(m.weights[0]) for n, m in layers.items() if m.weights is not None}
 
 
+def attention_query(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> dict[str, Any]:
+    """Attention's formula for one query, the last step's, of one example, per attention
+    layer and head: `scores` (heads, T) q·k/√d, `weights` (heads, T) the softmax of the
+    scores ÷ `temperature`, `values` (heads, T, d) each step's value vector, and `mixed`
+    (heads, d) their sum weighted by `weights`, which the layer passes on."""
+    layers = {n: m for n, m in run.model.named_children() if isinstance(m, blocks.SelfAttention)}
+    if not layers:
+        raise ObserveError("this model has no attention layer")
+    for m in layers.values():
+        m.record = True
+    try:
+        run.model(_example_batch(run, sample, inputs))
+    finally:
+        for m in layers.values():
+            m.record = False
+    out: dict[str, Any] = {}
+    for name, m in layers.items():
+        assert m.scores is not None and m.weights is not None
+        assert m.values is not None and m.mixed is not None
+        out[name] = {
+            "scores": to_numpy(m.scores[0, :, -1]),  # (heads, T)
+            "weights": to_numpy(m.weights[0, :, -1]),  # (heads, T)
+            "values": to_numpy(m.values[0]),  # (heads, T, d)
+            "mixed": to_numpy(m.mixed[0, :, -1]),  # (heads, d)
+            "temperature": m.temperature,
+        }
+    return out
+
+
 # --- inputs given by a person ---
 
 

@@ -49,6 +49,17 @@ def weights(run: Run, **_: Any) -> dict[str, np.ndarray]:
     return {n: to_numpy(p) for n, p in run.model.named_parameters()}
 
 
+def weight_grads(run: Run, **_: Any) -> dict[str, np.ndarray]:
+    """Every parameter's gradient from the last training step, by the `weights` view's
+    names: dL/dw on the batch that step trained on, as the optimizer received it (with the
+    L1 penalty's part and after clipping, where the run has them); zeros before the first
+    step. The backpropagation lesson compares it with a finite difference."""
+    return {
+        n: to_numpy(p.grad if p.grad is not None else torch.zeros_like(p))
+        for n, p in run.model.named_parameters()
+    }
+
+
 def histograms(run: Run, bins: int = 20, **_: Any) -> dict[str, dict[str, np.ndarray]]:
     """Per layer, a histogram of its finite weights (not biases): counts and bin edges. A
     layer with no finite weight (a diverged run) gets empty counts over 0..1."""

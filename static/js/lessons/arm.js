@@ -59,6 +59,7 @@ export function createArm(o, h) {
   let finished = false;
   let wantTraining = false; // Play was pressed and not paused since
   let pausing = false; // a pause is on its way: until the server confirms it, `step` may lag
+  let stepTarget = 0; // where a "one step" asked for ends: no second one until it is there
 
   const socket = createSocket(
     { onEvent: (e) => run.receive(e), onFrame: (f) => run.receiveFrame(f), onConnection: h.onConnection },
@@ -76,6 +77,7 @@ export function createArm(o, h) {
         state = "ready";
         finished = false;
         pausing = false;
+        stepTarget = 0;
         return { spec: o.spec };
       },
       view: () => o.view,
@@ -128,6 +130,13 @@ export function createArm(o, h) {
     play() {
       wantTraining = true;
       train();
+    },
+    /** Trains one step while paused (none while playing, or while the last is on its way). */
+    stepOnce() {
+      if (!started || run.ended || finished || pausing || wantTraining || stepTarget > step) return;
+      if (remainingSteps(step, o.steps) === 0) return;
+      stepTarget = step + 1;
+      run.step(1);
     },
     pause() {
       wantTraining = false;

@@ -113,6 +113,7 @@ export async function mountArmGroup(o, runs) {
      */
     refresh(hint) {
       round.buttons.play.disabled = round.live.every((a) => a.arm?.finished) || !(o.canPlay?.() ?? true);
+      round.buttons.once.disabled = round.playing || round.buttons.play.disabled;
       round.buttons.hint.textContent = hint;
     },
   };
@@ -131,6 +132,10 @@ function mountButtons(round) {
     onClick: () => (round.playing ? pauseAll(round) : playAll(round)),
   });
   play.disabled = true;
+  // One step of every arm, paused: slow enough to follow what a single step changes. It is
+  // part of the "play" control: a classroom link that hides Play hides it too.
+  const once = button({ label: "+1 step", name: "play", onClick: () => stepAll(round) });
+  once.disabled = true;
   const restart = button({ label: "↺ Start over", name: "restart", onClick: () => restartAll(round) });
   const progress = el("output", { className: "lesson-progress", textContent: `step 0 of ${steps}` });
   const hint = el("p", { className: "play-hint muted" });
@@ -141,8 +146,12 @@ function mountButtons(round) {
     value: PACES[0][0],
     onChange: (v) => round.live.forEach((a) => a.arm?.setSpeed(paceFor(steps, Number(v)))),
   });
-  round.o.controls.append(el("div", { className: "lesson-buttons" }, [play, restart, progress]), speed.node, hint);
-  return { play, progress, hint, speed };
+  round.o.controls.append(
+    el("div", { className: "lesson-buttons" }, [play, once, restart, progress]),
+    speed.node,
+    hint,
+  );
+  return { play, once, progress, hint, speed };
 }
 
 /**
@@ -215,6 +224,13 @@ function playAll(round) {
 }
 
 /** @param {Round} round */
+function stepAll(round) {
+  if (round.playing) return;
+  round.o.onPlay?.();
+  for (const a of round.live) a.arm?.stepOnce();
+}
+
+/** @param {Round} round */
 function pauseAll(round) {
   round.playing = false;
   for (const a of round.live) a.arm?.pause();
@@ -236,7 +252,8 @@ function restartAll(round) {
 }
 
 /** @param {Round} round */
-function showPlaying({ buttons: { play }, playing }) {
+function showPlaying({ buttons: { play, once }, playing }) {
+  once.disabled = playing || play.disabled;
   play.textContent = playing ? "❚❚ Pause" : "▶ Play";
   play.setAttribute("aria-label", playing ? "Pause" : "Play");
   play.classList.toggle("playing", playing);
@@ -252,6 +269,7 @@ function progressed(round) {
   buttons.progress.textContent = `step ${Math.min(...steps, o.steps).toLocaleString("en")} of ${o.steps.toLocaleString("en")}`;
   const done = live.length > 0 && live.every((a) => a.arm?.finished);
   buttons.play.disabled = done || !(o.canPlay?.() ?? true);
+  buttons.once.disabled = round.playing || buttons.play.disabled;
   if (!done || round.checked) return;
   round.checked = true;
   round.playing = false;

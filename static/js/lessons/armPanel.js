@@ -13,6 +13,7 @@
 
 import { createAdversarialView } from "../views/adversarialView.js";
 import { createAttentionMaps } from "../views/attentionMaps.js";
+import { createAttentionQuery } from "../views/attentionQuery.js";
 import { createBoundary } from "../views/boundary.js";
 import { createConfusion } from "../views/confusion.js";
 import { el } from "../views/controls.js";
@@ -25,6 +26,7 @@ import { createReceptiveFields } from "../views/receptiveFields.js";
 import { createScaleView } from "../views/scaleView.js";
 import { createSeriesChart } from "../views/seriesChart.js";
 import { createTimeHeatmap } from "../views/timeHeatmap.js";
+import { createWeightGrads } from "../views/weightGrads.js";
 import { createPlane } from "../gan/plane.js";
 import { PLANE_LAYERS } from "../gan/state.js";
 import { createCompareChart } from "./compareChart.js";
@@ -60,12 +62,14 @@ export function armParts(views, data, layers, gan = false) {
   const parts = [
     ["boundary", points && (wanted.has("boundary") || wanted.has("network"))],
     ["network", !points && wanted.has("network")],
+    ["weight_grads", wanted.has("weight_grads")],
     ["grad_norms", wanted.has("grad_norms")],
     ["histograms", wanted.has("histograms")],
     ["feature_maps", wanted.has("feature_maps") && offers("feature_maps")],
     ["hidden_states", wanted.has("hidden_states") && offers("hidden_states")],
     ["time_grads", wanted.has("time_grads") && sequences && offers("time_grads")],
     ["attention", wanted.has("attention") && offers("attention")],
+    ["attention_query", wanted.has("attention_query") && offers("attention_query")],
     ["confusion", wanted.has("confusion") && data.task !== "regression" && data.classes.length > 1],
     ["scale", wanted.has("scale")],
     ["adversarial", wanted.has("adversarial") && data.input_kind === "image" && data.task === "multiclass"],
@@ -98,6 +102,8 @@ export function frameViews(parts) {
     embedding: ["embedding"],
     loss_landscape: ["loss_landscape"],
     receptive_fields: ["receptive_fields"],
+    weight_grads: ["weight_grads", "weights"],
+    attention_query: ["attention_query"],
   };
   return ["metrics", ...parts.flatMap((p) => needs[p] ?? [])];
 }
@@ -294,6 +300,12 @@ export function createArmPanel(container, o) {
       section.append(el("h4", { textContent: "Receptive fields and top inputs" }));
       const fields = createReceptiveFields(section);
       drawers.push({ update: fields.update, reset: fields.reset });
+    } else if (part === "attention_query") {
+      const query = createAttentionQuery(section);
+      drawers.push({ update: query.update, reset: query.reset });
+    } else if (part === "weight_grads") {
+      const grads = createWeightGrads(section);
+      drawers.push({ update: grads.update, reset: grads.reset });
     } else if (part === "scale") {
       createScaleView(section, { layers: o.layers.filter((l) => l.params > 0).length, params: o.params, name: o.name });
     }
