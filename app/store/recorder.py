@@ -3,7 +3,7 @@ metrics, checkpoint, done) into writes for the writer thread. Called on the even
 never blocks it (a full queue drops the write and reports the run "not saved").
 
 Status events come a few times a second: only a change of state or reason is written.
-Metric points are held per run and written once a second (FLUSH_S), and before anything
+Metric points are held per run and written every FLUSH_S seconds, and before anything
 else of their run is written, so the order stays: a class of fast runs sends thousands of
 points a second, and one write per event cost the web process most of a core."""
 
@@ -21,7 +21,7 @@ from app.store import repository as repo
 from app.store.writer import Writer
 
 Warn = Callable[[str], None]  # tells the run's page it is not saved, in words
-FLUSH_S = 1.0  # how long metric points wait to be written together
+FLUSH_S = 3.0  # how long metric points wait to be written together
 
 
 @dataclass(frozen=True)
