@@ -24,7 +24,11 @@ CIRCLE = {
 
 
 def make_lesson(
-    runs: dict[str, Any], measures: dict[str, Any], check: list[Any] | None = None, steps: int = 60
+    runs: dict[str, Any],
+    measures: dict[str, Any],
+    check: list[Any] | None = None,
+    steps: int = 60,
+    views: list[str] | None = None,
 ) -> Lesson:
     return Lesson.model_validate(
         {
@@ -36,7 +40,7 @@ def make_lesson(
             "question": {"text": "q", "choices": ["a", "b"], "answer": 0},
             "runs": runs,
             "steps": steps,
-            "views": ["loss"],
+            "views": views or ["loss"],
             "measures": measures,
             "check": check or [],
         }

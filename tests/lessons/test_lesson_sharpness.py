@@ -5,29 +5,22 @@ from __future__ import annotations
 
 import math
 
-from app.lessons import Lesson, check_lesson
+from app.lessons import check_lesson
 from app.train.probes import landscape
+from tests.lessons.test_lesson_metrics import make_lesson
 from tests.train.test_landscape import SPEC, loss_at, make_run, the_directions
 
 
 def test_sharpness_is_the_mean_rise_at_half_a_step() -> None:
-    lesson = Lesson.model_validate(
+    lesson = make_lesson(
+        {"a": SPEC},
         {
-            "id": "probe",
-            "order": 1,
-            "title": "t",
-            "concept": "c",
-            "explanation": "e",
-            "question": {"text": "q", "choices": ["a", "b"], "answer": 0},
-            "runs": {"a": SPEC},
-            "steps": 30,
-            "views": ["loss_landscape"],
-            "measures": {
-                "sharp": {"run": "a", "metric": "sharpness"},
-                "around": {"run": "a", "metric": "around_loss"},
-                "loss": {"run": "a", "metric": "train_loss"},
-            },
-        }
+            "sharp": {"run": "a", "metric": "sharpness"},
+            "around": {"run": "a", "metric": "around_loss"},
+            "loss": {"run": "a", "metric": "train_loss"},
+        },
+        steps=30,
+        views=["loss_landscape"],
     )
     measured = check_lesson(lesson, 0).measured
     run = make_run()  # the same seed, spec and steps: the same weights

@@ -9,11 +9,12 @@ import copy
 import pytest
 import torch
 
-from app.lessons import Lesson, check_lesson
+from app.lessons import check_lesson
 from app.spec import ExperimentSpec
 from app.train import Run
 from app.train.probes import ObserveError
 from app.train.probes.adversarial import EPS, flip_fraction, gradient_signs
+from tests.lessons.test_lesson_metrics import make_lesson
 
 DIGITS_CNN = {
     "data": {"dataset": "digits", "n_samples": 300, "val_fraction": 0.5},
@@ -115,22 +116,14 @@ def test_points_data_are_refused_in_words() -> None:
 
 
 def test_the_lesson_measures_both_flips() -> None:
-    lesson = Lesson.model_validate(
+    lesson = make_lesson(
+        {"cnn": DIGITS_CNN},
         {
-            "id": "probe",
-            "order": 1,
-            "title": "t",
-            "concept": "c",
-            "explanation": "e",
-            "question": {"text": "q", "choices": ["a", "b"], "answer": 0},
-            "runs": {"cnn": DIGITS_CNN},
-            "steps": 60,
-            "views": ["adversarial"],
-            "measures": {
-                "grad": {"run": "cnn", "metric": "adversarial_flip"},
-                "noise": {"run": "cnn", "metric": "random_flip"},
-            },
-        }
+            "grad": {"run": "cnn", "metric": "adversarial_flip"},
+            "noise": {"run": "cnn", "metric": "random_flip"},
+        },
+        steps=60,
+        views=["adversarial"],
     )
     run = Run(ExperimentSpec.model_validate(DIGITS_CNN | {"seed": 0}))
     run.step(60)

@@ -117,8 +117,8 @@ def hidden_states(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> np
     return to_numpy(seen[0][0])
 
 
-def attention(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> dict[str, np.ndarray]:
-    """Per attention layer, the weights (heads, T, T) for one example: row = query step."""
+def _recorded_attention(run: Run, sample: int, inputs: Any) -> dict[str, blocks.SelfAttention]:
+    """The attention layers by name, each holding what it computed for one example."""
     layers = {n: m for n, m in run.model.named_children() if isinstance(m, blocks.SelfAttention)}
     if not layers:
         raise ObserveError("this model has no attention layer")
@@ -129,6 +129,12 @@ def attention(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> dict[s
     finally:
         for m in layers.values():
             m.record = False
+    return layers
+
+
+def attention(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> dict[str, np.ndarray]:
+    """Per attention layer, the weights (heads, T, T) for one example: row = query step."""
+    layers = _recorded_attention(run, sample, inputs)
     return {n: to_numpy(m.weights[0]) for n, m in layers.items() if m.weights is not None}
 
 
@@ -137,16 +143,7 @@ def attention_query(run: Run, sample: int = 0, inputs: Any = None, **_: Any) -> 
     layer and head: `scores` (heads, T) q·k/√d, `weights` (heads, T) the softmax of the
     scores ÷ `temperature`, `values` (heads, T, d) each step's value vector, and `mixed`
     (heads, d) their sum weighted by `weights`, which the layer passes on."""
-    layers = {n: m for n, m in run.model.named_children() if isinstance(m, blocks.SelfAttention)}
-    if not layers:
-        raise ObserveError("this model has no attention layer")
-    for m in layers.values():
-        m.record = True
-    try:
-        run.model(_example_batch(run, sample, inputs))
-    finally:
-        for m in layers.values():
-            m.record = False
+    layers = _recorded_attention(run, sample, inputs)
     out: dict[str, Any] = {}
     for name, m in layers.items():
         assert m.scores is not None and m.weights is not None
