@@ -106,8 +106,17 @@ class Recorder:
         if self.flush_timer is not None:
             self.flush_timer.cancel()
             self.flush_timer = None
+        waiting = {r.record_id: r.points for r in self.recordings.values() if r.points}
+        if not waiting:
+            return
         for recording in self.recordings.values():
-            self._write_points(recording)
+            recording.points = []
+        first, *others = waiting
+
+        def write(db: Session) -> None:
+            repo.add_points_of_runs(db, waiting)
+
+        self.writer.submit(first, "metrics", write, others=others)
 
     def _write_points(self, recording: Recording) -> None:
         if not recording.points:

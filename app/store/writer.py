@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +28,11 @@ class Job:
     run_id: str
     write: Write
     what: str  # "metrics", "checkpoint"... for the warning
+    others: Sequence[str] = ()  # more runs it writes for, warned too if it fails
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [run_id for run_id in (self.run_id, *self.others) if run_id]
 
 
 class Writer:
@@ -39,12 +44,15 @@ class Writer:
         self.thread = threading.Thread(target=self._serve, name="runs-writer", daemon=True)
         self.thread.start()
 
-    def submit(self, run_id: str, what: str, write: Write) -> bool:
-        """Queues a write; False (and the run reported) when the queue is full."""
+    def submit(self, run_id: str, what: str, write: Write, others: Sequence[str] = ()) -> bool:
+        """Queues a write for a run (and `others`); False, and the runs reported, when the
+        queue is full."""
+        job = Job(run_id, write, what, others)
         try:
-            self.jobs.put_nowait(Job(run_id, write, what))
+            self.jobs.put_nowait(job)
         except queue.Full:
-            self.on_trouble(run_id, f"the database is too slow: {what} could not be queued")
+            for each in job.run_ids:
+                self.on_trouble(each, f"the database is too slow: {what} could not be queued")
             return False
         return True
 
@@ -103,9 +111,9 @@ class Writer:
                 self._failed(job)
 
     def _failed(self, job: Job) -> None:
-        log.warning("saving %s of run %s failed", job.what, job.run_id, exc_info=True)
-        if job.run_id:
-            self.on_trouble(job.run_id, f"saving its {job.what} failed")
+        log.warning("saving %s of runs %s failed", job.what, job.run_ids, exc_info=True)
+        for run_id in job.run_ids:
+            self.on_trouble(run_id, f"saving its {job.what} failed")
 
 
 def _run_after(actions: list[Callable[[], None] | None]) -> None:

@@ -17,6 +17,7 @@ from app.store import recorder as recorder_module
 from app.store import repository as repo
 from app.store.database import open_database
 from app.store.recorder import Bounds, Recorder
+from app.store.writer import Writer
 
 SPEC = {"seed": 1, "data": {"dataset": "xor"}, "model": {"layers": []}}
 
@@ -78,7 +79,7 @@ async def written(recorder: Recorder) -> None:
     assert await asyncio.to_thread(recorder.writer.flush)
 
 
-def test_many_metric_events_become_one_write_per_run(
+def test_many_runs_metric_events_become_one_write(
     database: sessionmaker[Session],
     tmp_path: Path,
     metric_writes: list[int],
@@ -86,7 +87,7 @@ def test_many_metric_events_become_one_write_per_run(
 ) -> None:
     monkeypatch.setattr(recorder_module, "FLUSH_S", 0.2)  # the same, sooner
     with_recorder(database, tmp_path, lambda recorder: two_fast_runs(recorder, database))
-    assert metric_writes == [60, 60]
+    assert metric_writes == [120]  # one statement: 60 points of each run
 
 
 async def two_fast_runs(recorder: Recorder, database: sessionmaker[Session]) -> None:
@@ -134,3 +135,18 @@ async def points_then_end(recorder: Recorder, database: sessionmaker[Session]) -
     recorder.end("d")
     await written(recorder)
     assert epochs(database, "d") == [1, 2]
+
+
+def test_a_failed_write_for_many_runs_warns_each_of_them(
+    database: sessionmaker[Session],
+) -> None:
+    troubles: list[tuple[str, str]] = []
+    writer = Writer(database, 10, lambda run_id, message: troubles.append((run_id, message)))
+
+    def broken(db: Session) -> None:
+        raise OSError("disk full")
+
+    writer.submit("a", "metrics", broken, others=["b", "c"])
+    assert writer.flush()
+    writer.stop()
+    assert troubles == [(r, "saving its metrics failed") for r in ("a", "b", "c")]
