@@ -11,6 +11,7 @@ order: the last ones kill a host and a replica."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -89,6 +90,13 @@ def test_a_session_moves_to_the_other_replica_with_its_run(cluster: Cluster) -> 
             )
             await moved.pause()
             paused = await moved.wait_for(status("paused"))
+        # B remembers the session paused as the socket closes; a page back sooner than that
+        # (milliseconds) would find A's own record, of a run that was training.
+        sessions = store(cluster)
+        await _until(
+            lambda: not json.loads(sessions.get(names.session_key(token)) or "{}").get("resume"),
+            "B remembers the session paused",
+        )
         # Back through A, which let the run go when B took it: A takes it over again.
         async with await connect(a, session=token) as back:
             assert back.hello["resumed"] is True and back.hello["run"] == run_id
