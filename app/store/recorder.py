@@ -98,8 +98,7 @@ class Recorder:
             if self.flush_timer is None:
                 self.flush_timer = self.loop.call_later(FLUSH_S, self.flush)
         elif kind == "checkpoint":
-            self._write_points(recording)
-            self._checkpoint(record_id, event)
+            self._checkpoint(recording, event)
 
     def flush(self) -> None:
         """Queues every run's waiting metric points (on the loop, FLUSH_S after the first)."""
@@ -138,13 +137,18 @@ class Recorder:
 
         self.writer.submit(rid, "status", write)
 
-    def _checkpoint(self, record_id: str, event: dict[str, Any]) -> None:
-        root = self.root
+    def _checkpoint(self, recording: Recording, event: dict[str, Any]) -> None:
+        """The checkpoint, with its run's waiting points in the same write: the record
+        then holds every epoch up to the one a reopened run continues from (a class's
+        100 runs checkpoint 20 times a second: not one more write each)."""
+        root, record_id = self.root, recording.record_id
         step, epoch, val_loss = event["step"], event["epoch"], event.get("val_loss")
         weights, optimizer = event["weights"], event["optimizer"]
         thumbnail = event.get("thumbnail")  # the run's picture for "My runs", if it has one
+        points, recording.points = recording.points, []
 
         def write(db: Session) -> Callable[[], None]:
+            repo.add_points(db, record_id, points)
             stale = repo.save_checkpoint(
                 db, root, record_id, step, epoch, weights, optimizer, val_loss
             )

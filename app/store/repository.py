@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -106,9 +106,10 @@ def _upsert_metrics(db: Session) -> Any:
     """INSERT ... ON CONFLICT (run_id, epoch) DO UPDATE, in the database's own dialect
     (SQLite and PostgreSQL both have it; they are the two the store supports)."""
     postgresql = db.get_bind().dialect.name == "postgresql"
-    statement = postgresql_insert(MetricRow) if postgresql else sqlite_insert(MetricRow)
+    table = cast(Table, MetricRow.__table__)  # Core, not the ORM's bulk path: executemany
+    statement = postgresql_insert(table) if postgresql else sqlite_insert(table)
     return statement.on_conflict_do_update(
-        index_elements=[MetricRow.run_id, MetricRow.epoch],
+        index_elements=["run_id", "epoch"],
         set_={"point": statement.excluded.point},
     )
 
