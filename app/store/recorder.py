@@ -66,13 +66,13 @@ class Recorder:
             db.flush()
             repo.prune(db, root, owner, bounds.per_owner, bounds.total, keep=record_id)
 
-        self.writer.submit(record_id, "record", create)
+        self.writer.submit("record", create, record_id)
 
     def follow(self, record_id: str, owner: str, warn: Warn, epoch: int) -> None:
         """Records the events of a run reopened at its checkpoint's `epoch` into its
         existing record, from that epoch on."""
         self.recordings[record_id] = Recording(record_id, owner, warn)
-        self.writer.submit(record_id, "rewind", lambda db: repo.rewind(db, record_id, epoch))
+        self.writer.submit("rewind", lambda db: repo.rewind(db, record_id, epoch), record_id)
 
     def load(self, owner: str, record_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """A recorded run of `owner` to reopen: its spec and its last checkpoint's bytes
@@ -110,18 +110,17 @@ class Recorder:
             return
         for recording in self.recordings.values():
             recording.points = []
-        first, *others = waiting
 
         def write(db: Session) -> None:
             repo.add_points_of_runs(db, waiting)
 
-        self.writer.submit(first, "metrics", write, others=others)
+        self.writer.submit("metrics", write, *waiting)
 
     def _write_points(self, recording: Recording) -> None:
         if not recording.points:
             return
         rid, points, recording.points = recording.record_id, recording.points, []
-        self.writer.submit(rid, "metrics", lambda db: repo.add_points(db, rid, points))
+        self.writer.submit("metrics", lambda db: repo.add_points(db, rid, points), rid)
 
     def _status(self, recording: Recording, event: dict[str, Any]) -> None:
         state = (event["state"], event.get("reason"))
@@ -135,7 +134,7 @@ class Recorder:
         def write(db: Session) -> None:
             repo.record_status(db, rid, state[0], step, epoch, state[1], detail)
 
-        self.writer.submit(rid, "status", write)
+        self.writer.submit("status", write, rid)
 
     def _checkpoint(self, recording: Recording, event: dict[str, Any]) -> None:
         """The checkpoint, with its run's waiting points in the same write: the record
@@ -156,7 +155,7 @@ class Recorder:
                 repo.save_thumbnail(db, record_id, thumbnail)
             return lambda: repo.remove_files(stale)
 
-        self.writer.submit(record_id, "checkpoint", write)
+        self.writer.submit("checkpoint", write, record_id)
 
     def end(self, record_id: str) -> None:
         """The run is closed: nothing more of it is recorded (its rows stay)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,14 +25,9 @@ BATCH = 64  # writes one transaction takes at most
 
 @dataclass
 class Job:
-    run_id: str
-    write: Write
     what: str  # "metrics", "checkpoint"... for the warning
-    others: Sequence[str] = ()  # more runs it writes for, warned too if it fails
-
-    @property
-    def run_ids(self) -> list[str]:
-        return [run_id for run_id in (self.run_id, *self.others) if run_id]
+    write: Write
+    run_ids: tuple[str, ...]  # the runs it writes for, each warned if it fails
 
 
 class Writer:
@@ -44,10 +39,10 @@ class Writer:
         self.thread = threading.Thread(target=self._serve, name="runs-writer", daemon=True)
         self.thread.start()
 
-    def submit(self, run_id: str, what: str, write: Write, others: Sequence[str] = ()) -> bool:
-        """Queues a write for a run (and `others`); False, and the runs reported, when the
+    def submit(self, what: str, write: Write, *run_ids: str) -> bool:
+        """Queues a write for one run or more; False, and the runs reported, when the
         queue is full."""
-        job = Job(run_id, write, what, others)
+        job = Job(what, write, run_ids)
         try:
             self.jobs.put_nowait(job)
         except queue.Full:
@@ -60,7 +55,7 @@ class Writer:
         """Waits until every queued write is done; whether they were in time."""
         done = threading.Event()
         try:  # set once the batch before it is committed, not while it is written
-            self.jobs.put(Job("", lambda _db: done.set, "flush"), timeout=timeout)
+            self.jobs.put(Job("flush", lambda _db: done.set, ()), timeout=timeout)
         except queue.Full:
             return False
         return done.wait(timeout)

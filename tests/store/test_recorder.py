@@ -146,7 +146,7 @@ def test_a_failed_write_for_many_runs_warns_each_of_them(
     def broken(db: Session) -> None:
         raise OSError("disk full")
 
-    writer.submit("a", "metrics", broken, others=["b", "c"])
+    writer.submit("metrics", broken, "a", "b", "c")
     assert writer.flush()
     writer.stop()
     assert troubles == [(r, "saving its metrics failed") for r in ("a", "b", "c")]
