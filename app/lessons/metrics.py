@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -74,6 +75,15 @@ class Finished:
     @property
     def diverged(self) -> bool:
         return self.run.status.reason == "diverged"
+
+
+@contextmanager
+def probing(prefix: str = "") -> Iterator[None]:
+    """A probe's refusal (ObserveError) becomes the metric's, in the same words."""
+    try:
+        yield
+    except ObserveError as error:
+        raise MetricError(f"{prefix}{error}") from None
 
 
 def measure(m: Measure, done: Finished) -> float:
@@ -261,11 +271,8 @@ def image_flip(done: Finished, random: bool) -> float:
     """The share of rightly read val digits whose answer changes when each pixel moves by
     adversarial.EPS: along the loss gradient's sign (FGSM), or in random signs."""
     run = done.supervised
-    try:
-        with evaluating(run.model):
-            return adversarial.flip_fraction(run, random=random)
-    except ObserveError as error:
-        raise MetricError(str(error)) from None
+    with probing(), evaluating(run.model):
+        return adversarial.flip_fraction(run, random=random)
 
 
 @torch.no_grad()
@@ -302,11 +309,8 @@ def gate_contrast(done: Finished) -> float:
     if run.data.feature_names[-1:] not in ([c] for c in MARK_CHANNELS):
         raise MetricError("gate_contrast needs the memory or adding data, which mark steps")
     x = run.x_val[:PROBE_CAP]  # (B, T, F)
-    try:
-        with evaluating(run.model):
-            found = gate_activations(run, x)
-    except ObserveError as error:
-        raise MetricError(f"gate_contrast: {error}") from None
+    with probing("gate_contrast: "), evaluating(run.model):
+        found = gate_activations(run, x)
     writes = found["input"] if "input" in found else 1 - found["update"]  # (B, T, H)
     marked = x[:, :, -1] > 0.5  # (B, T)
     per_unit = writes[marked].mean(dim=0) - writes[~marked].mean(dim=0)  # (H,)
@@ -316,10 +320,8 @@ def gate_contrast(done: Finished) -> float:
 
 def _letters(done: Finished) -> tuple[torch.Tensor, list[int], list[int]]:
     run = done.supervised
-    try:
+    with probing():
         table = embedding_table(run)
-    except ObserveError as error:
-        raise MetricError(str(error)) from None
     vowels, consonants = letter_groups(run.data.vocab)
     if not vowels or not consonants:
         raise MetricError("vowel_separation needs text data with vowels and consonants")
@@ -364,11 +366,8 @@ def _conv_figure(figure: Callable[[Run, int], float], which: int) -> Callable[[F
     @torch.no_grad()
     def measured(done: Finished) -> float:
         run = done.supervised
-        try:
-            with evaluating(run.model):
-                return figure(run, which)
-        except ObserveError as error:
-            raise MetricError(str(error)) from None
+        with probing(), evaluating(run.model):
+            return figure(run, which)
 
     return measured
 
