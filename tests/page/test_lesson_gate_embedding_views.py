@@ -10,8 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.lessons import LESSONS
-from tests.page.test_lessons import ARMS, open_lesson, wait_for_every_arm
+from tests.page.test_lessons import ARMS, answer_and_play
 from tests.page.test_playground import TIMEOUT
 
 pytestmark = pytest.mark.slow
@@ -25,18 +24,8 @@ PAINTED = """(canvas) => {
 }"""
 
 
-def play(page: Page, lesson_id: str) -> None:
-    """Opens the lesson, answers its question and presses Play, each with a real click."""
-    lesson = LESSONS[lesson_id]
-    open_lesson(page, f"?lesson={lesson_id}")
-    answer = lesson.question.choices[lesson.question.answer]
-    page.get_by_role("radio", name=answer, exact=True).click()
-    wait_for_every_arm(page, "a.dataset.step === '0'")
-    page.get_by_role("button", name="Play").click()
-
-
 def test_the_gates_lesson_draws_each_gate_as_it_trains(page: Page) -> None:
-    play(page, "lstm-gates")
+    answer_and_play(page, "lstm-gates")
     lstm = page.locator(f"{ARMS}[data-arm=lstm]")
     gru = page.locator(f"{ARMS}[data-arm=gru]")
     expect(lstm.locator(".look-here[data-view=gates]")).to_contain_text("look here")
@@ -57,7 +46,7 @@ def test_the_gates_lesson_draws_each_gate_as_it_trains(page: Page) -> None:
 
 
 def test_the_embeddings_lesson_plots_each_character(page: Page) -> None:
-    play(page, "embeddings")
+    answer_and_play(page, "embeddings")
     trained = page.locator(f"{ARMS}[data-arm=trained]")
     expect(trained.locator(".look-here[data-view=embedding]")).to_contain_text("look here")
     score = trained.locator(".embedding-separation")

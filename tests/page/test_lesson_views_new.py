@@ -9,18 +9,16 @@ from playwright.sync_api import Page, expect
 
 from app.lessons import LESSONS
 from tests.page.browser import shoot
-from tests.page.test_lessons import ARMS, arm_steps, open_lesson, wait_for_every_arm
+from tests.page.test_lessons import (
+    ARMS,
+    answer_and_play,
+    arm_steps,
+    open_lesson,
+    wait_for_every_arm,
+)
 from tests.page.test_playground import TIMEOUT
 
 pytestmark = pytest.mark.slow
-
-
-def answer_and_play(page: Page, lesson_id: str) -> None:
-    lesson = LESSONS[lesson_id]
-    open_lesson(page, f"?lesson={lesson_id}&seed=0")
-    page.get_by_role("radio", name=lesson.question.choices[lesson.question.answer]).click()
-    wait_for_every_arm(page, "a.dataset.step === '0'")
-    page.get_by_role("button", name="Play").click()
 
 
 def test_backprop_shows_each_weights_gradient_on_its_edge_and_in_numbers(page: Page) -> None:
@@ -60,7 +58,7 @@ def test_backprop_shows_each_weights_gradient_on_its_edge_and_in_numbers(page: P
 
 
 def test_softmax_temperature_shows_one_querys_scores_softmax_and_sum(page: Page) -> None:
-    answer_and_play(page, "softmax-temperature")
+    answer_and_play(page, "softmax-temperature", "&seed=0")
     view = page.locator(f"{ARMS}[data-arm=hot] .look-here[data-view=attention_query]")
     expect(view).to_contain_text("look here")
     expect(view.locator(".aq-temperature")).to_have_text("4")

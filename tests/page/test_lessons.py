@@ -24,6 +24,17 @@ def open_lesson(page: Page, query: str) -> None:
     expect(page.locator(".lesson-title")).to_be_visible(timeout=TIMEOUT)
 
 
+def answer_and_play(page: Page, lesson_id: str, query: str = "") -> None:
+    """Opens the lesson, answers its question and, once every arm is ready at step 0,
+    presses Play, each with a real click."""
+    lesson = LESSONS[lesson_id]
+    open_lesson(page, f"?lesson={lesson_id}{query}")
+    answer = lesson.question.choices[lesson.question.answer]
+    page.get_by_role("radio", name=answer, exact=True).click()
+    wait_for_every_arm(page, "a.dataset.step === '0'")
+    page.get_by_role("button", name="Play").click()
+
+
 def wait_for_every_arm(page: Page, condition: str) -> None:
     """Waits until `condition` (JavaScript over an arm's card `a`) holds for every arm."""
     script = f"[...document.querySelectorAll('{ARMS}')].every((a) => {condition})"
@@ -259,12 +270,7 @@ CANVAS_COLOURS = """(c) => {
 def test_the_adversarial_lesson_draws_the_attacked_digit(page: Page) -> None:
     """The highlighted view draws a real digit, the change the fast gradient sign method
     makes to it and the changed digit, with the network's answers, as the arm trains."""
-    lesson = LESSONS["adversarial"]
-    open_lesson(page, "?lesson=adversarial")
-    answer = lesson.question.choices[lesson.question.answer]
-    page.get_by_role("radio", name=answer, exact=True).check()
-    wait_for_every_arm(page, "a.dataset.step === '0'")
-    page.get_by_role("button", name="Play").click()
+    answer_and_play(page, "adversarial")
 
     view = page.locator(".look-here[data-view=adversarial]")
     expect(view).to_contain_text("look here")
