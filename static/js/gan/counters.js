@@ -25,12 +25,20 @@ export function createCounters(ringRadius) {
     spec: null,
     /** @type {Record<string, any>} the latest quality readout's values */
     quality: {},
-    /** @type {() => {real: Float32Array | null, fake: Float32Array | null}} the plane's samples */
-    latest: () => ({ real: null, fake: null }),
+    /** @type {() => {real: Float32Array | null, fake: Float32Array | null, heat: import("../frame.js").FrameArray | null}} the plane's samples and heatmap */
+    latest: () => ({ real: null, fake: null, heat: null }),
     /** The fakes drawn last, as flat (x, y) pairs. */
     get fake() {
       const fake = this.latest().fake;
       return fake ? Array.from(fake) : null;
+    },
+    /**
+     * The discriminator's P(real) map drawn last, as its range and its quantized cells
+     * ([min, max, ...bytes]): the colours alone can hide a small step of D near 0.5.
+     */
+    get heat() {
+      const map = this.latest().heat;
+      return map ? [map.min, map.max, ...map.data] : null;
     },
     /** The real samples drawn last, as flat (x, y) pairs. */
     get real() {

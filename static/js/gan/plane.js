@@ -38,7 +38,8 @@ const LEGEND = {
 /**
  * @typedef {{onToggle: (show: string[]) => void, onDraw: (points: number[][]) => void}} Handlers
  * @typedef {{real?: Float32Array, fake?: Float32Array, manifold?: Float32Array,
- *            manifoldShape?: number[], arrows?: Float32Array}} Layers
+ *            manifoldShape?: number[], arrows?: Float32Array,
+ *            heat?: import("../frame.js").FrameArray}} Layers
  */
 
 /**
@@ -282,6 +283,7 @@ export function createPlane(container, o) {
       const a = frame.arrays;
       if (a.gan_discriminator) paintHeat(a.gan_discriminator);
       layers = {
+        heat: a.gan_discriminator ?? layers.heat,
         real: /** @type {Float32Array} */ (a["gan_samples/real"]?.data) ?? layers.real,
         fake: /** @type {Float32Array} */ (a["gan_samples/fake"]?.data) ?? layers.fake,
         manifold: /** @type {Float32Array} */ (a.gan_manifold?.data) ?? layers.manifold,
@@ -312,9 +314,9 @@ export function createPlane(container, o) {
       prompt.hidden = !drawing || drawing.length >= 3;
       draw();
     },
-    /** The latest samples drawn (for tests and scripts): flat (x, y) pairs. */
+    /** The latest samples drawn (for tests and scripts): flat (x, y) pairs, and the heatmap. */
     latest() {
-      return { real: layers.real ?? null, fake: layers.fake ?? null };
+      return { real: layers.real ?? null, fake: layers.fake ?? null, heat: layers.heat ?? null };
     },
     reset() {
       layers = {};
