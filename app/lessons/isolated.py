@@ -1,4 +1,4 @@
-"""One lesson check in its own spawned process, so the process that asks (the web server)
+"""One lesson check in its own process, so the process that asks (the web server)
 never trains: it only starts the check, waits for its answer, and may kill it (the client
 left, or it ran out of time) without waiting for a training step to end.
 
@@ -8,12 +8,13 @@ The child answers once through a pipe: ("ok", CheckResult.to_json()) or ("error"
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-_CTX = mp.get_context("spawn")  # as app/worker: a forked torch is not safe
+from app.worker.context import process_context
+
+_CTX = process_context()  # forked from a server that imported torch: starts at once
 PROCESS_NAME = "nnp-lesson-check"  # each check's process is named "<this> <lesson id>"
 
 

@@ -11,7 +11,6 @@ dead worker breaks only its own pipe, and its EOF tells the pool at once.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
@@ -19,9 +18,10 @@ from typing import cast
 
 from app.settings import Settings
 from app.worker.api import Command, Event
+from app.worker.context import process_context
 from app.worker.process import worker_main
 
-_CTX = mp.get_context("spawn")  # not fork: CUDA cannot be forked
+_CTX = process_context()
 
 
 class WorkerLink:

@@ -12,6 +12,7 @@ import pytest
 from app.settings import Settings
 from app.worker.api import PoolBusy
 from app.worker.pool import WorkerPool
+from tests.worker.held_ready import HeldReady
 from tests.worker.test_pool import SMALL, Inbox, with_pool
 
 
@@ -41,8 +42,11 @@ def test_a_replacement_is_not_killed_by_the_heartbeat_timeout_while_it_starts() 
     with_pool(test, workers=1, heartbeat_timeout_s=0.3, startup_timeout_s=60)
 
 
-def test_runs_go_only_to_ready_workers_and_none_ready_is_busy_in_words() -> None:
+def test_runs_go_only_to_ready_workers_and_none_ready_is_busy_in_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     async def test(pool: WorkerPool) -> None:
+        held = HeldReady(monkeypatch, {0, 1})  # the replacements start but are not heard
         await kill(pool, 0)
         assert not pool._workers[0].ready.is_set()
         runs = [pool.open_run(SMALL, Inbox(), paused=True) for _ in range(3)]
@@ -50,6 +54,7 @@ def test_runs_go_only_to_ready_workers_and_none_ready_is_busy_in_words() -> None
         await kill(pool, 1)
         with pytest.raises(PoolBusy, match="no worker is ready right now"):
             pool.open_run(SMALL, Inbox())
+        held.release(0)
         await asyncio.wait_for(pool._workers[0].ready.wait(), 60)
         inbox = Inbox()
         pool.open_run(SMALL, inbox)
@@ -58,17 +63,24 @@ def test_runs_go_only_to_ready_workers_and_none_ready_is_busy_in_words() -> None
     with_pool(test, workers=2)
 
 
-def test_start_without_waiting_returns_at_once_and_wait_ready_waits_for_a_worker() -> None:
+def test_start_without_waiting_returns_at_once_and_wait_ready_waits_for_a_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """What the server does: serve at once, and let the first `start` wait."""
 
     async def main() -> None:
+        held = HeldReady(monkeypatch, {0})
         pool = WorkerPool(Settings(workers=1))
         await pool.start(wait=False)
         try:
-            assert not pool._workers[0].ready.is_set()  # importing torch takes > 1 s
+            assert not pool._workers[0].ready.is_set()
             with pytest.raises(PoolBusy):
                 pool.open_run(SMALL, Inbox())
-            assert await pool.wait_ready(60)
+            waiting = asyncio.create_task(pool.wait_ready(60))
+            await asyncio.sleep(0.3)
+            assert not waiting.done(), "wait_ready returned before a worker was ready"
+            held.release(0)
+            assert await waiting
             inbox = Inbox()
             pool.open_run(SMALL, inbox)
             await inbox.until(lambda e: e["type"] == "metrics", timeout=30)
