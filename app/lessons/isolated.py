@@ -12,7 +12,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from app.worker.context import process_context
+from app.train.processes import process_context
 
 _CTX = process_context()  # forked from a server that imported torch: starts at once
 PROCESS_NAME = "nnp-lesson-check"  # each check's process is named "<this> <lesson id>"

@@ -17,8 +17,8 @@ from multiprocessing.queues import Queue
 from typing import cast
 
 from app.settings import Settings
+from app.train.processes import process_context
 from app.worker.api import Command, Event
-from app.worker.context import process_context
 from app.worker.process import worker_main
 
 _CTX = process_context()

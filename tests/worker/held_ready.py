@@ -11,26 +11,30 @@ from app.worker import transport
 
 
 class HeldReady:
-    """Keeps the pool from hearing `ready` from the workers of `slots` until `release`: a
-    worker forked from the fork server (app/worker/context.py) is ready in milliseconds,
-    before a test could look at it starting. Their other events pass."""
+    """Keeps a pool from hearing `ready` from its workers of `slots` until `release`: a
+    worker forked from the fork server (app/train/processes.py) is ready in milliseconds,
+    before a test could look at it starting. Their other events pass.
+
+    Every pool in this process reads through the patched `receive` (a server another test
+    left running, say), so a held event goes back only to the reader of its own worker."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, slots: set[int]) -> None:
         self.slots, self.lock = set(slots), threading.Lock()
-        self.held: list[tuple[int, Any]] = []
+        self.held: list[tuple[transport.WorkerLink, int, Any]] = []
         receive = transport.receive
 
         def holding(links: dict[int, transport.WorkerLink], timeout: float) -> list[Any]:
             arrived = receive(links, timeout)
             with self.lock:
-                released = [pair for pair in self.held if pair[0] not in self.slots]
-                self.held = [pair for pair in self.held if pair[0] in self.slots]
+                mine = [h for h in self.held if h[1] not in self.slots and links.get(h[1]) is h[0]]
+                self.held = [h for h in self.held if h not in mine]
+                passed = [(slot, event) for _, slot, event in mine]
                 for slot, event in arrived:
                     if slot in self.slots and event is not None and event["type"] == "ready":
-                        self.held.append((slot, event))
+                        self.held.append((links[slot], slot, event))
                     else:
-                        released.append((slot, event))
-            return released
+                        passed.append((slot, event))
+            return passed
 
         monkeypatch.setattr(transport, "receive", holding)
 

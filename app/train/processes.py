@@ -14,7 +14,7 @@ import multiprocessing as mp
 from multiprocessing.context import ForkServerContext
 
 # What the fork server imports before its first fork. A name that fails to import is
-# skipped by multiprocessing without a word (tests/worker/test_context.py imports each).
+# skipped by multiprocessing without a word (tests/train/test_processes.py imports each).
 PRELOAD = [
     "torch._dynamo",  # the first optimizer torch builds imports it (about a second)
     "app.worker.process",
