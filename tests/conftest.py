@@ -28,26 +28,8 @@ SLOW_FILES = frozenset(
 )
 
 
-# The README's command runs the suite on two workers (pytest-xdist, a module to a worker),
-# then the `alone` tests with nothing beside them. The longest modules go first, so that
-# neither worker is left with one at the end while the other has nothing to do.
-LONGEST_FIRST = (
-    "test_lessons_hold.py",  # about 120 s, on two processes of its own
-    "test_gan_learning.py",
-    "test_cluster_processes.py",
-    "test_playground.py",
-    "test_workspaces.py",
-    "test_cli.py",
-    "test_judge.py",
-)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = item.path
         if path.parent.name in SLOW_FOLDERS or path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(
-        key=lambda item: rank.get(item.path.name, len(rank))
-    )  # stable: the rest keep their order

@@ -26,8 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The README's commands, verbatim: CI runs the first, the Dockerfile mirrors the second.
 TEST_COMMAND = (
     "npm ci --silent && python3 -m venv .venv"
-    " && .venv/bin/pip install -q -c constraints.txt -e '.[test]'"
-    " && .venv/bin/python -m pytest -n 2 -m 'not alone' && .venv/bin/python -m pytest -m alone"
+    " && .venv/bin/pip install -q -c constraints.txt -e '.[test]' && .venv/bin/python -m pytest"
 )
 SERVE_INSTALL = "pip install -q -c constraints.txt ."
 # uPlot as `npm ci` installs it in a checkout; the wheel carries it as app/vendor/uplot.

@@ -151,7 +151,6 @@ def test_live_runs_go_on_after_redis_restarts(cluster: Cluster) -> None:
     run(scenario)
 
 
-@pytest.mark.alone
 def test_a_host_killed_mid_run_fails_only_its_runs(cluster: Cluster) -> None:
     urls = [url for _, url in cluster.replicas]
 

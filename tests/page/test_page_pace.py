@@ -7,7 +7,6 @@ again, it asks for more."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
 
 TIMEOUT = 30_000  # ms: a shared 2-core machine trains and paints at once
@@ -27,7 +26,6 @@ KEEPS_UP = """() => {
 }"""
 
 
-@pytest.mark.alone
 def test_a_browser_that_paints_few_frames_asks_for_few(page: Page) -> None:
     page.goto(LARGEST)
     page.wait_for_function("window.nnp && window.nnp.framesPainted > 0", timeout=TIMEOUT)

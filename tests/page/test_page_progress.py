@@ -34,7 +34,6 @@ def wait_for_step(page: Page, step: int) -> None:
     page.wait_for_function(f"window.nnp.step >= {step}", timeout=TIMEOUT)
 
 
-@pytest.mark.alone
 def test_slow_motion_reads_about_one_step_a_second_and_shows_each_step(page: Page) -> None:
     open_page(page, "?speed=1")
     page.get_by_role("button", name="Play").click()

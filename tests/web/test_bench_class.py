@@ -66,7 +66,6 @@ def test_a_mixed_class_is_mostly_varied_2d_nets_with_some_cnns_and_lstms(
     assert bench.steps_per_epoch(bench.DEFAULT) == 25
 
 
-@pytest.mark.alone
 def test_twenty_students_at_once_all_train_and_see_their_views(bench: ModuleType) -> None:
     """The smoke run of a class: a real server, 20 students on their own sockets, each
     training the default net and watching neurons, boundary and weights at 10 fps."""

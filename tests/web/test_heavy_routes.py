@@ -9,7 +9,6 @@ import threading
 import time
 
 import httpx
-import pytest
 
 POINTS = {"data": {"dataset": "spiral", "n_samples": 20_000}, "seed": 0}
 CLIENTS = 20
@@ -22,7 +21,6 @@ def hammer(url: str, stop: threading.Event, answered: list[int]) -> None:
             answered.append(c.post("/api/points", json=POINTS).status_code)
 
 
-@pytest.mark.alone
 def test_healthz_stays_fast_under_a_points_flood(server: str) -> None:
     stop, answered = threading.Event(), list[int]()
     threads = [

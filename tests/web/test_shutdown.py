@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 import websockets
 
 from app.spec import ExperimentSpec
@@ -67,7 +66,6 @@ async def sigterm_during_runs(server: subprocess.Popen[bytes], url: str, runs: i
             await ws.close()
 
 
-@pytest.mark.alone
 def test_sigterm_stops_everything_within_15_s(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "NNP_WORKERS": "2", "NNP_DATA_DIR": str(tmp_path)}

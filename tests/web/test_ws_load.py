@@ -71,7 +71,6 @@ def load_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.alone
 def test_twenty_concurrent_sessions_all_progress(load_server: str) -> None:
     ws_server = load_server
 
@@ -92,7 +91,6 @@ def test_twenty_concurrent_sessions_all_progress(load_server: str) -> None:
     asyncio.run(main())
 
 
-@pytest.mark.alone
 def test_a_stalled_reader_costs_the_others_nothing(load_server: str) -> None:
     """Ten clients stream the TF-Playground view; an eleventh streams big frames in slow
     motion. Its reader then stops: the ten keep their pace (compared with the same eleven

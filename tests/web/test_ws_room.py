@@ -69,7 +69,6 @@ def wait_for_eof(sock: socket.socket, timeout: float) -> float:
     raise AssertionError(f"the server kept the silent socket open for {timeout} s")
 
 
-@pytest.mark.alone
 def test_a_silent_socket_with_no_run_is_closed_soon(quick_idle_server: str) -> None:
     async def main() -> None:
         async with await connect(quick_idle_server) as keeper:

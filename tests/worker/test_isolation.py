@@ -147,7 +147,6 @@ def test_a_big_cnn_beside_an_innocent_run_leaves_its_worker_alive() -> None:
     with_one_worker(test, heartbeat_timeout_s=5.0)
 
 
-@pytest.mark.alone
 def test_heartbeats_do_not_wait_for_a_long_evaluation() -> None:
     """With the evaluation budget lifted, the CNN's metrics view takes seconds on 2,000
     MNIST images, five times the heartbeat timeout: the heartbeat thread keeps the worker

@@ -99,7 +99,6 @@ def test_runs_go_to_the_least_loaded_worker() -> None:
     with_pool(test)
 
 
-@pytest.mark.alone
 def test_a_big_run_does_not_starve_small_ones() -> None:
     """One worker, one heavy CNN run and two small ones: round-robin by wall time gives the
     small ones most of their solo speed in steps."""
@@ -129,7 +128,6 @@ def test_a_big_run_does_not_starve_small_ones() -> None:
     with_pool(test, workers=1)
 
 
-@pytest.mark.alone
 def test_killed_worker_fails_its_runs_fast_and_is_replaced() -> None:
     async def test(pool: WorkerPool) -> None:
         victim, bystander = Inbox(), Inbox()
@@ -231,7 +229,6 @@ def test_a_view_the_model_cannot_show_is_an_error_and_the_run_goes_on() -> None:
     with_pool(test)
 
 
-@pytest.mark.alone
 def test_a_slow_motion_run_does_not_hold_the_turns() -> None:
     """A run at 5 steps/s waits for its next step without taking turns from the others."""
 

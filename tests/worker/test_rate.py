@@ -8,8 +8,6 @@ import statistics
 import time
 from typing import Any
 
-import pytest
-
 from app.worker.pool import WorkerPool
 from tests.worker.test_pool import SMALL, Inbox, with_pool
 
@@ -40,7 +38,6 @@ def reported(statuses: list[tuple[float, dict[str, Any]]]) -> float:
     return statistics.median(e["steps_per_s"] for _, e in statuses)
 
 
-@pytest.mark.alone
 def test_slow_motion_at_one_step_per_second_reads_about_one() -> None:
     async def test(pool: WorkerPool) -> None:
         inbox = TimedInbox()
@@ -57,7 +54,6 @@ def test_slow_motion_at_one_step_per_second_reads_about_one() -> None:
     with_pool(test, workers=1)
 
 
-@pytest.mark.alone
 def test_two_runs_sharing_a_worker_each_read_what_their_counter_advances() -> None:
     async def test(pool: WorkerPool) -> None:
         inboxes = [TimedInbox(), TimedInbox()]
