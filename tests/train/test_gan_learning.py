@@ -38,10 +38,12 @@ def test_the_eight_gaussians_are_covered(seed: int, one_thread: None) -> None:
 
 
 def test_the_digit_generator_draws_digits_the_judge_recognizes(one_thread: None) -> None:
-    """20,000 steps (the prototype's budget; ~45 s on one CPU thread): at least half the
-    samples are confident digits, and at least 8 classes appear among them."""
+    """12,000 steps, 60% of the prototype's budget of 20,000 (which took 77 s of CI): at
+    least half the samples are confident digits, and at least 8 classes appear among them.
+    Measured on seed 0: 53% confident at 8,000 steps, 64% at 10,000, 68% at 12,000, all
+    ten classes at each."""
     run = GanRun(example("gan-digits.json", 0))
-    run.step(20_000)
+    run.step(12_000)
     quality = run.observe("gan_quality")["gan_quality"]
     assert quality["confident"] >= 0.5, quality
     assert quality["classes"] >= 8, quality
