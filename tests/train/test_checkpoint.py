@@ -67,6 +67,37 @@ def test_a_restored_run_is_the_run(spec: dict[str, object]) -> None:
     assert again.history == run.history
 
 
+def test_each_checkpoint_carries_the_history_as_it_is_then() -> None:
+    """The history is encoded a point at a time across checkpoints (app/train/checkpoint.py):
+    later checkpoints add the new points, and after a reset or a restore they hold the new
+    history, not the old one's texts."""
+    spec = ExperimentSpec.model_validate(MLP)
+    run = create_run(spec, "cpu")
+
+    def history_in_checkpoint() -> list[object]:
+        again = create_run(spec, "cpu")
+        restore(again, capture_weights(run), capture_optimizer(run))
+        return list(again.history)
+
+    for steps in (30, 40):
+        run.step(steps)
+        assert history_in_checkpoint() == run.history
+    longer = len(run.history)
+    run.reset(7)
+    run.step(200)  # past the old history's length, with none of its points
+    assert len(run.history) > longer
+    assert history_in_checkpoint() == run.history
+    run.reset(8)
+    run.step(20)
+    assert 0 < len(run.history) < longer
+    assert history_in_checkpoint() == run.history
+    restored = create_run(spec, "cpu")
+    restore(restored, capture_weights(run), capture_optimizer(run))
+    run = restored
+    run.step(10)
+    assert history_in_checkpoint() == run.history
+
+
 def test_a_checkpoint_of_another_network_is_refused() -> None:
     run = create_run(ExperimentSpec.model_validate(MLP), "cpu")
     wider = MLP | {"model": {"layers": [{"type": "dense", "units": 9, "activation": "relu"}]}}
