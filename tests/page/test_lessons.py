@@ -30,7 +30,7 @@ def answer_and_play(page: Page, lesson_id: str, query: str = "") -> None:
     lesson = LESSONS[lesson_id]
     open_lesson(page, f"?lesson={lesson_id}{query}")
     answer = lesson.question.choices[lesson.question.answer]
-    page.get_by_role("radio", name=answer, exact=True).click()
+    page.get_by_role("radio", name=answer, exact=True).check()  # a real click, then checked
     wait_for_every_arm(page, "a.dataset.step === '0'")
     page.get_by_role("button", name="Play").click()
 
@@ -104,11 +104,8 @@ def test_start_over_trains_every_arm_again_from_step_0(page: Page) -> None:
     """Start over replaces every arm's run (lessons/arm.js on the run controller): each
     counter goes back to 0, ready, and Play trains the new runs."""
     lesson = LESSONS[COMPARISON]
-    open_lesson(page, f"?lesson={COMPARISON}")
     answer = lesson.question.choices[lesson.question.answer]
-    page.get_by_role("radio", name=answer, exact=True).check()
-    wait_for_every_arm(page, "a.dataset.step === '0'")
-    page.get_by_role("button", name="Play").click()
+    answer_and_play(page, COMPARISON)
     wait_for_every_arm(page, "Number(a.dataset.step) > 0")
 
     page.get_by_role("button", name="Start over").click()
